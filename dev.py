@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""One entry point for developers; needs only Python 3.11 on Debian.
+
+    python3 dev.py serve   set up .venv, create var/ with demo data on the
+                           first run, serve http://127.0.0.1:6543
+    python3 dev.py test    set up .venv (with test extras) and Chromium,
+                           then run the whole test suite, browser tests too
+
+Extra arguments after ``test`` go to pytest.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENV = HERE / '.venv'
+BIN = VENV / 'bin'
+CHROMIUM = '/usr/bin/chromium'
+
+
+def run(*cmd, **kw):
+    print('+', ' '.join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def ensure_venv(extras):
+    """Create .venv and install the project when its metadata changed."""
+    if not (BIN / 'python').exists():
+        run(sys.executable, '-m', 'venv', VENV)
+    stamp = VENV / ('.installed-' + extras)
+    digest = hashlib.sha256((HERE / 'setup.cfg').read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    run(BIN / 'python', '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip', 'setuptools', 'wheel')
+    run(BIN / 'python', '-m', 'pip', 'install', '--quiet', '-e', '.[%s]' % extras, cwd=HERE)
+    stamp.write_text(digest)
+
+
+def ensure_chromium():
+    """Debian's chromium for browser tests; installed when missing (root)."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.geteuid() != 0:
+        sys.exit('Browser tests need Debian\'s chromium: sudo apt-get install -y chromium')
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    try:
+        run('apt-get', 'install', '-y', '--no-install-recommends', 'chromium', env=env)
+    except subprocess.CalledProcessError:
+        run('apt-get', 'update', env=env)
+        run('apt-get', 'install', '-y', '--no-install-recommends', 'chromium', env=env)
+
+
+def serve():
+    ensure_venv('testing')
+    var = HERE / 'var'
+    if not (var / 'Data.fs').exists():
+        var.mkdir(exist_ok=True)
+        run(BIN / 'minorconsent-seed', HERE / 'development.ini')
+    else:
+        run(BIN / 'minorconsent-evolve', HERE / 'development.ini')
+        print('Demo sign-ins: admin@, therapist@, therapist2@, supervisor@, '
+              'guardian@, guardian2@, teen@ (all @demo.test), password '
+              'demo-password-1 (unless you seeded another)')
+    print('Serving on http://127.0.0.1:6543', flush=True)
+    os.execv(str(BIN / 'pserve'), [str(BIN / 'pserve'), str(HERE / 'development.ini')])
+
+
+def test(args):
+    ensure_venv('testing')
+    ensure_chromium()
+    env = dict(os.environ, MINORCONSENT_CHROMIUM=CHROMIUM)
+    result = subprocess.run([str(BIN / 'python'), '-m', 'pytest', *args], cwd=HERE, env=env)
+    sys.exit(result.returncode)
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in ('serve', 'test'):
+        sys.exit(__doc__)
+    if sys.argv[1] == 'serve':
+        serve()
+    else:
+        test(sys.argv[2:])
+
+
+if __name__ == '__main__':
+    main()

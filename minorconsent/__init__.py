@@ -1,0 +1,60 @@
+"""minorconsent: guardian consent, confidentiality agreements and parent
+summaries for child and adolescent therapy practices.
+
+``main`` is the paste entry point for a standalone app; ``includeme`` lets a
+host Pyramid app mount the whole clinic with
+``config.include('minorconsent', route_prefix='/portal')``.
+"""
+from pyramid.config import Configurator
+
+ROOMS = (
+    '.site',
+    '.security',
+    '.accounts',
+    '.clients',
+    '.portal',
+)
+
+
+def includeme(config):
+    """Mount the clinic: storage, security, every room, static files.
+
+    Everything is traversal under one route, so a host app's
+    ``route_prefix`` moves the whole clinic without changing any view.
+    """
+    settings = config.registry.settings
+    settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
+    settings.setdefault('retry.attempts', '3')
+    config.include('pyramid_chameleon')
+    config.include('pyramid_retry')
+    config.include('pyramid_tm')
+    config.include('pyramid_zodbconn')
+    _include_mailer(config)
+    from .site import ROUTE, root_factory, request_clinic
+    config.add_request_method(request_clinic, 'clinic', reify=True)
+    config.add_static_view('static', 'minorconsent:static/', cache_max_age=3600)
+    config.add_route(ROUTE, '/*traverse', factory=root_factory)
+    for room in ROOMS:
+        config.include(room)
+
+
+def _include_mailer(config):
+    """pyramid_mailer joined to each request's transaction; with
+    ``minorconsent.mail_debug = DIR`` messages are written to DIR instead of
+    sent (development)."""
+    directory = config.registry.settings.get('minorconsent.mail_debug')
+    if not directory:
+        config.include('pyramid_mailer')
+        return
+    from pyramid_mailer import get_mailer
+    from pyramid_mailer.interfaces import IMailer
+    from pyramid_mailer.mailer import DebugMailer
+    config.registry.registerUtility(DebugMailer(directory), IMailer)
+    config.add_request_method(get_mailer, 'mailer', reify=True)
+
+
+def main(global_config, **settings):
+    """Paste entry point: the clinic as a standalone WSGI app."""
+    with Configurator(settings=settings) as config:
+        config.include(includeme)
+    return config.make_wsgi_app()

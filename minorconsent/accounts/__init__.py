@@ -1,0 +1,228 @@
+"""Accounts: people who sign in, their global roles, and the rules for
+changing them.
+
+Every change that narrows what a person may do (disabling, a removed role, a
+new password) ends that person's sessions in the same transaction, so the
+change holds from the next request on, on every device.
+"""
+from datetime import datetime, timedelta, timezone
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+from minorconsent.site.folder import Folder
+
+ADMIN = 'admin'
+THERAPIST = 'therapist'
+SUPERVISOR = 'supervisor'
+GUARDIAN = 'guardian'
+ADOLESCENT = 'adolescent'
+
+ROLES = (ADMIN, THERAPIST, SUPERVISOR, GUARDIAN, ADOLESCENT)
+ROLE_TITLES = {
+    ADMIN: 'Clinic admin',
+    THERAPIST: 'Therapist',
+    SUPERVISOR: 'Supervisor',
+    GUARDIAN: 'Parent or guardian',
+    ADOLESCENT: 'Adolescent client',
+}
+STAFF_ROLES = (ADMIN, THERAPIST, SUPERVISOR)
+
+#: Failed sign-ins allowed before sign-in pauses; each further failure
+#: doubles the pause, up to an hour.
+FREE_ATTEMPTS = 5
+MAX_LOCK = timedelta(hours=1)
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def normalize_email(email):
+    return (email or '').strip().lower()
+
+
+class User(Persistent):
+    """A person who signs in.  ``__name__`` is the opaque user id."""
+
+    password_hash = None
+    active = True
+    failed_logins = 0
+    locked_until = None
+    supervisor_id = None     # therapists: who supervises them
+    client_id = None         # adolescents: their own client record
+    password_changed = None
+
+    def __init__(self, email, display_name, roles=()):
+        self.email = normalize_email(email)
+        self.display_name = display_name
+        self.roles = tuple(sorted(set(roles)))
+        self.created = utcnow()
+
+    def has_role(self, role):
+        return role in self.roles
+
+    @property
+    def is_staff(self):
+        return any(role in STAFF_ROLES for role in self.roles)
+
+    # --- sign-in throttling ----------------------------------------------
+
+    def is_locked(self, now=None):
+        return self.locked_until is not None and (now or utcnow()) < self.locked_until
+
+    def record_failure(self, now=None):
+        now = now or utcnow()
+        self.failed_logins += 1
+        excess = self.failed_logins - FREE_ATTEMPTS
+        if excess >= 0:
+            pause = min(timedelta(minutes=2 ** excess), MAX_LOCK)
+            self.locked_until = now + pause
+
+    def record_success(self):
+        if self.failed_logins or self.locked_until:
+            self.failed_logins = 0
+            self.locked_until = None
+
+
+class Users(Folder):
+    """All accounts, with BTree indexes by email, role and supervisor."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_email = OOBTree()
+        self.by_role = OOBTree()
+        self.by_supervisor = OOBTree()
+
+    # --- lookups -----------------------------------------------------------
+
+    def find_by_email(self, email):
+        uid = self.by_email.get(normalize_email(email))
+        return self.get(uid) if uid is not None else None
+
+    def ids_with_role(self, role):
+        return self.by_role.get(role, ())
+
+    def with_role(self, role):
+        return [self[uid] for uid in self.ids_with_role(role)]
+
+    def supervised_by(self, supervisor_id):
+        return self.by_supervisor.get(supervisor_id, ())
+
+    def emails(self, start=None):
+        """Users in email order, from ``start`` on (for paging)."""
+        for email, uid in self.by_email.items(min=start):
+            yield self[uid]
+
+    # --- changes -----------------------------------------------------------
+
+    def add_user(self, user):
+        if user.email in self.by_email:
+            raise ValueError('An account with this address already exists.')
+        uid = self.add(user)
+        self.by_email[user.email] = uid
+        for role in user.roles:
+            _index_add(self.by_role, role, uid)
+        return uid
+
+    def set_email(self, user, email):
+        email = normalize_email(email)
+        if email == user.email:
+            return
+        if email in self.by_email:
+            raise ValueError('An account with this address already exists.')
+        del self.by_email[user.email]
+        user.email = email
+        self.by_email[email] = user.__name__
+
+    def set_roles(self, user, roles):
+        """Set ``user``'s roles; return the roles removed."""
+        roles = tuple(sorted(set(roles)))
+        removed = set(user.roles) - set(roles)
+        for role in removed:
+            _index_remove(self.by_role, role, user.__name__)
+        for role in set(roles) - set(user.roles):
+            _index_add(self.by_role, role, user.__name__)
+        if roles != user.roles:
+            user.roles = roles
+        return removed
+
+    def set_supervisor(self, user, supervisor_id):
+        if user.supervisor_id == supervisor_id:
+            return
+        if user.supervisor_id is not None:
+            _index_remove(self.by_supervisor, user.supervisor_id, user.__name__)
+        user.supervisor_id = supervisor_id
+        if supervisor_id is not None:
+            _index_add(self.by_supervisor, supervisor_id, user.__name__)
+
+
+def _index_add(index, key, value):
+    values = index.get(key)
+    if values is None:
+        values = index[key] = OOTreeSet()
+    values.add(value)
+
+
+def _index_remove(index, key, value):
+    values = index.get(key)
+    if values is not None:
+        values.discard(value)
+        if not values:
+            del index[key]
+
+
+# --- account rules that touch more than one object --------------------------
+
+def set_password(clinic, passwords, user, password, keep_token=None):
+    """Store a new password and end every other session of ``user``."""
+    user.password_hash = passwords.hash(password)
+    user.password_changed = utcnow()
+    user.record_success()
+    clinic.sessions.end_all_for(user.__name__, except_token=keep_token)
+
+
+def set_active(clinic, user, active):
+    if user.active != active:
+        user.active = active
+    if not active:
+        clinic.sessions.end_all_for(user.__name__)
+
+
+def change_roles(clinic, user, roles):
+    removed = clinic['users'].set_roles(user, roles)
+    if removed:
+        clinic.sessions.end_all_for(user.__name__)
+    return removed
+
+
+def authenticate(clinic, passwords, email, password, now=None):
+    """The user for ``email``/``password``, or None.
+
+    Unknown address, wrong password, disabled account and paused sign-in
+    all return None after the same argon2 work, so neither the answer nor
+    its timing tells whether an address has an account.
+    """
+    now = now or utcnow()
+    user = clinic['users'].find_by_email(email)
+    ok = passwords.verify(user.password_hash if user else None, password)
+    if user is None:
+        return None
+    if user.is_locked(now) or not user.active:
+        return None
+    if not ok:
+        user.record_failure(now)
+        return None
+    user.record_success()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return user
+
+
+def includeme(config):
+    config.add_evolve_step('0002-accounts-users', _add_users)
+    config.scan('.views')
+
+
+def _add_users(root, registry):
+    root.add(Users(), 'users')

@@ -1,0 +1,93 @@
+"""Colander schemas for sign-in, passwords and account administration."""
+import colander
+import deform
+
+from minorconsent.security.passwords import password_problem
+
+from . import ROLE_TITLES
+
+
+def _strong(node, value):
+    problem = password_problem(value)
+    if problem:
+        raise colander.Invalid(node, problem)
+
+
+class LoginSchema(colander.MappingSchema):
+    email = colander.SchemaNode(
+        colander.String(), title='Email address',
+        widget=deform.widget.TextInputWidget(
+            attributes={'type': 'email', 'autocomplete': 'username'}),
+        validator=colander.Length(max=254))
+    password = colander.SchemaNode(
+        colander.String(), title='Password',
+        widget=deform.widget.PasswordWidget(
+            attributes={'autocomplete': 'current-password'}),
+        validator=colander.Length(max=1024))
+
+
+class PasswordChangeSchema(colander.MappingSchema):
+    current = colander.SchemaNode(
+        colander.String(), title='Current password',
+        widget=deform.widget.PasswordWidget(
+            attributes={'autocomplete': 'current-password'}),
+        validator=colander.Length(max=1024))
+    new = colander.SchemaNode(
+        colander.String(), title='New password',
+        description='At least 10 characters. A few unrelated words work well.',
+        widget=deform.widget.PasswordWidget(
+            attributes={'autocomplete': 'new-password'}),
+        validator=colander.All(colander.Length(max=1024), _strong))
+    confirm = colander.SchemaNode(
+        colander.String(), title='New password again',
+        widget=deform.widget.PasswordWidget(
+            attributes={'autocomplete': 'new-password'}))
+
+
+def _passwords_match(node, value):
+    if value['new'] != value['confirm']:
+        exc = colander.Invalid(node, '')
+        exc['confirm'] = 'The two new passwords differ.'
+        raise exc
+
+
+@colander.deferred
+def _supervisor_choices(node, kw):
+    users = kw['users']
+    choices = [('', '— none —')]
+    choices += [(u.__name__, u.display_name) for u in users.with_role('supervisor')]
+    return deform.widget.SelectWidget(values=choices)
+
+
+class AccountSchema(colander.MappingSchema):
+    display_name = colander.SchemaNode(
+        colander.String(), title='Full name', validator=colander.Length(1, 120))
+    email = colander.SchemaNode(
+        colander.String(), title='Email address',
+        widget=deform.widget.TextInputWidget(attributes={'type': 'email'}),
+        validator=colander.All(colander.Length(max=254), colander.Email()))
+    roles = colander.SchemaNode(
+        colander.Set(), title='Roles',
+        widget=deform.widget.CheckboxChoiceWidget(values=list(ROLE_TITLES.items())),
+        validator=colander.All(
+            colander.Length(min=1, min_err='Choose at least one role.'),
+            colander.ContainsOnly(list(ROLE_TITLES))))
+    supervisor_id = colander.SchemaNode(
+        colander.String(), title='Supervisor (for therapists)',
+        widget=_supervisor_choices, missing='')
+    active = colander.SchemaNode(
+        colander.Boolean(), title='Account active',
+        description='A disabled account cannot sign in; its sessions end at once.',
+        default=True, missing=False)
+
+
+class NewAccountSchema(AccountSchema):
+    password = colander.SchemaNode(
+        colander.String(), title='First password',
+        description='Give it to the person privately; they should change it.',
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
+        validator=colander.All(colander.Length(max=1024), _strong))
+
+
+def password_change_schema():
+    return PasswordChangeSchema(validator=_passwords_match)

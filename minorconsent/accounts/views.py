@@ -1,0 +1,154 @@
+"""Sign-in, sign-out, password change, and account administration."""
+from itertools import islice
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
+
+from minorconsent.site import Clinic
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view, home_url, page_number
+
+from . import (ROLE_TITLES, User, Users, authenticate, change_roles,
+               set_active, set_password)
+from .schemas import (AccountSchema, LoginSchema, NewAccountSchema,
+                      password_change_schema)
+
+SIGN_IN_FAILED = ('Sign-in failed. Check your email address and password. '
+                  'After several failed attempts, sign-in pauses for a few '
+                  'minutes.')
+PAGE_SIZE = 50
+
+
+@clinic_view(context=Clinic, name='login', permission=NO_PERMISSION_REQUIRED,
+             renderer='templates/login.pt')
+def login(request):
+    if request.identity is not None and request.method == 'GET':
+        return HTTPFound(location=home_url(request))
+    form = FormHandler(request, LoginSchema(), buttons=('sign in',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            user = authenticate(request.clinic, request.registry.passwords,
+                                values['email'], values['password'])
+            if user is not None:
+                headers = remember(request, user.__name__)
+                return HTTPFound(location=home_url(request), headers=headers)
+            form.fail('password', SIGN_IN_FAILED)
+            request.response.status = 200
+    return {'form': form.render()}
+
+
+@clinic_view(context=Clinic, name='logout', permission=NO_PERMISSION_REQUIRED,
+             request_method='POST')
+def logout(request):
+    headers = forget(request)
+    response = redirect(request, request.resource_url(request.clinic, 'login'),
+                        'signed-out')
+    response.headerlist.extend(headers)
+    return response
+
+
+@clinic_view(context=Clinic, name='logout', permission=NO_PERMISSION_REQUIRED,
+             request_method='GET', renderer='templates/logout.pt')
+def logout_confirm(request):
+    """A GET never signs out (a link or image must not end a session)."""
+    if request.identity is None:
+        return HTTPFound(location=request.resource_url(request.clinic, 'login'))
+    return {}
+
+
+@clinic_view(context=Clinic, name='password', permission='signed-in',
+             renderer='templates/password.pt')
+def password_change(request):
+    form = FormHandler(request, password_change_schema(), buttons=('change password',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            identity = request.identity
+            passwords = request.registry.passwords
+            if not passwords.verify(identity.user.password_hash, values['current']):
+                form.fail('current', 'This is not your current password.')
+            else:
+                set_password(request.clinic, passwords, identity.user,
+                             values['new'], keep_token=identity.token)
+                return redirect(request, home_url(request), 'password-changed')
+    return {'form': form.render()}
+
+
+# --- administration ------------------------------------------------------------
+
+@clinic_view(context=Users, permission='administer',
+             renderer='templates/users.pt')
+def users_list(request):
+    """Accounts in email order, a page at a time (``?page=N``; addresses
+    never go into URLs)."""
+    users = request.context
+    page = page_number(request)
+    start = (page - 1) * PAGE_SIZE
+    rows = list(islice(users.emails(), start, start + PAGE_SIZE + 1))
+    return {
+        'users': rows[:PAGE_SIZE],
+        'next_page': page + 1 if len(rows) > PAGE_SIZE else None,
+        'role_titles': ROLE_TITLES,
+    }
+
+
+def _apply_account(request, user, values):
+    clinic = request.clinic
+    users = clinic['users']
+    users.set_email(user, values['email'])
+    if user.display_name != values['display_name']:
+        user.display_name = values['display_name']
+    change_roles(clinic, user, values['roles'])
+    supervisor = values['supervisor_id'] or None
+    if supervisor is not None and supervisor not in users:
+        supervisor = None
+    users.set_supervisor(user, supervisor)
+    set_active(clinic, user, values['active'])
+
+
+@clinic_view(context=Users, name='add', permission='administer',
+             renderer='templates/account_form.pt')
+def user_add(request):
+    users = request.context
+    form = FormHandler(request, NewAccountSchema(), buttons=('create account',),
+                       users=users)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            if users.find_by_email(values['email']):
+                form.fail('email', 'An account with this address already exists.')
+            else:
+                user = User(values['email'], values['display_name'], values['roles'])
+                user.password_hash = request.registry.passwords.hash(values['password'])
+                users.add_user(user)
+                users.set_supervisor(user, values['supervisor_id'] or None)
+                user.active = values['active']
+                return redirect(request, request.resource_url(users), 'account-added')
+    return {'form': form.render(), 'heading': 'New account'}
+
+
+@clinic_view(context=User, name='edit', permission='administer',
+             renderer='templates/account_form.pt')
+def user_edit(request):
+    user = request.context
+    users = user.__parent__
+    appstruct = {'display_name': user.display_name, 'email': user.email,
+                 'roles': set(user.roles), 'active': user.active,
+                 'supervisor_id': user.supervisor_id or ''}
+    form = FormHandler(request, AccountSchema(), appstruct=appstruct, users=users)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            other = users.find_by_email(values['email'])
+            if other is not None and other is not user:
+                form.fail('email', 'An account with this address already exists.')
+            elif user is request.identity.user and 'admin' not in values['roles']:
+                form.fail('roles', 'You cannot remove your own admin role.')
+            elif user is request.identity.user and not values['active']:
+                form.fail('active', 'You cannot disable your own account.')
+            else:
+                _apply_account(request, user, values)
+                return redirect(request, request.resource_url(users), 'saved')
+    return {'form': form.render(), 'heading': 'Edit account'}

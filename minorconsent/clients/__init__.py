@@ -1,0 +1,91 @@
+"""Clients: the minor, guardian links, goals, private notes, contact
+preferences, and the rules that change them.
+"""
+from datetime import date
+
+from minorconsent.site.folder import Folder
+
+from .index import ClientIndex
+from .model import (Client, ContactPreferences, Goal, GuardianLink, Note,
+                    GOAL_STATUSES, RELATIONSHIPS, age_on)
+
+__all__ = ['Client', 'ContactPreferences', 'Goal', 'GuardianLink', 'Note',
+           'Clients', 'GOAL_STATUSES', 'RELATIONSHIPS', 'age_on']
+
+
+class Clients(Folder):
+    """Every client of the clinic, reachable only through its indexes."""
+
+    def __init__(self):
+        super().__init__()
+        self.index = ClientIndex()
+
+    def add_client(self, client):
+        cid = self.add(client)
+        self.index.index(client)
+        return cid
+
+    def reindex(self, client):
+        self.index.index(client)
+
+    def remove_client(self, cid):
+        self.index.unindex(self[cid])
+        return self.remove(cid)
+
+    def page_for_staff(self, therapist_ids, query='', page=1, size=25):
+        """``(clients, has_more)`` for a staff list page, sorted by name."""
+        start = (max(page, 1) - 1) * size
+        ids, more = self.index.for_staff(therapist_ids, query, start, size)
+        return [self[cid] for cid in ids], more
+
+    def children_of(self, guardian_id):
+        return [self[cid] for cid in self.index.children_of(guardian_id)]
+
+
+# --- rules that touch more than one object ----------------------------------
+
+def link_guardian(clinic, client, guardian, relationship, legal_authority,
+                  restricted=False, restriction_note=''):
+    """Tie ``guardian`` to ``client`` and index the tie."""
+    if guardian.__name__ in client['guardians']:
+        raise ValueError('This guardian is already linked to this client.')
+    link = GuardianLink(guardian.__name__, relationship, legal_authority,
+                        restricted, restriction_note)
+    client['guardians'].add(link, guardian.__name__)
+    if 'guardian' not in guardian.roles:
+        clinic['users'].set_roles(guardian, guardian.roles + ('guardian',))
+    clinic['clients'].reindex(client)
+    return link
+
+
+def update_guardian_link(clinic, client, link, **values):
+    """Change a link; a narrowed link ends the guardian's sessions at once."""
+    before = link.grants_portal_access(client, clinic.settings, date.today())
+    for key in ('relationship', 'legal_authority', 'restricted',
+                'restriction_note'):
+        if key in values and getattr(link, key) != values[key]:
+            setattr(link, key, values[key])
+    after = link.grants_portal_access(client, clinic.settings, date.today())
+    if before and not after:
+        clinic.sessions.end_all_for(link.guardian_id)
+
+
+def unlink_guardian(clinic, client, guardian_id):
+    client['guardians'].remove(guardian_id)
+    clinic['clients'].reindex(client)
+    clinic.sessions.end_all_for(guardian_id)
+
+
+def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):
+    client.therapist_ids = tuple(therapist_ids)
+    client.supervisor_id = supervisor_id
+    clinic['clients'].reindex(client)
+
+
+def includeme(config):
+    config.add_evolve_step('0003-clients-folder', _add_clients)
+    config.scan('.views')
+
+
+def _add_clients(root, registry):
+    root.add(Clients(), 'clients')

@@ -1,0 +1,118 @@
+"""BTree indexes over clients, so no request ever walks every client.
+
+``by_staff`` holds ``(therapist_id, sort_name, client_id)`` triples: a
+therapist's list is a key range, already sorted by name.  ``by_token``
+holds ``(therapist_id, name_token, sort_name, client_id)``: a name search is
+a prefix range over one token.  ``by_guardian`` maps a guardian's user id to
+the ids of their children.  Each client remembers the keys it was indexed
+under, so reindexing removes exactly those.
+"""
+import heapq
+import re
+import unicodedata
+from itertools import islice
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+_HIGH = '\U0010ffff'
+
+
+def fold(text):
+    """Lower-case, accent-free form used for sorting and search."""
+    text = unicodedata.normalize('NFKD', text or '')
+    text = ''.join(ch for ch in text if not unicodedata.combining(ch))
+    return text.casefold().strip()
+
+
+def sort_name(client):
+    return '%s\x00%s' % (fold(client.last_name), fold(client.first_name))
+
+
+def name_tokens(client):
+    text = ' '.join((client.first_name, client.last_name,
+                     client.preferred_name or ''))
+    return set(re.findall(r'\w+', fold(text)))
+
+
+class ClientIndex(Persistent):
+
+    def __init__(self):
+        self.by_staff = OOTreeSet()
+        self.by_token = OOTreeSet()
+        self.by_guardian = OOBTree()
+
+    # --- maintenance -------------------------------------------------------
+
+    def index(self, client):
+        self.unindex(client)
+        cid = client.__name__
+        name = sort_name(client)
+        staff, tokens = [], []
+        for tid in client.therapist_ids:
+            staff.append((tid, name, cid))
+            for token in name_tokens(client):
+                tokens.append((tid, token, name, cid))
+        guardians = [link.guardian_id for link in client['guardians'].values()]
+        for key in staff:
+            self.by_staff.add(key)
+        for key in tokens:
+            self.by_token.add(key)
+        for gid in guardians:
+            children = self.by_guardian.get(gid)
+            if children is None:
+                children = self.by_guardian[gid] = OOTreeSet()
+            children.add(cid)
+        client._indexed = (tuple(staff), tuple(tokens), tuple(guardians))
+
+    def unindex(self, client):
+        staff, tokens, guardians = getattr(client, '_indexed', ((), (), ()))
+        for key in staff:
+            self.by_staff.discard(key)
+        for key in tokens:
+            self.by_token.discard(key)
+        for gid in guardians:
+            children = self.by_guardian.get(gid)
+            if children is not None:
+                children.discard(client.__name__)
+                if not children:
+                    del self.by_guardian[gid]
+        client._indexed = ((), (), ())
+
+    # --- queries -----------------------------------------------------------
+
+    def children_of(self, guardian_id):
+        return tuple(self.by_guardian.get(guardian_id, ()))
+
+    def _staff_keys(self, tid, query):
+        """(sort_name, client_id) pairs for one therapist, sorted."""
+        tokens = re.findall(r'\w+', fold(query))
+        if not tokens:
+            for _, name, cid in self.by_staff.keys(min=(tid, ''), max=(tid, _HIGH)):
+                yield name, cid
+            return
+        # Each word must prefix one of the client's name words: intersect
+        # the key ranges, reading index keys only, never client objects.
+        names, matches = {}, None
+        for token in set(tokens):
+            found = set()
+            for _, _, name, cid in self.by_token.keys(
+                    min=(tid, token, '', ''),
+                    max=(tid, token + _HIGH, _HIGH, _HIGH)):
+                found.add(cid)
+                names[cid] = name
+            matches = found if matches is None else matches & found
+        yield from sorted((names[cid], cid) for cid in matches)
+
+    def for_staff(self, therapist_ids, query='', start=0, size=25):
+        """One page of client ids for these therapists, sorted by name.
+
+        Returns ``(ids, has_more)``.
+        """
+        streams = [self._staff_keys(tid, query) for tid in sorted(therapist_ids)]
+        merged = heapq.merge(*streams)
+        seen = set()
+        unique = (cid for _, cid in merged
+                  if not (cid in seen or seen.add(cid)))
+        page = list(islice(unique, start, start + size + 1))
+        return page[:size], len(page) > size

@@ -1,0 +1,217 @@
+"""The minor client and what hangs off the client record.
+
+A ``Client`` is a folder holding ``goals``, ``notes`` and ``guardians``.
+Its ``__acl__`` is computed on every check from who is linked to it right
+now, and ends in DENY_ALL: no site-wide grant (not even the admin's) ever
+reaches a child's record.
+"""
+from datetime import date, datetime, timezone
+
+from persistent import Persistent
+from pyramid.authorization import DENY_ALL, Allow
+
+from minorconsent.site.folder import Folder
+
+THERAPIST_PERMS = ('view-clinical', 'edit-clinical', 'view-notes', 'add-note')
+SUPERVISOR_PERMS = ('view-clinical', 'view-notes')
+GUARDIAN_PERMS = ('view-as-guardian',)
+SELF_PERMS = ('view-as-self',)
+
+RELATIONSHIPS = (
+    ('mother', 'Mother'), ('father', 'Father'), ('parent', 'Parent'),
+    ('step-parent', 'Step-parent'), ('grandparent', 'Grandparent'),
+    ('foster-parent', 'Foster parent'), ('legal-guardian', 'Legal guardian'),
+    ('caseworker', 'Caseworker'), ('other', 'Other'),
+)
+
+#: FHIR R4 Goal.lifecycleStatus, the vocabulary for a goal's standing.
+GOAL_STATUSES = (
+    ('proposed', 'Proposed'), ('planned', 'Planned'), ('accepted', 'Accepted'),
+    ('active', 'Active'), ('on-hold', 'On hold'), ('completed', 'Completed'),
+    ('cancelled', 'Cancelled'),
+)
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def age_on(born, day):
+    """Whole years from ``born`` to ``day`` (a 29 February birthday counts
+    on 1 March in common years)."""
+    years = day.year - born.year
+    if (day.month, day.day) < (born.month, born.day):
+        years -= 1
+    return years
+
+
+class ContactPreferences(Persistent):
+    """How a person may be contacted; the therapist checks this before any
+    call or message.  ``instructions`` is an internal staff comment."""
+
+    email_ok = True
+    sms_ok = False
+    phone_ok = True
+    voicemail_ok = False
+    instructions = ''
+
+    FIELDS = ('email_ok', 'sms_ok', 'phone_ok', 'voicemail_ok', 'instructions')
+
+    def update(self, **values):
+        for key, value in values.items():
+            if key in self.FIELDS and getattr(self, key) != value:
+                setattr(self, key, value)
+
+    def as_dict(self):
+        return {key: getattr(self, key) for key in self.FIELDS}
+
+
+class GuardianLink(Persistent):
+    """A guardian's tie to one child.  ``__name__`` is the guardian's user id.
+
+    Legal authority to consent and a court-ordered restriction are recorded
+    per child, because one parent may hold them for one child and not for
+    another.
+    """
+
+    relationship = 'parent'
+    legal_authority = True
+    restricted = False
+    restriction_note = ''   # internal: why access is restricted
+
+    def __init__(self, guardian_id, relationship='parent', legal_authority=True,
+                 restricted=False, restriction_note=''):
+        self.guardian_id = guardian_id
+        self.relationship = relationship
+        self.legal_authority = legal_authority
+        self.restricted = restricted
+        self.restriction_note = restriction_note
+        self.contact = ContactPreferences()
+        self.created = utcnow()
+
+    @property
+    def relationship_title(self):
+        return dict(RELATIONSHIPS).get(self.relationship, self.relationship)
+
+    def grants_portal_access(self, client, settings, today):
+        """May this guardian see the child's portal page today?
+
+        Only a guardian with legal authority, not barred by a court order,
+        while the child is a minor.  (Consent state joins this rule with the
+        agreements feature.)
+        """
+        return (self.legal_authority and not self.restricted
+                and client.is_minor(settings, today))
+
+
+class Goal(Persistent):
+    """A treatment goal.
+
+    ``clinical_text`` is the therapist's own wording and stays in the
+    clinic; ``parent_title`` and ``parent_description`` are written for
+    guardians and are the only goal text a parent summary may ever use.
+    """
+
+    status = 'active'
+
+    def __init__(self, clinical_text, parent_title, parent_description='',
+                 status='active'):
+        self.clinical_text = clinical_text
+        self.parent_title = parent_title
+        self.parent_description = parent_description
+        self.status = status
+        self.created = self.updated = utcnow()
+
+    FIELDS = ('clinical_text', 'parent_title', 'parent_description', 'status')
+
+    def update(self, **values):
+        changed = False
+        for key, value in values.items():
+            if key in self.FIELDS and getattr(self, key) != value:
+                setattr(self, key, value)
+                changed = True
+        if changed:
+            self.updated = utcnow()
+        return changed
+
+
+class Note(Persistent):
+    """A private session note: therapist and supervisor only, never edited
+    after the fact (a correction is a new note)."""
+
+    def __init__(self, text, author_id, session_date=None):
+        self.text = text
+        self.author_id = author_id
+        self.session_date = session_date
+        self.created = utcnow()
+
+
+class Client(Folder):
+    """A minor in care.  Children: ``goals``, ``notes``, ``guardians``."""
+
+    supervisor_id = None
+    self_account_id = None   # the adolescent's own sign-in, if any
+    diagnosis = ''           # clinical; insurers only, never guardians
+    preferred_name = ''
+
+    def __init__(self, first_name, last_name, date_of_birth, therapist_ids=()):
+        super().__init__()
+        self.first_name = first_name
+        self.last_name = last_name
+        self.date_of_birth = date_of_birth
+        self.therapist_ids = tuple(therapist_ids)
+        self.contact = ContactPreferences()
+        self.created = utcnow()
+        for name in ('goals', 'notes', 'guardians'):
+            self.add(Folder(), name)
+
+    @property
+    def full_name(self):
+        return '%s %s' % (self.first_name, self.last_name)
+
+    def age(self, today=None):
+        return age_on(self.date_of_birth, today or date.today())
+
+    def is_minor(self, settings, today=None):
+        return self.age(today) < settings.age_of_majority
+
+    def may_self_consent(self, settings, today=None):
+        return self.age(today) >= settings.self_consent_age
+
+    # --- who may do what -----------------------------------------------------
+
+    def supervisor_ids(self, users):
+        """Explicit supervisor plus the supervisors of assigned therapists."""
+        ids = set()
+        if self.supervisor_id:
+            ids.add(self.supervisor_id)
+        for tid in self.therapist_ids:
+            therapist = users.get(tid)
+            if therapist is not None and therapist.supervisor_id:
+                ids.add(therapist.supervisor_id)
+        return ids
+
+    def guardian_links(self):
+        return list(self['guardians'].values())
+
+    def entitled_guardian_ids(self, settings, today=None):
+        today = today or date.today()
+        return [link.guardian_id for link in self['guardians'].values()
+                if link.grants_portal_access(self, settings, today)]
+
+    @property
+    def __acl__(self):
+        from minorconsent.site import find_clinic
+        clinic = find_clinic(self)
+        users = clinic['users']
+        acl = []
+        for tid in self.therapist_ids:
+            acl.append((Allow, 'user:' + tid, THERAPIST_PERMS))
+        for sid in sorted(self.supervisor_ids(users)):
+            acl.append((Allow, 'user:' + sid, SUPERVISOR_PERMS))
+        for gid in self.entitled_guardian_ids(clinic.settings):
+            acl.append((Allow, 'user:' + gid, GUARDIAN_PERMS))
+        if self.self_account_id:
+            acl.append((Allow, 'user:' + self.self_account_id, SELF_PERMS))
+        acl.append(DENY_ALL)
+        return acl

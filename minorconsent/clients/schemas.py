@@ -1,0 +1,143 @@
+"""Colander schemas for the client record and what hangs off it."""
+from datetime import date
+
+import colander
+import deform
+
+from .model import GOAL_STATUSES, RELATIONSHIPS
+
+
+def _date_widget():
+    return deform.widget.TextInputWidget(attributes={'type': 'date'})
+
+
+def _born_in_range(node, value):
+    today = date.today()
+    if value > today:
+        raise colander.Invalid(node, 'The date of birth cannot be in the future.')
+    if today.year - value.year > 30:
+        raise colander.Invalid(node, 'Check the year: this client would be over 30.')
+
+
+def _text(title, max_length=200, **kw):
+    return colander.SchemaNode(colander.String(), title=title,
+                               validator=colander.Length(1, max_length), **kw)
+
+
+def _long_text(title, max_length=20_000, required=True, **kw):
+    extra = {} if required else {'missing': ''}
+    return colander.SchemaNode(
+        colander.String(), title=title,
+        widget=deform.widget.TextAreaWidget(rows=6),
+        validator=colander.Length(1 if required else 0, max_length), **extra, **kw)
+
+
+class ClientSchema(colander.MappingSchema):
+    first_name = _text('First name', 100)
+    last_name = _text('Last name', 100)
+    preferred_name = colander.SchemaNode(
+        colander.String(), title='Preferred name', missing='',
+        validator=colander.Length(0, 100))
+    date_of_birth = colander.SchemaNode(
+        colander.Date(), title='Date of birth', widget=_date_widget(),
+        validator=_born_in_range)
+    diagnosis = _long_text('Diagnosis (clinical; never shown to guardians)',
+                           2_000, required=False)
+
+
+@colander.deferred
+def _therapist_widget(node, kw):
+    users = kw['users']
+    return deform.widget.CheckboxChoiceWidget(
+        values=[(u.__name__, u.display_name) for u in users.with_role('therapist')])
+
+
+@colander.deferred
+def _therapist_validator(node, kw):
+    valid = set(kw['users'].ids_with_role('therapist'))
+    return colander.All(
+        colander.Length(min=1, min_err='A client needs at least one therapist.'),
+        colander.ContainsOnly(valid))
+
+
+@colander.deferred
+def _supervisor_widget(node, kw):
+    users = kw['users']
+    return deform.widget.SelectWidget(
+        values=[('', '— from the therapists —')] +
+               [(u.__name__, u.display_name) for u in users.with_role('supervisor')])
+
+
+@colander.deferred
+def _supervisor_validator(node, kw):
+    return colander.OneOf([''] + list(kw['users'].ids_with_role('supervisor')))
+
+
+class ClientEditSchema(ClientSchema):
+    therapist_ids = colander.SchemaNode(
+        colander.Set(), title='Therapists', widget=_therapist_widget,
+        validator=_therapist_validator)
+    supervisor_id = colander.SchemaNode(
+        colander.String(), title='Supervisor', missing='',
+        widget=_supervisor_widget, validator=_supervisor_validator)
+
+
+class ContactSchema(colander.MappingSchema):
+    email_ok = colander.SchemaNode(colander.Boolean(), title='Email allowed', missing=False)
+    sms_ok = colander.SchemaNode(colander.Boolean(), title='Text messages allowed', missing=False)
+    phone_ok = colander.SchemaNode(colander.Boolean(), title='Phone calls allowed', missing=False)
+    voicemail_ok = colander.SchemaNode(
+        colander.Boolean(), title='Voicemail may be left', missing=False,
+        description='Even then, leave nothing that mentions therapy.')
+    instructions = _long_text('Contact instructions (internal)', 1_000, required=False)
+
+
+class GoalSchema(colander.MappingSchema):
+    parent_title = _text('Title for guardians', 200,
+                         description='Plain words a parent will read, e.g. "Manage worries at school".')
+    parent_description = _long_text('Description for guardians', 2_000, required=False)
+    clinical_text = _long_text('Clinical wording (stays in the clinic)', 5_000)
+    status = colander.SchemaNode(
+        colander.String(), title='Status',
+        widget=deform.widget.SelectWidget(values=GOAL_STATUSES),
+        validator=colander.OneOf([k for k, _ in GOAL_STATUSES]), default='active')
+
+
+class NoteSchema(colander.MappingSchema):
+    session_date = colander.SchemaNode(
+        colander.Date(), title='Session date', widget=_date_widget(), missing=None)
+    text = _long_text('Private note (therapist and supervisor only)')
+
+
+class GuardianLinkSchema(colander.MappingSchema):
+    relationship = colander.SchemaNode(
+        colander.String(), title='Relationship to the client',
+        widget=deform.widget.SelectWidget(values=RELATIONSHIPS),
+        validator=colander.OneOf([k for k, _ in RELATIONSHIPS]))
+    legal_authority = colander.SchemaNode(
+        colander.Boolean(), title='Holds legal authority to consent', missing=False,
+        description='Only guardians with legal authority see the family portal.')
+    restricted = colander.SchemaNode(
+        colander.Boolean(), title='Access restricted (court order)', missing=False,
+        description='A restricted guardian sees nothing and is signed out at once.')
+    restriction_note = _long_text('Reason for restriction (internal)', 1_000, required=False)
+
+
+class NewGuardianSchema(GuardianLinkSchema):
+    display_name = _text('Guardian name', 120)
+    email = colander.SchemaNode(
+        colander.String(), title='Guardian email address',
+        widget=deform.widget.TextInputWidget(attributes={'type': 'email'}),
+        validator=colander.All(colander.Length(max=254), colander.Email()))
+
+    def after_bind(self, node, kw):
+        # Name and address first, as a person fills the form.
+        for name in ('email', 'display_name'):
+            child = node[name]
+            del node[name]
+            node.children.insert(0, child)
+
+
+class SearchSchema(colander.MappingSchema):
+    q = colander.SchemaNode(colander.String(), title='Search by name', missing='',
+                            validator=colander.Length(0, 100))

@@ -1,0 +1,259 @@
+"""Staff views of clients: lists, the client page, and its forms.
+
+Views stay thin: they validate with colander and call the rules in
+``minorconsent.clients``.  A client's name never goes into a URL or a page
+title; name searches are POSTed so they stay out of browser history.
+"""
+from datetime import date
+
+from pyramid.httpexceptions import HTTPFound
+
+from minorconsent.accounts import User
+from minorconsent.site import Clinic
+from minorconsent.site.folder import Folder
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view, page_number
+
+from . import (Client, Clients, Goal, GuardianLink, Note, assign_therapists,
+               link_guardian, unlink_guardian, update_guardian_link)
+from .model import GOAL_STATUSES
+from .schemas import (ClientEditSchema, ClientSchema, ContactSchema,
+                      GoalSchema, GuardianLinkSchema, NewGuardianSchema,
+                      NoteSchema)
+
+PAGE_SIZE = 25
+
+
+def _search_terms(request):
+    """Search text from a POSTed search form only (never from the URL)."""
+    if request.method != 'POST':
+        return ''
+    return (request.POST.get('q') or '').strip()[:100]
+
+
+def _list_page(request, therapist_ids, heading):
+    clients = request.clinic['clients']
+    query = _search_terms(request)
+    page = page_number(request)
+    if request.method == 'POST':
+        try:
+            page = max(int(request.POST.get('page', 1)), 1)
+        except ValueError:
+            page = 1
+    rows, more = clients.page_for_staff(therapist_ids, query, page, PAGE_SIZE)
+    return {'clients': rows, 'query': query, 'page': page, 'more': more,
+            'heading': heading, 'today': date.today()}
+
+
+@clinic_view(context=Clients, permission='list-clients',
+             renderer='templates/client_list.pt')
+def my_clients(request):
+    return _list_page(request, [request.identity.userid], 'My clients')
+
+
+@clinic_view(context=Clinic, name='supervision', permission='supervise',
+             renderer='templates/client_list.pt')
+def supervised_clients(request):
+    users = request.clinic['users']
+    therapist_ids = list(users.supervised_by(request.identity.userid))
+    return _list_page(request, therapist_ids, 'Clients of the therapists I supervise')
+
+
+@clinic_view(context=Clients, name='add', permission='add-client',
+             renderer='templates/form_page.pt')
+def client_add(request):
+    form = FormHandler(request, ClientSchema(), buttons=('add client',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            client = Client(values['first_name'], values['last_name'],
+                            values['date_of_birth'], [request.identity.userid])
+            client.preferred_name = values['preferred_name']
+            client.diagnosis = values['diagnosis']
+            request.context.add_client(client)
+            return redirect(request, request.resource_url(client), 'client-added')
+    return {'form': form.render(), 'heading': 'New client', 'back': None}
+
+
+@clinic_view(context=Client, permission='view-clinical',
+             renderer='templates/client.pt')
+def client_page(request):
+    client = request.context
+    clinic = request.clinic
+    users = clinic['users']
+    today = date.today()
+    guardians = []
+    for link in client['guardians'].values():
+        guardians.append({
+            'link': link,
+            'user': users.get(link.guardian_id),
+            'portal': link.grants_portal_access(client, clinic.settings, today),
+        })
+    may_notes = request.has_permission('view-notes', client)
+    notes = sorted(client['notes'].values(), key=lambda n: n.created,
+                   reverse=True) if may_notes else []
+    return {
+        'client': client,
+        'age': client.age(today),
+        'is_minor': client.is_minor(clinic.settings, today),
+        'may_self_consent': client.may_self_consent(clinic.settings, today),
+        'goals': sorted(client['goals'].values(), key=lambda g: g.created),
+        'goal_statuses': dict(GOAL_STATUSES),
+        'notes': notes,
+        'may_notes': may_notes,
+        'may_edit': request.has_permission('edit-clinical', client),
+        'may_add_note': request.has_permission('add-note', client),
+        'guardians': guardians,
+        'therapists': [users[t] for t in client.therapist_ids if t in users],
+        'users': users,
+    }
+
+
+@clinic_view(context=Client, name='edit', permission='edit-clinical',
+             renderer='templates/form_page.pt')
+def client_edit(request):
+    client = request.context
+    clinic = request.clinic
+    appstruct = {key: getattr(client, key) for key in
+                 ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
+                  'diagnosis')}
+    appstruct['therapist_ids'] = set(client.therapist_ids)
+    appstruct['supervisor_id'] = client.supervisor_id or ''
+    form = FormHandler(request, ClientEditSchema(), appstruct=appstruct,
+                       users=clinic['users'])
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            for key in ('first_name', 'last_name', 'preferred_name',
+                        'date_of_birth', 'diagnosis'):
+                if getattr(client, key) != values[key]:
+                    setattr(client, key, values[key])
+            assign_therapists(clinic, client, sorted(values['therapist_ids']),
+                              values['supervisor_id'] or None)
+            if request.has_permission('view-clinical', client):
+                return redirect(request, request.resource_url(client), 'saved')
+            return redirect(request, request.resource_url(clinic['clients']), 'saved')
+    return {'form': form.render(), 'heading': 'Edit client record',
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=Client, name='contact', permission='edit-clinical',
+             renderer='templates/form_page.pt')
+def client_contact(request):
+    client = request.context
+    form = FormHandler(request, ContactSchema(), appstruct=client.contact.as_dict())
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            client.contact.update(**values)
+            return redirect(request, request.resource_url(client), 'saved')
+    return {'form': form.render(), 'heading': "Client's contact preferences",
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=Client, name='add-goal', permission='edit-clinical',
+             renderer='templates/form_page.pt')
+def goal_add(request):
+    client = request.context
+    form = FormHandler(request, GoalSchema(), buttons=('add goal',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            client['goals'].add(Goal(**values))
+            return redirect(request, request.resource_url(client), 'goal-added')
+    return {'form': form.render(), 'heading': 'New treatment goal',
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=Goal, name='edit', permission='edit-clinical',
+             renderer='templates/form_page.pt')
+def goal_edit(request):
+    goal = request.context
+    client = goal.__parent__.__parent__
+    appstruct = {key: getattr(goal, key) for key in Goal.FIELDS}
+    form = FormHandler(request, GoalSchema(), appstruct=appstruct)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            goal.update(**values)
+            return redirect(request, request.resource_url(client), 'saved')
+    return {'form': form.render(), 'heading': 'Edit treatment goal',
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=Client, name='add-note', permission='add-note',
+             renderer='templates/form_page.pt')
+def note_add(request):
+    client = request.context
+    form = FormHandler(request, NoteSchema(), buttons=('save note',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            client['notes'].add(Note(values['text'], request.identity.userid,
+                                     values['session_date']))
+            return redirect(request, request.resource_url(client), 'note-added')
+    return {'form': form.render(), 'heading': 'New private session note',
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=Client, name='add-guardian', permission='edit-clinical',
+             renderer='templates/form_page.pt')
+def guardian_add(request):
+    """Link a guardian by email: an existing account is linked, otherwise a
+    guardian account is created (it signs in once invited)."""
+    client = request.context
+    clinic = request.clinic
+    users = clinic['users']
+    form = FormHandler(request, NewGuardianSchema(), buttons=('link guardian',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            guardian = users.find_by_email(values['email'])
+            if guardian is not None and guardian.__name__ in client['guardians']:
+                form.fail('email', 'This guardian is already linked to this client.')
+            elif guardian is not None and guardian.is_staff:
+                form.fail('email', 'This address belongs to a staff account.')
+            else:
+                if guardian is None:
+                    guardian = User(values['email'], values['display_name'], ['guardian'])
+                    users.add_user(guardian)
+                link_guardian(clinic, client, guardian, values['relationship'],
+                              values['legal_authority'], values['restricted'],
+                              values['restriction_note'])
+                return redirect(request, request.resource_url(client), 'guardian-linked')
+    return {'form': form.render(), 'heading': 'Link a guardian',
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=GuardianLink, name='edit', permission='edit-clinical',
+             renderer='templates/form_page.pt')
+def guardian_edit(request):
+    link = request.context
+    client = link.__parent__.__parent__
+    schema = GuardianLinkSchema()
+    for node in ContactSchema().children:
+        schema.add(node.clone())
+    appstruct = {key: getattr(link, key) for key in
+                 ('relationship', 'legal_authority', 'restricted', 'restriction_note')}
+    appstruct.update(link.contact.as_dict())
+    form = FormHandler(request, schema, appstruct=appstruct)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            contact = {key: values.pop(key) for key in list(values)
+                       if key in link.contact.FIELDS}
+            update_guardian_link(request.clinic, client, link, **values)
+            link.contact.update(**contact)
+            return redirect(request, request.resource_url(client), 'saved')
+    return {'form': form.render(), 'heading': 'Guardian link and contact preferences',
+            'back': request.resource_url(client)}
+
+
+@clinic_view(context=GuardianLink, name='remove', permission='edit-clinical',
+             request_method='POST')
+def guardian_remove(request):
+    link = request.context
+    client = link.__parent__.__parent__
+    unlink_guardian(request.clinic, client, link.guardian_id)
+    return redirect(request, request.resource_url(client), 'guardian-unlinked')

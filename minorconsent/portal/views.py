@@ -1,0 +1,37 @@
+"""Guardian and adolescent pages.
+
+Each view builds a whitelisted view object and hands only that to its
+template: ``client`` is never in a guardian template's namespace.
+"""
+from pyramid.httpexceptions import HTTPNotFound
+
+from minorconsent.clients import Client
+from minorconsent.site import Clinic
+from minorconsent.site.views import clinic_view
+
+from .parentview import family_views, parent_view, teen_view
+
+
+@clinic_view(context=Clinic, name='family', permission='family',
+             renderer='templates/family.pt')
+def family(request):
+    clinic = request.clinic
+    children = family_views(clinic['clients'], request.identity.userid,
+                            clinic.settings)
+    return {'children': children}
+
+
+@clinic_view(context=Client, name='family', permission='view-as-guardian',
+             renderer='templates/child.pt')
+def child_page(request):
+    view = parent_view(request.context, request.identity.userid,
+                       request.clinic.settings)
+    if view is None:   # the ACL already said yes; belt and braces
+        raise HTTPNotFound()
+    return {'child': view}
+
+
+@clinic_view(context=Client, name='mine', permission='view-as-self',
+             renderer='templates/teen.pt')
+def teen_page(request):
+    return {'me': teen_view(request.context, request.clinic['users'])}

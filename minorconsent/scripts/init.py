@@ -1,0 +1,48 @@
+"""minorconsent-init: create the clinic and its first admin account."""
+import argparse
+import getpass
+import sys
+
+from minorconsent.accounts import User
+from minorconsent.security.passwords import password_problem
+
+from .common import clinic_transaction
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog='minorconsent-init',
+        description='Create the clinic in the configured database and its '
+                    'first clinic admin.  Does nothing to an existing admin.')
+    parser.add_argument('config_uri', help='e.g. development.ini')
+    parser.add_argument('--email', required=True, help="the admin's sign-in address")
+    parser.add_argument('--name', default='Clinic admin', help="the admin's full name")
+    parser.add_argument('--password', help='omit to be asked (not echoed)')
+    parser.add_argument('--clinic-name', help="the clinic's name")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    password = args.password or getpass.getpass('Password for %s: ' % args.email)
+    problem = password_problem(password)
+    if problem:
+        print('password: ' + problem, file=sys.stderr)
+        return 2
+    with clinic_transaction(args.config_uri) as (clinic, request):
+        if args.clinic_name:
+            clinic.settings.update(name=args.clinic_name)
+        users = clinic['users']
+        existing = users.find_by_email(args.email)
+        if existing is not None:
+            print('An account for %s already exists; nothing changed.' % args.email)
+            return 0
+        admin = User(args.email, args.name, ['admin'])
+        admin.password_hash = request.registry.passwords.hash(password)
+        users.add_user(admin)
+    print('Created the clinic admin %s.' % args.email)
+    return 0
+
+
+if __name__ == '__main__':  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""minorconsent-seed: deterministic demo data with the documented sign-ins.
+
+Everything is invented; every address is ``@demo.test``.  With
+``--private-marker TEXT`` every field a guardian must never see (private
+notes, clinical goal wording, diagnoses, internal contact and restriction
+comments) contains TEXT, so tests can prove it never reaches a guardian.
+"""
+import argparse
+import random
+import sys
+from datetime import date, timedelta
+
+from tqdm import tqdm
+
+from minorconsent.accounts import User
+from minorconsent.clients import Client, Goal, Note, link_guardian
+from minorconsent.site import ROOT_KEY, bootstrap_clinic
+
+from .common import clinic_transaction
+
+DEMO_PASSWORD = 'demo-password-1'
+
+STAFF = (
+    # email, name, roles
+    ('admin@demo.test', 'Avery Admin', ['admin']),
+    ('supervisor@demo.test', 'Dr. Jordan Lee', ['supervisor']),
+    ('therapist@demo.test', 'Dr. Robin Reyes', ['therapist']),
+    ('therapist2@demo.test', 'Sam Okafor', ['therapist']),
+)
+
+FIRST = ('Mia', 'Noah', 'Liam', 'Zoe', 'Ella', 'Owen', 'Ivy', 'Leo', 'Ruby',
+         'Finn', 'Nora', 'Eli', 'Ada', 'Kai', 'Luz', 'Theo', 'Isla', 'Ezra',
+         'Maya', 'Jude', 'Iris', 'Omar', 'Lena', 'Remy')
+LAST = ('Brightwater', 'Castellano', 'Duvall', 'Emberly', 'Fairhaven',
+        'Glenmore', 'Holloway', 'Ingram', 'Juniper', 'Kestrel', 'Lindqvist',
+        'Marlowe', 'Northcott', 'Oakes', 'Pennington', 'Quill', 'Rosewood',
+        'Sterling', 'Thornbury', 'Underhill', 'Vantongeren', 'Whitlock')
+GOALS = (
+    ('Manage worries at school', 'Practise calming skills before tests.',
+     'Generalized anxiety symptoms; graded exposure to test situations.'),
+    ('Get along better at home', 'Fewer arguments; more calm talks.',
+     'Family conflict; coaching on emotion regulation and repair.'),
+    ('Sleep on a regular schedule', 'Bedtime routine most nights.',
+     'Sleep-onset insomnia; CBT-I components and screen curfew.'),
+    ('Feel more confident with friends', 'Join one activity this term.',
+     'Social withdrawal; behavioural activation plan.'),
+)
+NOTES = (
+    'Talked about a hard week with friends; practised breathing exercise.',
+    'Discussed feelings about parents arguing; client asked that this stay private.',
+    'Reviewed sleep diary; some improvement.',
+)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog='minorconsent-seed',
+        description='Fill the database with deterministic demo data.  Always '
+                    'creates the demo sign-ins listed in README.md.')
+    parser.add_argument('config_uri', help='e.g. development.ini')
+    parser.add_argument('--clients', type=int, default=30,
+                        help='generated clients beyond the named demo families (default 30)')
+    parser.add_argument('--password', default=DEMO_PASSWORD,
+                        help='password of every demo account (default %s)' % DEMO_PASSWORD)
+    parser.add_argument('--private-marker', default='',
+                        help='write this text into every field a guardian must never see')
+    parser.add_argument('--reset', action='store_true',
+                        help='delete the whole clinic first')
+    parser.add_argument('--quiet', action='store_true', help='no progress bar')
+    return parser.parse_args(argv)
+
+
+class Seeder:
+    def __init__(self, clinic, password_hash, marker, today=None):
+        self.clinic = clinic
+        self.users = clinic['users']
+        self.clients = clinic['clients']
+        self.password_hash = password_hash
+        self.marker = marker
+        self.today = today or date.today()
+
+    def private(self, text):
+        """Text for a field no guardian may see, carrying the marker."""
+        return '%s %s' % (self.marker, text) if self.marker else text
+
+    def account(self, email, name, roles, sign_in=True):
+        user = User(email, name, roles)
+        if sign_in:
+            user.password_hash = self.password_hash
+        self.users.add_user(user)
+        return user
+
+    def born(self, years, days=40):
+        """A birthday ``years`` years and ``days`` days before today."""
+        day = date(self.today.year - years, self.today.month, min(self.today.day, 28))
+        return day - timedelta(days=days)
+
+    def client(self, first, last, age, therapist, rng):
+        client = Client(first, last, self.born(age, rng.randrange(1, 300)),
+                        [therapist.__name__])
+        client.diagnosis = self.private('F41.1 Generalized anxiety disorder')
+        client.contact.instructions = self.private(
+            'Text only after 4pm; the family shares one phone.')
+        self.clients.add_client(client)
+        for title, parent_text, clinical in rng.sample(GOALS, 2):
+            client['goals'].add(Goal(self.private(clinical), title, parent_text))
+        for text in rng.sample(NOTES, 2):
+            client['notes'].add(Note(self.private(text), therapist.__name__,
+                                     self.today - timedelta(days=rng.randrange(1, 60))))
+        return client
+
+    def named_families(self):
+        staff = {email: self.account(email, name, roles) for email, name, roles in STAFF}
+        supervisor = staff['supervisor@demo.test']
+        therapist = staff['therapist@demo.test']
+        therapist2 = staff['therapist2@demo.test']
+        self.users.set_supervisor(therapist, supervisor.__name__)
+        rng = random.Random(2)
+
+        # The Alvarez family: two children with therapist@demo.test.
+        mateo = self.client('Mateo', 'Alvarez', 15, therapist, rng)
+        lucia = self.client('Lucia', 'Alvarez', 9, therapist, rng)
+        mother = self.account('guardian@demo.test', 'Elena Alvarez', ['guardian'])
+        father = self.account('restricted@demo.test', 'Victor Alvarez', ['guardian'])
+        step = self.account('stepparent@demo.test', 'Dana Pike', ['guardian'])
+        for child in (mateo, lucia):
+            link_guardian(self.clinic, child, mother, 'mother', True)
+            link_guardian(self.clinic, child, father, 'father', True, restricted=True,
+                          restriction_note=self.private('Protective order, family court.'))
+        link_guardian(self.clinic, mateo, step, 'step-parent', False)
+        teen = self.account('teen@demo.test', 'Mateo Alvarez', ['adolescent'])
+        teen.client_id = mateo.__name__
+        mateo.self_account_id = teen.__name__
+
+        # The Novak family: one child with therapist2@demo.test.
+        ava = self.client('Ava', 'Novak', 12, therapist2, rng)
+        parent2 = self.account('guardian2@demo.test', 'Chris Novak', ['guardian'])
+        link_guardian(self.clinic, ava, parent2, 'parent', True)
+        return therapist, therapist2
+
+    def generated(self, count, therapists, progress, commit):
+        rng = random.Random(1)
+        for n in range(count):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            therapist = therapists[n % len(therapists)]
+            client = self.client(first, last, rng.randrange(6, 18), therapist, rng)
+            parent = self.account('parent%05d@demo.test' % n,
+                                  'Parent of %s' % first, ['guardian'])
+            link_guardian(self.clinic, client, parent,
+                          rng.choice(('mother', 'father', 'parent')), True)
+            progress()
+            if n % 500 == 499:
+                commit()
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    with clinic_transaction(args.config_uri) as (clinic, request):
+        if args.reset:
+            zodb_root = clinic._p_jar.root()
+            del zodb_root[ROOT_KEY]
+            clinic = bootstrap_clinic(zodb_root, request.registry)
+        elif clinic['users'].find_by_email('admin@demo.test') is not None:
+            print('Demo data is already there (use --reset to start over).')
+            return 0
+        password_hash = request.registry.passwords.hash(args.password)
+        seeder = Seeder(clinic, password_hash, args.private_marker)
+        therapists = seeder.named_families()
+        with tqdm(total=args.clients, unit='client', disable=args.quiet,
+                  desc='seeding') as bar:
+            seeder.generated(args.clients, therapists, lambda: bar.update(1),
+                             request.tm.savepoint)
+    print('Demo sign-ins (password %s):' % ('as given' if args.password != DEMO_PASSWORD
+                                          else DEMO_PASSWORD))
+    for email, role in DEMO_SIGN_INS:
+        print('  %-24s %s' % (email, role))
+    return 0
+
+
+DEMO_SIGN_INS = (
+    ('admin@demo.test', 'clinic admin'),
+    ('therapist@demo.test', 'therapist of the Alvarez children'),
+    ('therapist2@demo.test', 'therapist of the Novak child'),
+    ('supervisor@demo.test', 'supervisor of therapist@demo.test'),
+    ('guardian@demo.test', 'mother, legal authority, two children'),
+    ('guardian2@demo.test', 'parent of a different child'),
+    ('teen@demo.test', "the 15-year-old's own account"),
+    ('restricted@demo.test', 'father barred by a court order (sees nothing)'),
+    ('stepparent@demo.test', 'step-parent without legal authority (sees nothing)'),
+)
+
+
+if __name__ == '__main__':  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The Pyramid security policy: session cookie -> user -> principals.
+
+Principals are ``user:<id>`` and ``role:<role>`` for each global role.
+Nothing client-specific is computed here: each client's ``__acl__`` grants
+its permissions to the ``user:`` principals of the people linked to it
+(assigned therapists, supervisor, entitled guardians, the adolescent), so a
+revoked guardian link or reassigned therapist takes effect on the next
+request without any sweep.
+"""
+from dataclasses import dataclass
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+
+from .sessions import session_timing
+
+COOKIE_NAME = 'mc_session'
+
+
+@dataclass
+class Identity:
+    user: object
+    session: object
+    token: str
+
+    @property
+    def userid(self):
+        return self.user.__name__
+
+
+class ClinicSecurityPolicy:
+    """Server-side sessions in ZODB; ACL authorization on the tree."""
+
+    def __init__(self, secure_cookies=False):
+        self.secure_cookies = secure_cookies
+        self.acl = ACLHelper()
+
+    # --- identity ---------------------------------------------------------
+
+    def identity(self, request):
+        cached = request.__dict__.get('_mc_identity', _MISSING)
+        if cached is not _MISSING:
+            return cached
+        identity = self._load_identity(request)
+        request.__dict__['_mc_identity'] = identity
+        return identity
+
+    def _load_identity(self, request):
+        token = request.cookies.get(COOKIE_NAME)
+        if not token:
+            return None
+        clinic = request.clinic
+        idle, lifetime, touch = session_timing(clinic.settings)
+        session = clinic.sessions.lookup(token, idle, lifetime, touch)
+        if session is None:
+            return None
+        user = clinic['users'].get(session.user_id)
+        if user is None or not user.active:
+            clinic.sessions.end(token)
+            return None
+        return Identity(user, session, token)
+
+    def authenticated_userid(self, request):
+        identity = self.identity(request)
+        return identity.userid if identity is not None else None
+
+    def effective_principals(self, request):
+        principals = [Everyone]
+        identity = self.identity(request)
+        if identity is not None:
+            principals.append(Authenticated)
+            principals.append('user:' + identity.userid)
+            principals.extend('role:' + role for role in identity.user.roles)
+        return principals
+
+    def permits(self, request, context, permission):
+        return self.acl.permits(context, self.effective_principals(request),
+                                permission)
+
+    # --- sign in / out ----------------------------------------------------
+
+    def remember(self, request, userid, **kw):
+        """Start a fresh session for ``userid`` and return its cookie.
+
+        Any session the browser already had is ended first, so a session
+        token planted before sign-in is worthless after it.
+        """
+        clinic = request.clinic
+        old = request.cookies.get(COOKIE_NAME)
+        if old:
+            clinic.sessions.end(old)
+        idle, lifetime, _ = session_timing(clinic.settings)
+        clinic.sessions.prune_for(userid, idle, lifetime)
+        token, session = clinic.sessions.create(userid)
+        user = clinic['users'][userid]
+        request.__dict__['_mc_identity'] = Identity(user, session, token)
+        return [('Set-Cookie', self._cookie(token))]
+
+    def forget(self, request, **kw):
+        token = request.cookies.get(COOKIE_NAME)
+        if token:
+            request.clinic.sessions.end(token)
+        request.__dict__['_mc_identity'] = None
+        return [('Set-Cookie', self._cookie('', expire=True))]
+
+    def _cookie(self, value, expire=False):
+        # No Max-Age: the cookie dies with the browser, which matters on a
+        # family's shared computer.  The server enforces the real limits.
+        parts = ['%s=%s' % (COOKIE_NAME, value), 'Path=/', 'HttpOnly',
+                 'SameSite=Lax']
+        if self.secure_cookies:
+            parts.append('Secure')
+        if expire:
+            parts.append('Max-Age=0')
+            parts.append('Expires=Thu, 01 Jan 1970 00:00:00 GMT')
+        return '; '.join(parts)
+
+
+_MISSING = object()

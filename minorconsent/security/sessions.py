@@ -1,0 +1,149 @@
+"""Server-side sign-in sessions stored in ZODB.
+
+The browser holds only a random token; the database holds its SHA-256, so a
+copy of the database opens no live session.  Sessions are indexed by user,
+so disabling an account, changing a password or removing a role or guardian
+link ends every session of that user in the same transaction.
+
+Idle timeout without a commit per page view: ``last_seen`` is written only
+when it is older than ``touch_interval`` (a minute, or a quarter of the idle
+timeout if shorter).  A page view therefore costs at most one small commit
+per session per minute, and the idle timeout is enforced to within that
+interval (docs/SECURITY.md).  Two requests touching the same session at once
+do not conflict: ``Session._p_resolveConflict`` keeps the later time.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def token_key(token):
+    return hashlib.sha256(token.encode('utf-8')).hexdigest()
+
+
+class Session(Persistent):
+    """One signed-in browser."""
+
+    def __init__(self, user_id, created, csrf_token):
+        self.user_id = user_id
+        self.created = created
+        self.last_seen = created
+        self.csrf_token = csrf_token
+
+    def _p_resolveConflict(self, old, committed, new):
+        """Concurrent touches of one session: keep the latest ``last_seen``.
+
+        Any other concurrent change (there is none today) is a real conflict.
+        """
+        for key in set(committed) | set(new):
+            if key == 'last_seen':
+                continue
+            if committed.get(key) != new.get(key):
+                raise ValueError('unresolvable session conflict')
+        merged = dict(new)
+        merged['last_seen'] = max(committed['last_seen'], new['last_seen'])
+        return merged
+
+
+class SessionStore(Persistent):
+    """All sessions of the clinic, by token hash and by user."""
+
+    def __init__(self):
+        self._by_key = OOBTree()
+        self._by_user = OOBTree()
+
+    def __len__(self):
+        return len(self._by_key)
+
+    def create(self, user_id, now=None):
+        """Start a session; return ``(token, session)``.
+
+        The token is shown to the browser once and never stored.
+        """
+        now = now or utcnow()
+        token = secrets.token_urlsafe(32)
+        key = token_key(token)
+        session = Session(user_id, now, secrets.token_urlsafe(32))
+        self._by_key[key] = session
+        keys = self._by_user.get(user_id)
+        if keys is None:
+            keys = self._by_user[user_id] = OOTreeSet()
+        keys.add(key)
+        return token, session
+
+    def lookup(self, token, idle, lifetime, touch_interval, now=None):
+        """The live session for ``token``, or None.
+
+        An expired session is removed on sight.  ``idle``, ``lifetime`` and
+        ``touch_interval`` are ``timedelta``s.
+        """
+        if not token:
+            return None
+        key = token_key(token)
+        session = self._by_key.get(key)
+        if session is None:
+            return None
+        now = now or utcnow()
+        if now - session.created > lifetime or now - session.last_seen > idle:
+            self._discard(key, session.user_id)
+            return None
+        if now - session.last_seen >= touch_interval:
+            session.last_seen = now
+        return session
+
+    def end(self, token):
+        """End one session (sign-out)."""
+        key = token_key(token)
+        session = self._by_key.get(key)
+        if session is not None:
+            self._discard(key, session.user_id)
+
+    def end_all_for(self, user_id, except_token=None):
+        """End every session of ``user_id``; return how many ended."""
+        keep = token_key(except_token) if except_token else None
+        keys = self._by_user.get(user_id)
+        if not keys:
+            return 0
+        ended = 0
+        for key in list(keys):
+            if key != keep:
+                self._discard(key, user_id)
+                ended += 1
+        return ended
+
+    def count_for(self, user_id):
+        keys = self._by_user.get(user_id)
+        return len(keys) if keys else 0
+
+    def prune_for(self, user_id, idle, lifetime, now=None):
+        """Drop ``user_id``'s expired sessions (run at each sign-in)."""
+        now = now or utcnow()
+        keys = self._by_user.get(user_id)
+        for key in list(keys or ()):
+            session = self._by_key.get(key)
+            if session is None or (now - session.created > lifetime
+                                   or now - session.last_seen > idle):
+                self._discard(key, user_id)
+
+    def _discard(self, key, user_id):
+        self._by_key.pop(key, None)
+        keys = self._by_user.get(user_id)
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_user[user_id]
+
+
+def session_timing(settings):
+    """``(idle, lifetime, touch_interval)`` from the clinic settings."""
+    idle = timedelta(minutes=settings.idle_timeout_minutes)
+    lifetime = timedelta(hours=settings.session_lifetime_hours)
+    touch = min(timedelta(minutes=1), idle / 4)
+    return idle, lifetime, touch

@@ -1,0 +1,88 @@
+"""The clinic: root of the resource tree, its settings, schema evolution.
+
+The root holds one folder per room (``users``, ``clients``, ...), each
+created by that room's evolve step, so adding a room never edits this file.
+"""
+import logging
+
+from pyramid.authorization import Allow, Authenticated, Everyone
+from pyramid_zodbconn import get_connection
+
+from .evolve import evolve, pending_steps
+from .folder import Folder
+from .settings import ClinicSettings
+
+log = logging.getLogger(__name__)
+
+ROOT_KEY = 'minorconsent'
+#: The one route the clinic lives under; everything below it is traversal.
+ROUTE = 'minorconsent'
+
+
+class Clinic(Folder):
+    """The application root: one clinic per database."""
+
+    __name__ = ''
+    __parent__ = None
+
+    def __init__(self):
+        super().__init__()
+        self.settings = ClinicSettings()
+
+    #: Site-wide permissions by global role.  Client-scoped permissions are
+    #: granted on each client by its own computed ACL, which ends in
+    #: DENY_ALL, so nothing granted here reaches a child's record.
+    __acl__ = [
+        (Allow, 'role:admin', ('administer', 'signed-in')),
+        (Allow, 'role:therapist', ('list-clients', 'add-client', 'signed-in')),
+        (Allow, 'role:supervisor', ('supervise', 'signed-in')),
+        (Allow, 'role:guardian', ('family', 'signed-in')),
+        (Allow, 'role:adolescent', ('signed-in',)),
+        (Allow, Everyone, ('public',)),
+    ]
+
+
+def find_clinic(resource):
+    while resource.__parent__ is not None:
+        resource = resource.__parent__
+    return resource
+
+
+def bootstrap_clinic(zodb_root, registry):
+    """Return the clinic in ``zodb_root``, building it on first use."""
+    clinic = zodb_root.get(ROOT_KEY)
+    if clinic is None:
+        clinic = Clinic()
+        zodb_root[ROOT_KEY] = clinic
+        evolve(clinic, registry)
+    return clinic
+
+
+_warned = set()
+
+
+def request_clinic(request):
+    """``request.clinic``: the clinic from this request's connection.
+
+    Reified, so the security policy and traversal share one lookup.
+    """
+    conn = get_connection(request)
+    clinic = bootstrap_clinic(conn.root(), request.registry)
+    key = id(request.registry)
+    if key not in _warned:
+        _warned.add(key)
+        pending = pending_steps(clinic, request.registry)
+        if pending:
+            log.warning('database needs evolving (%s); run minorconsent-evolve',
+                        ', '.join(name for name, _ in pending))
+    return clinic
+
+
+def root_factory(request):
+    return request.clinic
+
+
+def includeme(config):
+    config.add_directive('add_evolve_step',
+                         'minorconsent.site.evolve:add_evolve_step')
+    config.include('.views')

@@ -1,0 +1,61 @@
+"""deform + colander helpers shared by every room's views.
+
+``FormHandler`` gives every form the same behaviour: a CSRF token field,
+validation errors rendered next to their fields with a 400 status, and
+nothing changed unless the whole submission is valid.
+"""
+import colander
+import deform
+from pyramid.csrf import get_csrf_token
+
+
+@colander.deferred
+def _csrf_default(node, kw):
+    return get_csrf_token(kw['request'])
+
+
+def csrf_node():
+    return colander.SchemaNode(colander.String(), name='csrf_token',
+                               widget=deform.widget.HiddenWidget(),
+                               default=_csrf_default, missing='')
+
+
+class FormHandler:
+    """Build, validate and render one deform form for one request."""
+
+    def __init__(self, request, schema, buttons=('save',), appstruct=None,
+                 formid='form', **bind):
+        self.request = request
+        schema = schema.clone()
+        schema.add(csrf_node())
+        self.form = deform.Form(schema.bind(request=request, **bind),
+                                buttons=buttons, formid=formid)
+        self.appstruct = appstruct or {}
+        self.error = None
+
+    @property
+    def submitted(self):
+        return self.request.method == 'POST'
+
+    def validate(self):
+        """The valid appstruct, or None (errors kept for ``render``)."""
+        try:
+            values = self.form.validate(self.request.POST.items())
+        except deform.ValidationFailure as failure:
+            self.error = failure
+            self.request.response.status = 400
+            return None
+        values.pop('csrf_token', None)
+        return values
+
+    def fail(self, field, message):
+        """Put ``message`` next to ``field`` after model-level validation."""
+        exc = colander.Invalid(self.form.schema, '')
+        exc[field] = message
+        self.error = deform.ValidationFailure(self.form, self.form.cstruct, exc)
+        self.request.response.status = 400
+
+    def render(self):
+        if self.error is not None:
+            return self.error.render()
+        return self.form.render(self.appstruct)

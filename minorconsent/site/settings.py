@@ -1,0 +1,38 @@
+"""Clinic-wide settings, edited by the clinic admin.
+
+Every rule that differs by jurisdiction is a setting here, never a constant
+in code: the age at which a minor may consent alone differs from state to
+state (California 12, Washington 13, Pennsylvania 14, Texas 18).
+"""
+from persistent import Persistent
+
+
+class ClinicSettings(Persistent):
+    name = 'Demo Family Counseling'
+    #: Shown in emails and on the sign-in page.  It must say nothing about
+    #: therapy: a message on a family's shared screen may not reveal that a
+    #: child is in care.
+    portal_name = 'Family Portal'
+    jurisdiction = 'US-CA'
+    age_of_majority = 18
+    self_consent_age = 18
+    idle_timeout_minutes = 15
+    session_lifetime_hours = 12
+
+    FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
+              'self_consent_age', 'idle_timeout_minutes',
+              'session_lifetime_hours')
+
+    def update(self, **values):
+        """Write only the values that changed (no needless database writes)."""
+        changed = []
+        for key, value in values.items():
+            if key not in self.FIELDS:
+                raise KeyError(key)
+            if getattr(self, key) != value:
+                setattr(self, key, value)
+                changed.append(key)
+        return changed
+
+    def as_dict(self):
+        return {key: getattr(self, key) for key in self.FIELDS}

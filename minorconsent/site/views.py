@@ -1,0 +1,178 @@
+"""Site-wide views: home, not-found, forbidden, clinic settings, and the
+layout every page renders into.
+"""
+import functools
+
+import colander
+from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender, subscriber
+from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import get_renderer, render_to_response
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import view_config
+
+from . import ROUTE, Clinic
+from .forms import FormHandler
+from .messages import pop_message, redirect
+
+#: ``view_config`` for views under the clinic's route.
+clinic_view = functools.partial(view_config, route_name=ROUTE)
+
+NAV = (
+    # (role, view path from the clinic root, label)
+    ('therapist', 'clients', 'Clients'),
+    ('supervisor', 'supervision', 'Supervision'),
+    ('guardian', 'family', 'My family'),
+    ('admin', 'users', 'Accounts'),
+    ('admin', 'settings', 'Clinic settings'),
+)
+
+
+def navigation(request):
+    identity = request.identity
+    if identity is None:
+        return []
+    clinic = request.clinic
+    items = []
+    for role, path, label in NAV:
+        if identity.user.has_role(role):
+            items.append((request.resource_url(clinic, path), label))
+    if identity.user.has_role('adolescent') and identity.user.client_id:
+        client = clinic['clients'].get(identity.user.client_id)
+        if client is not None:
+            items.append((request.resource_url(client, 'mine'), 'My page'))
+    return items
+
+
+@subscriber(BeforeRender)
+def add_layout_globals(event):
+    request = event.get('request')
+    if request is None or 'layout' in event:
+        return
+    event['layout'] = get_renderer('templates/layout.pt').implementation()
+    event['identity'] = request.identity
+    event['csrf_token'] = (get_csrf_token(request)
+                           if request.identity is not None else '')
+    event['nav'] = navigation(request)
+    event['portal_name'] = request.clinic.settings.portal_name
+    event['message'] = pop_message(request)
+    event['clinic_url'] = request.resource_url(request.clinic)
+    event['static_url'] = request.static_url('minorconsent:static/')
+
+
+def page_number(request, name='page'):
+    """A 1-based page number from the request; nonsense reads as page 1."""
+    try:
+        return min(max(int(request.params.get(name, 1)), 1), 10_000)
+    except (TypeError, ValueError):
+        return 1
+
+
+def home_url(request):
+    """Where a signed-in person starts, by their first role."""
+    identity = request.identity
+    clinic = request.clinic
+    if identity is None:
+        return request.resource_url(clinic, 'login')
+    user = identity.user
+    for role, path, _ in NAV:
+        if user.has_role(role):
+            return request.resource_url(clinic, path)
+    if user.has_role('adolescent') and user.client_id in clinic['clients']:
+        return request.resource_url(clinic['clients'][user.client_id], 'mine')
+    return request.resource_url(clinic, 'password')
+
+
+@clinic_view(context=Clinic, permission=NO_PERMISSION_REQUIRED)
+def home(request):
+    return HTTPFound(location=home_url(request))
+
+
+# --- not found and forbidden -----------------------------------------------
+
+def not_found(request):
+    """The one answer for "does not exist" *and* "not yours to see".
+
+    It depends on nothing in the request, so an unauthorized client URL
+    and a made-up one are byte-for-byte the same.
+    """
+    values = {'layout': None,
+              'static_url': request.static_url('minorconsent:static/'),
+              'home': request.route_url(ROUTE, traverse=())}
+    response = render_to_response('templates/notfound.pt', values,
+                                  request=request)
+    response.status = 404
+    return response
+
+
+def in_client_record(context):
+    from minorconsent.clients import Client
+    while context is not None:
+        if isinstance(context, Client):
+            return True
+        context = context.__parent__
+    return False
+
+
+def forbidden(request):
+    """Anonymous on a non-client page: sign in.  Everything else: 404."""
+    if request.identity is None and not in_client_record(request.context):
+        return HTTPFound(location=request.resource_url(request.clinic, 'login'))
+    return not_found(request)
+
+
+# --- clinic settings ---------------------------------------------------------
+
+class SettingsSchema(colander.MappingSchema):
+    name = colander.SchemaNode(colander.String(), title='Clinic name',
+                               validator=colander.Length(1, 120))
+    portal_name = colander.SchemaNode(
+        colander.String(), title='Portal display name',
+        description='Shown in emails and on the sign-in page. It must say '
+                    'nothing about therapy, e.g. "Family Portal".',
+        validator=colander.Length(1, 60))
+    jurisdiction = colander.SchemaNode(
+        colander.String(), title='Jurisdiction',
+        description='Country and state code, e.g. US-CA.',
+        validator=colander.Regex(r'^[A-Z]{2}(-[A-Z0-9]{1,3})?$',
+                                 'Use a code such as US-CA.'))
+    age_of_majority = colander.SchemaNode(
+        colander.Int(), title='Age of majority',
+        validator=colander.Range(14, 25))
+    self_consent_age = colander.SchemaNode(
+        colander.Int(), title='Age at which a minor may consent alone',
+        description='For outpatient mental health care in this jurisdiction.',
+        validator=colander.Range(10, 25))
+    idle_timeout_minutes = colander.SchemaNode(
+        colander.Int(), title='Sign out after this many idle minutes',
+        validator=colander.Range(2, 120))
+    session_lifetime_hours = colander.SchemaNode(
+        colander.Int(), title='Longest session, in hours',
+        validator=colander.Range(1, 24))
+
+
+def _validate_settings(node, value):
+    if value['self_consent_age'] > value['age_of_majority']:
+        exc = colander.Invalid(node, '')
+        exc['self_consent_age'] = 'Cannot be above the age of majority.'
+        raise exc
+
+
+@clinic_view(context=Clinic, name='settings', permission='administer',
+             renderer='templates/settings.pt')
+def clinic_settings(request):
+    settings = request.clinic.settings
+    form = FormHandler(request, SettingsSchema(validator=_validate_settings),
+                       appstruct=settings.as_dict())
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            settings.update(**values)
+            return redirect(request, request.resource_url(request.clinic, 'settings'), 'saved')
+    return {'form': form.render()}
+
+
+def includeme(config):
+    config.add_notfound_view(not_found, route_name=ROUTE)
+    config.add_forbidden_view(forbidden, route_name=ROUTE)
+    config.scan('.views')

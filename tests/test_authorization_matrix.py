@@ -1,0 +1,135 @@
+"""Every registered view × every role, against a table of expected outcomes.
+
+A view added to the app without a row here fails ``test_table_covers_every_view``.
+Outcomes: 200 (the page), 302 (a redirect; ``login`` means to the sign-in
+page), 404 (indistinguishable from a page that does not exist).
+"""
+import pytest
+
+from conftest import ROLES, csrf_of
+from minorconsent.site import ROUTE
+
+A, ADM, T, T2, SUP, G, G2, GR, TEEN = ROLES
+SIGNED_IN = ROLES[1:]
+GUARDIANS = (G, G2, GR)
+
+
+def outcome(default, **special):
+    """Expected status per role: ``default`` unless named in ``special``."""
+    table = {role: default for role in ROLES}
+    for role, status in special.items():
+        table[role] = status
+    return table
+
+
+def only(status, *roles, anonymous=404):
+    table = {role: 404 for role in ROLES}
+    table[A] = anonymous
+    for role in roles:
+        table[role] = status
+    return table
+
+
+LOGIN = 'login'
+
+#: (context class, view name, method) -> {role: expected}
+TABLE = {
+    ('Clinic', '', 'GET'): outcome(302),
+    ('Clinic', 'login', 'GET'): outcome(302, anonymous=200),
+    ('Clinic', 'logout', 'GET'): outcome(200, anonymous=LOGIN),
+    ('Clinic', 'logout', 'POST'): outcome(302),
+    ('Clinic', 'password', 'GET'): outcome(200, anonymous=LOGIN),
+    ('Clinic', 'settings', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('Clinic', 'supervision', 'GET'): only(200, SUP, anonymous=LOGIN),
+    ('Clinic', 'family', 'GET'): only(200, *GUARDIANS, anonymous=LOGIN),
+    ('Users', '', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('Users', 'add', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('User', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('Clients', '', 'GET'): only(200, T, T2, anonymous=LOGIN),
+    ('Clients', 'add', 'GET'): only(200, T, T2, anonymous=LOGIN),
+    ('Client', '', 'GET'): only(200, T, SUP),
+    ('Client', 'edit', 'GET'): only(200, T),
+    ('Client', 'contact', 'GET'): only(200, T),
+    ('Client', 'add-goal', 'GET'): only(200, T),
+    ('Client', 'add-note', 'GET'): only(200, T),
+    ('Client', 'add-guardian', 'GET'): only(200, T),
+    ('Client', 'family', 'GET'): only(200, G),
+    ('Client', 'mine', 'GET'): only(200, TEEN),
+    ('Goal', 'edit', 'GET'): only(200, T),
+    ('GuardianLink', 'edit', 'GET'): only(200, T),
+    ('GuardianLink', 'remove', 'POST'): only(302, T),
+}
+
+
+def registered_views(app):
+    """(context class name, view name, method) for every clinic view."""
+    found = set()
+    for entry in app.registry.introspector.get_category('views'):
+        intr = entry['introspectable']
+        if intr['route_name'] != ROUTE or intr['context'] is None:
+            continue
+        if intr['context'].__name__ in ('HTTPNotFound', 'HTTPForbidden'):
+            continue
+        methods = intr['request_methods'] or ('GET',)
+        if isinstance(methods, str):
+            methods = (methods,)
+        for method in methods:
+            if method in ('GET', 'POST'):
+                found.add((intr['context'].__name__, intr['name'], method))
+    return found
+
+
+def test_table_covers_every_view(app):
+    registered = registered_views(app)
+    # A view without request_method answers GET and POST; the table lists
+    # the GET (POST goes through the same permission check).
+    registered_get_or_only = {
+        key for key in registered
+        if key[2] == 'GET' or (key[0], key[1], 'GET') not in registered}
+    missing = registered_get_or_only - set(TABLE)
+    stale = set(TABLE) - registered
+    assert not missing, 'views missing from the matrix: %s' % sorted(missing)
+    assert not stale, 'matrix rows for views that do not exist: %s' % sorted(stale)
+
+
+def target_path(demo, context):
+    mateo = '/clients/%s/' % demo.mateo
+    return {
+        'Clinic': '/',
+        'Users': '/users/',
+        'User': '/users/%s/' % demo.user_ids['therapist'],
+        'Clients': '/clients/',
+        'Client': mateo,
+        'Goal': mateo + 'goals/%s/' % demo.mateo_goal,
+        'GuardianLink': mateo + 'guardians/%s/' % demo.user_ids['guardian'],
+    }[context]
+
+
+def token(browser, role):
+    page = browser.get('/login' if role == A else '/password')
+    return csrf_of(page)
+
+
+CASES = [(key, role) for key in TABLE for role in ROLES]
+
+
+@pytest.mark.parametrize('key,role', CASES,
+                         ids=['%s:%s:%s-%s' % (k[0], k[1] or '@', k[2], r) for k, r in CASES])
+def test_matrix(app, demo, browser_as, key, role):
+    context, name, method = key
+    expected = TABLE[key][role]
+    browser = browser_as(role)
+    path = target_path(demo, context) + name
+    if method == 'POST':
+        res = browser.post(path, {'csrf_token': token(browser, role)}, expect_errors=True)
+    else:
+        res = browser.get(path, expect_errors=True)
+    if expected == LOGIN:
+        assert res.status_int == 302, res.status
+        assert res.location.endswith('/login')
+    elif expected == 404:
+        assert res.status_int == 404, res.status
+        nowhere = browser.get('/clients/doesnotexist/' + name, expect_errors=True)
+        assert res.body == nowhere.body
+    else:
+        assert res.status_int == expected, res.status

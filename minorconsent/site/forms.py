@@ -52,6 +52,7 @@ class FormHandler:
         """Put ``message`` next to ``field`` after model-level validation."""
         exc = colander.Invalid(self.form.schema, '')
         exc[field] = message
+        self.form.widget.handle_error(self.form, exc)
         self.error = deform.ValidationFailure(self.form, self.form.cstruct, exc)
         self.request.response.status = 400
 

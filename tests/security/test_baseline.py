@@ -1,0 +1,91 @@
+"""Headers, CSRF, request size, and "no acknowledgement" over HTTP."""
+import pytest
+
+from conftest import ROLES, csrf_of, new_browser, sign_in, ROLE_EMAILS
+
+
+def test_every_response_carries_the_security_headers(app, browser_as, demo):
+    browser = browser_as('therapist')
+    for path, status in (('/login', 302), ('/clients/', 200),
+                         ('/clients/%s/' % demo.mateo, 200), ('/nowhere', 404),
+                         ('/static/css/minorconsent.css', 200)):
+        res = browser.get(path, status=status)
+        csp = res.headers['Content-Security-Policy']
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert 'unsafe-inline' not in csp
+        assert res.headers['X-Content-Type-Options'] == 'nosniff'
+        assert res.headers['Referrer-Policy'] == 'no-referrer'
+
+
+def test_signed_in_pages_are_never_cached_but_static_files_are(app, browser_as, demo):
+    browser = browser_as('guardian')
+    for path in ('/family', '/clients/%s/family' % demo.mateo, '/password'):
+        assert browser.get(path).headers['Cache-Control'] == 'no-store'
+    static = browser.get('/static/css/minorconsent.css')
+    assert 'max-age=3600' in static.headers['Cache-Control']
+
+
+def test_no_page_has_inline_script(app, browser_as, demo):
+    for role in ('therapist', 'guardian', 'admin'):
+        browser = browser_as(role)
+        for path in ('/', '/clients/%s/' % demo.mateo, '/clients/%s/add-goal' % demo.mateo,
+                     '/users/add', '/settings', '/family'):
+            res = browser.get(path, expect_errors=True).maybe_follow(expect_errors=True)
+            assert '<script' not in res.text
+
+
+def test_state_changing_requests_need_the_csrf_token(app, clinic, demo):
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    path = '/clients/%s/add-note' % demo.mateo
+    data = {'text': 'A note', 'session_date': ''}
+    assert browser.post(path, data, expect_errors=True).status_int == 400
+    assert browser.post(path, dict(data, csrf_token='forged'), expect_errors=True).status_int == 400
+    with clinic() as c:
+        assert len(c['clients'][demo.mateo]['notes']) == 2
+    res = browser.post(path, dict(data, csrf_token=csrf_of(browser.get(path))))
+    assert res.status_int == 302
+    with clinic() as c:
+        assert len(c['clients'][demo.mateo]['notes']) == 3
+
+
+def test_the_sign_in_form_itself_needs_the_csrf_token(app):
+    browser = new_browser(app)
+    browser.get('/login')
+    res = browser.post('/login', {'email': ROLE_EMAILS['therapist'],
+                                  'password': 'demo-password-1'}, expect_errors=True)
+    assert res.status_int == 400
+
+
+def test_bodies_over_one_megabyte_answer_413_and_change_nothing(app, clinic, demo):
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    path = '/clients/%s/add-note' % demo.mateo
+    token = csrf_of(browser.get(path))
+    res = browser.post(path, {'csrf_token': token, 'text': 'x' * (1024 * 1024)},
+                       expect_errors=True)
+    assert res.status_int == 413
+    with clinic() as c:
+        assert len(c['clients'][demo.mateo]['notes']) == 2
+
+
+CLIENT_PATHS = ('', 'edit', 'contact', 'add-goal', 'add-note', 'add-guardian',
+                'family', 'mine')
+
+
+@pytest.mark.parametrize('role', ['anonymous', 'therapist_other', 'guardian_other',
+                                  'guardian_restricted', 'admin', 'adolescent'])
+def test_a_client_you_may_not_see_looks_exactly_like_no_client(app, browser_as, demo, role):
+    browser = browser_as(role)
+    mateo = '/clients/%s/' % demo.mateo
+    fake = '/clients/%s/' % ('Z' * len(demo.mateo))
+    for name in CLIENT_PATHS + ('goals/%s/edit' % demo.mateo_goal,
+                                'guardians/%s/edit' % demo.user_ids['guardian']):
+        if role == 'adolescent' and name == 'mine':
+            continue
+        real = browser.get(mateo + name, expect_errors=True)
+        none = browser.get(fake + name, expect_errors=True)
+        assert real.status_int == none.status_int == 404, (name, real.status)
+        assert real.body == none.body
+        drop = ('Date',)
+        assert ([h for h in real.headerlist if h[0] not in drop]
+                == [h for h in none.headerlist if h[0] not in drop])
+        assert 'Mateo' not in real.text and 'Alvarez' not in real.text

@@ -30,8 +30,9 @@ def includeme(config):
     config.include('pyramid_tm')
     config.include('pyramid_zodbconn')
     _include_mailer(config)
-    from .site import ROUTE, root_factory, request_clinic
+    from .site import ROUTE, clinic_url, root_factory, request_clinic
     config.add_request_method(request_clinic, 'clinic', reify=True)
+    config.add_request_method(clinic_url, 'clinic_url')
     config.add_static_view('static', 'minorconsent:static/', cache_max_age=3600)
     config.add_route(ROUTE, '/*traverse', factory=root_factory)
     for room in ROOMS:

@@ -133,3 +133,15 @@ def test_matrix(app, demo, browser_as, key, role):
         assert res.body == nowhere.body
     else:
         assert res.status_int == expected, res.status
+
+
+def test_every_clinic_view_names_its_permission(app):
+    """No default permission is set (a host app's views must not inherit
+    ours), so each clinic view must say what it needs."""
+    for entry in app.registry.introspector.get_category('views'):
+        intr = entry['introspectable']
+        if intr['route_name'] == ROUTE and intr['context'] is not None \
+                and intr['context'].__name__ not in ('HTTPNotFound', 'HTTPForbidden'):
+            permissions = [r['value'] for r in entry['related']
+                           if r.category_name == 'permissions']
+            assert permissions and permissions[0] is not None, intr['callable']

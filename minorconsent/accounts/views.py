@@ -43,7 +43,7 @@ def login(request):
              request_method='POST')
 def logout(request):
     headers = forget(request)
-    response = redirect(request, request.resource_url(request.clinic, 'login'),
+    response = redirect(request, request.clinic_url(request.clinic, 'login'),
                         'signed-out')
     response.headerlist.extend(headers)
     return response
@@ -54,7 +54,7 @@ def logout(request):
 def logout_confirm(request):
     """A GET never signs out (a link or image must not end a session)."""
     if request.identity is None:
-        return HTTPFound(location=request.resource_url(request.clinic, 'login'))
+        return HTTPFound(location=request.clinic_url(request.clinic, 'login'))
     return {}
 
 
@@ -125,7 +125,7 @@ def user_add(request):
                 users.add_user(user)
                 users.set_supervisor(user, values['supervisor_id'] or None)
                 user.active = values['active']
-                return redirect(request, request.resource_url(users), 'account-added')
+                return redirect(request, request.clinic_url(users), 'account-added')
     return {'form': form.render(), 'heading': 'New account'}
 
 
@@ -150,5 +150,5 @@ def user_edit(request):
                 form.fail('active', 'You cannot disable your own account.')
             else:
                 _apply_account(request, user, values)
-                return redirect(request, request.resource_url(users), 'saved')
+                return redirect(request, request.clinic_url(users), 'saved')
     return {'form': form.render(), 'heading': 'Edit account'}

@@ -72,7 +72,7 @@ def client_add(request):
             client.preferred_name = values['preferred_name']
             client.diagnosis = values['diagnosis']
             request.context.add_client(client)
-            return redirect(request, request.resource_url(client), 'client-added')
+            return redirect(request, request.clinic_url(client), 'client-added')
     return {'form': form.render(), 'heading': 'New client', 'back': None}
 
 
@@ -132,10 +132,10 @@ def client_edit(request):
             assign_therapists(clinic, client, sorted(values['therapist_ids']),
                               values['supervisor_id'] or None)
             if request.has_permission('view-clinical', client):
-                return redirect(request, request.resource_url(client), 'saved')
-            return redirect(request, request.resource_url(clinic['clients']), 'saved')
+                return redirect(request, request.clinic_url(client), 'saved')
+            return redirect(request, request.clinic_url(clinic['clients']), 'saved')
     return {'form': form.render(), 'heading': 'Edit client record',
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=Client, name='contact', permission='edit-clinical',
@@ -147,9 +147,9 @@ def client_contact(request):
         values = form.validate()
         if values is not None:
             client.contact.update(**values)
-            return redirect(request, request.resource_url(client), 'saved')
+            return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': "Client's contact preferences",
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=Client, name='add-goal', permission='edit-clinical',
@@ -161,9 +161,9 @@ def goal_add(request):
         values = form.validate()
         if values is not None:
             client['goals'].add(Goal(**values))
-            return redirect(request, request.resource_url(client), 'goal-added')
+            return redirect(request, request.clinic_url(client), 'goal-added')
     return {'form': form.render(), 'heading': 'New treatment goal',
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=Goal, name='edit', permission='edit-clinical',
@@ -177,9 +177,9 @@ def goal_edit(request):
         values = form.validate()
         if values is not None:
             goal.update(**values)
-            return redirect(request, request.resource_url(client), 'saved')
+            return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': 'Edit treatment goal',
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=Client, name='add-note', permission='add-note',
@@ -192,9 +192,9 @@ def note_add(request):
         if values is not None:
             client['notes'].add(Note(values['text'], request.identity.userid,
                                      values['session_date']))
-            return redirect(request, request.resource_url(client), 'note-added')
+            return redirect(request, request.clinic_url(client), 'note-added')
     return {'form': form.render(), 'heading': 'New private session note',
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=Client, name='add-guardian', permission='edit-clinical',
@@ -221,9 +221,9 @@ def guardian_add(request):
                 link_guardian(clinic, client, guardian, values['relationship'],
                               values['legal_authority'], values['restricted'],
                               values['restriction_note'])
-                return redirect(request, request.resource_url(client), 'guardian-linked')
+                return redirect(request, request.clinic_url(client), 'guardian-linked')
     return {'form': form.render(), 'heading': 'Link a guardian',
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=GuardianLink, name='edit', permission='edit-clinical',
@@ -245,9 +245,9 @@ def guardian_edit(request):
                        if key in link.contact.FIELDS}
             update_guardian_link(request.clinic, client, link, **values)
             link.contact.update(**contact)
-            return redirect(request, request.resource_url(client), 'saved')
+            return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': 'Guardian link and contact preferences',
-            'back': request.resource_url(client)}
+            'back': request.clinic_url(client)}
 
 
 @clinic_view(context=GuardianLink, name='remove', permission='edit-clinical',
@@ -256,4 +256,4 @@ def guardian_remove(request):
     link = request.context
     client = link.__parent__.__parent__
     unlink_guardian(request.clinic, client, link.guardian_id)
-    return redirect(request, request.resource_url(client), 'guardian-unlinked')
+    return redirect(request, request.clinic_url(client), 'guardian-unlinked')

@@ -14,7 +14,6 @@ def includeme(config):
     config.set_security_policy(ClinicSecurityPolicy(secure_cookies=secure))
     config.set_csrf_storage_policy(SessionBoundCSRF(secure_cookies=secure))
     config.set_default_csrf_options(require_csrf=True)
-    config.set_default_permission('signed-in')
     config.registry.passwords = Passwords(
         settings.get('minorconsent.password_profile', 'default'))
     config.add_tween('minorconsent.security.headers.security_tween_factory')

@@ -6,6 +6,7 @@ created by that room's evolve step, so adding a room never edits this file.
 import logging
 
 from pyramid.authorization import Allow, Authenticated, Everyone
+from pyramid.traversal import resource_path_tuple
 from pyramid_zodbconn import get_connection
 
 from .evolve import evolve, pending_steps
@@ -80,6 +81,21 @@ def request_clinic(request):
 
 def root_factory(request):
     return request.clinic
+
+
+def clinic_url(request, resource, *elements, query=None, anchor=None):
+    """``request.clinic_url``: a resource's URL through the clinic's route,
+    so URLs carry a host app's ``route_prefix``.  As with
+    ``resource_url``, a resource's own URL ends in a slash."""
+    path = resource_path_tuple(resource)[1:]
+    if not elements:
+        elements = ('',) if path else ()
+    kw = {'traverse': path}
+    if query:
+        kw['_query'] = query
+    if anchor:
+        kw['_anchor'] = anchor
+    return request.route_url(ROUTE, *elements, **kw)
 
 
 def includeme(config):

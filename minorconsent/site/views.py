@@ -36,11 +36,11 @@ def navigation(request):
     items = []
     for role, path, label in NAV:
         if identity.user.has_role(role):
-            items.append((request.resource_url(clinic, path), label))
+            items.append((request.clinic_url(clinic, path), label))
     if identity.user.has_role('adolescent') and identity.user.client_id:
         client = clinic['clients'].get(identity.user.client_id)
         if client is not None:
-            items.append((request.resource_url(client, 'mine'), 'My page'))
+            items.append((request.clinic_url(client, 'mine'), 'My page'))
     return items
 
 
@@ -56,7 +56,7 @@ def add_layout_globals(event):
     event['nav'] = navigation(request)
     event['portal_name'] = request.clinic.settings.portal_name
     event['message'] = pop_message(request)
-    event['clinic_url'] = request.resource_url(request.clinic)
+    event['clinic_url'] = request.clinic_url(request.clinic)
     event['static_url'] = request.static_url('minorconsent:static/')
 
 
@@ -73,14 +73,14 @@ def home_url(request):
     identity = request.identity
     clinic = request.clinic
     if identity is None:
-        return request.resource_url(clinic, 'login')
+        return request.clinic_url(clinic, 'login')
     user = identity.user
     for role, path, _ in NAV:
         if user.has_role(role):
-            return request.resource_url(clinic, path)
+            return request.clinic_url(clinic, path)
     if user.has_role('adolescent') and user.client_id in clinic['clients']:
-        return request.resource_url(clinic['clients'][user.client_id], 'mine')
-    return request.resource_url(clinic, 'password')
+        return request.clinic_url(clinic['clients'][user.client_id], 'mine')
+    return request.clinic_url(clinic, 'password')
 
 
 @clinic_view(context=Clinic, permission=NO_PERMISSION_REQUIRED)
@@ -117,7 +117,7 @@ def in_client_record(context):
 def forbidden(request):
     """Anonymous on a non-client page: sign in.  Everything else: 404."""
     if request.identity is None and not in_client_record(request.context):
-        return HTTPFound(location=request.resource_url(request.clinic, 'login'))
+        return HTTPFound(location=request.clinic_url(request.clinic, 'login'))
     return not_found(request)
 
 
@@ -168,7 +168,7 @@ def clinic_settings(request):
         values = form.validate()
         if values is not None:
             settings.update(**values)
-            return redirect(request, request.resource_url(request.clinic, 'settings'), 'saved')
+            return redirect(request, request.clinic_url(request.clinic, 'settings'), 'saved')
     return {'form': form.render()}
 
 

@@ -1,0 +1,93 @@
+"""Clinic admin: accounts and clinic settings."""
+from conftest import ROLE_EMAILS, new_browser, sign_in
+
+
+def add_account(admin, email, name, role_index, password='long enough password', **extra):
+    form = admin.get('/users/add').forms['form']
+    form['email'], form['display_name'], form['password'] = email, name, password
+    form.get('checkbox', index=role_index).checked = True
+    for key, value in extra.items():
+        form[key] = value
+    return form.submit(expect_errors=True)
+
+
+def test_admin_creates_a_therapist_who_can_sign_in(app):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    res = add_account(admin, 'new.t@demo.test', 'New Therapist', 1)
+    assert res.status_int == 302
+    assert 'New Therapist' in admin.get('/users/').text
+    assert sign_in(app, 'new.t@demo.test', 'long enough password').get('/clients/').status_int == 200
+
+
+def test_account_form_errors_are_next_to_fields(app, clinic):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    res = add_account(admin, 'not-an-email', 'X', 1, password='short')
+    assert res.status_int == 400
+    assert 'Invalid email address' in res.text and 'at least 10' in res.text
+    res = add_account(admin, ROLE_EMAILS['therapist'], 'Dup', 1)
+    assert res.status_int == 400 and 'already exists' in res.text
+    form = admin.get('/users/add').forms['form']
+    form['email'], form['display_name'], form['password'] = 'x@demo.test', 'X', 'long enough password'
+    assert 'Choose at least one role' in form.submit(status=400).text
+    with clinic() as c:
+        assert c['users'].find_by_email('x@demo.test') is None
+
+
+def test_disabling_an_account_signs_it_out_and_keeps_it_out(app, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/users/%s/edit' % demo.user_ids['therapist']).forms['form']
+    form['active'] = False
+    assert form.submit().status_int == 302
+    assert therapist.get('/clients/').location.endswith('/login')
+    form = new_browser(app).get('/login').forms['form']
+    form['email'], form['password'] = ROLE_EMAILS['therapist'], 'demo-password-1'
+    assert 'Sign-in failed' in form.submit().text
+
+
+def test_admin_assigns_a_supervisor(app, clinic, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/users/%s/edit' % demo.user_ids['therapist_other']).forms['form']
+    form['supervisor_id'] = demo.user_ids['supervisor']
+    form.submit()
+    supervisor = sign_in(app, ROLE_EMAILS['supervisor'])
+    assert 'Novak' in supervisor.get('/supervision').text
+
+
+def test_admin_cannot_lock_themselves_out(app, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/users/%s/edit' % demo.user_ids['admin']).forms['form']
+    form['active'] = False
+    assert 'cannot disable your own' in form.submit(status=400).text
+
+
+def test_accounts_list_pages_without_addresses_in_urls(app, clinic):
+    from minorconsent.accounts import User
+    with clinic() as c:
+        for n in range(60):
+            c['users'].add_user(User('zz%02d@demo.test' % n, 'Z %d' % n, ['guardian']))
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    first = admin.get('/users/')
+    assert 'zz59@demo.test' not in first.text
+    link = first.html.find('a', string='Next page')['href']
+    assert '@' not in link
+    assert 'zz59@demo.test' in admin.get(link).text
+
+
+def test_settings_validate_and_save(app, clinic):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/settings').forms['form']
+    form['self_consent_age'] = '20'
+    form['age_of_majority'] = '18'
+    res = form.submit(status=400)
+    assert 'Cannot be above the age of majority' in res.text
+    form = res.forms['form']
+    form['self_consent_age'] = 'twelve'
+    assert '"twelve" is not a number' in form.submit(status=400).text
+    form = admin.get('/settings').forms['form']
+    form['self_consent_age'] = '12'
+    form['jurisdiction'] = 'US-CA'
+    form['idle_timeout_minutes'] = '10'
+    form.submit()
+    with clinic() as c:
+        assert c.settings.self_consent_age == 12 and c.settings.idle_timeout_minutes == 10

@@ -111,7 +111,7 @@ class Users(Folder):
 
     def emails(self, start=None):
         """Users in email order, from ``start`` on (for paging)."""
-        for email, uid in self.by_email.items(min=start):
+        for uid in self.by_email.values(min=start):
             yield self[uid]
 
     # --- changes -----------------------------------------------------------

@@ -6,11 +6,9 @@ title; name searches are POSTed so they stay out of browser history.
 """
 from datetime import date
 
-from pyramid.httpexceptions import HTTPFound
 
 from minorconsent.accounts import User
 from minorconsent.site import Clinic
-from minorconsent.site.folder import Folder
 from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, page_number

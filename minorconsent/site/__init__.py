@@ -5,7 +5,7 @@ created by that room's evolve step, so adding a room never edits this file.
 """
 import logging
 
-from pyramid.authorization import Allow, Authenticated, Everyone
+from pyramid.authorization import Allow, Everyone
 from pyramid.traversal import resource_path_tuple
 from pyramid_zodbconn import get_connection
 

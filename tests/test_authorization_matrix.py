@@ -68,8 +68,8 @@ def registered_views(app):
         intr = entry['introspectable']
         if intr['route_name'] != ROUTE or intr['context'] is None:
             continue
-        if intr['context'].__name__ in ('HTTPNotFound', 'HTTPForbidden'):
-            continue
+        if issubclass(intr['context'], Exception):
+            continue   # not-found, forbidden and error pages
         methods = intr['request_methods'] or ('GET',)
         if isinstance(methods, str):
             methods = (methods,)
@@ -141,7 +141,7 @@ def test_every_clinic_view_names_its_permission(app):
     for entry in app.registry.introspector.get_category('views'):
         intr = entry['introspectable']
         if intr['route_name'] == ROUTE and intr['context'] is not None \
-                and intr['context'].__name__ not in ('HTTPNotFound', 'HTTPForbidden'):
+                and not issubclass(intr['context'], Exception):
             permissions = [r['value'] for r in entry['related']
                            if r.category_name == 'permissions']
             assert permissions and permissions[0] is not None, intr['callable']

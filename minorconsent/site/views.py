@@ -2,11 +2,13 @@
 layout every page renders into.
 """
 import functools
+import logging
 
 import colander
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
-from pyramid.httpexceptions import HTTPFound
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPException, HTTPFound
 from pyramid.renderers import get_renderer, render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
@@ -14,6 +16,8 @@ from pyramid.view import view_config
 from . import ROUTE, Clinic
 from .forms import FormHandler
 from .messages import pop_message, redirect
+
+log = logging.getLogger(__name__)
 
 #: ``view_config`` for views under the clinic's route.
 clinic_view = functools.partial(view_config, route_name=ROUTE)
@@ -105,6 +109,43 @@ def not_found(request):
     return response
 
 
+def server_error(exc, request):
+    """Any unexpected error: a plain apology, logged, nothing revealed.
+
+    Registered only for non-retryable errors and for the last attempt at a
+    retryable one, so pyramid_retry still retries a ``ConflictError``.
+    """
+    log.exception('unexpected error', exc_info=exc)
+    response = render_to_response(
+        'templates/error.pt',
+        {'layout': None, 'static_url': request.static_url('minorconsent:static/'),
+         'home': request.route_url(ROUTE, traverse=()),
+         'title': 'Something went wrong',
+         'text': 'Nothing was saved. Please try again in a moment.'},
+        request=request)
+    response.status = 500
+    return response
+
+
+def http_exception(exc, request):
+    """Pyramid's HTTP exceptions (redirects, 400s) are their own response;
+    the catch-all below is only for real errors."""
+    return exc
+
+
+def csrf_failed(exc, request):
+    """A stale or missing CSRF token, usually a form left open too long."""
+    response = render_to_response(
+        'templates/error.pt',
+        {'layout': None, 'static_url': request.static_url('minorconsent:static/'),
+         'home': request.route_url(ROUTE, traverse=()),
+         'title': 'This form has expired',
+         'text': 'Nothing was saved. Go back, reload the page and try again.'},
+        request=request)
+    response.status = 400
+    return response
+
+
 def in_client_record(context):
     from minorconsent.clients import Client
     while context is not None:
@@ -175,4 +216,10 @@ def clinic_settings(request):
 def includeme(config):
     config.add_notfound_view(not_found, route_name=ROUTE)
     config.add_forbidden_view(forbidden, route_name=ROUTE)
+    config.add_exception_view(http_exception, context=HTTPException, route_name=ROUTE)
+    config.add_exception_view(csrf_failed, context=BadCSRFToken, route_name=ROUTE)
+    config.add_exception_view(server_error, context=Exception, route_name=ROUTE,
+                              retryable_error=False)
+    config.add_exception_view(server_error, context=Exception, route_name=ROUTE,
+                              last_retry_attempt=True)
     config.scan('.views')

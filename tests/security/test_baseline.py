@@ -38,7 +38,8 @@ def test_state_changing_requests_need_the_csrf_token(app, clinic, demo):
     browser = sign_in(app, ROLE_EMAILS['therapist'])
     path = '/clients/%s/add-note' % demo.mateo
     data = {'text': 'A note', 'session_date': ''}
-    assert browser.post(path, data, expect_errors=True).status_int == 400
+    missing = browser.post(path, data, expect_errors=True)
+    assert missing.status_int == 400 and 'This form has expired' in missing.text
     assert browser.post(path, dict(data, csrf_token='forged'), expect_errors=True).status_int == 400
     with clinic() as c:
         assert len(c['clients'][demo.mateo]['notes']) == 2

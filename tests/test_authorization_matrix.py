@@ -6,7 +6,7 @@ page), 404 (indistinguishable from a page that does not exist).
 """
 import pytest
 
-from conftest import ROLES, csrf_of
+from support import ROLES, csrf_of
 from minorconsent.site import ROUTE
 
 A, ADM, T, T2, SUP, G, G2, GR, TEEN = ROLES

@@ -1,5 +1,5 @@
 """Markup typed into any text field renders inert on every page that shows it."""
-from conftest import ROLE_EMAILS, sign_in
+from support import ROLE_EMAILS, sign_in
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 

@@ -4,7 +4,7 @@ from pyramid.config import Configurator
 from pyramid.response import Response
 from webtest import TestApp
 
-from conftest import app_settings, seed, ROLE_EMAILS
+from support import app_settings, seed, ROLE_EMAILS
 
 
 def host_home(request):

@@ -1,5 +1,5 @@
 """Clinic admin: accounts and clinic settings."""
-from conftest import ROLE_EMAILS, new_browser, sign_in
+from support import ROLE_EMAILS, new_browser, sign_in
 
 
 def add_account(admin, email, name, role_index, password='long enough password', **extra):

@@ -1,7 +1,7 @@
 """Therapist work over HTTP: lists, search, the client page and its forms."""
 import re
 
-from conftest import MARKER, ROLE_EMAILS, csrf_of, sign_in
+from support import MARKER, ROLE_EMAILS, csrf_of, sign_in
 
 
 def test_therapist_list_shows_only_their_clients_sorted(app, demo):

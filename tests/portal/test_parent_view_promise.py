@@ -13,7 +13,7 @@ import persistent
 import pytest
 from pyramid.interfaces import IBeforeRender
 
-from conftest import MARKER, ROLE_EMAILS, sign_in
+from support import MARKER, ROLE_EMAILS, sign_in
 from minorconsent.portal.parentview import ParentChildView, parent_view
 from test_authorization_matrix import TABLE
 

@@ -1,7 +1,7 @@
 """Headers, CSRF, request size, and "no acknowledgement" over HTTP."""
 import pytest
 
-from conftest import csrf_of, new_browser, sign_in, ROLE_EMAILS
+from support import csrf_of, new_browser, sign_in, ROLE_EMAILS
 
 
 def test_every_response_carries_the_security_headers(app, browser_as, demo):

@@ -5,7 +5,7 @@ minute per session (docs/SECURITY.md).
 """
 from datetime import timedelta
 
-from conftest import ROLE_EMAILS, sign_in
+from support import ROLE_EMAILS, sign_in
 
 
 def last_tid(app):

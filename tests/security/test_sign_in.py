@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the end of sessions, over HTTP."""
 from datetime import timedelta
 
-from conftest import ROLE_EMAILS, csrf_of, new_browser, sign_in
+from support import ROLE_EMAILS, csrf_of, new_browser, sign_in
 from minorconsent.accounts import change_roles, set_active
 from minorconsent.clients import unlink_guardian, update_guardian_link
 from minorconsent.security.policy import COOKIE_NAME

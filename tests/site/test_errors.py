@@ -3,7 +3,7 @@ from pyramid.config import Configurator
 from webtest import TestApp
 from ZODB.POSException import ConflictError
 
-from conftest import app_settings
+from support import app_settings
 from minorconsent.site import Clinic, ROUTE
 
 

@@ -1,5 +1,5 @@
 def test_login_page_renders(app):
-    from conftest import new_browser
+    from support import new_browser
     res = new_browser(app).get('/login')
     assert 'Sign in' in res.text
 

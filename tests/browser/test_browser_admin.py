@@ -1,0 +1,26 @@
+"""The clinic admin's pages."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_accounts_and_settings(tab, ui):
+    page = tab
+    ui.sign_in(page, ui.ROLE_EMAILS['admin'])
+    nav = page.get_by_role('navigation', name='Main')
+
+    nav.get_by_role('link', name='Accounts', exact=True).click()
+    page.wait_for_url('**/users')
+    expect(page.get_by_role('heading', level=1)).to_have_text('Accounts')
+    table = page.get_by_role('table')
+    for email in ui.ROLE_EMAILS.values():
+        expect(table.get_by_role('cell', name=email, exact=True)).to_have_count(1)
+    ui.check_page(page, 'accounts')
+
+    nav.get_by_role('link', name='Clinic settings', exact=True).click()
+    page.wait_for_url('**/settings')
+    expect(page.get_by_role('heading', level=1)).to_have_text('Clinic settings')
+    expect(page.get_by_label('Clinic name')).not_to_have_value('')
+    expect(page.get_by_role('button', name='Save')).to_be_visible()
+    ui.check_page(page, 'clinic settings')

@@ -1,0 +1,55 @@
+"""Family members: a guardian on a phone and the adolescent."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PHONE = dict(viewport={'width': 360, 'height': 740}, device_scale_factor=2,
+             is_mobile=True, has_touch=True)
+
+
+def _fits_width(page):
+    """True when nothing makes the page scroll sideways."""
+    return page.evaluate(
+        'document.documentElement.scrollWidth <= window.innerWidth')
+
+
+def test_guardian_on_a_phone(new_tab, ui):
+    page = new_tab(**PHONE)
+    ui.sign_in(page, ui.ROLE_EMAILS['guardian'])
+    assert ui.path_of(page) == '/family'
+    expect(page.get_by_role('heading', level=1)).to_have_text('My family')
+    children = page.locator('main ul.cards > li')
+    expect(children).to_have_count(2)
+    expect(children.get_by_role('link')).to_have_text(['Lucia', 'Mateo'])
+    assert ui.MARKER not in page.content()
+    assert _fits_width(page), 'the family page scrolls sideways at 360px'
+    ui.check_page(page, 'guardian family list (phone)')
+
+    children.get_by_role('link', name='Mateo').click()
+    page.wait_for_url(re.compile(r'/clients/%s/family$' % ui.demo.mateo))
+    expect(page.get_by_role('heading', level=1)).to_have_text('Mateo')
+    expect(page.get_by_role('heading', level=2, name='Goals and progress')
+           ).to_be_visible()
+    html = page.content()
+    assert ui.MARKER not in html, 'private clinic text reached a guardian'
+    assert _fits_width(page), 'the child page scrolls sideways at 360px'
+    ui.check_page(page, 'guardian child page (phone)')
+
+    ui.ARTIFACTS.mkdir(exist_ok=True)
+    shot = ui.ARTIFACTS / 'guardian-child-phone.png'
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 0
+
+
+def test_adolescent_lands_on_own_page(tab, ui):
+    page = tab
+    ui.sign_in(page, ui.ROLE_EMAILS['adolescent'])
+    assert ui.path_of(page) == '/clients/%s/mine' % ui.demo.mateo, page.url
+    expect(page.get_by_role('heading', level=1)).to_have_text('Hi Mateo')
+    expect(page.get_by_role('navigation', name='Main').get_by_role(
+        'link', name='My page')).to_be_visible()
+    assert ui.MARKER not in page.content()
+    ui.check_page(page, 'adolescent page')

@@ -1,0 +1,102 @@
+"""Constants and helpers shared by tests (fixtures live in conftest.py).
+
+Tests import these with ``from support import ...``: several folders have a
+``conftest.py`` of their own, so importing from ``conftest`` would be
+ambiguous.
+"""
+import contextlib
+import re
+from types import SimpleNamespace
+
+import transaction
+from webtest import TestApp
+
+from minorconsent.scripts.seed import DEMO_PASSWORD, Seeder
+from minorconsent.site import bootstrap_clinic
+
+#: Planted in every field a guardian must never see.
+MARKER = 'PRIVATE-MARKER-q7Zx'
+
+
+ROLES = ('anonymous', 'admin', 'therapist', 'therapist_other', 'supervisor',
+         'guardian', 'guardian_other', 'guardian_restricted', 'adolescent')
+
+
+ROLE_EMAILS = {
+    'admin': 'admin@demo.test',
+    'therapist': 'therapist@demo.test',
+    'therapist_other': 'therapist2@demo.test',
+    'supervisor': 'supervisor@demo.test',
+    'guardian': 'guardian@demo.test',
+    'guardian_other': 'guardian2@demo.test',
+    'guardian_restricted': 'restricted@demo.test',
+    'adolescent': 'teen@demo.test',
+}
+
+
+def app_settings(**overrides):
+    settings = {
+        'zodbconn.uri': 'memory://',
+        'minorconsent.password_profile': 'cheapest',
+        'retry.attempts': '3',
+    }
+    settings.update(overrides)
+    return settings
+
+
+@contextlib.contextmanager
+def clinic_of(db, registry):
+    """The clinic in ``db`` inside a transaction that commits on success."""
+    tm = transaction.TransactionManager(explicit=True)
+    tm.begin()
+    conn = db.open(transaction_manager=tm)
+    try:
+        yield bootstrap_clinic(conn.root(), registry)
+        tm.commit()
+    except BaseException:
+        tm.abort()
+        raise
+    finally:
+        conn.close()
+
+
+def seed(db, registry, marker=MARKER):
+    """Seed the named demo families; return the ids tests need."""
+    with clinic_of(db, registry) as clinic:
+        password_hash = registry.passwords.hash(DEMO_PASSWORD)
+        Seeder(clinic, password_hash, marker).named_families()
+        users = clinic['users']
+        ids = {role: users.find_by_email(email).__name__
+               for role, email in ROLE_EMAILS.items()}
+        mother = ids['guardian']
+        mateo_id, lucia_id = sorted(
+            clinic['clients'].index.children_of(mother),
+            key=lambda cid: -clinic['clients'][cid].age())
+        ava_id = clinic['clients'].index.children_of(ids['guardian_other'])[0]
+        mateo = clinic['clients'][mateo_id]
+        return SimpleNamespace(
+            user_ids=ids, mateo=mateo_id, lucia=lucia_id, ava=ava_id,
+            mateo_goal=next(iter(mateo['goals'].keys())),
+            stepparent=users.find_by_email('stepparent@demo.test').__name__)
+
+
+def new_browser(app):
+    return TestApp(app, extra_environ={'HTTP_HOST': 'localhost'})
+
+
+def sign_in(app, email, password=DEMO_PASSWORD):
+    """A fresh WebTest browser signed in as ``email``."""
+    browser = new_browser(app)
+    form = browser.get('/login').forms['form']
+    form['email'] = email
+    form['password'] = password
+    res = form.submit()
+    assert res.status_int == 302, 'sign-in failed for %s' % email
+    return browser
+
+
+def csrf_of(res):
+    """The CSRF token from the first form of a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', res.text)
+    assert match, 'no CSRF token on the page'
+    return match.group(1)

@@ -34,7 +34,7 @@ def all_steps(registry):
 
 
 def done_steps(root):
-    return root.__dict__.get('_evolved') or ()
+    return getattr(root, '_evolved', None) or ()
 
 
 def pending_steps(root, registry):
@@ -45,7 +45,7 @@ def pending_steps(root, registry):
 
 def run_steps(root, registry, steps, progress=None):
     """Run ``steps`` in order, recording each name as it completes."""
-    if root.__dict__.get('_evolved') is None:
+    if getattr(root, '_evolved', None) is None:
         root._evolved = OOTreeSet()
     for name, step in steps:
         log.info('evolve: running %s', name)

@@ -13,18 +13,32 @@ def clinic_transaction(config_uri, commit=True):
     """
     setup_logging(config_uri)
     logging.getLogger('txn').setLevel(logging.WARNING)
-    with bootstrap(config_uri) as env:
-        request = env['request']
-        request.tm.begin()
-        try:
-            yield request.clinic, request
-            if commit:
-                request.tm.commit()
-            else:
+    registry = None
+    try:
+        with bootstrap(config_uri) as env:
+            registry = env['registry']
+            request = env['request']
+            request.tm.begin()
+            try:
+                yield request.clinic, request
+                if commit:
+                    request.tm.commit()
+                else:
+                    request.tm.abort()
+            except BaseException:
                 request.tm.abort()
-        except BaseException:
-            request.tm.abort()
-            raise
+                raise
+    finally:
+        # After bootstrap's closer has closed the request's connection.
+        if registry is not None:
+            close_databases(registry)
+
+
+def close_databases(registry):
+    """Release the storages (and FileStorage's lock) the app opened, so a
+    second script can run in the same process."""
+    for db in getattr(registry, '_zodb_databases', {}).values():
+        db.close()
 
 
 def pshell_setup(env):

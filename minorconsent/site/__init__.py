@@ -9,7 +9,7 @@ from pyramid.authorization import Allow, Everyone
 from pyramid.traversal import resource_path_tuple
 from pyramid_zodbconn import get_connection
 
-from .evolve import evolve, pending_steps
+from .evolve import evolve as run_pending_steps, pending_steps
 from .folder import Folder
 from .settings import ClinicSettings
 
@@ -55,7 +55,7 @@ def bootstrap_clinic(zodb_root, registry):
     if clinic is None:
         clinic = Clinic()
         zodb_root[ROOT_KEY] = clinic
-        evolve(clinic, registry)
+        run_pending_steps(clinic, registry)
     return clinic
 
 

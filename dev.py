@@ -33,7 +33,8 @@ def ensure_venv(extras):
     digest = hashlib.sha256((HERE / 'setup.cfg').read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
-    run(BIN / 'python', '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip', 'setuptools', 'wheel')
+    # Pyramid 2 imports pkg_resources, which setuptools 81 and later drop.
+    run(BIN / 'python', '-m', 'pip', 'install', '--quiet', '--upgrade', 'pip', 'setuptools<81', 'wheel')
     run(BIN / 'python', '-m', 'pip', 'install', '--quiet', '-e', '.[%s]' % extras, cwd=HERE)
     stamp.write_text(digest)
 

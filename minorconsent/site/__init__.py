@@ -101,4 +101,6 @@ def clinic_url(request, resource, *elements, query=None, anchor=None):
 def includeme(config):
     config.add_directive('add_evolve_step',
                          'minorconsent.site.evolve:add_evolve_step')
+    from .forms import use_clinic_templates
+    use_clinic_templates()
     config.include('.views')

@@ -6,7 +6,16 @@ nothing changed unless the whole submission is valid.
 """
 import colander
 import deform
+from importlib.resources import files
 from pyramid.csrf import get_csrf_token
+
+
+def use_clinic_templates():
+    """Look up deform templates in ours first (accessible error labels)."""
+    deform.Form.set_zpt_renderer([
+        str(files("minorconsent") / "site" / "templates" / "deform"),
+        str(files("deform") / "templates"),
+    ])
 
 
 @colander.deferred

@@ -162,3 +162,12 @@ def test_client_needs_at_least_one_therapist(app, demo):
     for box in form.fields['checkbox']:
         box.checked = False
     assert 'at least one therapist' in form.submit(status=400).text
+
+
+def test_field_errors_are_part_of_the_field_label(app, demo):
+    """Screen readers announce the error when the field gets focus."""
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    res = browser.get('/clients/%s/add-goal' % demo.mateo).forms['form'].submit(status=400)
+    labels = {lab['for']: lab.get_text(' ', strip=True) for lab in res.html.find_all('label')}
+    assert any(text.startswith('Title for guardians') and 'Required' in text
+               for text in labels.values()), labels

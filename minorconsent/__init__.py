@@ -13,6 +13,7 @@ ROOMS = (
     '.accounts',
     '.clients',
     '.portal',
+    '.workflow',
 )
 
 

@@ -16,6 +16,8 @@ THERAPIST_PERMS = ('view-clinical', 'edit-clinical', 'view-notes', 'add-note')
 SUPERVISOR_PERMS = ('view-clinical', 'view-notes')
 GUARDIAN_PERMS = ('view-as-guardian',)
 SELF_PERMS = ('view-as-self',)
+ROLE_PERMS = {'therapist': THERAPIST_PERMS, 'supervisor': SUPERVISOR_PERMS,
+              'guardian': GUARDIAN_PERMS, 'adolescent': SELF_PERMS}
 
 RELATIONSHIPS = (
     ('mother', 'Mother'), ('father', 'Father'), ('parent', 'Parent'),
@@ -199,19 +201,35 @@ class Client(Folder):
         return [link.guardian_id for link in self['guardians'].values()
                 if link.grants_portal_access(self, settings, today)]
 
+    def local_roles(self, users, settings, today=None):
+        """``{principal: {role, ...}}`` of everyone linked to this client now.
+
+        Roles: ``therapist``, ``supervisor``, ``guardian`` (entitled today
+        only), ``adolescent`` (the client's own account).  The client's ACL
+        and every workflowed object about this client start from this.
+        """
+        roles = {}
+
+        def grant(uid, role):
+            roles.setdefault('user:' + uid, set()).add(role)
+        for tid in self.therapist_ids:
+            grant(tid, 'therapist')
+        for sid in self.supervisor_ids(users):
+            grant(sid, 'supervisor')
+        for gid in self.entitled_guardian_ids(settings, today):
+            grant(gid, 'guardian')
+        if self.self_account_id:
+            grant(self.self_account_id, 'adolescent')
+        return roles
+
     @property
     def __acl__(self):
         from minorconsent.site import find_clinic
         clinic = find_clinic(self)
-        users = clinic['users']
+        roles = self.local_roles(clinic['users'], clinic.settings)
         acl = []
-        for tid in self.therapist_ids:
-            acl.append((Allow, 'user:' + tid, THERAPIST_PERMS))
-        for sid in sorted(self.supervisor_ids(users)):
-            acl.append((Allow, 'user:' + sid, SUPERVISOR_PERMS))
-        for gid in self.entitled_guardian_ids(clinic.settings):
-            acl.append((Allow, 'user:' + gid, GUARDIAN_PERMS))
-        if self.self_account_id:
-            acl.append((Allow, 'user:' + self.self_account_id, SELF_PERMS))
+        for principal, held in sorted(roles.items()):
+            perms = sorted({p for role in held for p in ROLE_PERMS[role]})
+            acl.append((Allow, principal, tuple(perms)))
         acl.append(DENY_ALL)
         return acl

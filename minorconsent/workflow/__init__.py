@@ -1,0 +1,73 @@
+"""Configurable workflows: definitions as data, a small engine, versions.
+
+``includeme`` registers the built-in guards, reads every definition in
+``workflows/`` and validates it; the app refuses to start with an invalid
+file and says why.  A new database gets the files as version 1.
+"""
+from importlib.resources import files
+
+from pyramid.exceptions import ConfigurationError
+
+from .definition import DefinitionError, loads
+from .guards import BUILT_IN
+from .store import WorkflowRecord, WorkflowStore
+from .validate import problems
+
+GUARDS_KEY = 'minorconsent.workflow_guards'
+DEFAULTS_KEY = 'minorconsent.workflow_defaults'
+
+
+def add_workflow_guard(config, name, condition):
+    """Config directive: register a named guard ``condition(ctx) -> bool``."""
+    def register():
+        config.registry.setdefault(GUARDS_KEY, {})[name] = condition
+    config.action(('minorconsent.workflow_guard', name), register)
+
+
+def workflow_guards(registry):
+    return registry.get(GUARDS_KEY, {})
+
+
+def read_definitions(directory, guards):
+    """``{id: (source, Workflow)}`` for every ``*.toml`` in ``directory``.
+
+    Raises ``DefinitionError`` naming the file and every problem in it.
+    """
+    found = {}
+    for path in sorted(p for p in directory.iterdir() if p.name.endswith('.toml')):
+        source = path.read_text(encoding='utf-8')
+        workflow = loads(source, source='workflows/' + path.name)
+        wrong = problems(workflow, guards)
+        if wrong:
+            raise DefinitionError(wrong, 'workflows/' + path.name)
+        if workflow.id in found:
+            raise DefinitionError(['Two files define the workflow "%s".' % workflow.id],
+                                  'workflows/' + path.name)
+        found[workflow.id] = (source, workflow)
+    return found
+
+
+def includeme(config):
+    config.add_directive('add_workflow_guard', add_workflow_guard)
+    for name, condition in BUILT_IN.items():
+        config.add_workflow_guard(name, condition)
+    directory = config.registry.settings.get('minorconsent.workflows_dir')
+
+    def load_defaults():
+        from pathlib import Path
+        where = Path(directory) if directory else files('minorconsent') / 'workflows'
+        try:
+            defaults = read_definitions(where, workflow_guards(config.registry))
+        except DefinitionError as exc:
+            raise ConfigurationError('Invalid workflow definition: %s' % exc)
+        config.registry[DEFAULTS_KEY] = defaults
+    # After every guard is registered (actions of a higher order run later).
+    config.action('minorconsent.workflow_defaults', load_defaults, order=10)
+    config.add_evolve_step('0004-workflow-definitions', _install_defaults)
+
+
+def _install_defaults(root, registry):
+    store = WorkflowStore()
+    root.add(store, 'workflows')
+    for wid, (source, _) in sorted(registry[DEFAULTS_KEY].items()):
+        store.add(WorkflowRecord(source), wid)

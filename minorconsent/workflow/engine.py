@@ -1,0 +1,172 @@
+"""The workflow engine: state, who may fire what, firing, and the ACL.
+
+Content that runs under a workflow mixes in ``Workflowed`` and says who
+holds which *local role* on it (``workflow_local_roles``).  The engine then
+
+* computes the object's ACL from its state's permission map, so views use
+  ordinary Pyramid permissions and a state change needs no security sweep;
+* lists the transitions an actor may fire now (role or permission, and
+  every named guard);
+* fires a transition, appending to the object's append-only history.
+
+Family members (guardian, adolescent) never receive a permission outside
+``FAMILY_PERMISSIONS``, whatever a definition says: the validator refuses
+such a definition and ``acl_for`` drops the grant again.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from pyramid.authorization import DENY_ALL, ACLHelper, Allow
+
+from minorconsent.site import find_clinic
+
+from .guards import GuardContext
+from .history import History, HistoryEntry
+from .validate import FAMILY_PERMISSIONS, FAMILY_ROLES
+
+SYSTEM = 'system'
+
+
+class WorkflowError(Exception):
+    """A transition that may not happen now; the message says why."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who fires a transition: a user id and their principals, or the system."""
+    id: str
+    principals: tuple = ()
+
+    @classmethod
+    def system(cls):
+        return cls(SYSTEM, (SYSTEM,))
+
+    @classmethod
+    def from_request(cls, request):
+        return cls(request.authenticated_userid,
+                   tuple(request.security_policy.effective_principals(request)))
+
+
+class Workflowed:
+    """Mixin for persistent content governed by a workflow."""
+
+    workflow_id = None
+    workflow_version = None
+    state = None
+
+    def workflow_local_roles(self):
+        """``{principal: {role, ...}}`` of the people linked to this object."""
+        raise NotImplementedError
+
+    def workflow_client(self):
+        """The minor this object is about (for guards), or None."""
+        return None
+
+    @property
+    def __acl__(self):
+        return acl_for(self)
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def definition_of(obj):
+    record = find_clinic(obj)['workflows'][obj.workflow_id]
+    return record.definition(obj.workflow_version)
+
+
+def acl_for(obj):
+    """The ACL of ``obj`` in its current state, ending in DENY_ALL."""
+    state = definition_of(obj).state(obj.state)
+    acl = []
+    for principal, roles in sorted(obj.workflow_local_roles().items()):
+        granted = set()
+        for role in roles:
+            perms = set(state.granted(role))
+            if role in FAMILY_ROLES:
+                perms &= FAMILY_PERMISSIONS       # the invariant, enforced again
+            granted |= perms
+        if granted:
+            acl.append((Allow, principal, tuple(sorted(granted))))
+    acl.append(DENY_ALL)
+    return acl
+
+
+def _entry(workflow, actor_id, transition, from_state, to_state, comment, now):
+    return HistoryEntry(
+        time=now, actor=actor_id,
+        transition=transition.id if transition else '',
+        transition_title=transition.title if transition else 'Created',
+        from_state=from_state.id if from_state else '',
+        from_title=from_state.title if from_state else '',
+        to_state=to_state.id, to_title=to_state.title, comment=comment,
+        workflow_id=workflow.id, version=workflow.version)
+
+
+def start(obj, workflow, actor_id=SYSTEM, now=None):
+    """Put a new object in ``workflow``'s initial state."""
+    initial = workflow.state(workflow.initial_state)
+    obj.workflow_id = workflow.id
+    obj.workflow_version = workflow.version
+    obj.state = initial.id
+    obj.history = History()
+    obj.history.append(_entry(workflow, actor_id, None, None, initial, '', now or utcnow()))
+
+
+def actor_roles(obj, actor):
+    """The local roles ``actor`` holds on ``obj`` (and 'system' for the system)."""
+    if actor.id == SYSTEM:
+        return {SYSTEM}
+    roles = set()
+    for principal, held in obj.workflow_local_roles().items():
+        if principal in actor.principals:
+            roles |= set(held)
+    return roles
+
+
+def guard_context(obj, actor, today=None):
+    client = obj.workflow_client()
+    return GuardContext(obj=obj, client=client, settings=find_clinic(obj).settings,
+                        actor_id=actor.id, today=today or date.today())
+
+
+def _may_fire(obj, transition, actor, roles, guards, ctx):
+    by_role = bool(set(transition.roles) & roles)
+    by_permission = bool(transition.permission) and actor.id != SYSTEM and bool(
+        ACLHelper().permits(obj, actor.principals, transition.permission))
+    if not (by_role or by_permission):
+        return False
+    return all(guards[name](ctx) for name in transition.guards)
+
+
+def available(obj, actor, guards, today=None):
+    """The transitions ``actor`` may fire on ``obj`` right now."""
+    workflow = definition_of(obj)
+    roles = actor_roles(obj, actor)
+    ctx = guard_context(obj, actor, today)
+    return [t for t in workflow.transitions_from(obj.state)
+            if _may_fire(obj, t, actor, roles, guards, ctx)]
+
+
+def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
+    """Fire ``transition_id`` on ``obj`` as ``actor``; return the new state."""
+    workflow = definition_of(obj)
+    try:
+        transition = workflow.transition(transition_id)
+    except KeyError:
+        raise WorkflowError('There is no step "%s" in this workflow.' % transition_id)
+    if obj.state not in transition.from_states:
+        raise WorkflowError('"%s" cannot be done from "%s".'
+                            % (transition.title, workflow.state(obj.state).title))
+    ctx = guard_context(obj, actor, today)
+    if not _may_fire(obj, transition, actor, actor_roles(obj, actor), guards, ctx):
+        raise WorkflowError('You may not "%s" now.' % transition.title)
+    comment = (comment or '').strip()
+    if transition.comment_required and not comment:
+        raise WorkflowError('"%s" needs a comment.' % transition.title)
+    before, after = workflow.state(obj.state), workflow.state(transition.to_state)
+    obj.state = after.id
+    obj.history.append(_entry(workflow, actor.id, transition, before, after, comment,
+                              now or utcnow()))
+    return after

@@ -1,0 +1,60 @@
+"""The clinic's workflow definitions and their versions, in ZODB.
+
+Each workflow keeps every published version as its TOML source, immutable
+once published, plus at most one draft being edited.  The files in
+``workflows/`` become version 1 of a new database.  Objects record the
+version they run under, so a published change never alters the meaning of
+an object's past.
+"""
+import hashlib
+
+from BTrees.IOBTree import IOBTree
+from persistent import Persistent
+
+from minorconsent.site.folder import Folder
+
+from .definition import loads
+
+_parsed = {}
+
+
+def parse_cached(source, version):
+    """Parse a version's source once per process."""
+    key = (hashlib.sha256(source.encode('utf-8')).hexdigest(), version)
+    workflow = _parsed.get(key)
+    if workflow is None:
+        workflow = _parsed[key] = loads(source, version)
+    return workflow
+
+
+class WorkflowRecord(Persistent):
+    """One workflow: its published versions and the current one."""
+
+    draft = None
+
+    def __init__(self, source):
+        self.versions = IOBTree()
+        self.versions[1] = source
+        self.current = 1
+
+    def definition(self, version=None):
+        version = self.current if version is None else version
+        return parse_cached(self.versions[version], version)
+
+    def publish(self, source):
+        """Add ``source`` as the next version and make it current."""
+        version = self.versions.maxKey() + 1
+        self.versions[version] = source
+        self.current = version
+        self.draft = None
+        return version
+
+
+class WorkflowStore(Folder):
+    """``clinic['workflows']``: records by workflow id."""
+
+    def for_content_type(self, content_type):
+        for record in self.values():
+            if record.definition().content_type == content_type:
+                return record
+        raise KeyError(content_type)

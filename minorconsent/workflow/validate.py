@@ -1,0 +1,142 @@
+"""Soundness and confidentiality rules every definition must satisfy.
+
+``problems(workflow, guards)`` lists, in plain words, everything wrong with
+a definition; an empty list means it may be activated.  The confidentiality
+rules here are *invariants*: no definition can switch them off, and the
+engine enforces them again when it computes an ACL (``engine.acl_for``).
+"""
+import re
+from collections import deque
+
+#: Roles a permission map may name, relative to one object.
+STAFF_ROLES = ('therapist', 'supervisor')
+FAMILY_ROLES = ('guardian', 'adolescent')
+MAP_ROLES = STAFF_ROLES + FAMILY_ROLES
+#: Who may fire a transition: the map roles, plus the system itself
+#: (expiry at majority, activation when the last signature arrives).
+TRANSITION_ROLES = MAP_ROLES + ('system',)
+
+#: Permissions a state may grant.
+PERMISSIONS = {
+    'view': 'see the object as staff, including drafts and clinical content',
+    'edit': "change the object's content",
+    'view-published': "read the family-facing version through the parent view",
+    'sign': 'sign or decline',
+    'review': 'review a summary before guardians see it',
+}
+#: The only permissions a family member can ever hold, in any state.
+FAMILY_PERMISSIONS = frozenset({'view-published', 'sign', 'review'})
+#: The guard that must stand on every way into a consent-activating state.
+SIGNATURE_GUARD = 'all_required_guardians_signed'
+
+CONTENT_TYPES = {
+    'consent': 'consent to treatment',
+    'confidentiality': 'confidentiality agreement',
+    'summary': 'parent progress summary',
+}
+
+ID = re.compile(r'^[a-z][a-z0-9_-]{0,62}$')
+
+
+def reachable(workflow):
+    """Ids of the states reachable from the initial state."""
+    seen = {workflow.initial_state}
+    queue = deque(seen)
+    while queue:
+        state = queue.popleft()
+        for t in workflow.transitions_from(state):
+            if t.to_state not in seen:
+                seen.add(t.to_state)
+                queue.append(t.to_state)
+    return seen
+
+
+def problems(workflow, guards):
+    """Everything wrong with ``workflow``, as sentences; [] when sound.
+
+    ``guards`` is the collection of registered guard names.
+    """
+    found = []
+    say = found.append
+    if not ID.match(workflow.id or ''):
+        say('The workflow id "%s" must be lower-case letters, digits, "-" or "_".' % workflow.id)
+    if workflow.content_type not in CONTENT_TYPES:
+        say('The content type "%s" is unknown; use one of: %s.'
+            % (workflow.content_type, ', '.join(sorted(CONTENT_TYPES))))
+    state_ids = [s.id for s in workflow.states]
+    for sid in sorted({s for s in state_ids if state_ids.count(s) > 1}):
+        say('There are two states called "%s".' % sid)
+    transition_ids = [t.id for t in workflow.transitions]
+    for tid in sorted({t for t in transition_ids if transition_ids.count(t) > 1}):
+        say('There are two transitions called "%s".' % tid)
+    known = set(state_ids)
+    if workflow.initial_state not in known:
+        say('The initial state "%s" is not one of the states.' % workflow.initial_state)
+
+    for state in workflow.states:
+        where = 'State "%s"' % state.id
+        if not ID.match(state.id):
+            say('%s: a state id must be lower-case letters, digits, "-" or "_".' % where)
+        for role, granted in state.permissions:
+            if role not in MAP_ROLES:
+                say('%s gives permissions to "%s", which is not a role (use %s).'
+                    % (where, role, ', '.join(MAP_ROLES)))
+            for perm in granted:
+                if perm not in PERMISSIONS:
+                    say('%s gives "%s" the unknown permission "%s".' % (where, role, perm))
+                elif role in FAMILY_ROLES and perm not in FAMILY_PERMISSIONS:
+                    say('%s would let a %s "%s" (%s); family members may only be given %s.'
+                        % (where, role, perm, PERMISSIONS[perm],
+                           ', '.join(sorted(FAMILY_PERMISSIONS))))
+
+    for t in workflow.transitions:
+        where = 'Transition "%s"' % t.id
+        if t.id and not ID.match(t.id):
+            say('%s: a transition id must be lower-case letters, digits, "-" or "_".' % where)
+        if not t.from_states:
+            say('%s starts from no state.' % where)
+        for sid in t.from_states:
+            if sid not in known:
+                say('%s starts from "%s", which is not a state of this workflow.' % (where, sid))
+        if t.to_state not in known:
+            say('%s goes to "%s", which is not a state of this workflow.' % (where, t.to_state))
+        if not t.roles and not t.permission:
+            say('%s says nobody may fire it: give it roles or a permission.' % where)
+        for role in t.roles:
+            if role not in TRANSITION_ROLES:
+                say('%s names the unknown role "%s".' % (where, role))
+        if t.permission and t.permission not in PERMISSIONS:
+            say('%s requires the unknown permission "%s".' % (where, t.permission))
+        for guard in t.guards:
+            if guard not in guards:
+                say('%s names the unknown guard "%s".' % (where, guard))
+        if t.to_state in known and workflow.state(t.to_state).activates_consent \
+                and SIGNATURE_GUARD not in t.guards:
+            say('%s activates consent in "%s" without the "%s" guard.'
+                % (where, t.to_state, SIGNATURE_GUARD))
+
+    if workflow.initial_state in known and not found:
+        for sid in state_ids:
+            if sid not in reachable(workflow):
+                say('State "%s" cannot be reached from the initial state "%s".'
+                    % (sid, workflow.initial_state))
+    if known and not any(not workflow.transitions_from(sid) for sid in known):
+        say('The workflow has no final state: every state has a way out.')
+    return found
+
+
+def visibility(workflow):
+    """Who can do what, in which state: ``[(state, {role: perms})]``.
+
+    The answer after the invariants, i.e. exactly what the engine grants.
+    """
+    rows = []
+    for state in workflow.states:
+        cells = {}
+        for role in MAP_ROLES:
+            granted = set(state.granted(role))
+            if role in FAMILY_ROLES:
+                granted &= FAMILY_PERMISSIONS
+            cells[role] = tuple(sorted(granted))
+        rows.append((state, cells))
+    return rows

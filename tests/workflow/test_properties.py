@@ -1,0 +1,148 @@
+"""Property tests: random definitions, random walks.
+
+* The validator accepts a definition only if it is sound: every state
+  reachable, every reference resolved, a final state, no family grant
+  outside the family permissions, signature guard on every way into a
+  consent-activating state.
+* For any accepted definition and any sequence of firings, in every state
+  reached the family never holds a staff permission, and a guardian who is
+  not entitled (restricted) holds nothing.
+"""
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from minorconsent.workflow.definition import parse
+from minorconsent.workflow.engine import Actor, available, fire, start
+from minorconsent.workflow.validate import (FAMILY_PERMISSIONS, FAMILY_ROLES, MAP_ROLES,
+                                            PERMISSIONS, SIGNATURE_GUARD, TRANSITION_ROLES,
+                                            problems, reachable)
+from pyramid.authorization import ACLHelper
+
+from wfsupport import GUARDS, Doc, family_clinic, principals
+
+STATE_IDS = ['s%d' % n for n in range(6)]
+ROLE_POOL = list(MAP_ROLES) + ['janitor']
+PERM_POOL = list(PERMISSIONS) + ['teleport']
+GUARD_POOL = list(GUARDS) + ['phase_of_moon']
+
+
+@st.composite
+def definitions(draw):
+    n = draw(st.integers(1, 5))
+    states = STATE_IDS[:n]
+    data = {'id': 'random', 'title': 'Random', 'content_type': 'summary',
+            'initial_state': draw(st.sampled_from(states + ['nowhere'])),
+            'states': {}, 'transitions': []}
+    for sid in states:
+        perms = draw(st.dictionaries(st.sampled_from(ROLE_POOL),
+                                     st.lists(st.sampled_from(PERM_POOL), max_size=3),
+                                     max_size=3))
+        data['states'][sid] = {'title': sid.upper(), 'permissions': perms,
+                               'activates_consent': draw(st.booleans())}
+    for k in range(draw(st.integers(0, 7))):
+        data['transitions'].append({
+            'id': 't%d' % k, 'title': 'T%d' % k,
+            'from': draw(st.lists(st.sampled_from(states + ['nowhere']), min_size=1, max_size=2)),
+            'to': draw(st.sampled_from(states + ['nowhere'])),
+            'roles': draw(st.lists(st.sampled_from(list(TRANSITION_ROLES) + ['janitor']),
+                                   min_size=0, max_size=3)),
+            'guards': draw(st.lists(st.sampled_from(GUARD_POOL), max_size=2)),
+        })
+    return data
+
+
+def sound(workflow):
+    """An independent statement of soundness, to check the validator by."""
+    ids = {s.id for s in workflow.states}
+    if workflow.initial_state not in ids:
+        return False
+    for t in workflow.transitions:
+        if not set(t.from_states) <= ids or t.to_state not in ids:
+            return False
+        if not t.roles or not set(t.roles) <= set(TRANSITION_ROLES):
+            return False
+        if not set(t.guards) <= set(GUARDS):
+            return False
+        if workflow.state(t.to_state).activates_consent and SIGNATURE_GUARD not in t.guards:
+            return False
+    for s in workflow.states:
+        for role, perms in s.permissions:
+            if role not in MAP_ROLES or not set(perms) <= set(PERMISSIONS):
+                return False
+            if role in FAMILY_ROLES and not set(perms) <= FAMILY_PERMISSIONS:
+                return False
+    if reachable(workflow) != ids:
+        return False
+    if not any(not workflow.transitions_from(s) for s in ids):
+        return False
+    return len({t.id for t in workflow.transitions}) == len(workflow.transitions)
+
+
+@settings(max_examples=300, deadline=None)
+@given(definitions())
+def test_validator_accepts_exactly_the_sound_definitions(data):
+    workflow = parse(data)
+    assert (problems(workflow, GUARDS) == []) == sound(workflow)
+
+
+@st.composite
+def sound_definitions(draw):
+    data = draw(definitions())
+    # Repair towards soundness so that many examples are accepted.
+    states = list(data['states'])
+    data['initial_state'] = states[0]
+    for sid, raw in data['states'].items():
+        raw['permissions'] = {
+            role: [p for p in perms if p in PERMISSIONS and
+                   (role not in FAMILY_ROLES or p in FAMILY_PERMISSIONS)]
+            for role, perms in raw['permissions'].items() if role in MAP_ROLES}
+    chain = []
+    for a, b in zip(states, states[1:]):
+        chain.append({'id': 'chain_%s' % b, 'title': 'To ' + b, 'from': [a], 'to': b,
+                      'roles': ['therapist']})
+    extra = [t for t in data['transitions']
+             if set(t['from']) <= set(states) and t['to'] in states and t['roles']
+             and set(t['roles']) <= set(TRANSITION_ROLES) and set(t['guards']) <= set(GUARDS)
+             and states[-1] not in t['from']]
+    data['transitions'] = chain + extra
+    for t in data['transitions']:
+        if data['states'][t['to']].get('activates_consent'):
+            t['guards'] = sorted(set(t.get('guards', [])) | {SIGNATURE_GUARD})
+    workflow = parse(data)
+    assert problems(workflow, GUARDS) == [], problems(workflow, GUARDS)
+    return workflow
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sound_definitions(), st.lists(st.tuples(st.integers(0, 10), st.sampled_from(
+    ['therapist', 'supervisor', 'mother', 'teen', 'system'])), max_size=12),
+       st.booleans())
+def test_invariants_hold_in_every_reachable_state(workflow, steps, signed):
+    clinic, client, people = family_clinic([workflow])
+    doc = Doc()
+    doc.signed = doc.assented = signed
+    client['docs'].add(doc)
+    start(doc, workflow)
+    helper = ACLHelper()
+
+    def check():
+        for who in ('mother', 'teen', 'father'):
+            held = {p for p in list(PERMISSIONS)
+                    if helper.permits(doc, principals(people[who]), p)}
+            assert held <= FAMILY_PERMISSIONS
+            if who == 'father':
+                assert not held   # restricted: nothing, in any state
+        assert not helper.permits(doc, principals(people['stranger']), 'view')
+    check()
+    for pick, who in steps:
+        actor = Actor.system() if who == 'system' else Actor(
+            people[who].__name__, principals(people[who]))
+        options = available(doc, actor, GUARDS)
+        if not options:
+            continue
+        before = len(doc.history)
+        transition = options[pick % len(options)]
+        fire(doc, transition.id, actor, GUARDS, comment='because')
+        assert len(doc.history) == before + 1
+        if workflow.state(doc.state).activates_consent:
+            assert signed
+        check()

@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 from pyramid.authorization import DENY_ALL, ACLHelper, Allow
 
 from minorconsent.site import find_clinic
+from minorconsent.site.folder import new_id
 
 from .guards import GuardContext
 from .history import History, HistoryEntry
@@ -71,9 +72,12 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def record_of(obj):
+    return find_clinic(obj)['workflows'][obj.workflow_id]
+
+
 def definition_of(obj):
-    record = find_clinic(obj)['workflows'][obj.workflow_id]
-    return record.definition(obj.workflow_version)
+    return record_of(obj).definition(obj.workflow_version)
 
 
 def acl_for(obj):
@@ -104,14 +108,19 @@ def _entry(workflow, actor_id, transition, from_state, to_state, comment, now):
         workflow_id=workflow.id, version=workflow.version)
 
 
-def start(obj, workflow, actor_id=SYSTEM, now=None):
-    """Put a new object in ``workflow``'s initial state."""
+def start(obj, workflow_id, actor_id=SYSTEM, now=None):
+    """Put a new object (already in the tree) in the current version of
+    ``workflow_id``, at its initial state."""
+    record = find_clinic(obj)['workflows'][workflow_id]
+    workflow = record.definition()
     initial = workflow.state(workflow.initial_state)
     obj.workflow_id = workflow.id
     obj.workflow_version = workflow.version
+    obj.workflow_key = new_id(12)
     obj.state = initial.id
     obj.history = History()
     obj.history.append(_entry(workflow, actor_id, None, None, initial, '', now or utcnow()))
+    record.enter(obj)
 
 
 def actor_roles(obj, actor):
@@ -166,7 +175,10 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
     if transition.comment_required and not comment:
         raise WorkflowError('"%s" needs a comment.' % transition.title)
     before, after = workflow.state(obj.state), workflow.state(transition.to_state)
+    record = record_of(obj)
+    record.leave(obj)
     obj.state = after.id
+    record.enter(obj)
     obj.history.append(_entry(workflow, actor.id, transition, before, after, comment,
                               now or utcnow()))
     return after

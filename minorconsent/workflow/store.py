@@ -9,6 +9,8 @@ an object's past.
 import hashlib
 
 from BTrees.IOBTree import IOBTree
+from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
 from minorconsent.site.folder import Folder
@@ -28,7 +30,9 @@ def parse_cached(source, version):
 
 
 class WorkflowRecord(Persistent):
-    """One workflow: its published versions and the current one."""
+    """One workflow: its published versions, the current one, and an index
+    of the objects running under it by ``(version, state)``, so publishing
+    and migration never search the database for them."""
 
     draft = None
 
@@ -36,6 +40,37 @@ class WorkflowRecord(Persistent):
         self.versions = IOBTree()
         self.versions[1] = source
         self.current = 1
+        self.members = OOBTree()      # workflow_key -> object
+        self.by_state = OOBTree()     # (version, state) -> OOTreeSet of keys
+        self.counts = OOBTree()       # (version, state) -> Length
+
+    # --- the index of objects in flight ----------------------------------
+
+    def enter(self, obj):
+        """Index ``obj`` under its current version and state."""
+        self.members[obj.workflow_key] = obj
+        place = (obj.workflow_version, obj.state)
+        keys = self.by_state.get(place)
+        if keys is None:
+            keys = self.by_state[place] = OOTreeSet()
+            self.counts[place] = Length()
+        if keys.add(obj.workflow_key):
+            self.counts[place].change(1)
+
+    def leave(self, obj):
+        place = (obj.workflow_version, obj.state)
+        keys = self.by_state.get(place)
+        if keys is not None and obj.workflow_key in keys:
+            keys.remove(obj.workflow_key)
+            self.counts[place].change(-1)
+
+    def population(self):
+        """``{(version, state): count}`` of the places that hold objects."""
+        return {place: n() for place, n in self.counts.items() if n()}
+
+    def keys_in(self, version, state, limit=None):
+        keys = self.by_state.get((version, state), ())
+        return list(keys)[:limit] if limit else list(keys)
 
     def definition(self, version=None):
         version = self.current if version is None else version

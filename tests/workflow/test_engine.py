@@ -19,7 +19,7 @@ def family():
 def new_doc(client, workflow):
     doc = Doc()
     client['docs'].add(doc)
-    start(doc, workflow, actor_id='system')
+    start(doc, workflow.id, actor_id='system')
     return doc
 
 
@@ -124,3 +124,14 @@ def test_history_entries_are_frozen(family):
     doc = new_doc(client, defs['parent-summary'])
     with pytest.raises(dataclasses.FrozenInstanceError):
         doc.history.latest().comment = 'rewritten'
+
+
+def test_objects_are_indexed_by_version_and_state(family):
+    clinic, client, people, defs = family
+    record = clinic['workflows']['parent-summary']
+    docs = [new_doc(client, defs['parent-summary']) for _ in range(3)]
+    assert record.population() == {(1, 'draft'): 3}
+    fire(docs[0], 'publish', actor(people['therapist']), GUARDS)
+    assert record.population() == {(1, 'draft'): 2, (1, 'published'): 1}
+    assert record.keys_in(1, 'published') == [docs[0].workflow_key]
+    assert record.members[docs[0].workflow_key] is docs[0]

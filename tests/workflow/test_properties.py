@@ -121,7 +121,7 @@ def test_invariants_hold_in_every_reachable_state(workflow, steps, signed):
     doc = Doc()
     doc.signed = doc.assented = signed
     client['docs'].add(doc)
-    start(doc, workflow)
+    start(doc, workflow.id)
     helper = ACLHelper()
 
     def check():

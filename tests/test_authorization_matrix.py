@@ -58,6 +58,14 @@ TABLE = {
     ('Goal', 'edit', 'GET'): only(200, T),
     ('GuardianLink', 'edit', 'GET'): only(200, T),
     ('GuardianLink', 'remove', 'POST'): only(302, T),
+    ('WorkflowStore', '', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', '', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', 'export', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', 'draft', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', 'import', 'GET'): only(200, ADM, anonymous=LOGIN),
+    # Without a draft, publishing sends the admin to the draft editor.
+    ('WorkflowRecord', 'publish', 'GET'): only(302, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', 'discard', 'POST'): only(302, ADM, anonymous=LOGIN),
 }
 
 
@@ -102,6 +110,8 @@ def target_path(demo, context):
         'Client': mateo,
         'Goal': mateo + 'goals/%s/' % demo.mateo_goal,
         'GuardianLink': mateo + 'guardians/%s/' % demo.user_ids['guardian'],
+        'WorkflowStore': '/workflows/',
+        'WorkflowRecord': '/workflows/parent-summary/',
     }[context]
 
 

@@ -19,6 +19,8 @@ MESSAGES = {
     'guardian-unlinked': 'The guardian link is removed.',
     'account-added': 'The account is created.',
     'session-expired': 'Your session ended. Please sign in again.',
+    'workflow-published': 'The new version is published.',
+    'draft-discarded': 'The draft is discarded.',
 }
 
 

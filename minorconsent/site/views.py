@@ -29,6 +29,7 @@ NAV = (
     ('guardian', 'family', 'My family'),
     ('admin', 'users', 'Accounts'),
     ('admin', 'settings', 'Clinic settings'),
+    ('admin', 'workflows', 'Workflows'),
 )
 
 

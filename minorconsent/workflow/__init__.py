@@ -64,6 +64,7 @@ def includeme(config):
     # After every guard is registered (actions of a higher order run later).
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)
     config.add_evolve_step('0004-workflow-definitions', _install_defaults)
+    config.scan('.views')
 
 
 def _install_defaults(root, registry):

@@ -1,0 +1,156 @@
+"""Workflow admin: list, read (diagram, who-sees-what), edit a draft,
+import and export, publish a new version."""
+import difflib
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+
+from . import workflow_guards
+from .definition import DefinitionError, loads
+from .diagram import render_svg
+from .diff import changes
+from .schemas import DraftSchema, ImportSchema
+from .store import WorkflowRecord, WorkflowStore
+from .validate import MAP_ROLES, PERMISSIONS, visibility
+from .validate import problems as definition_problems
+
+
+def check_source(record, source, registry):
+    """``(workflow, problems)`` for a proposed new version of ``record``."""
+    current = record.definition()
+    try:
+        workflow = loads(source, version=record.versions.maxKey() + 1)
+    except DefinitionError as exc:
+        return None, exc.problems
+    found = definition_problems(workflow, workflow_guards(registry))
+    if workflow.id != current.id:
+        found.append('The id must stay "%s" (it was changed to "%s").' % (current.id, workflow.id))
+    if workflow.content_type != current.content_type:
+        found.append('The content type must stay "%s".' % current.content_type)
+    return workflow, found
+
+
+def stranded_states(record, workflow):
+    """Occupied states of the current version that ``workflow`` lacks."""
+    return sorted(state for (version, state), n in record.population().items()
+                  if version == record.current and not workflow.has_state(state))
+
+
+@clinic_view(context=WorkflowStore, permission='administer',
+             renderer='templates/workflows.pt')
+def workflow_list(request):
+    rows = []
+    for wid, record in request.context.items():
+        definition = record.definition()
+        rows.append({'record': record, 'definition': definition,
+                     'objects': sum(record.population().values())})
+    return {'rows': rows}
+
+
+@clinic_view(context=WorkflowRecord, permission='administer',
+             renderer='templates/workflow.pt')
+def workflow_page(request):
+    record = request.context
+    definition = record.definition()
+    population = record.population()
+    return {
+        'record': record, 'definition': definition,
+        'diagram': render_svg(definition),
+        'matrix': visibility(definition), 'roles': MAP_ROLES,
+        'permission_titles': PERMISSIONS,
+        'counts': {state: n for (version, state), n in population.items()
+                   if version == record.current},
+        'versions': list(record.versions.keys()),
+    }
+
+
+@clinic_view(context=WorkflowRecord, name='export', permission='administer')
+def workflow_export(request):
+    record = request.context
+    try:
+        version = int(request.params.get('version', record.current))
+        source = record.versions[version]
+    except (ValueError, KeyError):
+        raise HTTPNotFound()
+    response = Response(source, content_type='application/toml', charset='utf-8')
+    response.content_disposition = 'attachment; filename="%s-v%d.toml"' % (
+        record.__name__, version)
+    return response
+
+
+@clinic_view(context=WorkflowRecord, name='draft', permission='administer',
+             renderer='templates/workflow_form.pt')
+def workflow_draft(request):
+    record = request.context
+    source = record.draft or record.versions[record.current]
+    form = FormHandler(request, DraftSchema(), buttons=('save draft',),
+                       appstruct={'source': source})
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            _, found = check_source(record, values['source'], request.registry)
+            if found:
+                form.fail('source', ' '.join(found))
+            else:
+                record.draft = values['source']
+                return redirect(request, request.clinic_url(record, 'publish'), 'saved')
+    return {'form': form.render(), 'heading': 'Edit the draft of "%s"'
+            % record.definition().title, 'back': request.clinic_url(record)}
+
+
+@clinic_view(context=WorkflowRecord, name='import', permission='administer',
+             renderer='templates/workflow_form.pt')
+def workflow_import(request):
+    record = request.context
+    form = FormHandler(request, ImportSchema(), buttons=('import as draft',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            try:
+                source = values['upload']['fp'].read(200_001).decode('utf-8')
+            except UnicodeDecodeError:
+                source = None
+            if source is None:
+                form.fail('upload', 'The file is not UTF-8 text.')
+            else:
+                _, found = check_source(record, source, request.registry)
+                if found:
+                    form.fail('upload', ' '.join(found))
+                else:
+                    record.draft = source
+                    return redirect(request, request.clinic_url(record, 'publish'), 'saved')
+    return {'form': form.render(), 'heading': 'Import a definition as the draft of "%s"'
+            % record.definition().title, 'back': request.clinic_url(record)}
+
+
+@clinic_view(context=WorkflowRecord, name='publish', permission='administer',
+             renderer='templates/workflow_publish.pt')
+def workflow_publish(request):
+    """Show the draft's changes; on POST, publish it as a new version."""
+    record = request.context
+    if record.draft is None:
+        return redirect(request, request.clinic_url(record, 'draft'))
+    current = record.definition()
+    draft, found = check_source(record, record.draft, request.registry)
+    stranded = stranded_states(record, draft) if draft else []
+    if request.method == 'POST' and not found and not stranded:
+        record.publish(record.draft)
+        return redirect(request, request.clinic_url(record), 'workflow-published')
+    text_diff = '\n'.join(difflib.unified_diff(
+        record.versions[record.current].splitlines(), record.draft.splitlines(),
+        'version %d' % record.current, 'draft', lineterm=''))
+    return {'record': record, 'current': current, 'problems': found,
+            'changes': changes(current, draft) if draft else [],
+            'stranded': stranded, 'text_diff': text_diff,
+            'diagram': render_svg(draft) if draft else ''}
+
+
+@clinic_view(context=WorkflowRecord, name='discard', permission='administer',
+             request_method='POST')
+def workflow_discard(request):
+    request.context.draft = None
+    return redirect(request, request.clinic_url(request.context), 'draft-discarded')

@@ -1,0 +1,130 @@
+"""The workflow admin over HTTP, bad input included."""
+import tomllib
+
+from support import ROLE_EMAILS, csrf_of, sign_in
+
+BASE = '/workflows/parent-summary/'
+
+
+def edit_draft(browser, change, status=302):
+    form = browser.get(BASE + 'draft').forms['form']
+    form['source'] = change(form['source'].value)
+    return form.submit(status=status)
+
+
+def test_workflow_page_shows_diagram_matrix_and_counts(app):
+    res = sign_in(app, ROLE_EMAILS['admin']).get(BASE)
+    assert '<svg' in res.text and 'data-state="minor_review"' in res.text
+    assert '<script' not in res.text
+    matrix = res.html.find('table', class_='matrix')
+    cells = {row.th.get_text(strip=True): [td.get_text(strip=True) for td in row.find_all('td')]
+             for row in matrix.tbody.find_all('tr')}
+    # columns: therapist, supervisor, guardian, adolescent
+    assert cells['Published'][2] == 'view-published'
+    assert cells['Draft'][2] == '—'
+
+
+def test_export_is_the_exact_source_of_a_version(app):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    res = admin.get(BASE + 'export')
+    assert tomllib.loads(res.text)['id'] == 'parent-summary'
+    assert admin.get(BASE + 'export?version=9', status=404)
+    assert admin.get(BASE + 'export?version=x', status=404)
+
+
+def test_invalid_drafts_are_explained_and_not_saved(app, clinic):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    res = edit_draft(admin, lambda s: s.replace('to = "published"', 'to = "publishd"'), 400)
+    assert 'Transition &#34;publish&#34; goes to &#34;publishd&#34;' in res.text \
+        or 'Transition "publish" goes to "publishd"' in res.text
+    res = edit_draft(admin, lambda s: s + '\n[states.x\n', 400)
+    assert 'not valid TOML' in res.text
+    res = edit_draft(admin, lambda s: s.replace('permissions.guardian = ["view-published"]',
+                                                'permissions.guardian = ["view-published", "edit"]'), 400)
+    assert 'family members may only be given' in res.text
+    res = edit_draft(admin, lambda s: s.replace('id = "parent-summary"', 'id = "other"'), 400)
+    assert 'The id must stay' in res.text
+    with clinic() as c:
+        assert c['workflows']['parent-summary'].draft is None
+
+
+def test_publish_a_new_version_with_a_review_state(app, clinic):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+
+    def add_supervisor_review(source):
+        return source.replace('''[[transitions]]
+id = "publish"''', '''[[transitions]]
+id = "send_to_supervisor"
+title = "Send to supervisor"
+from = ["draft"]
+to = "supervisor_review"
+roles = ["therapist"]
+
+[[transitions]]
+id = "publish"''').replace('from = ["draft", "minor_review"]\nto = "published"',
+                           'from = ["supervisor_review", "minor_review"]\nto = "published"'
+                           ).replace('roles = ["therapist"]\n\n[[transitions]]\nid = "withdraw"',
+                                     'roles = ["therapist", "supervisor"]\n\n[[transitions]]\nid = "withdraw"'
+                                     ) + '''
+[states.supervisor_review]
+title = "Supervisor review"
+description = "A supervisor reads it before it is published."
+permissions.therapist = ["view"]
+permissions.supervisor = ["view", "edit"]
+'''
+    res = edit_draft(admin, add_supervisor_review).follow()
+    assert 'Added the state &#34;Supervisor review&#34;' in res.text \
+        or 'Added the state "Supervisor review"' in res.text
+    assert 'data-state="supervisor_review"' in res.text
+    res = admin.post(BASE + 'publish', {'csrf_token': csrf_of(res)})
+    assert res.status_int == 302
+    with clinic() as c:
+        record = c['workflows']['parent-summary']
+        assert record.current == 2 and record.draft is None
+        assert record.definition().has_state('supervisor_review')
+        assert not record.definition(1).has_state('supervisor_review')
+    assert 'version 2' in admin.get(BASE).text
+
+
+def test_publish_refuses_to_strand_objects(app, clinic):
+    from minorconsent.site.folder import Folder
+    from minorconsent.workflow.engine import start
+    from wfsupport import Doc
+    with clinic() as c:
+        client = next(iter(c['clients'].values()))
+        client.add(Folder(), 'docs')
+        doc = Doc()
+        client['docs'].add(doc)
+        start(doc, 'parent-summary')
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    res = edit_draft(admin, lambda s: s.replace('[states.draft]', '[states.writing]')
+                     .replace('initial_state = "draft"', 'initial_state = "writing"')
+                     .replace('"draft"', '"writing"')).follow()
+    assert 'Objects are in states this draft removes' in res.text
+    assert 'Publish version' not in res.text
+    admin.post(BASE + 'publish', {'csrf_token': csrf_of(res)})
+    with clinic() as c:
+        assert c['workflows']['parent-summary'].current == 1
+
+
+def test_import_a_file_as_draft_and_discard_it(app, clinic):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    source = admin.get(BASE + 'export').text.replace('title = "Withdrawn"', 'title = "Taken back"')
+    form = admin.get(BASE + 'import').forms['form']
+    form['upload'] = ('summary.toml', source.encode('utf-8'))
+    res = form.submit().follow()
+    assert 'Renamed the state' in res.text
+    form = admin.get(BASE + 'import').forms['form']
+    form['upload'] = ('bad.toml', b'\xff\xfe not text')
+    assert 'not UTF-8' in form.submit(status=400).text
+    admin.post(BASE + 'discard', {'csrf_token': csrf_of(res)})
+    with clinic() as c:
+        assert c['workflows']['parent-summary'].draft is None
+
+
+def test_import_without_a_file_and_an_empty_draft_are_field_errors(app):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    assert 'Required' in admin.get(BASE + 'import').forms['form'].submit(status=400).text
+    form = admin.get(BASE + 'draft').forms['form']
+    form['source'] = ''
+    assert 'Required' in form.submit(status=400).text

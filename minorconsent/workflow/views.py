@@ -13,6 +13,7 @@ from . import workflow_guards
 from .definition import DefinitionError, loads
 from .diagram import render_svg
 from .diff import changes
+from .migrate import MigrationError, plan, publish_with_migration, run_batch
 from .schemas import DraftSchema, ImportSchema
 from .store import WorkflowRecord, WorkflowStore
 from .validate import MAP_ROLES, PERMISSIONS, visibility
@@ -32,12 +33,6 @@ def check_source(record, source, registry):
     if workflow.content_type != current.content_type:
         found.append('The content type must stay "%s".' % current.content_type)
     return workflow, found
-
-
-def stranded_states(record, workflow):
-    """Occupied states of the current version that ``workflow`` lacks."""
-    return sorted(state for (version, state), n in record.population().items()
-                  if version == record.current and not workflow.has_state(state))
 
 
 @clinic_view(context=WorkflowStore, permission='administer',
@@ -127,25 +122,43 @@ def workflow_import(request):
             % record.definition().title, 'back': request.clinic_url(record)}
 
 
+#: Objects moved within the publishing request; more are left to
+#: ``minorconsent-migrate`` (and keep working under their old version).
+IN_REQUEST_BATCH = 2000
+
+
 @clinic_view(context=WorkflowRecord, name='publish', permission='administer',
              renderer='templates/workflow_publish.pt')
 def workflow_publish(request):
-    """Show the draft's changes; on POST, publish it as a new version."""
+    """Show the draft's changes and the dry run of moving objects; on POST,
+    publish it as a new version and move the objects."""
     record = request.context
     if record.draft is None:
         return redirect(request, request.clinic_url(record, 'draft'))
     current = record.definition()
     draft, found = check_source(record, record.draft, request.registry)
-    stranded = stranded_states(record, draft) if draft else []
-    if request.method == 'POST' and not found and not stranded:
-        record.publish(record.draft)
-        return redirect(request, request.clinic_url(record), 'workflow-published')
+    mapping = {key[4:]: value for key, value in request.POST.items()
+               if key.startswith('map.') and value}
+    error = None
+    if request.method == 'POST' and not found:
+        try:
+            publish_with_migration(record, record.draft, draft, mapping,
+                                   request.authenticated_userid,
+                                   (request.POST.get('comment') or '')[:500])
+        except MigrationError as exc:
+            error = str(exc)
+            request.response.status = 400
+        else:
+            run_batch(record, IN_REQUEST_BATCH)
+            return redirect(request, request.clinic_url(record), 'workflow-published')
     text_diff = '\n'.join(difflib.unified_diff(
         record.versions[record.current].splitlines(), record.draft.splitlines(),
         'version %d' % record.current, 'draft', lineterm=''))
     return {'record': record, 'current': current, 'problems': found,
             'changes': changes(current, draft) if draft else [],
-            'stranded': stranded, 'text_diff': text_diff,
+            'moves': plan(record, draft, mapping) if draft else [],
+            'new_states': draft.states if draft else (), 'error': error,
+            'mapping': mapping, 'text_diff': text_diff,
             'diagram': render_svg(draft) if draft else ''}
 
 

@@ -86,25 +86,43 @@ permissions.supervisor = ["view", "edit"]
     assert 'version 2' in admin.get(BASE).text
 
 
-def test_publish_refuses_to_strand_objects(app, clinic):
+def test_publish_maps_removed_states_and_moves_objects(app, clinic):
     from minorconsent.site.folder import Folder
     from minorconsent.workflow.engine import start
     from wfsupport import Doc
     with clinic() as c:
         client = next(iter(c['clients'].values()))
         client.add(Folder(), 'docs')
-        doc = Doc()
-        client['docs'].add(doc)
-        start(doc, 'parent-summary')
+        for _ in range(3):
+            doc = Doc()
+            client['docs'].add(doc)
+            start(doc, 'parent-summary')
     admin = sign_in(app, ROLE_EMAILS['admin'])
     res = edit_draft(admin, lambda s: s.replace('[states.draft]', '[states.writing]')
                      .replace('initial_state = "draft"', 'initial_state = "writing"')
                      .replace('"draft"', '"writing"')).follow()
-    assert 'Objects are in states this draft removes' in res.text
-    assert 'Publish version' not in res.text
-    admin.post(BASE + 'publish', {'csrf_token': csrf_of(res)})
+    # The dry run: 3 objects in "draft", no target chosen yet.
+    select = res.html.find('select', id='map-draft')
+    assert select is not None and select.find('option', selected=True) is None
+    cells = [td.get_text(strip=True) for td in select.find_parent('tr').find_all('td')]
+    assert cells[:2] == ['draft', '3']
+    # Publishing without a choice is refused and changes nothing.
+    refused = admin.post(BASE + 'publish', {'csrf_token': csrf_of(res)}, status=400)
+    assert 'Choose a new state for the objects in: draft.' in refused.text
     with clinic() as c:
         assert c['workflows']['parent-summary'].current == 1
+    admin.post(BASE + 'publish', {'csrf_token': csrf_of(res), 'map.draft': 'writing',
+                                  'comment': 'Renamed draft'})
+    with clinic() as c:
+        record = c['workflows']['parent-summary']
+        assert record.current == 2 and record.migration.finished
+        assert record.population() == {(2, 'writing'): 3}
+        doc = record.members[record.keys_in(2, 'writing')[0]]
+        entry = doc.history.latest()
+        assert (entry.transition, entry.from_state, entry.to_state, entry.version) == \
+            ('migrate', 'draft', 'writing', 2)
+        assert entry.actor == c['users'].find_by_email(ROLE_EMAILS['admin']).__name__
+        assert entry.comment == 'Renamed draft'
 
 
 def test_import_a_file_as_draft_and_discard_it(app, clinic):

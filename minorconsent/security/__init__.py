@@ -13,7 +13,12 @@ def includeme(config):
     secure = asbool(settings.get('minorconsent.secure_cookies', False))
     config.set_security_policy(ClinicSecurityPolicy(secure_cookies=secure))
     config.set_csrf_storage_policy(SessionBoundCSRF(secure_cookies=secure))
-    config.set_default_csrf_options(require_csrf=True)
+    # Referrer-Policy: no-referrer makes browsers send "Origin: null" on
+    # form posts, so Pyramid's origin check would refuse every HTTPS post.
+    # The token is what protects us: bound to the server-side session once
+    # signed in, and in a __Host- cookie (unplantable from http:// or a
+    # subdomain) before; see docs/SECURITY.md.
+    config.set_default_csrf_options(require_csrf=True, check_origin=False)
     config.registry.passwords = Passwords(
         settings.get('minorconsent.password_profile', 'default'))
     config.add_tween('minorconsent.security.headers.security_tween_factory')

@@ -4,19 +4,20 @@ Before sign-in (the sign-in form itself) the token lives in an HttpOnly
 cookie (double submit), which stops login CSRF.  After sign-in it lives in
 the session, so a token cannot outlive or be shared across sessions.
 """
+import secrets
+
 from pyramid.csrf import CookieCSRFStoragePolicy
+from pyramid.interfaces import ICSRFStoragePolicy
 from pyramid.util import strings_differ
 from zope.interface import implementer
-from pyramid.interfaces import ICSRFStoragePolicy
-import secrets
 
 
 @implementer(ICSRFStoragePolicy)
 class SessionBoundCSRF:
     def __init__(self, secure_cookies=False):
         self.anonymous = CookieCSRFStoragePolicy(
-            cookie_name='mc_csrf', secure=secure_cookies, httponly=True,
-            samesite='Lax', path='/')
+            cookie_name='__Host-mc_csrf' if secure_cookies else 'mc_csrf',
+            secure=secure_cookies, httponly=True, samesite='Lax', path='/')
 
     def _session(self, request):
         identity = request.identity

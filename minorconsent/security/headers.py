@@ -2,6 +2,7 @@
 request bodies over the configured limit (413) before anything reads them.
 """
 from pyramid.httpexceptions import HTTPRequestEntityTooLarge
+from pyramid.settings import asbool
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
@@ -33,7 +34,7 @@ def security_tween_factory(handler, registry):
     settings = registry.settings
     limit = int(settings.get('minorconsent.max_body_bytes', 1024 * 1024))
     headers = dict(BASE_HEADERS)
-    if settings.get('minorconsent.hsts') in (True, 'true', '1', 'yes'):
+    if asbool(settings.get('minorconsent.hsts', False)):
         headers['Strict-Transport-Security'] = 'max-age=31536000'
 
     def security_tween(request):

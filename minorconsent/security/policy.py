@@ -16,6 +16,13 @@ from .sessions import session_timing
 COOKIE_NAME = 'mc_session'
 
 
+def session_cookie_name(secure):
+    """With Secure cookies, the ``__Host-`` prefix: the browser then refuses
+    the cookie from plain http:// and from any other host or path, so a
+    network attacker cannot plant one."""
+    return '__Host-' + COOKIE_NAME if secure else COOKIE_NAME
+
+
 @dataclass
 class Identity:
     user: object
@@ -32,6 +39,7 @@ class ClinicSecurityPolicy:
 
     def __init__(self, secure_cookies=False):
         self.secure_cookies = secure_cookies
+        self.cookie_name = session_cookie_name(secure_cookies)
         self.acl = ACLHelper()
 
     # --- identity ---------------------------------------------------------
@@ -45,7 +53,7 @@ class ClinicSecurityPolicy:
         return identity
 
     def _load_identity(self, request):
-        token = request.cookies.get(COOKIE_NAME)
+        token = request.cookies.get(self.cookie_name)
         if not token:
             return None
         clinic = request.clinic
@@ -85,7 +93,7 @@ class ClinicSecurityPolicy:
         token planted before sign-in is worthless after it.
         """
         clinic = request.clinic
-        old = request.cookies.get(COOKIE_NAME)
+        old = request.cookies.get(self.cookie_name)
         if old:
             clinic.sessions.end(old)
         idle, lifetime, _ = session_timing(clinic.settings)
@@ -96,7 +104,7 @@ class ClinicSecurityPolicy:
         return [('Set-Cookie', self._cookie(token))]
 
     def forget(self, request, **kw):
-        token = request.cookies.get(COOKIE_NAME)
+        token = request.cookies.get(self.cookie_name)
         if token:
             request.clinic.sessions.end(token)
         request.__dict__['_mc_identity'] = None
@@ -105,7 +113,7 @@ class ClinicSecurityPolicy:
     def _cookie(self, value, expire=False):
         # No Max-Age: the cookie dies with the browser, which matters on a
         # family's shared computer.  The server enforces the real limits.
-        parts = ['%s=%s' % (COOKIE_NAME, value), 'Path=/', 'HttpOnly',
+        parts = ['%s=%s' % (self.cookie_name, value), 'Path=/', 'HttpOnly',
                  'SameSite=Lax']
         if self.secure_cookies:
             parts.append('Secure')

@@ -5,6 +5,7 @@ page view; the text comes from this table, so a forged code can only show
 one of these harmless sentences.
 """
 from pyramid.httpexceptions import HTTPFound
+from pyramid.settings import asbool
 
 COOKIE = 'mc_msg'
 
@@ -18,7 +19,6 @@ MESSAGES = {
     'guardian-linked': 'The guardian is linked.',
     'guardian-unlinked': 'The guardian link is removed.',
     'account-added': 'The account is created.',
-    'session-expired': 'Your session ended. Please sign in again.',
     'workflow-published': 'The new version is published.',
     'draft-discarded': 'The draft is discarded.',
 }
@@ -28,7 +28,8 @@ def redirect(request, location, message=None):
     response = HTTPFound(location=location)
     if message in MESSAGES:
         response.set_cookie(COOKIE, message, httponly=True, samesite='Lax',
-                            path='/', secure=request.scheme == 'https')
+                            path='/', secure=asbool(request.registry.settings.get(
+                                'minorconsent.secure_cookies', False)))
     return response
 
 

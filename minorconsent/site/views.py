@@ -7,7 +7,7 @@ import logging
 import colander
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
-from pyramid.exceptions import BadCSRFToken
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPFound
 from pyramid.renderers import get_renderer, render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -219,6 +219,7 @@ def includeme(config):
     config.add_forbidden_view(forbidden, route_name=ROUTE)
     config.add_exception_view(http_exception, context=HTTPException, route_name=ROUTE)
     config.add_exception_view(csrf_failed, context=BadCSRFToken, route_name=ROUTE)
+    config.add_exception_view(csrf_failed, context=BadCSRFOrigin, route_name=ROUTE)
     config.add_exception_view(server_error, context=Exception, route_name=ROUTE,
                               retryable_error=False)
     config.add_exception_view(server_error, context=Exception, route_name=ROUTE,

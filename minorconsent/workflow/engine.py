@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from pyramid.authorization import DENY_ALL, ACLHelper, Allow
+from pyramid.interfaces import ISecurityPolicy
 
 from minorconsent.site import find_clinic
 from minorconsent.site.folder import new_id
@@ -44,8 +45,9 @@ class Actor:
 
     @classmethod
     def from_request(cls, request):
+        policy = request.registry.getUtility(ISecurityPolicy)
         return cls(request.authenticated_userid,
-                   tuple(request.security_policy.effective_principals(request)))
+                   tuple(policy.effective_principals(request)))
 
 
 class Workflowed:

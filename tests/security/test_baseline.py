@@ -90,3 +90,28 @@ def test_a_client_you_may_not_see_looks_exactly_like_no_client(app, browser_as, 
         assert ([h for h in real.headerlist if h[0] not in drop]
                 == [h for h in none.headerlist if h[0] not in drop])
         assert 'Mateo' not in real.text and 'Alvarez' not in real.text
+
+
+def test_https_posts_with_a_null_origin_work_when_the_token_is_right(app):
+    """Referrer-Policy: no-referrer makes browsers send "Origin: null"."""
+    from webtest import TestApp
+    browser = TestApp(app, extra_environ={'HTTP_HOST': 'localhost',
+                                          'wsgi.url_scheme': 'https'})
+    page = browser.get('/login')
+    headers = {'Origin': 'null'}
+    res = browser.post('/login', {'csrf_token': csrf_of(page), 'email': ROLE_EMAILS['therapist'],
+                                  'password': 'demo-password-1'}, headers=headers)
+    assert res.status_int == 302 and res.location == 'https://localhost/clients'
+    res = browser.post('/login', {'csrf_token': 'forged', 'email': ROLE_EMAILS['therapist'],
+                                  'password': 'demo-password-1'}, headers=headers,
+                       expect_errors=True)
+    assert res.status_int == 400 and 'This form has expired' in res.text
+
+
+def test_secure_mode_uses_host_prefixed_cookies():
+    from minorconsent.security.csrf import SessionBoundCSRF
+    from minorconsent.security.policy import ClinicSecurityPolicy
+    cookie = ClinicSecurityPolicy(secure_cookies=True)._cookie('t')
+    assert cookie.startswith('__Host-mc_session=t;') and 'Secure' in cookie and 'Path=/' in cookie
+    assert SessionBoundCSRF(secure_cookies=True).anonymous.cookie_profile.cookie_name \
+        == '__Host-mc_csrf'

@@ -4,7 +4,7 @@ import deform
 
 from minorconsent.security.passwords import password_problem
 
-from . import ROLE_TITLES
+from . import ADMIN, ROLE_TITLES
 
 
 def _strong(node, value):
@@ -51,12 +51,33 @@ def _passwords_match(node, value):
         raise exc
 
 
+def _supervisors(kw):
+    """Supervisor accounts other than the one being edited."""
+    editing = kw.get('editing')
+    return [u for u in kw['users'].with_role('supervisor') if u is not editing]
+
+
 @colander.deferred
 def _supervisor_choices(node, kw):
-    users = kw['users']
     choices = [('', '— none —')]
-    choices += [(u.__name__, u.display_name) for u in users.with_role('supervisor')]
+    choices += [(u.__name__, u.display_name) for u in _supervisors(kw)]
     return deform.widget.SelectWidget(values=choices)
+
+
+@colander.deferred
+def _supervisor_validator(node, kw):
+    return colander.OneOf([''] + [u.__name__ for u in _supervisors(kw)])
+
+
+def _separate_duties(node, value):
+    """Clinic administration is kept apart from clinical and family roles:
+    an admin manages accounts and settings and sees no client record, so
+    an admin account cannot also be a therapist, supervisor or relative."""
+    roles = set(value.get('roles') or ())
+    if ADMIN in roles and roles - {ADMIN}:
+        exc = colander.Invalid(node, '')
+        exc['roles'] = 'Use a separate account for clinic administration.'
+        raise exc
 
 
 class AccountSchema(colander.MappingSchema):
@@ -74,7 +95,7 @@ class AccountSchema(colander.MappingSchema):
             colander.ContainsOnly(list(ROLE_TITLES))))
     supervisor_id = colander.SchemaNode(
         colander.String(), title='Supervisor (for therapists)',
-        widget=_supervisor_choices, missing='')
+        widget=_supervisor_choices, validator=_supervisor_validator, missing='')
     active = colander.SchemaNode(
         colander.Boolean(), title='Account active',
         description='A disabled account cannot sign in; its sessions end at once.',
@@ -87,6 +108,11 @@ class NewAccountSchema(AccountSchema):
         description='Give it to the person privately; they should change it.',
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
         validator=colander.All(colander.Length(max=1024), _strong))
+
+
+def account_schema(new=False):
+    schema = NewAccountSchema if new else AccountSchema
+    return schema(validator=_separate_duties)
 
 
 def password_change_schema():

@@ -11,8 +11,7 @@ from minorconsent.site.views import clinic_view, home_url, page_number
 
 from . import (ROLE_TITLES, User, Users, authenticate, change_roles,
                set_active, set_password)
-from .schemas import (AccountSchema, LoginSchema, NewAccountSchema,
-                      password_change_schema)
+from .schemas import LoginSchema, account_schema, password_change_schema
 
 SIGN_IN_FAILED = ('Sign-in failed. Check your email address and password. '
                   'After several failed attempts, sign-in pauses for a few '
@@ -101,10 +100,7 @@ def _apply_account(request, user, values):
     if user.display_name != values['display_name']:
         user.display_name = values['display_name']
     change_roles(clinic, user, values['roles'])
-    supervisor = values['supervisor_id'] or None
-    if supervisor is not None and supervisor not in users:
-        supervisor = None
-    users.set_supervisor(user, supervisor)
+    users.set_supervisor(user, values['supervisor_id'] or None)
     set_active(clinic, user, values['active'])
 
 
@@ -112,7 +108,7 @@ def _apply_account(request, user, values):
              renderer='templates/account_form.pt')
 def user_add(request):
     users = request.context
-    form = FormHandler(request, NewAccountSchema(), buttons=('create account',),
+    form = FormHandler(request, account_schema(new=True), buttons=('create account',),
                        users=users)
     if form.submitted:
         values = form.validate()
@@ -137,7 +133,8 @@ def user_edit(request):
     appstruct = {'display_name': user.display_name, 'email': user.email,
                  'roles': set(user.roles), 'active': user.active,
                  'supervisor_id': user.supervisor_id or ''}
-    form = FormHandler(request, AccountSchema(), appstruct=appstruct, users=users)
+    form = FormHandler(request, account_schema(), appstruct=appstruct, users=users,
+                       editing=user)
     if form.submitted:
         values = form.validate()
         if values is not None:

@@ -211,7 +211,12 @@ class Client(Folder):
         roles = {}
 
         def grant(uid, role):
-            roles.setdefault('user:' + uid, set()).add(role)
+            # A link counts only while the account is active and still
+            # holds the matching global role: taking the role away ends
+            # the access even where an id is still recorded on the client.
+            user = users.get(uid)
+            if user is not None and user.active and user.has_role(role):
+                roles.setdefault('user:' + uid, set()).add(role)
         for tid in self.therapist_ids:
             grant(tid, 'therapist')
         for sid in self.supervisor_ids(users):

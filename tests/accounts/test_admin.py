@@ -91,3 +91,32 @@ def test_settings_validate_and_save(app, clinic):
     form.submit()
     with clinic() as c:
         assert c.settings.self_consent_age == 12 and c.settings.idle_timeout_minutes == 10
+
+
+def test_supervisor_must_be_a_supervisor_account(app, clinic, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/users/%s/edit' % demo.user_ids['therapist']).forms['form']
+    form['supervisor_id'].force_value(demo.user_ids['guardian_other'])
+    assert form.submit(status=400).status_int == 400
+    form['supervisor_id'].force_value(demo.user_ids['admin'])
+    form.submit(status=400)
+    with clinic() as c:
+        therapist = c['users'][demo.user_ids['therapist']]
+        assert therapist.supervisor_id == demo.user_ids['supervisor']
+    # Nobody supervises themselves.
+    form = admin.get('/users/%s/edit' % demo.user_ids['supervisor']).forms['form']
+    form['supervisor_id'].force_value(demo.user_ids['supervisor'])
+    form.submit(status=400)
+
+
+def test_admin_accounts_hold_no_clinical_role(app, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/users/%s/edit' % demo.user_ids['admin']).forms['form']
+    form.get('checkbox', index=2).checked = True   # supervisor
+    res = form.submit(status=400)
+    assert 'Use a separate account for clinic administration.' in res.text
+    form = admin.get('/users/add').forms['form']
+    form['email'], form['display_name'], form['password'] = 'both@demo.test', 'B', 'long enough password'
+    form.get('checkbox', index=0).checked = True
+    form.get('checkbox', index=1).checked = True
+    assert 'separate account' in form.submit(status=400).text

@@ -116,3 +116,25 @@ def test_users_index_by_email_role_and_supervisor():
     users.set_email(a, 'ann2@demo.test')
     assert users.find_by_email('ann@demo.test') is None
     assert users.find_by_email('ann2@demo.test') is a
+
+
+def test_links_count_only_with_the_matching_active_role():
+    """Taking a role away (or disabling) ends client access even though
+    the id is still recorded on the client."""
+    clinic = make_clinic()
+    t = person(clinic, 't@demo.test', 'therapist')
+    sup = person(clinic, 's@demo.test', 'supervisor')
+    mom = person(clinic, 'm@demo.test', 'guardian')
+    clinic['users'].set_supervisor(t, sup.__name__)
+    client = Client('Kim', 'Doe', date(2014, 5, 1), [t.__name__])
+    clinic['clients'].add_client(client)
+    link_guardian(clinic, client, mom, 'mother', True)
+    clinic['users'].set_roles(t, ['supervisor'])
+    clinic['users'].set_roles(sup, ['therapist'])
+    clinic['users'].set_roles(mom, ['adolescent'])
+    for user, perm in ((t, 'view-clinical'), (sup, 'view-notes'), (mom, 'view-as-guardian')):
+        assert not permits(client, user, perm)
+    clinic['users'].set_roles(t, ['therapist'])
+    assert permits(client, t, 'view-clinical')
+    t.active = False
+    assert not permits(client, t, 'view-clinical')

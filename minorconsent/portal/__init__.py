@@ -1,8 +1,28 @@
 """The guardian and adolescent portal.
 
-Guardian pages render only ``parentview`` objects; see that module.
+Guardian pages render only ``parentview`` objects; see that module.  Their
+templates do not even have the traversal context or the request in their
+namespace (``hide_record_from_family_templates``), so a template edit
+cannot reach the client record.
 """
+from pyramid.events import BeforeRender
+
+
+def is_family_renderer(event):
+    """True for templates of views declared in this package."""
+    info = event.get('renderer_info')
+    package = getattr(getattr(info, 'package', None), '__name__', '')
+    return package == __name__ or package.startswith(__name__ + '.')
+
+
+def hide_record_from_family_templates(event):
+    """Blank out Pyramid's system values for family-facing templates."""
+    if is_family_renderer(event):
+        for name in ("context", "request", "req", "view", "renderer_info",
+                     'get_csrf_token'):
+            event[name] = None
 
 
 def includeme(config):
+    config.add_subscriber(hide_record_from_family_templates, BeforeRender)
     config.scan('.views')

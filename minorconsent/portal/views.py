@@ -1,7 +1,8 @@
 """Guardian and adolescent pages.
 
 Each view builds a whitelisted view object and hands only that to its
-template: ``client`` is never in a guardian template's namespace.
+template; the portal's BeforeRender subscriber removes the context and the
+request from the template namespace as well.
 """
 from pyramid.httpexceptions import HTTPNotFound
 

@@ -55,9 +55,11 @@ def add_layout_globals(event):
     if request is None or 'layout' in event:
         return
     event['layout'] = get_renderer('templates/layout.pt').implementation()
-    event['identity'] = request.identity
-    event['csrf_token'] = (get_csrf_token(request)
-                           if request.identity is not None else '')
+    identity = request.identity
+    # Plain strings only: family templates get nothing persistent.
+    event['signed_in'] = identity is not None
+    event['signed_in_name'] = identity.user.display_name if identity else ''
+    event['csrf_token'] = get_csrf_token(request) if identity is not None else ''
     event['nav'] = navigation(request)
     event['portal_name'] = request.clinic.settings.portal_name
     event['message'] = pop_message(request)

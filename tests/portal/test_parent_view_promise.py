@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlparse
 
 import persistent
 import pytest
-from pyramid.interfaces import IBeforeRender
+from pyramid.events import BeforeRender
 
 from support import MARKER, ROLE_EMAILS, sign_in
 from minorconsent.portal.parentview import ParentChildView, parent_view
@@ -131,9 +131,12 @@ def test_guardian_templates_never_receive_a_persistent_object(app, demo):
     captured = []
 
     def record(event):
-        captured.append(event.rendering_val)
+        # Everything the template will see: system values and view values.
+        captured.append(dict(event, **(event.rendering_val or {})))
 
-    app.registry.registerHandler(record, (IBeforeRender,))
+    # Registered last and for the same spec as the app's subscribers, so it
+    # sees the namespace after every one of them has run.
+    app.registry.registerHandler(record, (BeforeRender,))
     try:
         guardian = sign_in(app, ROLE_EMAILS['guardian'])
         captured.clear()
@@ -142,8 +145,11 @@ def test_guardian_templates_never_receive_a_persistent_object(app, demo):
         teen = sign_in(app, ROLE_EMAILS['adolescent'])
         teen.get('/clients/%s/mine' % demo.mateo)
     finally:
-        app.registry.unregisterHandler(record, (IBeforeRender,))
-    view_values = [v for v in captured if v and 'form' not in v]
-    assert len(view_values) >= 3
-    for values in view_values:
-        assert not _contains_persistent(values), values
+        app.registry.unregisterHandler(record, (BeforeRender,))
+    family_pages = [v for v in captured
+                    if v.get('renderer_name') in ('templates/family.pt', 'templates/child.pt',
+                                                  'templates/teen.pt')]
+    assert len(family_pages) == 3
+    for namespace in family_pages:
+        assert namespace['context'] is None and namespace['request'] is None
+        assert not _contains_persistent(namespace), namespace

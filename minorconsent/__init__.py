@@ -26,6 +26,9 @@ def includeme(config):
     settings = config.registry.settings
     settings.setdefault('tm.manager_hook', 'pyramid_tm.explicit_manager')
     settings.setdefault('retry.attempts', '3')
+    # A 4xx or 5xx answer commits nothing: a rejected form changes nothing
+    # even if a view wrote before it found the problem.
+    settings.setdefault('tm.commit_veto', 'pyramid_tm.default_commit_veto')
     config.include('pyramid_chameleon')
     config.include('pyramid_retry')
     config.include('pyramid_tm')

@@ -46,9 +46,17 @@ class Clients(Folder):
 
 def link_guardian(clinic, client, guardian, relationship, legal_authority,
                   restricted=False, restriction_note=''):
-    """Tie ``guardian`` to ``client`` and index the tie."""
+    """Tie ``guardian`` to ``client`` and index the tie.
+
+    Staff and adolescent-client accounts cannot be guardians: a typo must
+    not hand a child's page to a colleague or to another young client.
+    """
     if guardian.__name__ in client['guardians']:
         raise ValueError('This guardian is already linked to this client.')
+    if guardian.is_staff:
+        raise ValueError('This address belongs to a staff account.')
+    if guardian.has_role('adolescent') or guardian.__name__ == client.self_account_id:
+        raise ValueError("This address belongs to a client's own account.")
     link = GuardianLink(guardian.__name__, relationship, legal_authority,
                         restricted, restriction_note)
     client['guardians'].add(link, guardian.__name__)

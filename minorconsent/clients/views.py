@@ -34,11 +34,6 @@ def _list_page(request, therapist_ids, heading):
     clients = request.clinic['clients']
     query = _search_terms(request)
     page = page_number(request)
-    if request.method == 'POST':
-        try:
-            page = max(int(request.POST.get('page', 1)), 1)
-        except ValueError:
-            page = 1
     rows, more = clients.page_for_staff(therapist_ids, query, page, PAGE_SIZE)
     return {'clients': rows, 'query': query, 'page': page, 'more': more,
             'heading': heading, 'today': date.today()}
@@ -208,17 +203,16 @@ def guardian_add(request):
         values = form.validate()
         if values is not None:
             guardian = users.find_by_email(values['email'])
-            if guardian is not None and guardian.__name__ in client['guardians']:
-                form.fail('email', 'This guardian is already linked to this client.')
-            elif guardian is not None and guardian.is_staff:
-                form.fail('email', 'This address belongs to a staff account.')
-            else:
-                if guardian is None:
-                    guardian = User(values['email'], values['display_name'], ['guardian'])
-                    users.add_user(guardian)
+            if guardian is None:
+                guardian = User(values['email'], values['display_name'], ['guardian'])
+                users.add_user(guardian)
+            try:
                 link_guardian(clinic, client, guardian, values['relationship'],
                               values['legal_authority'], values['restricted'],
                               values['restriction_note'])
+            except ValueError as exc:
+                form.fail('email', str(exc))
+            else:
                 return redirect(request, request.clinic_url(client), 'guardian-linked')
     return {'form': form.render(), 'heading': 'Link a guardian',
             'back': request.clinic_url(client)}

@@ -68,9 +68,11 @@ def add_layout_globals(event):
 
 
 def page_number(request, name='page'):
-    """A 1-based page number from the request; nonsense reads as page 1."""
+    """A 1-based page number from the request (the form for POSTs, the
+    query string for GETs); nonsense reads as page 1, at most 10,000."""
+    params = request.POST if request.method == 'POST' else request.GET
     try:
-        return min(max(int(request.params.get(name, 1)), 1), 10_000)
+        return min(max(int(params.get(name, 1)), 1), 10_000)
     except (TypeError, ValueError):
         return 1
 

@@ -10,7 +10,7 @@ holds which *local role* on it (``workflow_local_roles``).  The engine then
 * fires a transition, appending to the object's append-only history.
 
 Family members (guardian, adolescent) never receive a permission outside
-``FAMILY_PERMISSIONS``, whatever a definition says: the validator refuses
+``ROLE_FAMILY_PERMISSIONS``, whatever a definition says: the validator refuses
 such a definition and ``acl_for`` drops the grant again.
 """
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from minorconsent.site.folder import new_id
 
 from .guards import GuardContext
 from .history import History, HistoryEntry
-from .validate import FAMILY_PERMISSIONS, FAMILY_ROLES
+from .validate import FAMILY_ROLES, ROLE_FAMILY_PERMISSIONS
 
 SYSTEM = 'system'
 
@@ -91,7 +91,7 @@ def acl_for(obj):
         for role in roles:
             perms = set(state.granted(role))
             if role in FAMILY_ROLES:
-                perms &= FAMILY_PERMISSIONS       # the invariant, enforced again
+                perms &= ROLE_FAMILY_PERMISSIONS[role]   # the invariant, again
             granted |= perms
         if granted:
             acl.append((Allow, principal, tuple(sorted(granted))))

@@ -26,6 +26,12 @@ PERMISSIONS = {
 }
 #: The only permissions a family member can ever hold, in any state.
 FAMILY_PERMISSIONS = frozenset({'view-published', 'sign', 'review'})
+#: ... by role: reviewing a summary before guardians see it is the
+#: adolescent's alone.
+ROLE_FAMILY_PERMISSIONS = {
+    'guardian': frozenset({'view-published', 'sign'}),
+    'adolescent': FAMILY_PERMISSIONS,
+}
 #: The guard that must stand on every way into a consent-activating state.
 SIGNATURE_GUARD = 'all_required_guardians_signed'
 
@@ -84,10 +90,10 @@ def problems(workflow, guards):
             for perm in granted:
                 if perm not in PERMISSIONS:
                     say('%s gives "%s" the unknown permission "%s".' % (where, role, perm))
-                elif role in FAMILY_ROLES and perm not in FAMILY_PERMISSIONS:
-                    say('%s would let a %s "%s" (%s); family members may only be given %s.'
-                        % (where, role, perm, PERMISSIONS[perm],
-                           ', '.join(sorted(FAMILY_PERMISSIONS))))
+                elif role in FAMILY_ROLES and perm not in ROLE_FAMILY_PERMISSIONS[role]:
+                    say('%s would let a %s "%s" (%s); a %s may only be given %s.'
+                        % (where, role, perm, PERMISSIONS[perm], role,
+                           ', '.join(sorted(ROLE_FAMILY_PERMISSIONS[role]))))
 
     for t in workflow.transitions:
         where = 'Transition "%s"' % t.id
@@ -105,6 +111,13 @@ def problems(workflow, guards):
         for role in t.roles:
             if role not in TRANSITION_ROLES:
                 say('%s names the unknown role "%s".' % (where, role))
+            elif role in FAMILY_ROLES:
+                # A family member acts only where they have something to do:
+                # sign, review, or (to revoke) read the active version.
+                for sid in t.from_states:
+                    if sid in known and not workflow.state(sid).granted(role):
+                        say('%s would let a %s act in "%s", where they have no part.'
+                            % (where, role, sid))
         if t.permission and t.permission not in PERMISSIONS:
             say('%s requires the unknown permission "%s".' % (where, t.permission))
         for guard in t.guards:
@@ -136,7 +149,7 @@ def visibility(workflow):
         for role in MAP_ROLES:
             granted = set(state.granted(role))
             if role in FAMILY_ROLES:
-                granted &= FAMILY_PERMISSIONS
+                granted &= ROLE_FAMILY_PERMISSIONS[role]
             cells[role] = tuple(sorted(granted))
         rows.append((state, cells))
     return rows

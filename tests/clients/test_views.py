@@ -171,3 +171,25 @@ def test_field_errors_are_part_of_the_field_label(app, demo):
     labels = {lab['for']: lab.get_text(' ', strip=True) for lab in res.html.find_all('label')}
     assert any(text.startswith('Title for guardians') and 'Required' in text
                for text in labels.values()), labels
+
+
+def test_client_accounts_cannot_be_linked_as_guardians(app, clinic, demo):
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    form = browser.get('/clients/%s/add-guardian' % demo.mateo).forms['form']
+    form['email'], form['display_name'] = 'TEEN@demo.test', 'Himself'
+    assert "client&#39;s own account" in form.submit(status=400).text \
+        or "client's own account" in form.submit(status=400).text
+    with clinic() as c:
+        teen = c['users'][demo.user_ids['adolescent']]
+        assert teen.roles == ('adolescent',)
+        assert teen.__name__ not in c['clients'][demo.mateo]['guardians']
+
+
+def test_nonsense_page_numbers_are_page_one_or_the_last_possible(app):
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    page = browser.get('/clients/')
+    for value in ('10000000000000000000', '-5', 'x', ''):
+        res = browser.post('/clients/', {'csrf_token': csrf_of(page), 'page': value, 'q': ''})
+        assert res.status_int == 200
+    assert browser.get('/supervision', expect_errors=True).status_int == 404
+    assert browser.get('/clients/?page=99999999999999999999').status_int == 200

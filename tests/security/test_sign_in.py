@@ -111,6 +111,9 @@ def _ends_sessions(app, clinic, email, change):
 def test_disabling_an_account_ends_its_sessions_at_once(app, clinic):
     _ends_sessions(app, clinic, THERAPIST, lambda c: set_active(
         c, c['users'].find_by_email(THERAPIST), False))
+    with clinic() as c:
+        # Ended in the store, not merely refused at lookup.
+        assert c.sessions.count_for(c['users'].find_by_email(THERAPIST).__name__) == 0
 
 
 def test_removing_a_role_ends_sessions(app, clinic):

@@ -41,7 +41,7 @@ def test_invalid_drafts_are_explained_and_not_saved(app, clinic):
     assert 'not valid TOML' in res.text
     res = edit_draft(admin, lambda s: s.replace('permissions.guardian = ["view-published"]',
                                                 'permissions.guardian = ["view-published", "edit"]'), 400)
-    assert 'family members may only be given' in res.text
+    assert 'a guardian may only be given' in res.text
     res = edit_draft(admin, lambda s: s.replace('id = "parent-summary"', 'id = "other"'), 400)
     assert 'The id must stay' in res.text
     with clinic() as c:

@@ -124,3 +124,17 @@ def test_app_refuses_to_start_with_an_invalid_file(tmp_path):
         config.make_wsgi_app()
     assert 'workflows/summary.toml' in str(err.value)
     assert 'goes to "nowhere"' in str(err.value)
+
+
+def test_family_members_act_only_where_they_have_a_part():
+    data = base()
+    data['transitions'].append({'id': 'skip_ahead', 'title': 'Skip ahead', 'from': ['draft'],
+                                'to': 'published', 'roles': ['guardian']})
+    assert ('Transition "skip_ahead" would let a guardian act in "draft", where they '
+            'have no part.') in check(data)
+
+
+def test_only_the_adolescent_reviews():
+    data = base()
+    data['states']['minor_review']['permissions']['guardian'] = ['review']
+    assert any('would let a guardian "review"' in p for p in check(data))

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from minorconsent.workflow.definition import parse
 from minorconsent.workflow.engine import Actor, available, fire, start
-from minorconsent.workflow.validate import (FAMILY_PERMISSIONS, FAMILY_ROLES, MAP_ROLES,
-                                            PERMISSIONS, SIGNATURE_GUARD, TRANSITION_ROLES,
-                                            problems, reachable)
+from minorconsent.workflow.validate import (FAMILY_ROLES, MAP_ROLES, PERMISSIONS,
+                                            ROLE_FAMILY_PERMISSIONS, SIGNATURE_GUARD,
+                                            TRANSITION_ROLES, problems, reachable)
 from pyramid.authorization import ACLHelper
 
 from wfsupport import GUARDS, Doc, family_clinic, principals
@@ -64,11 +64,14 @@ def sound(workflow):
             return False
         if workflow.state(t.to_state).activates_consent and SIGNATURE_GUARD not in t.guards:
             return False
+        for role in set(t.roles) & set(FAMILY_ROLES):
+            if any(not workflow.state(s).granted(role) for s in t.from_states):
+                return False
     for s in workflow.states:
         for role, perms in s.permissions:
             if role not in MAP_ROLES or not set(perms) <= set(PERMISSIONS):
                 return False
-            if role in FAMILY_ROLES and not set(perms) <= FAMILY_PERMISSIONS:
+            if role in FAMILY_ROLES and not set(perms) <= ROLE_FAMILY_PERMISSIONS[role]:
                 return False
     if reachable(workflow) != ids:
         return False
@@ -93,7 +96,7 @@ def sound_definitions(draw):
     for sid, raw in data['states'].items():
         raw['permissions'] = {
             role: [p for p in perms if p in PERMISSIONS and
-                   (role not in FAMILY_ROLES or p in FAMILY_PERMISSIONS)]
+                   (role not in FAMILY_ROLES or p in ROLE_FAMILY_PERMISSIONS[role])]
             for role, perms in raw['permissions'].items() if role in MAP_ROLES}
     chain = []
     for a, b in zip(states, states[1:]):
@@ -103,7 +106,10 @@ def sound_definitions(draw):
              if set(t['from']) <= set(states) and t['to'] in states and t['roles']
              and set(t['roles']) <= set(TRANSITION_ROLES) and set(t['guards']) <= set(GUARDS)
              and states[-1] not in t['from']]
-    data['transitions'] = chain + extra
+    for t in extra:   # family members act only where they have a part
+        t['roles'] = [r for r in t['roles'] if r not in FAMILY_ROLES or all(
+            data['states'][s]['permissions'].get(r) for s in t['from'])]
+    data['transitions'] = chain + [t for t in extra if t['roles']]
     for t in data['transitions']:
         if data['states'][t['to']].get('activates_consent'):
             t['guards'] = sorted(set(t.get('guards', [])) | {SIGNATURE_GUARD})
@@ -125,10 +131,11 @@ def test_invariants_hold_in_every_reachable_state(workflow, steps, signed):
     helper = ACLHelper()
 
     def check():
-        for who in ('mother', 'teen', 'father'):
+        for who, role in (('mother', 'guardian'), ('teen', 'adolescent'),
+                          ('father', 'guardian')):
             held = {p for p in list(PERMISSIONS)
                     if helper.permits(doc, principals(people[who]), p)}
-            assert held <= FAMILY_PERMISSIONS
+            assert held <= ROLE_FAMILY_PERMISSIONS[role]
             if who == 'father':
                 assert not held   # restricted: nothing, in any state
         assert not helper.permits(doc, principals(people['stranger']), 'view')

@@ -5,7 +5,7 @@ Every change that narrows what a person may do (disabling, a removed role, a
 new password) ends that person's sessions in the same transaction, so the
 change holds from the next request on, on every device.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -28,10 +28,6 @@ ROLE_TITLES = {
 }
 STAFF_ROLES = (ADMIN, THERAPIST, SUPERVISOR)
 
-#: Failed sign-ins allowed before sign-in pauses; each further failure
-#: doubles the pause, up to an hour.
-FREE_ATTEMPTS = 5
-MAX_LOCK = timedelta(hours=1)
 
 
 def utcnow():
@@ -47,8 +43,6 @@ class User(Persistent):
 
     password_hash = None
     active = True
-    failed_logins = 0
-    locked_until = None
     supervisor_id = None     # therapists: who supervises them
     client_id = None         # adolescents: their own client record
     password_changed = None
@@ -65,24 +59,6 @@ class User(Persistent):
     @property
     def is_staff(self):
         return any(role in STAFF_ROLES for role in self.roles)
-
-    # --- sign-in throttling ----------------------------------------------
-
-    def is_locked(self, now=None):
-        return self.locked_until is not None and (now or utcnow()) < self.locked_until
-
-    def record_failure(self, now=None):
-        now = now or utcnow()
-        self.failed_logins += 1
-        excess = self.failed_logins - FREE_ATTEMPTS
-        if excess >= 0:
-            pause = min(timedelta(minutes=2 ** excess), MAX_LOCK)
-            self.locked_until = now + pause
-
-    def record_success(self):
-        if self.failed_logins or self.locked_until:
-            self.failed_logins = 0
-            self.locked_until = None
 
 
 class Users(Folder):
@@ -178,7 +154,7 @@ def set_password(clinic, passwords, user, password, keep_token=None):
     """Store a new password and end every other session of ``user``."""
     user.password_hash = passwords.hash(password)
     user.password_changed = utcnow()
-    user.record_success()
+    clinic.sign_in_throttle.record_success(user.email)
     clinic.sessions.end_all_for(user.__name__, except_token=keep_token)
 
 
@@ -200,20 +176,20 @@ def authenticate(clinic, passwords, email, password, now=None):
     """The user for ``email``/``password``, or None.
 
     Unknown address, wrong password, disabled account and paused sign-in
-    all return None after the same argon2 work, so neither the answer nor
-    its timing tells whether an address has an account.
+    all return None after the same argon2 work and the same throttle write,
+    so neither the answer nor its cost tells whether an address has an
+    account.
     """
     now = now or utcnow()
+    throttle = clinic.sign_in_throttle
     user = clinic['users'].find_by_email(email)
     ok = passwords.verify(user.password_hash if user else None, password)
-    if user is None:
+    if throttle.is_locked(email, now):
         return None
-    if user.is_locked(now) or not user.active:
+    if not ok or user is None or not user.active:
+        throttle.record_failure(email, now)
         return None
-    if not ok:
-        user.record_failure(now)
-        return None
-    user.record_success()
+    throttle.record_success(email)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return user
@@ -221,8 +197,14 @@ def authenticate(clinic, passwords, email, password, now=None):
 
 def includeme(config):
     config.add_evolve_step('0002-accounts-users', _add_users)
+    config.add_evolve_step('0005-accounts-sign-in-throttle', _add_throttle)
     config.scan('.views')
 
 
 def _add_users(root, registry):
     root.add(Users(), 'users')
+
+
+def _add_throttle(root, registry):
+    from .throttle import SignInThrottle
+    root.sign_in_throttle = SignInThrottle()

@@ -1,6 +1,7 @@
 """Sign-in, sign-out, password change, and account administration."""
 from itertools import islice
 
+from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 
@@ -39,8 +40,13 @@ def login(request):
 
 
 @clinic_view(context=Clinic, name='logout', permission=NO_PERMISSION_REQUIRED,
-             request_method='POST')
+             request_method='POST', require_csrf=False)
 def logout(request):
+    """Sign out.  With a live session the CSRF token is checked; without
+    one (it already timed out) there is nothing to protect, and the person
+    on a shared computer must see that they are signed out."""
+    if request.identity is not None:
+        check_csrf_token(request)
     headers = forget(request)
     response = redirect(request, request.clinic_url(request.clinic, 'login'),
                         'signed-out')

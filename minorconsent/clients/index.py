@@ -49,7 +49,12 @@ class ClientIndex(Persistent):
         cid = client.__name__
         name = sort_name(client)
         staff, tokens = [], []
-        for tid in client.therapist_ids:
+        # Lists are per staff member: the therapists, and a supervisor named
+        # on the client itself (supervisors of therapists see their lists).
+        staff_ids = list(client.therapist_ids)
+        if client.supervisor_id and client.supervisor_id not in staff_ids:
+            staff_ids.append(client.supervisor_id)
+        for tid in staff_ids:
             staff.append((tid, name, cid))
             for token in name_tokens(client):
                 tokens.append((tid, token, name, cid))

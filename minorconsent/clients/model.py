@@ -193,9 +193,6 @@ class Client(Folder):
                 ids.add(therapist.supervisor_id)
         return ids
 
-    def guardian_links(self):
-        return list(self['guardians'].values())
-
     def entitled_guardian_ids(self, settings, today=None):
         today = today or date.today()
         return [link.guardian_id for link in self['guardians'].values()

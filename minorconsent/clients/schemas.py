@@ -19,9 +19,23 @@ def _born_in_range(node, value):
         raise colander.Invalid(node, 'Check the year: this client would be over 30.')
 
 
+def _no_control_characters(node, value):
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise colander.Invalid(node, 'Remove the invisible control characters.')
+
+
 def _text(title, max_length=200, **kw):
-    return colander.SchemaNode(colander.String(), title=title,
-                               validator=colander.Length(1, max_length), **kw)
+    return colander.SchemaNode(
+        colander.String(), title=title,
+        validator=colander.All(colander.Length(1, max_length), _no_control_characters), **kw)
+
+
+def _session_date_in_range(node, value):
+    today = date.today()
+    if value > today:
+        raise colander.Invalid(node, 'A session date cannot be in the future.')
+    if value.year < today.year - 30:
+        raise colander.Invalid(node, 'Check the year of this session date.')
 
 
 def _long_text(title, max_length=20_000, required=True, **kw):
@@ -37,7 +51,7 @@ class ClientSchema(colander.MappingSchema):
     last_name = _text('Last name', 100)
     preferred_name = colander.SchemaNode(
         colander.String(), title='Preferred name', missing='',
-        validator=colander.Length(0, 100))
+        validator=colander.All(colander.Length(0, 100), _no_control_characters))
     date_of_birth = colander.SchemaNode(
         colander.Date(), title='Date of birth', widget=_date_widget(),
         validator=_born_in_range)
@@ -105,7 +119,8 @@ class GoalSchema(colander.MappingSchema):
 
 class NoteSchema(colander.MappingSchema):
     session_date = colander.SchemaNode(
-        colander.Date(), title='Session date', widget=_date_widget(), missing=None)
+        colander.Date(), title='Session date', widget=_date_widget(), missing=None,
+        validator=_session_date_in_range)
     text = _long_text('Private note (therapist and supervisor only)')
 
 
@@ -136,8 +151,3 @@ class NewGuardianSchema(GuardianLinkSchema):
             child = node[name]
             del node[name]
             node.children.insert(0, child)
-
-
-class SearchSchema(colander.MappingSchema):
-    q = colander.SchemaNode(colander.String(), title='Search by name', missing='',
-                            validator=colander.Length(0, 100))

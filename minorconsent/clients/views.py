@@ -49,8 +49,9 @@ def my_clients(request):
              renderer='templates/client_list.pt')
 def supervised_clients(request):
     users = request.clinic['users']
-    therapist_ids = list(users.supervised_by(request.identity.userid))
-    return _list_page(request, therapist_ids, 'Clients of the therapists I supervise')
+    staff_ids = list(users.supervised_by(request.identity.userid))
+    staff_ids.append(request.identity.userid)    # clients naming me directly
+    return _list_page(request, staff_ids, 'Clients I supervise')
 
 
 @clinic_view(context=Clients, name='add', permission='add-client',

@@ -10,6 +10,7 @@ import random
 import sys
 from datetime import date, timedelta
 
+from pyramid.settings import asbool
 from tqdm import tqdm
 
 from minorconsent.accounts import User
@@ -67,6 +68,9 @@ def parse_args(argv):
     parser.add_argument('--reset', action='store_true',
                         help='delete the whole clinic first')
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
+    parser.add_argument('--allow-secure-config', action='store_true',
+                        help='seed even though the config sets secure cookies '
+                             '(a production-like config; demo accounts have a known password)')
     return parser.parse_args(argv)
 
 
@@ -156,6 +160,13 @@ class Seeder:
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     with clinic_transaction(args.config_uri) as (clinic, request):
+        settings = request.registry.settings
+        if asbool(settings.get('minorconsent.secure_cookies')) and not args.allow_secure_config:
+            print('Refusing to seed: this looks like a production configuration '
+                  '(minorconsent.secure_cookies is on). Demo accounts have a known '
+                  'password. Use --allow-secure-config if you really mean it.',
+                  file=sys.stderr)
+            return 2
         if args.reset:
             zodb_root = clinic._p_jar.root()
             del zodb_root[ROOT_KEY]

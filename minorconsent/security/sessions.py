@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
+from ZODB.POSException import ConflictError
 
 
 def utcnow():
@@ -46,7 +47,7 @@ class Session(Persistent):
             if key == 'last_seen':
                 continue
             if committed.get(key) != new.get(key):
-                raise ValueError('unresolvable session conflict')
+                raise ConflictError('unresolvable session conflict')
         merged = dict(new)
         merged['last_seen'] = max(committed['last_seen'], new['last_seen'])
         return merged

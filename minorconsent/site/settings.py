@@ -13,7 +13,7 @@ class ClinicSettings(Persistent):
     #: therapy: a message on a family's shared screen may not reveal that a
     #: child is in care.
     portal_name = 'Family Portal'
-    jurisdiction = 'US-CA'
+    jurisdiction = 'US'
     age_of_majority = 18
     self_consent_age = 18
     idle_timeout_minutes = 15

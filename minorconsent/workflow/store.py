@@ -7,6 +7,7 @@ version they run under, so a published change never alters the meaning of
 an object's past.
 """
 import hashlib
+from itertools import islice
 
 from BTrees.IOBTree import IOBTree
 from BTrees.Length import Length
@@ -69,8 +70,7 @@ class WorkflowRecord(Persistent):
         return {place: n() for place, n in self.counts.items() if n()}
 
     def keys_in(self, version, state, limit=None):
-        keys = self.by_state.get((version, state), ())
-        return list(keys)[:limit] if limit else list(keys)
+        return list(islice(self.by_state.get((version, state), ()), limit))
 
     def definition(self, version=None):
         version = self.current if version is None else version

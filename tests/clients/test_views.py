@@ -193,3 +193,27 @@ def test_nonsense_page_numbers_are_page_one_or_the_last_possible(app):
         assert res.status_int == 200
     assert browser.get('/supervision', expect_errors=True).status_int == 404
     assert browser.get('/clients/?page=99999999999999999999').status_int == 200
+
+
+def test_a_supervisor_named_on_the_client_finds_it_in_the_list(app, clinic, demo):
+    from minorconsent.clients import assign_therapists
+    with clinic() as c:
+        ava = c['clients'][demo.ava]
+        assign_therapists(c, ava, ava.therapist_ids, demo.user_ids['supervisor'])
+    res = sign_in(app, ROLE_EMAILS['supervisor']).get('/supervision')
+    assert 'Novak, Ava' in res.text and 'Alvarez, Mateo' in res.text
+
+
+def test_control_characters_and_odd_session_dates_are_refused(app, clinic, demo):
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    form = browser.get('/clients/%s/edit' % demo.mateo).forms['form']
+    form['first_name'] = 'Ma\x00teo'
+    assert 'invisible control characters' in form.submit(status=400).text
+    form = browser.get('/clients/%s/add-note' % demo.mateo).forms['form']
+    form['text'] = 'A note'
+    for day, message in (('0001-01-01', 'Check the year'), ('9999-12-31', 'in the future')):
+        form['session_date'] = day
+        assert message in form.submit(status=400).text
+    with clinic() as c:
+        assert c['clients'][demo.mateo].first_name == 'Mateo'
+        assert len(c['clients'][demo.mateo]['notes']) == 2

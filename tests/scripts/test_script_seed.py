@@ -272,3 +272,14 @@ def test_seeding_is_deterministic_across_databases(site, other_site):
     first, second = people(site), people(other_site)
     assert sum(first.values()) > 30
     assert first == second
+
+
+def test_seed_refuses_a_production_like_config(tmp_path):
+    from minorconsent.scripts import seed
+    ini = tmp_path / 'prod.ini'
+    ini.write_text('[app:main]\nuse = egg:minorconsent\n'
+                   'zodbconn.uri = file://%s/Data.fs\n'
+                   'minorconsent.password_profile = cheapest\n'
+                   'minorconsent.secure_cookies = true\n' % tmp_path)
+    assert seed.main([str(ini), '--quiet']) == 2
+    assert seed.main([str(ini), '--quiet', '--clients', '1', '--allow-secure-config']) == 0

@@ -74,5 +74,6 @@ def test_concurrent_touches_resolve_to_the_later_time():
     new = dict(old, last_seen=T0 + timedelta(minutes=1))
     merged = Session._p_resolveConflict(None, old, committed, new)
     assert merged['last_seen'] == T0 + timedelta(minutes=2)
-    with pytest.raises(ValueError):
+    from ZODB.POSException import ConflictError
+    with pytest.raises(ConflictError):
         Session._p_resolveConflict(None, old, committed, dict(new, csrf_token='y'))

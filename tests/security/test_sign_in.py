@@ -46,7 +46,35 @@ def test_pause_ends_and_success_resets_the_count(app, clinic):
         assert authenticate(c, passwords, THERAPIST, 'demo-password-1', now) is None
         later = now + timedelta(minutes=3)
         assert authenticate(c, passwords, THERAPIST, 'demo-password-1', later) is not None
-        assert c['users'].find_by_email(THERAPIST).failed_logins == 0
+        assert c.sign_in_throttle.failures(THERAPIST) == 0
+
+
+def test_unknown_addresses_are_throttled_and_cost_the_same_write(app, clinic):
+    from datetime import datetime, timezone
+    from minorconsent.accounts import authenticate
+    passwords = app.registry.passwords
+    with clinic() as c:
+        now = datetime.now(timezone.utc)
+        for _ in range(6):
+            authenticate(c, passwords, 'nobody@demo.test', 'guess-guess-1', now)
+        assert c.sign_in_throttle.is_locked('NOBODY@demo.test', now)
+        assert c.sign_in_throttle.failures(THERAPIST) == 0
+    before = app.db.storage.lastTransaction()
+    attempt(app, 'someone-else@demo.test', 'guess-guess-1')
+    after_unknown = app.db.storage.lastTransaction()
+    attempt(app, THERAPIST, 'guess-guess-1')
+    assert before != after_unknown != app.db.storage.lastTransaction()
+
+
+def test_stale_throttle_records_are_forgotten():
+    from datetime import datetime, timedelta, timezone
+    from minorconsent.accounts.throttle import SignInThrottle
+    throttle = SignInThrottle()
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for n in range(5):
+        throttle.record_failure('a%d@demo.test' % n, t0)
+    throttle.record_failure('late@demo.test', t0 + timedelta(days=2))
+    assert len(throttle) == 1
 
 
 def test_session_cookie_flags_and_no_max_age(app):
@@ -183,3 +211,19 @@ def test_password_change_rejects_wrong_current_and_mismatch(app):
     assert 'The two new passwords differ.' in res.text
     _, ok = attempt(app, THERAPIST, 'demo-password-1')
     assert ok.status_int == 302
+
+
+def test_signing_out_after_the_session_timed_out_still_says_signed_out(app, clinic):
+    browser = sign_in(app, THERAPIST)
+    page = browser.get('/clients/')
+    with clinic() as c:
+        uid = c['users'].find_by_email(THERAPIST).__name__
+        c.sessions.end_all_for(uid)
+    res = browser.post('/logout', {'csrf_token': csrf_of(page)}).follow()
+    assert 'You are signed out.' in res.text
+
+
+def test_signing_out_a_live_session_needs_the_token(app):
+    browser = sign_in(app, THERAPIST)
+    assert browser.post('/logout', {'csrf_token': 'forged'}, expect_errors=True).status_int == 400
+    assert browser.get('/clients/').status_int == 200

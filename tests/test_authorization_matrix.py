@@ -66,6 +66,10 @@ TABLE = {
     # Without a draft, publishing sends the admin to the draft editor.
     ('WorkflowRecord', 'publish', 'GET'): only(302, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'discard', 'POST'): only(302, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),
+    # Without ?id= the state page sends the admin back to the draft.
+    ('WorkflowRecord', 'state', 'GET'): only(302, ADM, anonymous=LOGIN),
+    ('WorkflowRecord', 'remove-step', 'POST'): only(302, ADM, anonymous=LOGIN),
 }
 
 

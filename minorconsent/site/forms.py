@@ -44,7 +44,12 @@ class FormHandler:
 
     @property
     def submitted(self):
-        return self.request.method == 'POST'
+        """A POST of this form (pages with several forms tell them apart
+        by deform's ``__formid__``)."""
+        if self.request.method != 'POST':
+            return False
+        formid = self.request.POST.get('__formid__')
+        return formid is None or formid == self.form.formid
 
     def validate(self):
         """The valid appstruct, or None (errors kept for ``render``)."""

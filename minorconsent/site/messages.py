@@ -21,6 +21,8 @@ MESSAGES = {
     'account-added': 'The account is created.',
     'workflow-published': 'The new version is published.',
     'draft-discarded': 'The draft is discarded.',
+    'step-removed': 'The step is removed from the draft.',
+    'state-removed': 'The state is removed from the draft.',
 }
 
 

@@ -65,6 +65,7 @@ def includeme(config):
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)
     config.add_evolve_step('0004-workflow-definitions', _install_defaults)
     config.scan('.views')
+    config.scan('.editor_views')
 
 
 def _install_defaults(root, registry):

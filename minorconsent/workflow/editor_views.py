@@ -1,0 +1,116 @@
+"""The structured draft editor: states, their permission maps, and steps."""
+import tomllib
+
+import tomli_w
+from pyramid.httpexceptions import HTTPFound
+
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+
+from . import workflow_guards
+from .diagram import render_svg
+from .editor import EditError, add_state, add_transition, remove_state, remove_transition, \
+    set_initial, update_state
+from .schemas import AddStateSchema, AddStepSchema, state_schema
+from .store import WorkflowRecord
+from .validate import FAMILY_ROLES, MAP_ROLES, PERMISSIONS, ROLE_FAMILY_PERMISSIONS
+from .views import check_source
+
+
+def draft_data(record):
+    return tomllib.loads(record.draft or record.versions[record.current])
+
+
+def save_draft(record, data):
+    record.draft = tomli_w.dumps(data)
+
+
+def state_choices(data):
+    return [(sid, raw.get('title') or sid) for sid, raw in data['states'].items()]
+
+
+@clinic_view(context=WorkflowRecord, name='edit', permission='administer',
+             renderer='templates/workflow_edit.pt')
+def workflow_edit(request):
+    record = request.context
+    data = draft_data(record)
+    guards = workflow_guards(request.registry)
+    add_state_form = FormHandler(request, AddStateSchema(), buttons=('add state',),
+                                 formid='add_state')
+    add_step_form = FormHandler(request, AddStepSchema(), buttons=('add step',),
+                                formid='add_step', states=state_choices(data), guards=guards)
+    for form, apply in ((add_state_form, lambda v: add_state(
+            data, v['state_id'], v['title'], v['description'])),
+                        (add_step_form, lambda v: add_transition(
+            data, v['step_id'], v['title'], v['from_states'], v['to_state'], v['roles'],
+            v['guards'], v['comment_required']))):
+        if form.submitted:
+            values = form.validate()
+            if values is not None:
+                try:
+                    apply(values)
+                except EditError as exc:
+                    form.fail('state_id' if form is add_state_form else 'step_id', str(exc))
+                else:
+                    save_draft(record, data)
+                    return redirect(request, request.clinic_url(record, 'edit'), 'saved')
+    workflow, problems = check_source(record, tomli_w.dumps(data), request.registry)
+    return {'record': record, 'data': data, 'problems': problems,
+            'diagram': render_svg(workflow) if workflow else '',
+            'add_state_form': add_state_form.render(), 'add_step_form': add_step_form.render()}
+
+
+@clinic_view(context=WorkflowRecord, name='state', permission='administer',
+             renderer='templates/workflow_state.pt')
+def workflow_state(request):
+    record = request.context
+    data = draft_data(record)
+    state_id = request.params.get('id', '')
+    if state_id not in data['states']:
+        return HTTPFound(location=request.clinic_url(record, 'edit'))
+    back = request.clinic_url(record, 'edit')
+    op = request.POST.get('op') if request.method == 'POST' else None
+    error = None
+    if op in ('remove', 'make-initial'):
+        try:
+            (remove_state if op == 'remove' else set_initial)(data, state_id)
+        except EditError as exc:
+            error = str(exc)
+            request.response.status = 400
+        else:
+            save_draft(record, data)
+            return redirect(request, back, 'state-removed' if op == 'remove' else 'saved')
+    raw = data['states'][state_id]
+    roles = [(role, ROLE_FAMILY_PERMISSIONS[role] if role in FAMILY_ROLES else set(PERMISSIONS))
+             for role in MAP_ROLES]
+    appstruct = {'title': raw.get('title', ''), 'description': raw.get('description', ''),
+                 'activates_consent': bool(raw.get('activates_consent'))}
+    for role, _ in roles:
+        appstruct['perm_' + role] = set(raw.get('permissions', {}).get(role, ()))
+    form = FormHandler(request, state_schema(roles, PERMISSIONS), appstruct=appstruct,
+                       formid='state')
+    if form.submitted and op is None:
+        values = form.validate()
+        if values is not None:
+            update_state(data, state_id, values['title'], values['description'],
+                         values['activates_consent'],
+                         {role: values['perm_' + role] for role, _ in roles})
+            save_draft(record, data)
+            return redirect(request, back, 'saved')
+    return {'form': form.render(), 'heading': 'State "%s" in the draft' % raw.get('title'),
+            'back': back, 'state_id': state_id, 'error': error,
+            'is_initial': data['initial_state'] == state_id}
+
+
+@clinic_view(context=WorkflowRecord, name='remove-step', permission='administer',
+             request_method='POST')
+def workflow_remove_step(request):
+    record = request.context
+    data = draft_data(record)
+    try:
+        remove_transition(data, request.POST.get('step', ''))
+    except EditError:
+        return redirect(request, request.clinic_url(record, 'edit'))
+    save_draft(record, data)
+    return redirect(request, request.clinic_url(record, 'edit'), 'step-removed')

@@ -4,6 +4,8 @@
 validation errors rendered next to their fields with a 400 status, and
 nothing changed unless the whole submission is valid.
 """
+import itertools
+
 import colander
 import deform
 from importlib.resources import files
@@ -37,8 +39,11 @@ class FormHandler:
         self.request = request
         schema = schema.clone()
         schema.add(csrf_node())
+        # One id counter per request: two forms on a page must not both
+        # have a "deformField1" (labels would point at the wrong field).
+        counter = request.__dict__.setdefault('_mc_deform_counter', itertools.count())
         self.form = deform.Form(schema.bind(request=request, **bind),
-                                buttons=buttons, formid=formid)
+                                buttons=buttons, formid=formid, counter=counter)
         self.appstruct = appstruct or {}
         self.error = None
 

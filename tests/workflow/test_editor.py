@@ -105,3 +105,9 @@ def test_editor_bad_input_is_explained(app, clinic):
     assert 'Required' in form.submit(status=400).text
     with clinic() as c:
         assert c['workflows']['parent-summary'].draft is None
+
+
+def test_forms_on_one_page_have_distinct_field_ids(app):
+    page = sign_in(app, ROLE_EMAILS['admin']).get(BASE + 'edit')
+    ids = [tag['id'] for tag in page.html.select('[id]')]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

@@ -1,0 +1,59 @@
+"""An admin reshapes the summary workflow in the browser: adds a
+"supervisor review" state, gives it a permission map and steps, publishes
+it, and sees it in the diagram of the new version."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_adds_a_supervisor_review_state_and_publishes(tab, ui):
+    page = tab
+    ui.sign_in(page, ui.ROLE_EMAILS['admin'])
+    page.get_by_role('navigation', name='Main').get_by_role('link', name='Workflows').click()
+    page.wait_for_url('**/workflows')
+    ui.check_page(page, 'workflow list')
+    page.get_by_role('link', name='Parent progress summary').click()
+    expect(page.locator('svg.workflow-diagram')).to_be_visible()
+    ui.check_page(page, 'workflow page')
+
+    page.get_by_role('link', name='Edit a draft').click()
+    add_state = page.locator('form#add_state')
+    add_state.get_by_label('State id').fill('supervisor_review')
+    add_state.get_by_label('Title').fill('Supervisor review')
+    add_state.get_by_role('button', name='Add State').click()
+    expect(page.get_by_text('State "supervisor_review" cannot be reached')).to_be_visible()
+    ui.check_page(page, 'draft with a problem')
+
+    page.get_by_role('link', name='Change “Supervisor review” and who may do what in it').click()
+    for role, perm in (('supervisor', 'view'), ('supervisor', 'edit'), ('therapist', 'view')):
+        page.locator('.item-perm_%s input[value="%s"]' % (role, perm)).check()
+    ui.check_page(page, 'state form')
+    page.get_by_role('button', name='Save').click()
+
+    add_step = page.locator('form#add_step')
+    add_step.get_by_label('Step id').fill('send_to_supervisor')
+    add_step.get_by_label('Title').fill('Send to supervisor')
+    add_step.locator('.item-from_states').get_by_label('Draft').check()
+    add_step.get_by_label('To', exact=True).select_option('supervisor_review')
+    add_step.locator('.item-roles').get_by_label('Therapist').check()
+    add_step.get_by_role('button', name='Add Step').click()
+
+    add_step = page.locator('form#add_step')
+    add_step.get_by_label('Step id').fill('approve')
+    add_step.get_by_label('Title').fill('Approve and publish')
+    add_step.locator('.item-from_states').get_by_label('Supervisor review').check()
+    add_step.get_by_label('To', exact=True).select_option('published')
+    add_step.locator('.item-roles').get_by_label('Supervisor').check()
+    add_step.get_by_role('button', name='Add Step').click()
+
+    page.get_by_role('link', name='Review and publish').click()
+    expect(page.get_by_text('Added the state "Supervisor review".')).to_be_visible()
+    ui.check_page(page, 'publish page')
+    page.get_by_role('button', name='Publish version 2').click()
+    expect(page.get_by_text('The new version is published.')).to_be_visible()
+    expect(page.get_by_role('heading', level=1)).to_contain_text('version 2')
+    expect(page.locator('svg.workflow-diagram g.state[data-state="supervisor_review"]')).to_have_count(1)
+    matrix = page.locator('table.matrix')
+    expect(matrix.get_by_role('row', name='Supervisor review')).to_contain_text('edit, view')
+    ui.check_page(page, 'published version')

@@ -99,19 +99,21 @@ def home(request):
 
 # --- not found and forbidden -----------------------------------------------
 
-def not_found(request):
-    """The one answer for "does not exist" *and* "not yours to see".
-
-    It depends on nothing in the request, so an unauthorized client URL
-    and a made-up one are byte-for-byte the same.
-    """
-    values = {'layout': None,
+def plain_page(request, status, title, text):
+    """A page that depends on nothing about the user or the record: no
+    layout, no navigation, no names.  404 and error pages use it."""
+    values = {'layout': None, 'title': title, 'text': text,
               'static_url': request.static_url('minorconsent:static/'),
               'home': request.route_url(ROUTE, traverse=())}
-    response = render_to_response('templates/notfound.pt', values,
-                                  request=request)
-    response.status = 404
+    response = render_to_response('templates/plain.pt', values, request=request)
+    response.status = status
     return response
+
+
+def not_found(request):
+    """The one answer for "does not exist" *and* "not yours to see", so an
+    unauthorized client URL and a made-up one are byte-for-byte the same."""
+    return plain_page(request, 404, 'Page not found', 'There is no page at this address.')
 
 
 def server_error(exc, request):
@@ -121,15 +123,8 @@ def server_error(exc, request):
     retryable one, so pyramid_retry still retries a ``ConflictError``.
     """
     log.exception('unexpected error', exc_info=exc)
-    response = render_to_response(
-        'templates/error.pt',
-        {'layout': None, 'static_url': request.static_url('minorconsent:static/'),
-         'home': request.route_url(ROUTE, traverse=()),
-         'title': 'Something went wrong',
-         'text': 'Nothing was saved. Please try again in a moment.'},
-        request=request)
-    response.status = 500
-    return response
+    return plain_page(request, 500, 'Something went wrong',
+                      'Nothing was saved. Please try again in a moment.')
 
 
 def http_exception(exc, request):
@@ -140,15 +135,8 @@ def http_exception(exc, request):
 
 def csrf_failed(exc, request):
     """A stale or missing CSRF token, usually a form left open too long."""
-    response = render_to_response(
-        'templates/error.pt',
-        {'layout': None, 'static_url': request.static_url('minorconsent:static/'),
-         'home': request.route_url(ROUTE, traverse=()),
-         'title': 'This form has expired',
-         'text': 'Nothing was saved. Go back, reload the page and try again.'},
-        request=request)
-    response.status = 400
-    return response
+    return plain_page(request, 400, 'This form has expired',
+                      'Nothing was saved. Go back, reload the page and try again.')
 
 
 def in_client_record(context):

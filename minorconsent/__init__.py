@@ -14,6 +14,7 @@ ROOMS = (
     '.clients',
     '.portal',
     '.workflow',
+    '.agreements',
 )
 
 

@@ -18,10 +18,17 @@ class ClinicSettings(Persistent):
     self_consent_age = 18
     idle_timeout_minutes = 15
     session_lifetime_hours = 12
+    #: 'all': every guardian with legal authority signs; 'one': one is enough.
+    #: A client may override it (joint custody orders differ).
+    custody_policy = 'all'
+    #: From this age the minor's assent is asked for by default.
+    assent_age = 12
+    invitation_days = 7
 
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
-              'session_lifetime_hours')
+              'session_lifetime_hours', 'custody_policy', 'assent_age',
+              'invitation_days')
 
     def update(self, **values):
         """Write only the values that changed (no needless database writes)."""

@@ -5,6 +5,7 @@ import functools
 import logging
 
 import colander
+import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
@@ -183,6 +184,18 @@ class SettingsSchema(colander.MappingSchema):
     session_lifetime_hours = colander.SchemaNode(
         colander.Int(), title='Longest session, in hours',
         validator=colander.Range(1, 24))
+    custody_policy = colander.SchemaNode(
+        colander.String(), title='Who must sign for a child',
+        widget=deform.widget.RadioChoiceWidget(values=(
+            ('all', 'Every guardian with legal authority'),
+            ('one', 'One guardian with legal authority is enough'))),
+        validator=colander.OneOf(['all', 'one']))
+    assent_age = colander.SchemaNode(
+        colander.Int(), title="Ask for the child's assent from age",
+        validator=colander.Range(5, 18))
+    invitation_days = colander.SchemaNode(
+        colander.Int(), title='Invitation links expire after (days)',
+        validator=colander.Range(1, 30))
 
 
 def _validate_settings(node, value):

@@ -1,0 +1,143 @@
+"""Agreements: consent to treatment and confidentiality agreements.
+
+Templates (versioned text), agreements that run under the workflows in
+``workflows/``, and the rules for who must sign.  The rules are plain
+functions here, testable without HTTP; views only call them.
+"""
+from datetime import date
+from importlib.resources import files
+
+from minorconsent.site.folder import Folder
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, WorkflowError, available, fire, start
+
+from .model import (KINDS, Agreement, AgreementTemplate, Signature, assent_expected,
+                    custody_policy, default_signers, utcnow)
+
+
+class SigningError(ValueError):
+    """A signature that must not be recorded; the message says why."""
+
+
+def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
+                    assent_required=None, minor_consents=False, today=None):
+    """A new agreement for ``client`` in its workflow's first state."""
+    settings = clinic.settings
+    today = today or date.today()
+    eligible = default_signers(client, settings, today)
+    if minor_consents:
+        if not client.may_self_consent(settings, today):
+            raise ValueError('The client cannot yet consent on their own here.')
+        if not client.self_account_id:
+            raise ValueError('The client needs their own sign-in to consent.')
+        required, needed = [], 0
+    else:
+        required = eligible if required_guardians is None else list(required_guardians)
+        not_allowed = set(required) - set(eligible)
+        if not_allowed:
+            raise ValueError('Only guardians with legal authority and no restriction can sign.')
+        if not required:
+            raise ValueError('No guardian with legal authority can sign for this client.')
+        needed = len(required) if custody_policy(client, settings) == 'all' else 1
+    if assent_required is None:
+        assent_required = not minor_consents and assent_expected(client, settings, today)
+    if assent_required and not client.self_account_id:
+        raise ValueError("The client's assent needs their own sign-in.")
+    version = clinic['agreement-templates'][kind].current
+    agreement = Agreement(kind, version, required, needed, assent_required, minor_consents)
+    if 'agreements' not in client:
+        client.add(Folder(), 'agreements')
+    client['agreements'].add(agreement)
+    start(agreement, KINDS[kind][1], actor_id)
+    agreement.record('started', actor_id, 'version %d' % version.number)
+    return agreement
+
+
+def signer_role(agreement, user):
+    client = agreement.workflow_client()
+    if user.__name__ in agreement.required_guardians:
+        return 'guardian'
+    if user.__name__ == client.self_account_id:
+        return 'minor'
+    return None
+
+
+def sign(clinic, registry, agreement, user, principals, typed_name, consented_to_electronic,
+         intent_to_sign, shown_sha256, ip='', user_agent='', now=None):
+    """Record ``user``'s signature; activate the agreement when it completes.
+
+    Refused with ``SigningError`` unless every condition holds.  A second
+    submission of the same signature returns the first one.
+    """
+    from pyramid.authorization import ACLHelper
+    if user.__name__ in agreement.signatures:
+        return agreement.signatures[user.__name__]
+    role = signer_role(agreement, user)
+    if role is None or not ACLHelper().permits(agreement, principals, 'sign'):
+        raise SigningError('This agreement is not waiting for your signature.')
+    if shown_sha256 != agreement.text_sha256:
+        raise SigningError('The text changed since you opened it. Please read it again.')
+    if not consented_to_electronic:
+        raise SigningError('Please agree to sign electronically.')
+    if not intent_to_sign:
+        raise SigningError('Please confirm that you intend to sign.')
+    typed_name = ' '.join((typed_name or '').split())
+    if len(typed_name) < 2:
+        raise SigningError('Please type your full name.')
+    client = agreement.workflow_client()
+    if role == 'guardian':
+        link = client['guardians'][user.__name__]
+        relationship = link.relationship
+        authority = 'Legal authority to consent (%s)' % link.relationship_title.lower()
+    else:
+        relationship = 'client'
+        authority = ('The client, consenting on their own' if agreement.minor_consents
+                     else "The client's assent")
+    now = now or utcnow()
+    signature = Signature(user.__name__, typed_name, role, relationship, authority, now,
+                          ip, user_agent[:300], agreement.template_version,
+                          agreement.text_sha256, True, True)
+    agreement.signatures[user.__name__] = signature
+    agreement.record('signed', user.__name__, authority, ip, user_agent[:300], now)
+    activate_if_complete(agreement, registry, now)
+    return signature
+
+
+def activate_if_complete(agreement, registry, now=None):
+    """Fire 'activate' as the system once every signature and assent is in."""
+    guards = workflow_guards(registry)
+    if any(t.id == 'activate' for t in available(agreement, Actor.system(), guards)):
+        fire(agreement, 'activate', Actor.system(), guards, now=now)
+        agreement.record('activated', 'system', now=now)
+        return True
+    return False
+
+
+def act(agreement, registry, transition_id, actor, comment='', event=None, ip='',
+        user_agent=''):
+    """Fire a workflow step for a person and record it among the events."""
+    guards = workflow_guards(registry)
+    fire(agreement, transition_id, actor, guards, comment)
+    agreement.record(event or transition_id, actor.id, comment, ip, user_agent)
+
+
+def active_agreements(client, kind):
+    return [a for a in client.get('agreements', {}).values() if a.kind == kind
+            and a.state == 'active'] if 'agreements' in client else []
+
+
+def includeme(config):
+    config.add_evolve_step('0006-agreements-templates', _add_templates)
+    config.scan('.views')
+
+
+def _add_templates(root, registry):
+    folder = Folder()
+    root.add(folder, 'agreement-templates')
+    texts = files(__name__) / 'texts'
+    for kind in KINDS:
+        folder.add(AgreementTemplate(kind, (texts / ('%s.txt' % kind)).read_text('utf-8')), kind)
+
+
+__all__ = ['Agreement', 'AgreementTemplate', 'SigningError', 'WorkflowError',
+           'start_agreement', 'sign', 'act', 'activate_if_complete']

@@ -1,0 +1,180 @@
+"""Agreement templates and agreements: the text, who must sign, signatures.
+
+A template keeps every version of its text; a version is never changed
+(editing adds a version), and carries the SHA-256 of its exact text.  An
+agreement copies the text of the version it was started from, so what a
+signer saw is what is stored and hashed.  Signatures are append-only and
+the agreement's own rules (``required_signatures_complete``,
+``minor_assent_satisfied``) answer the workflow's guards.
+"""
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from BTrees.IOBTree import IOBTree
+from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+
+from minorconsent.site import find_clinic
+from minorconsent.workflow.engine import Workflowed
+
+KINDS = {
+    'consent': ('Consent to treatment', 'consent-to-treatment'),
+    'confidentiality': ('Confidentiality agreement', 'confidentiality-agreement'),
+}
+CUSTODY_POLICIES = (
+    ('all', 'Every guardian with legal authority must sign'),
+    ('one', 'One guardian with legal authority is enough'),
+)
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def text_hash(text):
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    number: int
+    text: str
+    sha256: str
+    created: datetime
+    author_id: str
+
+
+class AgreementTemplate(Persistent):
+    """The versions of one kind of agreement's text."""
+
+    def __init__(self, kind, text, author_id='system'):
+        self.kind = kind
+        self.versions = IOBTree()
+        self.add_version(text, author_id)
+
+    @property
+    def title(self):
+        return KINDS[self.kind][0]
+
+    @property
+    def current(self):
+        return self.versions[self.versions.maxKey()]
+
+    def add_version(self, text, author_id):
+        """A new version (the old ones stay exactly as they were)."""
+        text = text.replace('\r\n', '\n').strip() + '\n'
+        number = self.versions.maxKey() + 1 if len(self.versions) else 1
+        version = TemplateVersion(number, text, text_hash(text), utcnow(), author_id)
+        self.versions[number] = version
+        return version
+
+
+@dataclass(frozen=True)
+class Signature:
+    signer_id: str
+    typed_name: str
+    role: str                # 'guardian' or 'minor'
+    relationship: str        # e.g. 'mother', or 'client'
+    authority: str           # the basis of the signer's authority, in words
+    time: datetime
+    ip: str
+    user_agent: str
+    template_version: int
+    text_sha256: str
+    consented_to_electronic: bool
+    intent_to_sign: bool
+
+
+@dataclass(frozen=True)
+class AgreementEvent:
+    time: datetime
+    kind: str                # started, sent, viewed, signed, declined, revoked, ...
+    actor_id: str
+    detail: str = ''
+    ip: str = ''
+    user_agent: str = ''
+
+
+class Agreement(Workflowed, Persistent):
+    """One agreement for one client, run under its kind's workflow."""
+
+    def __init__(self, kind, version, required_guardians, signatures_needed,
+                 assent_required, minor_consents=False):
+        self.kind = kind
+        self.template_version = version.number
+        self.text = version.text
+        self.text_sha256 = version.sha256
+        self.required_guardians = tuple(required_guardians)
+        self.signatures_needed = signatures_needed
+        self.assent_required = assent_required
+        self.minor_consents = minor_consents   # the minor is the consenting party
+        self.signatures = OOBTree()            # signer id -> Signature
+        self.events = IOBTree()
+        self._event_count = Length()
+        self.created = utcnow()
+
+    @property
+    def title(self):
+        return KINDS[self.kind][0]
+
+    # --- the workflow's questions -------------------------------------------
+
+    def workflow_client(self):
+        return self.__parent__.__parent__
+
+    def workflow_local_roles(self):
+        """The client's roles, but the guardian role only for the guardians
+        whose signature this agreement asks for."""
+        client = self.workflow_client()
+        clinic = find_clinic(self)
+        roles = client.local_roles(clinic['users'], clinic.settings)
+        wanted = {'user:' + gid for gid in self.required_guardians}
+        for principal, held in list(roles.items()):
+            if 'guardian' in held and principal not in wanted:
+                held = held - {'guardian'}
+                if held:
+                    roles[principal] = held
+                else:
+                    del roles[principal]
+        return roles
+
+    def guardian_signatures(self):
+        return [s for s in self.signatures.values() if s.role == 'guardian']
+
+    def required_signatures_complete(self, ctx=None):
+        if self.minor_consents:
+            client = self.workflow_client()
+            return client.self_account_id in self.signatures
+        signed = {s.signer_id for s in self.guardian_signatures()}
+        return len(signed & set(self.required_guardians)) >= self.signatures_needed
+
+    def minor_assent_satisfied(self, ctx=None):
+        if not self.assent_required:
+            return True
+        return self.workflow_client().self_account_id in self.signatures
+
+    # --- events --------------------------------------------------------------
+
+    def record(self, kind, actor_id, detail='', ip='', user_agent='', now=None):
+        self.events[self._event_count()] = AgreementEvent(
+            now or utcnow(), kind, actor_id, detail, ip, user_agent)
+        self._event_count.change(1)
+
+    def event_list(self):
+        return list(self.events.values())
+
+
+def default_signers(client, settings, today=None):
+    """Guardians who may sign: legal authority, not restricted, child a minor."""
+    return [link.guardian_id for link in client['guardians'].values()
+            if link.grants_portal_access(client, settings, today or date.today())]
+
+
+def custody_policy(client, settings):
+    return getattr(client, 'custody_policy', None) or settings.custody_policy
+
+
+def assent_expected(client, settings, today=None):
+    return client.age(today) >= settings.assent_age

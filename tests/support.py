@@ -64,7 +64,7 @@ def seed(db, registry, marker=MARKER):
     """Seed the named demo families; return the ids tests need."""
     with clinic_of(db, registry) as clinic:
         password_hash = registry.passwords.hash(DEMO_PASSWORD)
-        Seeder(clinic, password_hash, marker).named_families()
+        Seeder(clinic, password_hash, marker, registry).named_families()
         users = clinic['users']
         ids = {role: users.find_by_email(email).__name__
                for role, email in ROLE_EMAILS.items()}
@@ -74,7 +74,9 @@ def seed(db, registry, marker=MARKER):
             key=lambda cid: -clinic['clients'][cid].age())
         ava_id = clinic['clients'].index.children_of(ids['guardian_other'])[0]
         mateo = clinic['clients'][mateo_id]
+        consent = [a for a in mateo['agreements'].values() if a.kind == 'consent'][0]
         return SimpleNamespace(
+            mateo_consent=consent.__name__,
             user_ids=ids, mateo=mateo_id, lucia=lucia_id, ava=ava_id,
             mateo_goal=next(iter(mateo['goals'].keys())),
             stepparent=users.find_by_email('stepparent@demo.test').__name__)

@@ -66,6 +66,11 @@ TABLE = {
     # Without a draft, publishing sends the admin to the draft editor.
     ('WorkflowRecord', 'publish', 'GET'): only(302, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'discard', 'POST'): only(302, ADM, anonymous=LOGIN),
+    ('Client', 'add-agreement', 'GET'): only(200, T),
+    ('Agreement', '', 'GET'): only(200, T, SUP),
+    ('Agreement', 'family', 'GET'): only(200, G, TEEN),
+    # A POST naming no step is refused with a message, to those who may see it.
+    ('Agreement', 'step', 'POST'): only(400, T, SUP),
     ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),
     # Without ?id= the state page sends the admin back to the draft.
     ('WorkflowRecord', 'state', 'GET'): only(302, ADM, anonymous=LOGIN),
@@ -114,6 +119,7 @@ def target_path(demo, context):
         'Client': mateo,
         'Goal': mateo + 'goals/%s/' % demo.mateo_goal,
         'GuardianLink': mateo + 'guardians/%s/' % demo.user_ids['guardian'],
+        'Agreement': mateo + 'agreements/%s/' % demo.mateo_consent,
         'WorkflowStore': '/workflows/',
         'WorkflowRecord': '/workflows/parent-summary/',
     }[context]

@@ -40,7 +40,10 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
             raise ValueError('No guardian with legal authority can sign for this client.')
         needed = len(required) if custody_policy(client, settings) == 'all' else 1
     if assent_required is None:
-        assent_required = not minor_consents and assent_expected(client, settings, today)
+        # Assent is collected through the client's own sign-in; without one
+        # the therapist records it on paper and the form says so.
+        assent_required = (not minor_consents and bool(client.self_account_id)
+                           and assent_expected(client, settings, today))
     if assent_required and not client.self_account_id:
         raise ValueError("The client's assent needs their own sign-in.")
     version = clinic['agreement-templates'][kind].current
@@ -113,12 +116,18 @@ def activate_if_complete(agreement, registry, now=None):
     return False
 
 
+#: The e-signature event a workflow step stands for (others keep their id).
+EVENT_OF = {'send': 'sent', 'propose': 'sent', 'decline': 'declined',
+            'revoke': 'revoked'}
+
+
 def act(agreement, registry, transition_id, actor, comment='', event=None, ip='',
         user_agent=''):
     """Fire a workflow step for a person and record it among the events."""
     guards = workflow_guards(registry)
     fire(agreement, transition_id, actor, guards, comment)
-    agreement.record(event or transition_id, actor.id, comment, ip, user_agent)
+    agreement.record(event or EVENT_OF.get(transition_id, transition_id), actor.id,
+                     comment, ip, user_agent)
 
 
 def active_agreements(client, kind):

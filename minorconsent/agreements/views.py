@@ -1,0 +1,112 @@
+"""Staff views of agreements: start one, read it, move it along."""
+import colander
+import deform
+
+from minorconsent.clients import Client
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
+
+from . import act, start_agreement
+from .model import KINDS, Agreement, assent_expected, custody_policy, default_signers
+
+
+@colander.deferred
+def _signer_widget(node, kw):
+    return deform.widget.CheckboxChoiceWidget(values=kw['eligible'])
+
+
+@colander.deferred
+def _signer_validator(node, kw):
+    return colander.ContainsOnly([gid for gid, _ in kw['eligible']])
+
+
+class StartSchema(colander.MappingSchema):
+    kind = colander.SchemaNode(
+        colander.String(), title='Document',
+        widget=deform.widget.RadioChoiceWidget(values=[(k, v[0]) for k, v in KINDS.items()]),
+        validator=colander.OneOf(list(KINDS)))
+    guardians = colander.SchemaNode(
+        colander.Set(), title='Guardians who sign', missing=set(),
+        description='Only guardians with legal authority and no restriction can sign.',
+        widget=_signer_widget, validator=_signer_validator)
+    assent_required = colander.SchemaNode(
+        colander.Boolean(), title="Ask for the client's assent", missing=False)
+    minor_consents = colander.SchemaNode(
+        colander.Boolean(), title='The client consents on their own (no guardian signs)',
+        missing=False)
+
+
+@clinic_view(context=Client, name='add-agreement', permission='edit-clinical',
+             renderer='minorconsent:clients/templates/form_page.pt')
+def agreement_start(request):
+    client = request.context
+    clinic = request.clinic
+    users = clinic['users']
+    eligible = [(gid, '%s (%s)' % (users[gid].display_name,
+                                   client['guardians'][gid].relationship_title))
+                for gid in default_signers(client, clinic.settings) if gid in users]
+    appstruct = {'kind': 'consent', 'guardians': {gid for gid, _ in eligible},
+                 'assent_required': assent_expected(client, clinic.settings)
+                 and bool(client.self_account_id)}
+    form = FormHandler(request, StartSchema(), buttons=('start',), appstruct=appstruct,
+                       eligible=eligible)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            try:
+                agreement = start_agreement(
+                    clinic, client, values['kind'], request.authenticated_userid,
+                    required_guardians=sorted(values['guardians']),
+                    assent_required=values['assent_required'],
+                    minor_consents=values['minor_consents'])
+            except ValueError as exc:
+                form.fail('guardians', str(exc))
+            else:
+                return redirect(request, request.clinic_url(agreement), 'agreement-started')
+    policy = dict((('all', 'every guardian with legal authority signs'),
+                   ('one', 'one guardian with legal authority is enough')))
+    return {'form': form.render(), 'back': request.clinic_url(client),
+            'heading': 'Start an agreement (custody rule: %s)'
+            % policy[custody_policy(client, clinic.settings)]}
+
+
+@clinic_view(context=Agreement, permission='view', renderer='templates/agreement.pt')
+def agreement_page(request):
+    agreement = request.context
+    client = agreement.workflow_client()
+    users = request.clinic['users']
+    workflow = definition_of(agreement)
+    actor = Actor.from_request(request)
+    return {
+        'agreement': agreement, 'client': client, 'users': users,
+        'state': workflow.state(agreement.state), 'workflow': workflow,
+        'steps': available(agreement, actor, workflow_guards(request.registry)),
+        'signers': [(users.get(gid), gid in agreement.signatures)
+                    for gid in agreement.required_guardians],
+        'assent_signed': client.self_account_id in agreement.signatures,
+    }
+
+
+@clinic_view(context=Agreement, name='step', permission='view', request_method='POST')
+def agreement_step(request):
+    agreement = request.context
+    try:
+        act(agreement, request.registry, request.POST.get('step', ''),
+            Actor.from_request(request), (request.POST.get('comment') or '')[:1000],
+            ip=request.client_addr or '', user_agent=request.user_agent or '')
+    except WorkflowError as exc:
+        request.response.status = 400
+        return agreement_error(request, str(exc))
+    return redirect(request, request.clinic_url(agreement), 'step-done')
+
+
+def agreement_error(request, message):
+    from pyramid.renderers import render_to_response
+    response = render_to_response(
+        'minorconsent:agreements/templates/agreement_error.pt',
+        {'message': message, 'back': request.clinic_url(request.context)}, request=request)
+    response.status = 400
+    return response

@@ -87,8 +87,15 @@ def client_page(request):
     may_notes = request.has_permission('view-notes', client)
     notes = sorted(client['notes'].values(), key=lambda n: n.created,
                    reverse=True) if may_notes else []
+    agreements = []
+    if 'agreements' in client:
+        from minorconsent.workflow.engine import definition_of
+        for agreement in sorted(client['agreements'].values(), key=lambda a: a.created,
+                                reverse=True):
+            agreements.append((agreement, definition_of(agreement).state(agreement.state).title))
     return {
         'client': client,
+        'agreements': agreements,
         'age': client.age(today),
         'is_minor': client.is_minor(clinic.settings, today),
         'may_self_consent': client.may_self_consent(clinic.settings, today),

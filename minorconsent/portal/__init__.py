@@ -26,3 +26,4 @@ def hide_record_from_family_templates(event):
 def includeme(config):
     config.add_subscriber(hide_record_from_family_templates, BeforeRender)
     config.scan('.views')
+    config.scan('.signing')

@@ -14,10 +14,20 @@ from datetime import date
 
 
 @dataclass(frozen=True)
+class AgreementLink:
+    """An agreement as listed on a family page."""
+    ref: str
+    title: str
+    state_title: str
+    awaiting_me: bool         # my signature is wanted now
+
+
+@dataclass(frozen=True)
 class ParentChildView:
     """What one guardian may see of one child."""
     ref: str                  # the client id, for building URLs
     name: str                 # preferred or first name; never the surname
+    agreements: tuple = ()    # AgreementLinks this guardian may read
     summaries: tuple = ()     # published summaries (parent-summary feature)
 
 
@@ -27,19 +37,39 @@ class TeenView:
     ref: str
     name: str
     therapists: tuple         # display names of their therapists
+    agreements: tuple = ()    # AgreementLinks they may read
 
 
 def _child_name(client):
     return client.preferred_name or client.first_name
 
 
-def parent_view(client, guardian_id, settings, today=None):
+def agreement_links(client, user_id, principals):
+    """The agreements of ``client`` that these principals may read."""
+    from pyramid.authorization import ACLHelper
+    from minorconsent.workflow.engine import definition_of
+    if 'agreements' not in client:
+        return ()
+    acl, links = ACLHelper(), []
+    for agreement in sorted(client['agreements'].values(), key=lambda a: a.created):
+        if acl.permits(agreement, principals, 'view-published'):
+            links.append(AgreementLink(
+                ref=agreement.__name__, title=agreement.title,
+                state_title=definition_of(agreement).state(agreement.state).title,
+                awaiting_me=bool(acl.permits(agreement, principals, 'sign'))
+                and user_id not in agreement.signatures))
+    return tuple(links)
+
+
+def parent_view(client, guardian_id, settings, today=None, principals=None):
     """The ``ParentChildView`` of ``client`` for ``guardian_id``, or None
     when that guardian is not entitled to see this child today."""
     today = today or date.today()
     if guardian_id not in client.entitled_guardian_ids(settings, today):
         return None
-    return ParentChildView(ref=client.__name__, name=_child_name(client))
+    return ParentChildView(
+        ref=client.__name__, name=_child_name(client),
+        agreements=agreement_links(client, guardian_id, principals) if principals else ())
 
 
 def family_views(clients, guardian_id, settings, today=None):
@@ -52,8 +82,47 @@ def family_views(clients, guardian_id, settings, today=None):
     return sorted(views, key=lambda v: v.name.casefold())
 
 
-def teen_view(client, users):
+def teen_view(client, users, principals=None):
     return TeenView(
         ref=client.__name__, name=_child_name(client),
         therapists=tuple(users[t].display_name for t in client.therapist_ids
-                         if t in users))
+                         if t in users),
+        agreements=agreement_links(client, client.self_account_id, principals)
+        if principals else ())
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    name: str                 # as the signer typed it
+    authority: str
+    time: str                 # UTC, ISO 8601
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """What a family member sees of one agreement: its exact text, its
+    state, and the signatures (names as typed, roles, times) — never the
+    events' IP addresses, the clinic's comments or other agreements."""
+    ref: str                  # the agreement id
+    client_ref: str
+    title: str
+    state_title: str
+    text: str
+    text_sha256: str
+    version: int
+    signatures: tuple
+    may_sign: bool
+    signed_by_me: bool
+    may_revoke: bool
+
+
+def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
+    return AgreementView(
+        ref=agreement.__name__, client_ref=agreement.workflow_client().__name__,
+        title=agreement.title, state_title=state_title, text=agreement.text,
+        text_sha256=agreement.text_sha256, version=agreement.template_version,
+        signatures=tuple(SignatureView(s.typed_name, s.authority,
+                                       s.time.strftime('%Y-%m-%d %H:%M UTC'))
+                         for s in agreement.signatures.values()),
+        may_sign=may_sign and user_id not in agreement.signatures,
+        signed_by_me=user_id in agreement.signatures, may_revoke=may_revoke)

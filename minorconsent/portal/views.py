@@ -10,6 +10,8 @@ from minorconsent.clients import Client
 from minorconsent.site import Clinic
 from minorconsent.site.views import clinic_view
 
+from minorconsent.workflow.engine import Actor
+
 from .parentview import family_views, parent_view, teen_view
 
 
@@ -26,7 +28,7 @@ def family(request):
              renderer='templates/child.pt')
 def child_page(request):
     view = parent_view(request.context, request.identity.userid,
-                       request.clinic.settings)
+                       request.clinic.settings, principals=principals(request))
     if view is None:   # the ACL already said yes; belt and braces
         raise HTTPNotFound()
     return {'child': view}
@@ -35,4 +37,8 @@ def child_page(request):
 @clinic_view(context=Client, name='mine', permission='view-as-self',
              renderer='templates/teen.pt')
 def teen_page(request):
-    return {'me': teen_view(request.context, request.clinic['users'])}
+    return {'me': teen_view(request.context, request.clinic['users'], principals(request))}
+
+
+def principals(request):
+    return Actor.from_request(request).principals

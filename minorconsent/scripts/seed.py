@@ -14,6 +14,9 @@ from pyramid.settings import asbool
 from tqdm import tqdm
 
 from minorconsent.accounts import User
+from minorconsent.agreements import act, sign, start_agreement
+from minorconsent.security.policy import principals_for
+from minorconsent.workflow.engine import Actor
 from minorconsent.clients import Client, Goal, Note, link_guardian
 from minorconsent.site import ROOT_KEY, bootstrap_clinic
 
@@ -75,8 +78,9 @@ def parse_args(argv):
 
 
 class Seeder:
-    def __init__(self, clinic, password_hash, marker, today=None):
+    def __init__(self, clinic, password_hash, marker, registry, today=None):
         self.clinic = clinic
+        self.registry = registry
         self.users = clinic['users']
         self.clients = clinic['clients']
         self.password_hash = password_hash
@@ -140,7 +144,43 @@ class Seeder:
         ava = self.client('Ava', 'Novak', 12, therapist2, rng)
         parent2 = self.account('guardian2@demo.test', 'Chris Novak', ['guardian'])
         link_guardian(self.clinic, ava, parent2, 'parent', True)
+
+        # The Fairhaven family: joint custody, both parents must sign.
+        rowan = self.client('Rowan', 'Fairhaven', 11, therapist, rng)
+        co1 = self.account('coparent1@demo.test', 'Jamie Fairhaven', ['guardian'])
+        co2 = self.account('coparent2@demo.test', 'Alex Fairhaven', ['guardian'])
+        link_guardian(self.clinic, rowan, co1, 'mother', True)
+        link_guardian(self.clinic, rowan, co2, 'father', True)
+
+        self.agreements(therapist, therapist2, mother, teen, parent2, co1,
+                        mateo, lucia, ava, rowan)
         return therapist, therapist2
+
+    def agreements(self, therapist, therapist2, mother, teen, parent2, co1,
+                   mateo, lucia, ava, rowan):
+        """Every state a newcomer should see: active agreements signed by
+        the mother with Mateo's assent, Ava's consent waiting for her
+        parent, and the Fairhavens' consent with one of two signatures."""
+        def as_actor(user):
+            return Actor(user.__name__, principals_for(user))
+
+        def signed(agreement, *people):
+            for person in people:
+                sign(self.clinic, self.registry, agreement, person, principals_for(person),
+                     person.display_name, True, True, agreement.text_sha256,
+                     '192.0.2.10', 'minorconsent-seed')
+        for kind, first_step in (('consent', 'send'), ('confidentiality', 'propose')):
+            agreement = start_agreement(self.clinic, mateo, kind, therapist.__name__)
+            act(agreement, self.registry, first_step, as_actor(therapist), event='sent')
+            signed(agreement, teen, mother)
+        consent = start_agreement(self.clinic, lucia, 'consent', therapist.__name__)
+        act(consent, self.registry, 'send', as_actor(therapist), event='sent')
+        signed(consent, mother)
+        pending = start_agreement(self.clinic, ava, 'consent', therapist2.__name__)
+        act(pending, self.registry, 'send', as_actor(therapist2), event='sent')
+        joint = start_agreement(self.clinic, rowan, 'consent', therapist.__name__)
+        act(joint, self.registry, 'send', as_actor(therapist), event='sent')
+        signed(joint, co1)
 
     def generated(self, count, therapists, progress, commit):
         rng = random.Random(1)
@@ -175,7 +215,7 @@ def main(argv=None):
             print('Demo data is already there (use --reset to start over).')
             return 0
         password_hash = request.registry.passwords.hash(args.password)
-        seeder = Seeder(clinic, password_hash, args.private_marker)
+        seeder = Seeder(clinic, password_hash, args.private_marker, request.registry)
         therapists = seeder.named_families()
         with tqdm(total=args.clients, unit='client', disable=args.quiet,
                   desc='seeding') as bar:
@@ -198,6 +238,8 @@ DEMO_SIGN_INS = (
     ('teen@demo.test', "the 15-year-old's own account"),
     ('restricted@demo.test', 'father barred by a court order (sees nothing)'),
     ('stepparent@demo.test', 'step-parent without legal authority (sees nothing)'),
+    ('coparent1@demo.test', 'joint custody: has signed the consent'),
+    ('coparent2@demo.test', 'joint custody: the consent waits for this signature'),
 )
 
 

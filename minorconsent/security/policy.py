@@ -23,6 +23,13 @@ def session_cookie_name(secure):
     return '__Host-' + COOKIE_NAME if secure else COOKIE_NAME
 
 
+def principals_for(user):
+    """The principals of a signed-in ``user`` (also used outside requests,
+    e.g. by the seed script acting for demo people)."""
+    return (Everyone, Authenticated, 'user:' + user.__name__) + \
+        tuple('role:' + role for role in user.roles)
+
+
 @dataclass
 class Identity:
     user: object
@@ -72,13 +79,10 @@ class ClinicSecurityPolicy:
         return identity.userid if identity is not None else None
 
     def effective_principals(self, request):
-        principals = [Everyone]
         identity = self.identity(request)
-        if identity is not None:
-            principals.append(Authenticated)
-            principals.append('user:' + identity.userid)
-            principals.extend('role:' + role for role in identity.user.roles)
-        return principals
+        if identity is None:
+            return [Everyone]
+        return list(principals_for(identity.user))
 
     def permits(self, request, context, permission):
         return self.acl.permits(context, self.effective_principals(request),

@@ -21,6 +21,10 @@ MESSAGES = {
     'account-added': 'The account is created.',
     'workflow-published': 'The new version is published.',
     'draft-discarded': 'The draft is discarded.',
+    'signed': 'Thank you. Your signature is recorded.',
+    'revoked': 'Your consent is withdrawn. The therapist has been told.',
+    'agreement-started': 'The agreement is started.',
+    'step-done': 'Done.',
     'step-removed': 'The step is removed from the draft.',
     'state-removed': 'The state is removed from the draft.',
 }

@@ -37,9 +37,12 @@ def test_wrong_password_then_therapist_lands_on_client_list(tab, ui):
     assert ui.path_of(page).rstrip('/') == '/clients'
     expect(page.get_by_role('heading', level=1)).to_have_text('My clients')
     rows = page.get_by_role('table').locator('tbody tr')
-    expect(rows).to_have_count(2)
+    # The Alvarez children and the Fairhaven child (joint custody family).
+    expect(rows).to_have_count(3)
     expect(page.get_by_role('link', name='Alvarez, Mateo')).to_be_visible()
     expect(page.get_by_role('link', name='Alvarez, Lucia')).to_be_visible()
+    expect(page.get_by_role('link', name='Fairhaven, Rowan')).to_be_visible()
+    expect(page.get_by_role('link', name='Novak, Ava')).to_have_count(0)
     ui.check_page(page, 'therapist client list')
 
 

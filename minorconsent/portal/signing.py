@@ -1,0 +1,92 @@
+"""Family pages for agreements: read the exact text, sign, revoke.
+
+The template gets an ``AgreementView`` only (see ``parentview``).
+"""
+import colander
+import deform
+from pyramid.authorization import ACLHelper
+
+from minorconsent.agreements import SigningError, act, sign
+from minorconsent.agreements.model import Agreement
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
+
+from .parentview import agreement_view
+
+
+class SignSchema(colander.MappingSchema):
+    consented_to_electronic = colander.SchemaNode(
+        colander.Boolean(), title='I agree to sign this document electronically.',
+        missing=False)
+    typed_name = colander.SchemaNode(
+        colander.String(), title='Type your full name',
+        widget=deform.widget.TextInputWidget(attributes={'autocomplete': 'name'}),
+        validator=colander.Length(2, 120))
+    intent_to_sign = colander.SchemaNode(
+        colander.Boolean(), title='I have read the text above and I intend to sign it.',
+        missing=False)
+    text_sha256 = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget())
+
+
+class RevokeSchema(colander.MappingSchema):
+    comment = colander.SchemaNode(
+        colander.String(), title='Why are you withdrawing your consent?',
+        description='Your child\'s therapist will see this.',
+        widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
+
+
+def _principals(request):
+    return Actor.from_request(request).principals
+
+
+@clinic_view(context=Agreement, name='family', permission='view-published',
+             renderer='templates/agreement.pt')
+def family_agreement(request):
+    agreement = request.context
+    user = request.identity.user
+    principals = _principals(request)
+    acl = ACLHelper()
+    may_sign = bool(acl.permits(agreement, principals, 'sign'))
+    actor = Actor(user.__name__, principals)
+    may_revoke = any(t.id == 'revoke' for t in available(
+        agreement, actor, workflow_guards(request.registry)))
+    if may_sign and not any(e.kind == 'viewed' and e.actor_id == user.__name__
+                            for e in agreement.event_list()):
+        agreement.record('viewed', user.__name__, ip=request.client_addr or '',
+                         user_agent=request.user_agent or '')
+    sign_form = FormHandler(request, SignSchema(), buttons=('sign',), formid='sign',
+                            appstruct={'text_sha256': agreement.text_sha256})
+    revoke_form = FormHandler(request, RevokeSchema(), buttons=('withdraw consent',),
+                              formid='revoke')
+    if may_sign and sign_form.submitted:
+        values = sign_form.validate()
+        if values is not None:
+            try:
+                sign(request.clinic, request.registry, agreement, user, principals,
+                     values['typed_name'], values['consented_to_electronic'],
+                     values['intent_to_sign'], values['text_sha256'],
+                     request.client_addr or '', request.user_agent or '')
+            except SigningError as exc:
+                sign_form.fail('typed_name', str(exc))
+            else:
+                return redirect(request, request.clinic_url(agreement, 'family'), 'signed')
+    if may_revoke and revoke_form.submitted:
+        values = revoke_form.validate()
+        if values is not None:
+            try:
+                act(agreement, request.registry, 'revoke', actor, values['comment'],
+                    event='revoked', ip=request.client_addr or '',
+                    user_agent=request.user_agent or '')
+            except WorkflowError as exc:
+                revoke_form.fail('comment', str(exc))
+            else:
+                return redirect(request, request.clinic_url(agreement, 'family'), 'revoked')
+    state_title = definition_of(agreement).state(agreement.state).title
+    return {'agreement': agreement_view(agreement, user.__name__, may_sign, may_revoke,
+                                        state_title),
+            'sign_form': sign_form.render() if may_sign and user.__name__
+            not in agreement.signatures else '',
+            'revoke_form': revoke_form.render() if may_revoke else ''}

@@ -34,7 +34,8 @@ def includeme(config):
     config.include('pyramid_retry')
     config.include('pyramid_tm')
     config.include('pyramid_zodbconn')
-    _include_mailer(config)
+    from .site.mail import include_mailer
+    include_mailer(config)
     from .site import ROUTE, clinic_url, root_factory, request_clinic
     config.add_request_method(request_clinic, 'clinic', reify=True)
     config.add_request_method(clinic_url, 'clinic_url')
@@ -42,21 +43,6 @@ def includeme(config):
     config.add_route(ROUTE, '/*traverse', factory=root_factory)
     for room in ROOMS:
         config.include(room)
-
-
-def _include_mailer(config):
-    """pyramid_mailer joined to each request's transaction; with
-    ``minorconsent.mail_debug = DIR`` messages are written to DIR instead of
-    sent (development)."""
-    directory = config.registry.settings.get('minorconsent.mail_debug')
-    if not directory:
-        config.include('pyramid_mailer')
-        return
-    from pyramid_mailer import get_mailer
-    from pyramid_mailer.interfaces import IMailer
-    from pyramid_mailer.mailer import DebugMailer
-    config.registry.registerUtility(DebugMailer(directory), IMailer)
-    config.add_request_method(get_mailer, 'mailer', reify=True)
 
 
 def main(global_config, **settings):

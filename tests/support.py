@@ -5,6 +5,7 @@ Tests import these with ``from support import ...``: several folders have a
 ambiguous.
 """
 import contextlib
+import tempfile
 import re
 from types import SimpleNamespace
 
@@ -34,9 +35,14 @@ ROLE_EMAILS = {
 }
 
 
+#: Development-style mail for tests: one .eml file per committed message.
+MAIL_DIR = tempfile.mkdtemp(prefix='minorconsent-mail-')
+
+
 def app_settings(**overrides):
     settings = {
         'zodbconn.uri': 'memory://',
+        'minorconsent.mail_debug': MAIL_DIR,
         'minorconsent.password_profile': 'cheapest',
         'retry.attempts': '3',
     }

@@ -31,6 +31,7 @@ def only(status, *roles, anonymous=404):
 
 
 LOGIN = 'login'
+BAD_LINK = 'bad-link'    # 404 with the invitation page's own explanation
 
 #: (context class, view name, method) -> {role: expected}
 TABLE = {
@@ -71,6 +72,10 @@ TABLE = {
     ('Agreement', 'family', 'GET'): only(200, G, TEEN),
     # A POST naming no step is refused with a message, to those who may see it.
     ('Agreement', 'step', 'POST'): only(400, T, SUP),
+    # The seeded consent is active: there is nothing to resend.
+    ('Agreement', 'invitations', 'POST'): only(400, T, SUP),
+    # Without a token, everyone learns only that the link is not valid.
+    ('Clinic', 'invite', 'GET'): outcome(BAD_LINK),
     ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),
     # Without ?id= the state page sends the admin back to the draft.
     ('WorkflowRecord', 'state', 'GET'): only(302, ADM, anonymous=LOGIN),
@@ -144,7 +149,9 @@ def test_matrix(app, demo, browser_as, key, role):
         res = browser.post(path, {'csrf_token': token(browser, role)}, expect_errors=True)
     else:
         res = browser.get(path, expect_errors=True)
-    if expected == LOGIN:
+    if expected == BAD_LINK:
+        assert res.status_int == 404 and 'This link is not valid' in res.text
+    elif expected == LOGIN:
         assert res.status_int == 302, res.status
         assert res.location.endswith('/login')
     elif expected == 404:

@@ -137,7 +137,13 @@ def active_agreements(client, kind):
 
 def includeme(config):
     config.add_evolve_step('0006-agreements-templates', _add_templates)
+    config.add_evolve_step('0007-agreements-invitations', _add_invitations)
     config.scan('.views')
+
+
+def _add_invitations(root, registry):
+    from .invitations import Invitations
+    root.invitations = Invitations()
 
 
 def _add_templates(root, registry):

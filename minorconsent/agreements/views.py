@@ -10,6 +10,7 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
 from . import act, start_agreement
+from .invitations import invite_signers
 from .model import KINDS, Agreement, assent_expected, custody_policy, default_signers
 
 
@@ -87,20 +88,47 @@ def agreement_page(request):
         'signers': [(users.get(gid), gid in agreement.signatures)
                     for gid in agreement.required_guardians],
         'assent_signed': client.self_account_id in agreement.signatures,
+        'invitations': sorted(request.clinic.invitations.for_agreement(agreement),
+                              key=lambda i: i.created, reverse=True),
+        'waiting': agreement.state in ('sent', 'proposed'),
     }
 
 
 @clinic_view(context=Agreement, name='step', permission='view', request_method='POST')
 def agreement_step(request):
     agreement = request.context
+    step = request.POST.get('step', '')
     try:
-        act(agreement, request.registry, request.POST.get('step', ''),
+        act(agreement, request.registry, step,
             Actor.from_request(request), (request.POST.get('comment') or '')[:1000],
             ip=request.client_addr or '', user_agent=request.user_agent or '')
     except WorkflowError as exc:
         request.response.status = 400
         return agreement_error(request, str(exc))
+    if step in INVITING_STEPS:
+        invite_signers(request, agreement)
+    elif agreement.state != 'sent' and agreement.state != 'proposed':
+        request.clinic.invitations.cancel(agreement)
     return redirect(request, request.clinic_url(agreement), 'step-done')
+
+
+#: Steps after which the missing signers are invited.
+INVITING_STEPS = ('send', 'propose')
+
+
+@clinic_view(context=Agreement, name='invitations', permission='view', request_method='POST')
+def agreement_invitations(request):
+    """Resend the invitations of everyone who has not signed, or cancel
+    them all."""
+    agreement = request.context
+    if agreement.state not in ('sent', 'proposed'):
+        return agreement_error(request, 'Only an agreement waiting for signatures has invitations.')
+    if request.POST.get('action') == 'cancel':
+        request.clinic.invitations.cancel(agreement)
+        agreement.record('invitations cancelled', request.authenticated_userid)
+        return redirect(request, request.clinic_url(agreement), 'step-done')
+    invite_signers(request, agreement)
+    return redirect(request, request.clinic_url(agreement), 'invitations-sent')
 
 
 def agreement_error(request, message):

@@ -27,3 +27,4 @@ def includeme(config):
     config.add_subscriber(hide_record_from_family_templates, BeforeRender)
     config.scan('.views')
     config.scan('.signing')
+    config.scan('.invitations')

@@ -81,6 +81,7 @@ class Seeder:
     def __init__(self, clinic, password_hash, marker, registry, today=None):
         self.clinic = clinic
         self.registry = registry
+        self.invitation_links = {}     # email -> token of a pending invitation
         self.users = clinic['users']
         self.clients = clinic['clients']
         self.password_hash = password_hash
@@ -152,11 +153,11 @@ class Seeder:
         link_guardian(self.clinic, rowan, co1, 'mother', True)
         link_guardian(self.clinic, rowan, co2, 'father', True)
 
-        self.agreements(therapist, therapist2, mother, teen, parent2, co1,
+        self.agreements(therapist, therapist2, mother, teen, parent2, co1, co2,
                         mateo, lucia, ava, rowan)
         return therapist, therapist2
 
-    def agreements(self, therapist, therapist2, mother, teen, parent2, co1,
+    def agreements(self, therapist, therapist2, mother, teen, parent2, co1, co2,
                    mateo, lucia, ava, rowan):
         """Every state a newcomer should see: active agreements signed by
         the mother with Mateo's assent, Ava's consent waiting for her
@@ -181,6 +182,12 @@ class Seeder:
         joint = start_agreement(self.clinic, rowan, 'consent', therapist.__name__)
         act(joint, self.registry, 'send', as_actor(therapist), event='sent')
         signed(joint, co1)
+        # Invitation links (printed by the script instead of mailed).
+        days = self.clinic.settings.invitation_days
+        for agreement, person in ((pending, parent2), (joint, co2)):
+            self.invitation_links[person.email] = self.clinic.invitations.issue(
+                agreement, person, days)
+            agreement.record('invited', therapist.__name__, 'invitation issued by the seed')
 
     def generated(self, count, therapists, progress, commit):
         rng = random.Random(1)
@@ -225,6 +232,9 @@ def main(argv=None):
                                           else DEMO_PASSWORD))
     for email, role in DEMO_SIGN_INS:
         print('  %-24s %s' % (email, role))
+    print('Pending invitation links (on the development server):')
+    for email, token in sorted(seeder.invitation_links.items()):
+        print('  %-24s http://127.0.0.1:6543/invite/%s' % (email, token))
     return 0
 
 

@@ -25,6 +25,7 @@ MESSAGES = {
     'revoked': 'Your consent is withdrawn. The therapist has been told.',
     'agreement-started': 'The agreement is started.',
     'step-done': 'Done.',
+    'invitations-sent': 'The invitations are sent.',
     'step-removed': 'The step is removed from the draft.',
     'state-removed': 'The state is removed from the draft.',
 }

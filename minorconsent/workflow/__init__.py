@@ -59,7 +59,7 @@ def includeme(config):
         try:
             defaults = read_definitions(where, workflow_guards(config.registry))
         except DefinitionError as exc:
-            raise ConfigurationError('Invalid workflow definition: %s' % exc)
+            raise ConfigurationError('Invalid workflow definition: %s' % exc) from exc
         config.registry[DEFAULTS_KEY] = defaults
     # After every guard is registered (actions of a higher order run later).
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)

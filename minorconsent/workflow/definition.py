@@ -166,7 +166,7 @@ def loads(text, version=1, source=None):
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DefinitionError(['This is not valid TOML (%s).' % exc], source)
+        raise DefinitionError(['This is not valid TOML (%s).' % exc], source) from exc
     return parse(data, version, source)
 
 

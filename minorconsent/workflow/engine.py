@@ -166,7 +166,7 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
     try:
         transition = workflow.transition(transition_id)
     except KeyError:
-        raise WorkflowError('There is no step "%s" in this workflow.' % transition_id)
+        raise WorkflowError('There is no step "%s" in this workflow.' % transition_id) from None
     if obj.state not in transition.from_states:
         raise WorkflowError('"%s" cannot be done from "%s".'
                             % (transition.title, workflow.state(obj.state).title))

@@ -39,7 +39,7 @@ def check_source(record, source, registry):
              renderer='templates/workflows.pt')
 def workflow_list(request):
     rows = []
-    for wid, record in request.context.items():
+    for record in request.context.values():
         definition = record.definition()
         rows.append({'record': record, 'definition': definition,
                      'objects': sum(record.population().values())})
@@ -70,7 +70,7 @@ def workflow_export(request):
         version = int(request.params.get('version', record.current))
         source = record.versions[version]
     except (ValueError, KeyError):
-        raise HTTPNotFound()
+        raise HTTPNotFound() from None
     response = Response(source, content_type='application/toml', charset='utf-8')
     response.content_disposition = 'attachment; filename="%s-v%d.toml"' % (
         record.__name__, version)

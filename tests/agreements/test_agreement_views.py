@@ -51,7 +51,7 @@ def test_therapist_starts_sends_and_the_guardian_signs(app, clinic, demo):
     with clinic() as c:
         a = c['clients'][demo.lucia]['agreements'][ref]
         kinds = [e.kind for e in a.event_list()]
-        assert kinds == ['started', 'sent', 'viewed', 'signed', 'activated']
+        assert kinds == ['started', 'sent', 'invited', 'viewed', 'signed', 'activated']
         signature = a.signatures[demo.user_ids['guardian']]
         assert (signature.ip, signature.user_agent) == ('198.51.100.4', 'PhoneBrowser/1.0')
         assert signature.text_sha256 == a.text_sha256 and signature.time.tzinfo is not None

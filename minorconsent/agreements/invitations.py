@@ -1,0 +1,131 @@
+"""Invitations to sign: single-use links that expire, stored as hashes.
+
+The link carries a random token; the database keeps only its SHA-256, so a
+copy of the database opens nothing.  The email says only that there is a
+document to review on the portal: no child, no therapist, no therapy.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+from minorconsent.site.mail import send
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode('utf-8')).hexdigest()
+
+
+class Invitation(Persistent):
+    used = None
+    cancelled = None
+
+    def __init__(self, client_id, agreement_id, person_id, email, created, expires):
+        self.client_id = client_id
+        self.agreement_id = agreement_id
+        self.person_id = person_id
+        self.email = email
+        self.created = created
+        self.expires = expires
+
+    def status(self, now=None):
+        now = now or utcnow()
+        if self.cancelled:
+            return 'cancelled'
+        if self.used:
+            return 'used'
+        if now >= self.expires:
+            return 'expired'
+        return 'valid'
+
+
+class Invitations(Persistent):
+    """``clinic.invitations``: by token hash and by agreement."""
+
+    def __init__(self):
+        self.by_hash = OOBTree()
+        self.by_agreement = OOBTree()   # agreement workflow_key -> OOTreeSet of hashes
+
+    def issue(self, agreement, person, days, now=None):
+        """A new invitation for ``person``; returns the token (for the link).
+
+        Any earlier valid invitation of the same person to the same
+        agreement is cancelled, so only the newest link works.
+        """
+        now = now or utcnow()
+        self.cancel(agreement, person.__name__, now)
+        token = secrets.token_urlsafe(32)
+        key = token_hash(token)
+        client = agreement.workflow_client()
+        self.by_hash[key] = Invitation(client.__name__, agreement.__name__, person.__name__,
+                                       person.email, now, now + timedelta(days=days))
+        keys = self.by_agreement.get(agreement.workflow_key)
+        if keys is None:
+            keys = self.by_agreement[agreement.workflow_key] = OOTreeSet()
+        keys.add(key)
+        return token
+
+    def find(self, token):
+        if not token or len(token) > 100:
+            return None
+        return self.by_hash.get(token_hash(token))
+
+    def for_agreement(self, agreement):
+        return [self.by_hash[k] for k in self.by_agreement.get(agreement.workflow_key, ())]
+
+    def cancel(self, agreement, person_id=None, now=None):
+        """Cancel valid invitations to ``agreement`` (of one person, or all)."""
+        now = now or utcnow()
+        cancelled = 0
+        for invitation in self.for_agreement(agreement):
+            if (person_id is None or invitation.person_id == person_id) \
+                    and invitation.status(now) == 'valid':
+                invitation.cancelled = now
+                cancelled += 1
+        return cancelled
+
+
+def people_to_invite(agreement, users):
+    """Required signers who have not signed: guardians, and the client when
+    their assent or own consent is asked for."""
+    client = agreement.workflow_client()
+    ids = list(agreement.required_guardians)
+    if (agreement.assent_required or agreement.minor_consents) and client.self_account_id:
+        ids.append(client.self_account_id)
+    return [users[uid] for uid in ids if uid in users and uid not in agreement.signatures]
+
+
+INVITATION_TEXT = """Hello,
+
+You have a document to review and sign on {portal}.
+
+Open this link to continue:
+{url}
+
+The link works once and expires on {expires}. If you were not expecting
+this message, you can ignore it.
+"""
+
+
+def invite_signers(request, agreement, now=None):
+    """Issue and mail invitations to every signer still missing; return
+    how many were sent.  The mail goes out only if the request commits."""
+    clinic = request.clinic
+    now = now or utcnow()
+    sent = 0
+    for person in people_to_invite(agreement, clinic['users']):
+        token = clinic.invitations.issue(agreement, person, clinic.settings.invitation_days, now)
+        expires = (now + timedelta(days=clinic.settings.invitation_days)).strftime('%d %B %Y')
+        send(request, person.email, 'A document to review',
+             INVITATION_TEXT.format(portal=clinic.settings.portal_name, expires=expires,
+                                    url=request.clinic_url(clinic, 'invite', token)))
+        agreement.record('invited', request.authenticated_userid or 'system',
+                         'invitation sent to %s' % person.display_name, now=now)
+        sent += 1
+    return sent

@@ -1,0 +1,99 @@
+"""The page an invitation link opens.
+
+A valid link lets a new guardian choose a password (and signs them in), or
+asks an existing one to sign in; either way it leads to the document.  An
+expired, used, cancelled or altered link says so plainly and changes
+nothing (a 4xx answer commits nothing).
+"""
+from datetime import datetime, timezone
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPFound
+from pyramid.security import NO_PERMISSION_REQUIRED, remember
+
+from minorconsent.accounts import set_password
+from minorconsent.accounts.schemas import _strong
+from minorconsent.agreements.invitations import people_to_invite
+from minorconsent.site import Clinic
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.views import clinic_view
+
+MESSAGES = {
+    'unknown': ('This link is not valid',
+                'Check that you copied the whole link from the email.', 404),
+    'expired': ('This link has expired',
+                'Ask the practice to send you a new one.', 410),
+    'used': ('This link has already been used',
+             'Sign in to continue.', 410),
+    'cancelled': ('This link is no longer valid',
+                  'A newer link may have been sent to you, or the document was withdrawn.', 410),
+}
+
+
+def _matching(node, value):
+    if value['password'] != value['confirm']:
+        exc = colander.Invalid(node, '')
+        exc['confirm'] = 'The two passwords differ.'
+        raise exc
+
+
+class ChoosePasswordSchema(colander.MappingSchema):
+    password = colander.SchemaNode(
+        colander.String(), title='Choose a password',
+        description='At least 10 characters. A few unrelated words work well.',
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
+        validator=colander.All(colander.Length(max=1024), _strong))
+    confirm = colander.SchemaNode(
+        colander.String(), title='The same password again',
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
+
+
+def invitation_status(clinic, invitation):
+    """The status, counting a signer who may no longer sign as cancelled."""
+    if invitation is None:
+        return 'unknown', None
+    status = invitation.status()
+    agreement = None
+    client = clinic['clients'].get(invitation.client_id)
+    if client is not None and 'agreements' in client:
+        agreement = client['agreements'].get(invitation.agreement_id)
+    if status == 'valid':
+        if agreement is None or invitation.person_id not in {
+                p.__name__ for p in people_to_invite(agreement, clinic['users'])}:
+            status = 'cancelled'
+    return status, agreement
+
+
+@clinic_view(context=Clinic, name='invite', permission=NO_PERMISSION_REQUIRED,
+             renderer='templates/invite.pt')
+def invitation(request):
+    clinic = request.clinic
+    token = request.subpath[0] if len(request.subpath) == 1 else ''
+    found = clinic.invitations.find(token)
+    status, agreement = invitation_status(clinic, found)
+    if status != 'valid':
+        title, text, code = MESSAGES[status]
+        request.response.status = code
+        return {'title': title, 'text': text, 'form': None, 'sign_in': status == 'used'}
+    person = clinic['users'][found.person_id]
+    target = request.clinic_url(agreement, 'family')
+    if person.password_hash is not None:
+        identity = request.identity
+        if identity is not None and identity.userid == person.__name__:
+            found.used = datetime.now(timezone.utc)
+            return HTTPFound(location=target)
+        return {'title': 'You have a document to review',
+                'text': 'Sign in with %s to read and sign it.' % person.email,
+                'form': None, 'sign_in': True}
+    form = FormHandler(request, ChoosePasswordSchema(validator=_matching),
+                       buttons=('create my account',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            set_password(clinic, request.registry.passwords, person, values['password'])
+            found.used = datetime.now(timezone.utc)
+            return HTTPFound(location=target, headers=remember(request, person.__name__))
+    return {'title': 'You have a document to review',
+            'text': 'Choose a password for %s to read and sign it.' % person.email,
+            'form': form.render(), 'sign_in': False}

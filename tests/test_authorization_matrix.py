@@ -76,6 +76,8 @@ TABLE = {
     ('Agreement', 'invitations', 'POST'): only(400, T, SUP),
     # Without a token, everyone learns only that the link is not valid.
     ('Clinic', 'invite', 'GET'): outcome(BAD_LINK),
+    ('AgreementTemplates', '', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('AgreementTemplate', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),
     # Without ?id= the state page sends the admin back to the draft.
     ('WorkflowRecord', 'state', 'GET'): only(302, ADM, anonymous=LOGIN),
@@ -126,6 +128,8 @@ def target_path(demo, context):
         'GuardianLink': mateo + 'guardians/%s/' % demo.user_ids['guardian'],
         'Agreement': mateo + 'agreements/%s/' % demo.mateo_consent,
         'WorkflowStore': '/workflows/',
+        'AgreementTemplates': '/agreement-templates/',
+        'AgreementTemplate': '/agreement-templates/consent/',
         'WorkflowRecord': '/workflows/parent-summary/',
     }[context]
 

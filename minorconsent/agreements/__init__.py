@@ -138,7 +138,9 @@ def active_agreements(client, kind):
 def includeme(config):
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
+    config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)
     config.scan('.views')
+    config.scan('.admin_views')
 
 
 def _add_invitations(root, registry):
@@ -146,8 +148,22 @@ def _add_invitations(root, registry):
     root.invitations = Invitations()
 
 
+def _template_folder_class(root, registry):
+    """Databases built before AgreementTemplates existed held a plain Folder."""
+    from .model import AgreementTemplates
+    old = root['agreement-templates']
+    if isinstance(old, AgreementTemplates):
+        return
+    root.remove('agreement-templates')
+    new = AgreementTemplates()
+    for kind in list(old.keys()):
+        new.add(old.remove(kind), kind)
+    root.add(new, 'agreement-templates')
+
+
 def _add_templates(root, registry):
-    folder = Folder()
+    from .model import AgreementTemplates
+    folder = AgreementTemplates()
     root.add(folder, 'agreement-templates')
     texts = files(__name__) / 'texts'
     for kind in KINDS:

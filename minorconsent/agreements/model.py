@@ -17,6 +17,7 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
 from minorconsent.site import find_clinic
+from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import Workflowed
 
 KINDS = {
@@ -69,6 +70,10 @@ class AgreementTemplate(Persistent):
         version = TemplateVersion(number, text, text_hash(text), utcnow(), author_id)
         self.versions[number] = version
         return version
+
+
+class AgreementTemplates(Folder):
+    """``clinic['agreement-templates']``: one template per kind."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pyramid.authorization import ACLHelper
 from minorconsent.agreements import SigningError, act, sign
 from minorconsent.agreements.model import Agreement
 from minorconsent.site.forms import FormHandler
+from minorconsent.site.mail import send
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
@@ -36,6 +37,27 @@ class RevokeSchema(colander.MappingSchema):
         colander.String(), title='Why are you withdrawing your consent?',
         description='Your child\'s therapist will see this.',
         widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
+
+
+REVOKED_TEXT = """Hello,
+
+A document on {portal} has changed and needs your attention.
+
+Sign in to see it:
+{url}
+"""
+
+
+def tell_therapists(request, agreement):
+    """A content-free note to the client's therapists: no name, no kind of
+    document, only that something needs attention and where to sign in."""
+    clinic = request.clinic
+    users = clinic['users']
+    for tid in agreement.workflow_client().therapist_ids:
+        if tid in users and users[tid].active:
+            send(request, users[tid].email, 'A document needs your attention',
+                 REVOKED_TEXT.format(portal=clinic.settings.portal_name,
+                                     url=request.clinic_url(clinic, 'login')))
 
 
 def _principals(request):
@@ -83,6 +105,7 @@ def family_agreement(request):
             except WorkflowError as exc:
                 revoke_form.fail('comment', str(exc))
             else:
+                tell_therapists(request, agreement)
                 return redirect(request, request.clinic_url(agreement, 'family'), 'revoked')
     state_title = definition_of(agreement).state(agreement.state).title
     return {'agreement': agreement_view(agreement, user.__name__, may_sign, may_revoke,

@@ -31,6 +31,7 @@ NAV = (
     ('admin', 'users', 'Accounts'),
     ('admin', 'settings', 'Clinic settings'),
     ('admin', 'workflows', 'Workflows'),
+    ('admin', 'agreement-templates', 'Agreement texts'),
 )
 
 

@@ -121,3 +121,44 @@ def test_the_teen_sees_their_agreements_and_the_restricted_father_nothing(app, d
     father = sign_in(app, ROLE_EMAILS['guardian_restricted'])
     path = '/clients/%s/agreements/%s/family' % (demo.mateo, demo.mateo_consent)
     assert father.get(path, expect_errors=True).status_int == 404
+
+
+def test_admin_edits_a_text_as_a_new_version_and_started_agreements_keep_theirs(app, clinic,
+                                                                               demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/agreement-templates/consent/').forms['form']
+    assert 'already' in form.submit(status=400).text          # unchanged text
+    form['text'] = 'too short'
+    assert 'Shorter than minimum length 50' in form.submit(status=400).text
+    form = admin.get('/agreement-templates/consent/').forms['form']
+    form['text'] = form['text'].value + '\nA new closing line for everyone to read.'
+    form.submit()
+    with clinic() as c:
+        template = c['agreement-templates']['consent']
+        assert template.current.number == 2
+        assert 'new closing line' in template.current.text
+        seeded = c['clients'][demo.mateo]['agreements'][demo.mateo_consent]
+        assert seeded.template_version == 1 and 'new closing line' not in seeded.text
+
+
+def test_revoking_tells_the_therapist_without_saying_anything(app, clinic, demo):
+    import email
+    import os
+    import time
+    from support import MAIL_DIR
+    since = time.time_ns()
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    form = mother.get('/clients/%s/agreements/%s/family' % (demo.mateo, demo.mateo_consent)
+                      ).forms['revoke']
+    form['comment'] = 'Changing practices.'
+    form.submit()
+    bodies = []
+    for name in sorted(os.listdir(MAIL_DIR)):
+        if int(name.split('-')[0]) >= since:
+            with open(os.path.join(MAIL_DIR, name), 'rb') as f:
+                message = email.message_from_bytes(f.read())
+            if ROLE_EMAILS['therapist'] in message['To']:
+                bodies.append(message.get_payload(decode=True).decode('utf-8'))
+    assert len(bodies) == 1
+    for word in ('Mateo', 'Alvarez', 'revok', 'consent', 'Changing'):
+        assert word not in bodies[0]

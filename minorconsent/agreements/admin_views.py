@@ -1,0 +1,44 @@
+"""The admin edits agreement texts: every save is a new version, with its
+own SHA-256; agreements already started keep the text they were started
+with, so a signed text never changes."""
+import colander
+import deform
+
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+
+from .model import AgreementTemplate, AgreementTemplates
+
+
+class TemplateSchema(colander.MappingSchema):
+    text = colander.SchemaNode(
+        colander.String(), title='Text',
+        description='Plain language. Saving creates a new version; documents '
+                    'already sent keep the version they were sent with.',
+        widget=deform.widget.TextAreaWidget(rows=25),
+        validator=colander.Length(50, 50_000))
+
+
+@clinic_view(context=AgreementTemplates, permission='administer',
+             renderer='templates/templates.pt')
+def template_list(request):
+    return {'templates': list(request.context.values())}
+
+
+@clinic_view(context=AgreementTemplate, permission='administer',
+             renderer='templates/template_edit.pt')
+def template_edit(request):
+    template = request.context
+    form = FormHandler(request, TemplateSchema(), buttons=('save as a new version',),
+                       appstruct={'text': template.current.text})
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            if values['text'].replace('\r\n', '\n').strip() + '\n' == template.current.text:
+                form.fail('text', 'This is the current text already.')
+            else:
+                template.add_version(values['text'], request.authenticated_userid)
+                return redirect(request, request.clinic_url(template), 'saved')
+    return {'template': template, 'form': form.render(),
+            'versions': list(reversed(list(template.versions.values())))}

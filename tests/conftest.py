@@ -6,11 +6,13 @@ gets a fresh ``DemoStorage`` layered over it, so tests can write freely and
 never see each other's changes.
 """
 import contextlib
+import tempfile
 
 import pytest
 from ZODB import DB
 from ZODB.DemoStorage import DemoStorage
 from ZODB.MappingStorage import MappingStorage
+from ZODB.blob import BlobStorage
 
 from minorconsent import main
 from support import ROLE_EMAILS, app_settings, clinic_of, new_browser, seed, sign_in
@@ -19,7 +21,8 @@ from support import ROLE_EMAILS, app_settings, clinic_of, new_browser, seed, sig
 @pytest.fixture(scope='session')
 def base_app():
     app = main({}, **app_settings())
-    base = MappingStorage()
+    # Signed agreements keep their PDF as a blob: the storages must hold blobs.
+    base = BlobStorage(tempfile.mkdtemp(prefix='minorconsent-blobs-'), MappingStorage())
     demo = seed(DB(base), app.registry)
     return app, base, demo
 

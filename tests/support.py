@@ -40,8 +40,10 @@ MAIL_DIR = tempfile.mkdtemp(prefix='minorconsent-mail-')
 
 
 def app_settings(**overrides):
+    where = tempfile.mkdtemp(prefix='minorconsent-db-')
     settings = {
-        'zodbconn.uri': 'memory://',
+        # FileStorage with blobs (signed agreements keep their PDF as a blob).
+        'zodbconn.uri': 'file://%s/Data.fs?blobstorage_dir=%s/blobs' % (where, where),
         'minorconsent.mail_debug': MAIL_DIR,
         'minorconsent.password_profile': 'cheapest',
         'retry.attempts': '3',

@@ -70,6 +70,9 @@ TABLE = {
     ('Client', 'add-agreement', 'GET'): only(200, T),
     ('Agreement', '', 'GET'): only(200, T, SUP),
     ('Agreement', 'family', 'GET'): only(200, G, TEEN),
+    ('Agreement', 'agreement.pdf', 'GET'): only(200, T, SUP),
+    # The seeded consent was signed by the mother and (assent) the teen.
+    ('Agreement', 'signed.pdf', 'GET'): only(200, G, TEEN),
     # A POST naming no step is refused with a message, to those who may see it.
     ('Agreement', 'step', 'POST'): only(400, T, SUP),
     # The seeded consent is active: there is nothing to resend.

@@ -112,8 +112,26 @@ def activate_if_complete(agreement, registry, now=None):
     if any(t.id == 'activate' for t in available(agreement, Actor.system(), guards)):
         fire(agreement, 'activate', Actor.system(), guards, now=now)
         agreement.record('activated', 'system', now=now)
+        store_pdf(agreement)
         return True
     return False
+
+
+def store_pdf(agreement):
+    """Render the signed agreement and keep it as a blob beside it."""
+    from ZODB.blob import Blob
+    from minorconsent.site import find_clinic
+    from minorconsent.workflow.engine import definition_of
+    from . import pdf
+    state_title = definition_of(agreement).state(agreement.state).title
+    data = pdf.render(pdf.record_of(agreement, find_clinic(agreement), state_title))
+    agreement.pdf = Blob(data)
+    agreement.pdf_sha256 = text_hash_bytes(data)
+
+
+def text_hash_bytes(data):
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
 
 
 #: The e-signature event a workflow step stands for (others keep their id).

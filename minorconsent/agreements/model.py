@@ -105,6 +105,9 @@ class AgreementEvent:
 class Agreement(Workflowed, Persistent):
     """One agreement for one client, run under its kind's workflow."""
 
+    pdf = None            # a ZODB Blob, rendered when the agreement activates
+    pdf_sha256 = None
+
     def __init__(self, kind, version, required_guardians, signatures_needed,
                  assent_required, minor_consents=False):
         self.kind = kind

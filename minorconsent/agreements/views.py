@@ -131,6 +131,24 @@ def agreement_invitations(request):
     return redirect(request, request.clinic_url(agreement), 'invitations-sent')
 
 
+@clinic_view(context=Agreement, name='agreement.pdf', permission='view')
+def agreement_pdf(request):
+    """The stored PDF with the full certificate, for the clinic."""
+    agreement = request.context
+    if agreement.pdf is None:
+        return agreement_error(request, 'This agreement has no signed PDF yet.')
+    with agreement.pdf.open('r') as f:
+        return pdf_response(f.read())
+
+
+def pdf_response(data):
+    from pyramid.response import Response
+    response = Response(data, content_type='application/pdf')
+    # No names in file names: downloads folders are as public as histories.
+    response.content_disposition = 'attachment; filename="agreement.pdf"'
+    return response
+
+
 def agreement_error(request, message):
     from pyramid.renderers import render_to_response
     response = render_to_response(

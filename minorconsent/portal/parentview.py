@@ -114,6 +114,7 @@ class AgreementView:
     may_sign: bool
     signed_by_me: bool
     may_revoke: bool
+    has_pdf: bool = False
 
 
 def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
@@ -125,4 +126,5 @@ def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
                                        s.time.strftime('%Y-%m-%d %H:%M UTC'))
                          for s in agreement.signatures.values()),
         may_sign=may_sign and user_id not in agreement.signatures,
-        signed_by_me=user_id in agreement.signatures, may_revoke=may_revoke)
+        signed_by_me=user_id in agreement.signatures, may_revoke=may_revoke,
+        has_pdf=agreement.pdf is not None)

@@ -60,6 +60,22 @@ def tell_therapists(request, agreement):
                                      url=request.clinic_url(clinic, 'login')))
 
 
+@clinic_view(context=Agreement, name='signed.pdf', permission='view-published')
+def signer_pdf(request):
+    """A signer's own copy: rendered now, showing only their own IP
+    address and browser."""
+    from pyramid.httpexceptions import HTTPNotFound
+    from minorconsent.agreements import pdf
+    from minorconsent.agreements.views import pdf_response
+    agreement = request.context
+    user_id = request.authenticated_userid
+    if agreement.pdf is None or user_id not in agreement.signatures:
+        raise HTTPNotFound()
+    state_title = definition_of(agreement).state(agreement.state).title
+    record = pdf.for_signer(pdf.record_of(agreement, request.clinic, state_title), user_id)
+    return pdf_response(pdf.render(record))
+
+
 def _principals(request):
     return Actor.from_request(request).principals
 

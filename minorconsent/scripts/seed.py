@@ -166,10 +166,10 @@ class Seeder:
             return Actor(user.__name__, principals_for(user))
 
         def signed(agreement, *people):
-            for person in people:
+            for n, person in enumerate(people):
                 sign(self.clinic, self.registry, agreement, person, principals_for(person),
                      person.display_name, True, True, agreement.text_sha256,
-                     '192.0.2.10', 'minorconsent-seed')
+                     '192.0.2.%d' % (10 + n), 'minorconsent-seed')
         for kind, first_step in (('consent', 'send'), ('confidentiality', 'propose')):
             agreement = start_agreement(self.clinic, mateo, kind, therapist.__name__)
             act(agreement, self.registry, first_step, as_actor(therapist), event='sent')

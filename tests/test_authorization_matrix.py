@@ -71,6 +71,7 @@ TABLE = {
     ('Agreement', '', 'GET'): only(200, T, SUP),
     ('Agreement', 'family', 'GET'): only(200, G, TEEN),
     ('Agreement', 'agreement.pdf', 'GET'): only(200, T, SUP),
+    ('Agreement', 'consent.fhir.json', 'GET'): only(200, T, SUP),
     # The seeded consent was signed by the mother and (assent) the teen.
     ('Agreement', 'signed.pdf', 'GET'): only(200, G, TEEN),
     # A POST naming no step is refused with a message, to those who may see it.

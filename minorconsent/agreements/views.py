@@ -141,6 +141,18 @@ def agreement_pdf(request):
         return pdf_response(f.read())
 
 
+@clinic_view(context=Agreement, name='consent.fhir.json', permission='view')
+def agreement_fhir(request):
+    """The agreement as a FHIR R4 Consent resource."""
+    import json
+    from pyramid.response import Response
+    from .fhir import consent_resource
+    body = json.dumps(consent_resource(request.context, request.clinic), indent=2)
+    response = Response(body, content_type='application/fhir+json', charset='utf-8')
+    response.content_disposition = 'attachment; filename="consent.fhir.json"'
+    return response
+
+
 def pdf_response(data):
     from pyramid.response import Response
     response = Response(data, content_type='application/pdf')

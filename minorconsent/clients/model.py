@@ -155,6 +155,7 @@ class Client(Folder):
     self_account_id = None   # the adolescent's own sign-in, if any
     diagnosis = ''           # clinical; insurers only, never guardians
     preferred_name = ''
+    custody_policy = None    # None: the clinic's rule; else 'all' or 'one'
 
     def __init__(self, first_name, last_name, date_of_birth, therapist_ids=()):
         super().__init__()

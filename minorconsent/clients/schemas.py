@@ -88,6 +88,13 @@ def _supervisor_validator(node, kw):
 
 
 class ClientEditSchema(ClientSchema):
+    custody_policy = colander.SchemaNode(
+        colander.String(), title='Who must sign for this client', missing='',
+        description='Overrides the clinic rule, e.g. when a court order gives one parent sole authority.',
+        widget=deform.widget.SelectWidget(values=(
+            ('', 'The clinic rule'), ('all', 'Every guardian with legal authority'),
+            ('one', 'One guardian with legal authority is enough'))),
+        validator=colander.OneOf(['', 'all', 'one']))
     therapist_ids = colander.SchemaNode(
         colander.Set(), title='Therapists', widget=_therapist_widget,
         validator=_therapist_validator)

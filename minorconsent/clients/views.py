@@ -120,6 +120,7 @@ def client_edit(request):
                  ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
                   'diagnosis')}
     appstruct['therapist_ids'] = set(client.therapist_ids)
+    appstruct['custody_policy'] = getattr(client, 'custody_policy', None) or ''
     appstruct['supervisor_id'] = client.supervisor_id or ''
     form = FormHandler(request, ClientEditSchema(), appstruct=appstruct,
                        users=clinic['users'])
@@ -130,6 +131,8 @@ def client_edit(request):
                         'date_of_birth', 'diagnosis'):
                 if getattr(client, key) != values[key]:
                     setattr(client, key, values[key])
+            if (getattr(client, 'custody_policy', None) or '') != values['custody_policy']:
+                client.custody_policy = values['custody_policy'] or None
             assign_therapists(clinic, client, sorted(values['therapist_ids']),
                               values['supervisor_id'] or None)
             if request.has_permission('view-clinical', client):

@@ -89,8 +89,14 @@ def family_agreement(request):
     acl = ACLHelper()
     may_sign = bool(acl.permits(agreement, principals, 'sign'))
     actor = Actor(user.__name__, principals)
-    may_revoke = any(t.id == 'revoke' for t in available(
-        agreement, actor, workflow_guards(request.registry)))
+    steps = {t.id for t in available(agreement, actor, workflow_guards(request.registry))}
+    may_revoke = 'revoke' in steps
+    may_decline = 'decline' in steps and user.__name__ not in agreement.signatures
+    if may_decline and request.method == 'POST' and request.POST.get('decline') == 'yes':
+        act(agreement, request.registry, 'decline', actor, event='declined',
+            ip=request.client_addr or '', user_agent=request.user_agent or '')
+        tell_therapists(request, agreement)
+        return redirect(request, request.clinic_url(agreement, 'family'), 'declined')
     if may_sign and not any(e.kind == 'viewed' and e.actor_id == user.__name__
                             for e in agreement.event_list()):
         agreement.record('viewed', user.__name__, ip=request.client_addr or '',
@@ -128,4 +134,5 @@ def family_agreement(request):
                                         state_title),
             'sign_form': sign_form.render() if may_sign and user.__name__
             not in agreement.signatures else '',
-            'revoke_form': revoke_form.render() if may_revoke else ''}
+            'revoke_form': revoke_form.render() if may_revoke else '',
+            'may_decline': may_decline}

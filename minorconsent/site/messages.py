@@ -23,6 +23,7 @@ MESSAGES = {
     'draft-discarded': 'The draft is discarded.',
     'signed': 'Thank you. Your signature is recorded.',
     'revoked': 'Your consent is withdrawn. The therapist has been told.',
+    'declined': 'You declined. The therapist has been told.',
     'agreement-started': 'The agreement is started.',
     'step-done': 'Done.',
     'invitations-sent': 'The invitations are sent.',

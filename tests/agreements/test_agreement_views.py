@@ -162,3 +162,23 @@ def test_revoking_tells_the_therapist_without_saying_anything(app, clinic, demo)
     assert len(bodies) == 1
     for word in ('Mateo', 'Alvarez', 'revok', 'consent', 'Changing'):
         assert word not in bodies[0]
+
+
+def test_a_guardian_can_decline_and_the_therapist_sets_the_custody_rule(app, clinic, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    form = therapist.get('/clients/%s/edit' % demo.lucia).forms['form']
+    form['custody_policy'] = 'one'
+    form.submit()
+    with clinic() as c:
+        assert c['clients'][demo.lucia].custody_policy == 'one'
+    page = start(therapist, '/clients/%s/' % demo.lucia).follow()
+    (ref,) = agreement_of(clinic, demo.lucia, 'consent', 'draft')
+    path = '/clients/%s/agreements/%s/' % (demo.lucia, ref)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'send'})
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    page = mother.get(path + 'family')
+    res = mother.post(path + 'family', {'csrf_token': csrf_of(page), 'decline': 'yes'}).follow()
+    assert 'You declined' in res.text
+    assert agreement_of(clinic, demo.lucia, 'consent', 'declined') == [ref]
+    with clinic() as c:
+        assert c['clients'][demo.lucia]['agreements'][ref].event_list()[-1].kind == 'declined'

@@ -6,6 +6,7 @@ import os
 import re
 import time
 
+import pypdf
 import pytest
 from playwright.sync_api import expect
 
@@ -71,6 +72,12 @@ def test_new_guardian_from_the_email_link_to_an_active_consent(new_tab, ui):
     expect(family.locator('.badge')).to_have_text('Active')
     ui.check_page(family, 'signed document')
     family.screenshot(path=str(ui.ARTIFACTS / 'guardian-signed-phone.png'), full_page=True)
+    with family.expect_download() as download_info:
+        family.get_by_role('link', name='Download your signed copy (PDF)').click()
+    download = download_info.value
+    assert download.suggested_filename == 'agreement.pdf'
+    pdf_text = ''.join(p.extract_text() for p in pypdf.PdfReader(download.path()).pages)
+    assert 'Robin Quill' in pdf_text and 'Certificate' in pdf_text
 
     staff.reload()
     expect(staff.get_by_role('heading', level=1)).to_contain_text('Active')

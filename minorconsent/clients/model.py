@@ -179,7 +179,7 @@ class Client(Folder):
         return self.age(today) < settings.age_of_majority
 
     def may_self_consent(self, settings, today=None):
-        return self.age(today) >= settings.self_consent_age
+        return self.age(today) >= settings.effective_self_consent_age()
 
     # --- who may do what -----------------------------------------------------
 

@@ -24,6 +24,8 @@ class ClinicSettings(Persistent):
     #: From this age the minor's assent is asked for by default.
     assent_age = 12
     invitation_days = 7
+    #: jurisdiction -> age of self-consent; None means the shipped table.
+    self_consent_ages = None
 
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
@@ -34,7 +36,7 @@ class ClinicSettings(Persistent):
         """Write only the values that changed (no needless database writes)."""
         changed = []
         for key, value in values.items():
-            if key not in self.FIELDS:
+            if key not in self.FIELDS and key != 'self_consent_ages':
                 raise KeyError(key)
             if getattr(self, key) != value:
                 setattr(self, key, value)
@@ -43,3 +45,13 @@ class ClinicSettings(Persistent):
 
     def as_dict(self):
         return {key: getattr(self, key) for key in self.FIELDS}
+
+    def consent_age_table(self):
+        from .jurisdictions import SELF_CONSENT_AGES
+        return dict(self.self_consent_ages if self.self_consent_ages is not None
+                    else SELF_CONSENT_AGES)
+
+    def effective_self_consent_age(self):
+        """The clinic's jurisdiction's age from the table, else the default."""
+        return min(self.consent_age_table().get(self.jurisdiction, self.self_consent_age),
+                   self.age_of_majority)

@@ -16,6 +16,7 @@ from pyramid.view import view_config
 
 from . import ROUTE, Clinic
 from .forms import FormHandler
+from .jurisdictions import format_table, parse_table
 from .messages import pop_message, redirect
 
 log = logging.getLogger(__name__)
@@ -176,9 +177,14 @@ class SettingsSchema(colander.MappingSchema):
         colander.Int(), title='Age of majority',
         validator=colander.Range(14, 25))
     self_consent_age = colander.SchemaNode(
-        colander.Int(), title='Age at which a minor may consent alone',
-        description='For outpatient mental health care in this jurisdiction.',
+        colander.Int(), title='Age at which a minor may consent alone (default)',
+        description='Used when the jurisdiction is not in the table below.',
         validator=colander.Range(10, 25))
+    self_consent_ages = colander.SchemaNode(
+        colander.String(), title='Age of self-consent by jurisdiction',
+        description='One per line, e.g. "US-CA = 12". For outpatient mental health care.',
+        widget=deform.widget.TextAreaWidget(rows=8), missing='',
+        validator=colander.Length(0, 5000))
     idle_timeout_minutes = colander.SchemaNode(
         colander.Int(), title='Sign out after this many idle minutes',
         validator=colander.Range(2, 120))
@@ -200,18 +206,25 @@ class SettingsSchema(colander.MappingSchema):
 
 
 def _validate_settings(node, value):
+    exc = colander.Invalid(node, '')
     if value['self_consent_age'] > value['age_of_majority']:
-        exc = colander.Invalid(node, '')
         exc['self_consent_age'] = 'Cannot be above the age of majority.'
+    table, problems = parse_table(value['self_consent_ages'])
+    if problems:
+        exc['self_consent_ages'] = ' '.join(problems)
+    if exc.children:
         raise exc
+    value['self_consent_ages'] = table
 
 
 @clinic_view(context=Clinic, name='settings', permission='administer',
              renderer='templates/settings.pt')
 def clinic_settings(request):
     settings = request.clinic.settings
+    appstruct = settings.as_dict()
+    appstruct['self_consent_ages'] = format_table(settings.consent_age_table())
     form = FormHandler(request, SettingsSchema(validator=_validate_settings),
-                       appstruct=settings.as_dict())
+                       appstruct=appstruct)
     if form.submitted:
         values = form.validate()
         if values is not None:

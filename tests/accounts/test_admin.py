@@ -120,3 +120,25 @@ def test_admin_accounts_hold_no_clinical_role(app, demo):
     form.get('checkbox', index=0).checked = True
     form.get('checkbox', index=1).checked = True
     assert 'separate account' in form.submit(status=400).text
+
+
+def test_self_consent_ages_by_jurisdiction(app, clinic, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/settings').forms['form']
+    assert 'US-CA = 12' in form['self_consent_ages'].value
+    form['self_consent_ages'] = 'US-CA = 12\nUS-XX = nine\nUS-WA = 13\nUS-WA = 14'
+    res = form.submit(status=400)
+    assert 'Line 2: write it like' in res.text and 'US-WA is listed twice' in res.text
+    form = admin.get('/settings').forms['form']
+    form['jurisdiction'] = 'US-PA'
+    form.submit()
+    with clinic() as c:
+        assert c.settings.effective_self_consent_age() == 14
+        mateo = c['clients'][demo.mateo]
+        assert mateo.may_self_consent(c.settings) == (mateo.age() >= 14)
+    form = admin.get('/settings').forms['form']
+    form['jurisdiction'] = 'NZ'
+    form['self_consent_ages'] = 'US-PA = 14'
+    form.submit()
+    with clinic() as c:
+        assert c.settings.effective_self_consent_age() == 18   # not in the table: default

@@ -15,6 +15,7 @@ ROOMS = (
     '.portal',
     '.workflow',
     '.agreements',
+    '.summaries',
 )
 
 

@@ -1,0 +1,113 @@
+"""Progress on goals and parent progress summaries.
+
+A summary copies, when it is written, the parent-facing title of each goal
+and its current rating, so what guardians read never changes under them and
+never includes the clinical wording.  It runs under the parent-summary
+workflow.  A guardian holds the guardian role on a summary only while they
+are entitled to the child (legal authority, no restriction, child a minor)
+AND a consent to treatment they signed is active: the second safety
+invariant of the workflow issue, enforced here in code.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from BTrees.IOBTree import IOBTree
+from BTrees.Length import Length
+from persistent import Persistent
+
+from minorconsent.site import find_clinic
+from minorconsent.workflow.engine import Workflowed
+
+#: FHIR R4 Goal.achievementStatus, in words a parent understands.
+ACHIEVEMENT = (
+    ('in-progress', 'In progress'), ('improving', 'Improving'), ('worsening', 'Harder lately'),
+    ('no-change', 'No change'), ('achieved', 'Achieved'), ('sustaining', 'Keeping it up'),
+    ('not-achieved', 'Not achieved'), ('no-progress', 'No progress yet'),
+    ('not-attainable', 'Not attainable for now'),
+)
+ACHIEVEMENT_TITLES = dict(ACHIEVEMENT)
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    day: date
+    rating: str               # an ACHIEVEMENT code
+    parent_note: str          # short, written for guardians
+    author_id: str
+
+
+def progress_of(goal):
+    """The goal's progress history (an append-only IOBTree), created lazily."""
+    if getattr(goal, 'progress', None) is None:
+        goal.progress = IOBTree()
+        goal.progress_count = Length()
+    return goal.progress
+
+
+def add_progress(goal, day, rating, parent_note, author_id):
+    if rating not in ACHIEVEMENT_TITLES:
+        raise ValueError('Unknown rating %r' % rating)
+    history = progress_of(goal)
+    history[goal.progress_count()] = ProgressEntry(day, rating, parent_note, author_id)
+    goal.progress_count.change(1)
+
+
+def latest_rating(goal):
+    history = getattr(goal, 'progress', None)
+    if not history:
+        return None
+    return history[history.maxKey()]
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    goal_id: str
+    title: str                # the goal's parent-facing title at writing time
+    rating: str               # ACHIEVEMENT code, or '' when not rated
+
+
+class Summary(Workflowed, Persistent):
+    """A periodic summary for guardians: their text plus goal ratings."""
+
+    review_comment = ''       # the adolescent's comment: for the therapist only
+
+    def __init__(self, period, parent_text, goal_lines, author_id):
+        self.period = period
+        self.parent_text = parent_text
+        self.goal_lines = tuple(goal_lines)
+        self.author_id = author_id
+        self.created = utcnow()
+
+    def workflow_client(self):
+        return self.__parent__.__parent__
+
+    def workflow_local_roles(self):
+        client = self.workflow_client()
+        clinic = find_clinic(self)
+        roles = client.local_roles(clinic['users'], clinic.settings)
+        for principal, held in list(roles.items()):
+            if 'guardian' in held and not consent_active_for(client, principal[5:]):
+                held = held - {'guardian'}
+                if held:
+                    roles[principal] = held
+                else:
+                    del roles[principal]
+        return roles
+
+
+def consent_active_for(client, guardian_id):
+    """Has ``guardian_id`` signed a consent to treatment for ``client`` that
+    is active now?  (Or the client consents on their own, and that consent
+    is active: then guardians see what the client authorizes, which is
+    nothing until that feature exists.)"""
+    if 'agreements' not in client:
+        return False
+    for agreement in client['agreements'].values():
+        if agreement.kind == 'consent' and agreement.state == 'active' \
+                and not agreement.minor_consents and guardian_id in agreement.signatures:
+            return True
+    return False

@@ -1,0 +1,43 @@
+"""Summaries without HTTP: who may read them, in which state."""
+from datetime import date
+
+from pyramid.authorization import ACLHelper
+
+from minorconsent.security.policy import principals_for
+from minorconsent.summaries import add_progress, write_summary
+from minorconsent.summaries.model import consent_active_for
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, fire
+
+
+def reads(summary, user):
+    return bool(ACLHelper().permits(summary, principals_for(user), 'view-published'))
+
+
+def test_guardians_read_published_summaries_only_with_active_consent(app, clinic, demo):
+    guards = workflow_guards(app.registry)
+    with clinic() as c:
+        users = c['users']
+        therapist, mother = users[demo.user_ids['therapist']], users[demo.user_ids['guardian']]
+        father, teen = users[demo.user_ids['guardian_restricted']], users[demo.user_ids['adolescent']]
+        mateo = c['clients'][demo.mateo]
+        goal = next(iter(mateo['goals'].values()))
+        add_progress(goal, date(2026, 11, 1), 'improving', 'Calmer mornings.', therapist.__name__)
+        summary = write_summary(c, mateo, 'November', 'A good month.', therapist.__name__)
+        assert [line.rating for line in summary.goal_lines][0] == 'improving'
+        assert goal.clinical_text not in repr(summary.goal_lines)
+        assert not reads(summary, mother) and not reads(summary, teen)      # draft
+        fire(summary, 'ask_client_review', Actor(therapist.__name__, principals_for(therapist)),
+             guards)
+        assert not reads(summary, mother)
+        assert ACLHelper().permits(summary, principals_for(teen), 'review')
+        fire(summary, 'publish', Actor(therapist.__name__, principals_for(therapist)), guards)
+        assert reads(summary, mother) and reads(summary, teen)
+        assert not reads(summary, father)                                   # restricted
+        assert consent_active_for(mateo, mother.__name__)
+        # Revoking consent closes the door on summaries at once.
+        consent = mateo['agreements'][demo.mateo_consent]
+        fire(consent, 'revoke', Actor(mother.__name__, principals_for(mother)), guards,
+             comment='Changing practices')
+        assert not consent_active_for(mateo, mother.__name__)
+        assert not reads(summary, mother)

@@ -71,6 +71,13 @@ TABLE = {
     ('Agreement', '', 'GET'): only(200, T, SUP),
     ('Agreement', 'family', 'GET'): only(200, G, TEEN),
     ('Agreement', 'agreement.pdf', 'GET'): only(200, T, SUP),
+    ('Client', 'add-summary', 'GET'): only(200, T),
+    ('Goal', 'progress', 'GET'): only(200, T),
+    # The target is Mateo's summary in client review: no guardian sees it.
+    ('Summary', '', 'GET'): only(200, T, SUP),
+    ('Summary', 'preview', 'GET'): only(200, T, SUP),
+    ('Summary', 'review', 'GET'): only(200, TEEN),
+    ('Summary', 'step', 'POST'): only(400, T, SUP),
     ('Agreement', 'consent.fhir.json', 'GET'): only(200, T, SUP),
     # The seeded consent was signed by the mother and (assent) the teen.
     ('Agreement', 'signed.pdf', 'GET'): only(200, G, TEEN),
@@ -131,6 +138,7 @@ def target_path(demo, context):
         'Goal': mateo + 'goals/%s/' % demo.mateo_goal,
         'GuardianLink': mateo + 'guardians/%s/' % demo.user_ids['guardian'],
         'Agreement': mateo + 'agreements/%s/' % demo.mateo_consent,
+        'Summary': mateo + 'summaries/%s/' % demo.mateo_review_summary,
         'WorkflowStore': '/workflows/',
         'AgreementTemplates': '/agreement-templates/',
         'AgreementTemplate': '/agreement-templates/consent/',

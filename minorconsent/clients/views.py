@@ -93,9 +93,16 @@ def client_page(request):
         for agreement in sorted(client['agreements'].values(), key=lambda a: a.created,
                                 reverse=True):
             agreements.append((agreement, definition_of(agreement).state(agreement.state).title))
+    summaries = []
+    if 'summaries' in client:
+        from minorconsent.workflow.engine import definition_of
+        for summary in sorted(client['summaries'].values(), key=lambda s: s.created,
+                              reverse=True):
+            summaries.append((summary, definition_of(summary).state(summary.state).title))
     return {
         'client': client,
         'agreements': agreements,
+        'summaries': summaries,
         'age': client.age(today),
         'is_minor': client.is_minor(clinic.settings, today),
         'may_self_consent': client.may_self_consent(clinic.settings, today),

@@ -28,3 +28,4 @@ def includeme(config):
     config.scan('.views')
     config.scan('.signing')
     config.scan('.invitations')
+    config.scan('.review')

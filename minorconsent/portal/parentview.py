@@ -38,6 +38,7 @@ class TeenView:
     name: str
     therapists: tuple         # display names of their therapists
     agreements: tuple = ()    # AgreementLinks they may read
+    summaries: tuple = ()     # SummaryViews: published, and those to review
 
 
 def _child_name(client):
@@ -69,7 +70,8 @@ def parent_view(client, guardian_id, settings, today=None, principals=None):
         return None
     return ParentChildView(
         ref=client.__name__, name=_child_name(client),
-        agreements=agreement_links(client, guardian_id, principals) if principals else ())
+        agreements=agreement_links(client, guardian_id, principals) if principals else (),
+        summaries=summary_views(client, principals) if principals else ())
 
 
 def family_views(clients, guardian_id, settings, today=None):
@@ -88,7 +90,9 @@ def teen_view(client, users, principals=None):
         therapists=tuple(users[t].display_name for t in client.therapist_ids
                          if t in users),
         agreements=agreement_links(client, client.self_account_id, principals)
-        if principals else ())
+        if principals else (),
+        summaries=(summary_views(client, principals, 'review') +
+                   summary_views(client, principals)) if principals else ())
 
 
 @dataclass(frozen=True)
@@ -128,3 +132,43 @@ def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
         may_sign=may_sign and user_id not in agreement.signatures,
         signed_by_me=user_id in agreement.signatures, may_revoke=may_revoke,
         has_pdf=agreement.pdf is not None)
+
+
+@dataclass(frozen=True)
+class GoalRating:
+    title: str
+    rating: str               # in words, e.g. "Improving"
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """A published summary as a guardian reads it."""
+    ref: str
+    client_ref: str
+    period: str
+    text: str
+    published: str           # date, ISO
+    goals: tuple             # GoalRatings
+    in_review: bool = False  # shown to the adolescent while they review
+
+
+def summary_view(summary):
+    from minorconsent.summaries.model import ACHIEVEMENT_TITLES
+    published = [e.time for e in summary.history if e.to_state == 'published']
+    return SummaryView(
+        ref=summary.__name__, client_ref=summary.workflow_client().__name__,
+        period=summary.period, text=summary.parent_text,
+        published=published[-1].date().isoformat() if published else '',
+        goals=tuple(GoalRating(line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated yet'))
+                    for line in summary.goal_lines),
+        in_review=summary.state == 'minor_review')
+
+
+def summary_views(client, principals, permission='view-published'):
+    """Summaries of ``client`` these principals may read, newest first."""
+    from pyramid.authorization import ACLHelper
+    if 'summaries' not in client:
+        return ()
+    acl = ACLHelper()
+    found = [s for s in client['summaries'].values() if acl.permits(s, principals, permission)]
+    return tuple(summary_view(s) for s in sorted(found, key=lambda s: s.created, reverse=True))

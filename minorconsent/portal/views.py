@@ -31,13 +31,19 @@ def child_page(request):
                        request.clinic.settings, principals=principals(request))
     if view is None:   # the ACL already said yes; belt and braces
         raise HTTPNotFound()
-    return {'child': view}
+    return {'child': view, 'summary_macros': summary_macros()}
 
 
 @clinic_view(context=Client, name='mine', permission='view-as-self',
              renderer='templates/teen.pt')
 def teen_page(request):
-    return {'me': teen_view(request.context, request.clinic['users'], principals(request))}
+    return {'me': teen_view(request.context, request.clinic['users'], principals(request)),
+            'summary_macros': summary_macros()}
+
+
+def summary_macros():
+    from pyramid.renderers import get_renderer
+    return get_renderer('templates/summary_macros.pt').implementation().macros
 
 
 def principals(request):

@@ -16,7 +16,9 @@ from tqdm import tqdm
 from minorconsent.accounts import User
 from minorconsent.agreements import act, sign, start_agreement
 from minorconsent.security.policy import principals_for
-from minorconsent.workflow.engine import Actor
+from minorconsent.summaries import add_progress, write_summary
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, fire
 from minorconsent.clients import Client, Goal, Note, link_guardian
 from minorconsent.site import ROOT_KEY, bootstrap_clinic
 
@@ -155,7 +157,34 @@ class Seeder:
 
         self.agreements(therapist, therapist2, mother, teen, parent2, co1, co2,
                         mateo, lucia, ava, rowan)
+        self.summaries(therapist, teen, mateo)
         return therapist, therapist2
+
+    def summaries(self, therapist, teen, mateo):
+        """Months of progress and summaries in every state.  Only the two
+        published ones may ever reach a guardian; the rest carry the marker."""
+        guards = workflow_guards(self.registry)
+        author = Actor(therapist.__name__, principals_for(therapist))
+        ratings = ('no-progress', 'in-progress', 'in-progress', 'improving', 'improving',
+                   'sustaining')
+        for n, goal in enumerate(mateo['goals'].values()):
+            for month, rating in enumerate(ratings):
+                day = self.today - timedelta(days=30 * (len(ratings) - month))
+                add_progress(goal, day, ratings[max(0, month - n)], 'Steady steps.',
+                             therapist.__name__)
+        for period, text, steps in (
+                ('September', 'Mateo set two goals and has started on both.', ('publish',)),
+                ('October', 'Mateo is using his calming plan most school days.', ('publish',)),
+                ('Summer', self.private('Withdrawn: this summary had an error.'),
+                 ('publish', 'withdraw')),
+                ('November', self.private('Draft: good progress this month.'),
+                 ('ask_client_review',)),
+                ('December', self.private('Draft, not yet shown to anyone.'), ())):
+            summary = write_summary(self.clinic, mateo, period, text, therapist.__name__)
+            for step in steps:
+                fire(summary, step, author, guards, comment='Corrected.' if step == 'withdraw'
+                     else '')
+        summary.review_comment = self.private('Teen asked to leave out a detail.')
 
     def agreements(self, therapist, therapist2, mother, teen, parent2, co1, co2,
                    mateo, lucia, ava, rowan):

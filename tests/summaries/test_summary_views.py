@@ -1,0 +1,82 @@
+"""Summaries over HTTP: write, preview, teen review, publish, read."""
+import re
+
+from support import MARKER, ROLE_EMAILS, csrf_of, sign_in
+
+
+def summary_article(html):
+    match = re.search(r'<article class="card summary">.*?</article>', html, re.S)
+    return match.group(0) if match else None
+
+
+def new_summary(clinic, demo, therapist):
+    client = '/clients/%s/' % demo.mateo
+    form = therapist.get(client + 'add-summary').forms['form']
+    form['period'] = 'Winter'
+    form['parent_text'] = 'Mateo is practising his plan at school.'
+    page = form.submit().follow()
+    with clinic() as c:
+        ref = [s.__name__ for s in c['clients'][demo.mateo]['summaries'].values()
+               if s.period == 'Winter'][0]
+    return page, client + 'summaries/%s/' % ref
+
+
+def test_progress_is_rated_on_the_fhir_scale_and_bad_input_is_refused(app, clinic, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    path = '/clients/%s/goals/%s/progress' % (demo.mateo, demo.mateo_goal)
+    form = therapist.get(path).forms['form']
+    form['day'] = '2026-11-20'
+    form['rating'] = 'achieved'
+    form['parent_note'] = 'Done!'
+    form.submit()
+    form = therapist.get(path).forms['form']
+    form['day'] = 'yesterday'
+    form['rating'].force_value('great')
+    res = form.submit(status=400)
+    assert 'Invalid date' in res.text
+    with clinic() as c:
+        goal = c['clients'][demo.mateo]['goals'][demo.mateo_goal]
+        assert goal.progress[goal.progress.maxKey()].rating == 'achieved'
+
+
+def test_preview_matches_the_published_page_and_review_comments_stay_with_staff(app, clinic,
+                                                                                demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page, path = new_summary(clinic, demo, therapist)
+    preview = therapist.get(path + 'preview')
+    assert 'Preview: this is what guardians will see' in preview.text
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    child = '/clients/%s/family' % demo.mateo
+    assert 'practising his plan' not in mother.get(child).text          # still a draft
+    assert mother.get(path, expect_errors=True).status_int == 404
+
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'ask_client_review'})
+    teen = sign_in(app, ROLE_EMAILS['adolescent'])
+    review = teen.get(path + 'review')
+    assert 'practising his plan' in review.text
+    form = review.forms['changes']
+    form['comment'] = 'Please say "school days", not "school".'
+    form.submit()
+    assert 'practising his plan' not in mother.get(child).text          # back to draft
+    staff = therapist.get(path)
+    assert 'Please say' in staff.text                                   # the teen's words
+
+    page = therapist.get(path)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'})
+    published = mother.get(child)
+    assert 'practising his plan' in published.text
+    assert 'Please say' not in published.text
+    # What the guardian reads is what the therapist previewed.
+    def without_date(article):
+        return re.sub(r'<span class="muted"> · shared [0-9-]+</span>', '', article)
+    assert without_date(summary_article(published.text)) == \
+        without_date(summary_article(therapist.get(path + 'preview').text))
+
+
+def test_guardians_see_published_summaries_only(app, demo):
+    page = sign_in(app, ROLE_EMAILS['guardian']).get('/clients/%s/family' % demo.mateo)
+    assert 'September' in page.text and 'October' in page.text
+    for hidden in ('November', 'December', 'Summer', MARKER):
+        assert hidden not in page.text
+    other = sign_in(app, ROLE_EMAILS['guardian_other'])
+    assert other.get('/clients/%s/family' % demo.mateo, expect_errors=True).status_int == 404

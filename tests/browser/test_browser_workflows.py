@@ -1,14 +1,15 @@
 """An admin reshapes the summary workflow in the browser: adds a
 "supervisor review" state, gives it a permission map and steps, publishes
-it, and sees it in the diagram of the new version."""
+it, and sees it in the diagram of the new version.  The therapist's next
+summary then has to pass through the supervisor before a guardian sees it."""
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
-def test_admin_adds_a_supervisor_review_state_and_publishes(tab, ui):
-    page = tab
+def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
+    page = new_tab()
     ui.sign_in(page, ui.ROLE_EMAILS['admin'])
     page.get_by_role('navigation', name='Main').get_by_role('link', name='Workflows').click()
     page.wait_for_url('**/workflows')
@@ -47,6 +48,17 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(tab, ui):
     add_step.locator('.item-roles').get_by_label('Supervisor').check()
     add_step.get_by_role('button', name='Add Step').click()
 
+    # Publishing straight from a draft is no longer allowed: only after the
+    # client's review or the supervisor's.
+    page.get_by_role('button', name='Remove the step Publish to guardians').click()
+    add_step = page.locator('form#add_step')
+    add_step.get_by_label('Step id').fill('publish_after_review')
+    add_step.get_by_label('Title').fill('Publish after client review')
+    add_step.locator('.item-from_states').get_by_label('Client review').check()
+    add_step.get_by_label('To', exact=True).select_option('published')
+    add_step.locator('.item-roles').get_by_label('Therapist').check()
+    add_step.get_by_role('button', name='Add Step').click()
+
     page.get_by_role('link', name='Review and publish').click()
     expect(page.get_by_text('Added the state "Supervisor review".')).to_be_visible()
     ui.check_page(page, 'publish page')
@@ -57,3 +69,33 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(tab, ui):
     matrix = page.locator('table.matrix')
     expect(matrix.get_by_role('row', name='Supervisor review')).to_contain_text('edit, view')
     ui.check_page(page, 'published version')
+
+    # The therapist's next summary passes through the new state.
+    therapist = new_tab()
+    ui.sign_in(therapist, ui.ROLE_EMAILS['therapist'])
+    therapist.goto('/clients/%s/' % ui.demo.mateo)
+    therapist.get_by_role('link', name='Write a summary').click()
+    therapist.get_by_label('Period').fill('Midwinter')
+    therapist.get_by_label('What guardians will read').fill('Mateo keeps using his plan.')
+    therapist.get_by_role('button', name='Write Draft').click()
+    expect(therapist.get_by_role('button', name='Publish to guardians')).to_have_count(0)
+    ui.check_page(therapist, 'summary draft')
+    therapist.get_by_role('button', name='Send to supervisor').click()
+    expect(therapist.locator('h1 .badge')).to_have_text('Supervisor review')
+    summary_url = therapist.url
+
+    mother = new_tab()
+    ui.sign_in(mother, ui.ROLE_EMAILS['guardian'])
+    mother.goto('/clients/%s/family' % ui.demo.mateo)
+    expect(mother.get_by_text('Mateo keeps using his plan.')).to_have_count(0)
+
+    supervisor = new_tab()
+    ui.sign_in(supervisor, ui.ROLE_EMAILS['supervisor'])
+    supervisor.goto(summary_url)
+    supervisor.get_by_role('button', name='Approve and publish').click()
+    expect(supervisor.locator('h1 .badge')).to_have_text('Published')
+    ui.check_page(supervisor, 'summary approved')
+
+    mother.reload()
+    expect(mother.get_by_text('Mateo keeps using his plan.')).to_be_visible()
+    ui.check_page(mother, 'guardian reads the approved summary')

@@ -51,5 +51,17 @@ def test_adolescent_lands_on_own_page(tab, ui):
     expect(page.get_by_role('heading', level=1)).to_have_text('Hi Mateo')
     expect(page.get_by_role('navigation', name='Main').get_by_role(
         'link', name='My page')).to_be_visible()
-    assert ui.MARKER not in page.content()
+    # The summary waiting for Mateo's review is his to read (its text, which
+    # no guardian may see, carries the marker); nothing else private is.
+    review = page.locator('article.summary').filter(has_text='Draft: good progress')
+    expect(review).to_have_count(1)
+    expect(page.get_by_role('link', name='Read it before your parents do')).to_be_visible()
+    outside = page.evaluate("""() => {
+        const main = document.querySelector('main').cloneNode(true);
+        for (const a of main.querySelectorAll('article.summary')) {
+            if (a.textContent.includes('Draft: good progress')) a.remove();
+        }
+        return main.innerHTML;
+    }""")
+    assert ui.MARKER not in outside
     ui.check_page(page, 'adolescent page')

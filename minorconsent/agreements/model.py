@@ -16,7 +16,6 @@ from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
-from minorconsent.site import find_clinic
 from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import Workflowed
 
@@ -135,18 +134,8 @@ class Agreement(Workflowed, Persistent):
     def workflow_local_roles(self):
         """The client's roles, but the guardian role only for the guardians
         whose signature this agreement asks for."""
-        client = self.workflow_client()
-        clinic = find_clinic(self)
-        roles = client.local_roles(clinic['users'], clinic.settings)
-        wanted = {'user:' + gid for gid in self.required_guardians}
-        for principal, held in list(roles.items()):
-            if 'guardian' in held and principal not in wanted:
-                held = held - {'guardian'}
-                if held:
-                    roles[principal] = held
-                else:
-                    del roles[principal]
-        return roles
+        wanted = set(self.required_guardians)
+        return self.workflow_client().local_roles_for_document(wanted.__contains__)
 
     def guardian_signatures(self):
         return [s for s in self.signatures.values() if s.role == 'guardian']

@@ -225,6 +225,25 @@ class Client(Folder):
             grant(self.self_account_id, 'adolescent')
         return roles
 
+    def local_roles_for_document(self, keep_guardian):
+        """``local_roles`` for a document about this client, keeping the
+        guardian role only for guardian ids where ``keep_guardian(id)``.
+
+        Documents narrow, never widen: an agreement keeps the guardians whose
+        signature it asks for, a summary those whose consent is active.
+        """
+        from minorconsent.site import find_clinic
+        clinic = find_clinic(self)
+        roles = self.local_roles(clinic['users'], clinic.settings)
+        for principal, held in list(roles.items()):
+            if 'guardian' in held and not keep_guardian(principal[len('user:'):]):
+                held = held - {'guardian'}
+                if held:
+                    roles[principal] = held
+                else:
+                    del roles[principal]
+        return roles
+
     @property
     def __acl__(self):
         from minorconsent.site import find_clinic

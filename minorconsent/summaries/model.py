@@ -15,7 +15,6 @@ from BTrees.IOBTree import IOBTree
 from BTrees.Length import Length
 from persistent import Persistent
 
-from minorconsent.site import find_clinic
 from minorconsent.workflow.engine import Workflowed
 
 #: FHIR R4 Goal.achievementStatus, in words a parent understands.
@@ -87,16 +86,7 @@ class Summary(Workflowed, Persistent):
 
     def workflow_local_roles(self):
         client = self.workflow_client()
-        clinic = find_clinic(self)
-        roles = client.local_roles(clinic['users'], clinic.settings)
-        for principal, held in list(roles.items()):
-            if 'guardian' in held and not consent_active_for(client, principal[5:]):
-                held = held - {'guardian'}
-                if held:
-                    roles[principal] = held
-                else:
-                    del roles[principal]
-        return roles
+        return client.local_roles_for_document(lambda gid: consent_active_for(client, gid))
 
 
 def consent_active_for(client, guardian_id):

@@ -29,6 +29,7 @@ class ParentChildView:
     name: str                 # preferred or first name; never the surname
     agreements: tuple = ()    # AgreementLinks this guardian may read
     summaries: tuple = ()     # published summaries (parent-summary feature)
+    goals: tuple = ()         # GoalTrends, from published summaries only
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,11 @@ def parent_view(client, guardian_id, settings, today=None, principals=None):
     today = today or date.today()
     if guardian_id not in client.entitled_guardian_ids(settings, today):
         return None
+    summaries = summary_views(client, principals) if principals else ()
     return ParentChildView(
         ref=client.__name__, name=_child_name(client),
         agreements=agreement_links(client, guardian_id, principals) if principals else (),
-        summaries=summary_views(client, principals) if principals else ())
+        summaries=summaries, goals=goal_trends(summaries))
 
 
 def family_views(clients, guardian_id, settings, today=None):
@@ -138,6 +140,29 @@ def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
 class GoalRating:
     title: str
     rating: str               # in words, e.g. "Improving"
+    code: str = ''            # the FHIR achievement code
+
+
+@dataclass(frozen=True)
+class GoalTrend:
+    """One goal's ratings across the published summaries, oldest first."""
+    title: str
+    current: str              # the latest rating, in words
+    points: tuple             # ((date, code, words), ...)
+    chart_svg: str            # server-rendered, no script
+
+
+def goal_trends(summaries):
+    """Trends from published ``SummaryView``s (newest first, as listed)."""
+    from .chart import trend_svg
+    series = {}
+    for summary in reversed([s for s in summaries if s.published]):
+        for goal in summary.goals:
+            if goal.code:
+                series.setdefault(goal.title, []).append((summary.published, goal.code,
+                                                          goal.rating))
+    return tuple(GoalTrend(title, points[-1][2], tuple(points), trend_svg(title, points))
+                 for title, points in sorted(series.items()))
 
 
 @dataclass(frozen=True)
@@ -159,7 +184,8 @@ def summary_view(summary):
         ref=summary.__name__, client_ref=summary.workflow_client().__name__,
         period=summary.period, text=summary.parent_text,
         published=published[-1].date().isoformat() if published else '',
-        goals=tuple(GoalRating(line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated yet'))
+        goals=tuple(GoalRating(line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated yet'),
+                               line.rating)
                     for line in summary.goal_lines),
         in_review=summary.state == 'minor_review')
 

@@ -122,7 +122,7 @@ def test_guardian_access_ends_at_majority(app, clinic, demo):
 def test_parent_view_is_a_frozen_whitelist():
     """Adding a field to what guardians see must be a deliberate edit here."""
     assert [f.name for f in dataclasses.fields(ParentChildView)] == [
-        'ref', 'name', 'agreements', 'summaries']
+        'ref', 'name', 'agreements', 'summaries', 'goals']
     view = ParentChildView(ref='x', name='y')
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.name = 'z'

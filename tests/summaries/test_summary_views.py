@@ -80,3 +80,28 @@ def test_guardians_see_published_summaries_only(app, demo):
         assert hidden not in page.text
     other = sign_in(app, ROLE_EMAILS['guardian_other'])
     assert other.get('/clients/%s/family' % demo.mateo, expect_errors=True).status_int == 404
+
+
+def test_guardian_chart_comes_from_published_summaries_only(app, clinic, demo):
+    page = sign_in(app, ROLE_EMAILS['guardian']).get('/clients/%s/family' % demo.mateo)
+    charts = page.html.select('section.goal-trend')
+    assert charts, 'no progress chart'
+    with clinic() as c:
+        mateo = c['clients'][demo.mateo]
+        published = sorted((s for s in mateo['summaries'].values() if s.state == 'published'),
+                           key=lambda s: s.created)
+        titles = {line.title for s in published for line in s.goal_lines if line.rating}
+    assert {section.h3.get_text(strip=True) for section in charts} == titles
+    for section in charts:
+        svg = section.find('svg')
+        assert svg['role'] == 'img' and svg.find('title') and svg.find('desc')
+        assert len(svg.find_all('circle')) == len(published)   # one point per published summary
+        assert len(section.select('details li')) == len(published)
+
+
+def test_trend_chart_without_ratings_still_describes_itself():
+    from minorconsent.portal.chart import trend_svg
+    svg = trend_svg('Sleep', [])
+    assert '<desc>No ratings yet</desc>' in svg and '<circle' not in svg
+    svg = trend_svg('Sleep <b>', [('2026-01-01', 'improving', 'Improving')])
+    assert '&lt;b&gt;' in svg and svg.count('<circle') == 1

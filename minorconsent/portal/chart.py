@@ -46,9 +46,12 @@ def trend_svg(title, points):
                        % ' '.join('%.1f,%.1f' % c for c in coords))
         for (cx, cy), (day, _, _) in zip(coords, usable):
             out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="#1f5fa8"/>' % (cx, cy))
-        for (cx, _), (day, _, _) in ((coords[0], usable[0]), (coords[-1], usable[-1])):
-            out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="middle" '
+        ends = [(coords[0][0], usable[0][0], 'start')]
+        if len(usable) > 1:
+            ends.append((coords[-1][0], usable[-1][0], 'end'))
+        for cx, day, anchor in ends:
+            out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="%s" '
                        'fill="#4a5566" font-family="sans-serif">%s</text>'
-                       % (cx, HEIGHT - 8, escape(day)))
+                       % (cx, HEIGHT - 8, anchor, escape(day)))
     out.append('</svg>')
     return '\n'.join(out)

@@ -8,7 +8,7 @@ comments) contains TEXT, so tests can prove it never reaches a guardian.
 import argparse
 import random
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from pyramid.settings import asbool
 from tqdm import tqdm
@@ -161,29 +161,36 @@ class Seeder:
         return therapist, therapist2
 
     def summaries(self, therapist, teen, mateo):
-        """Months of progress and summaries in every state.  Only the two
-        published ones may ever reach a guardian; the rest carry the marker."""
+        """Six months of progress with a summary published every other
+        month, then one withdrawn, one in client review and one draft.
+        Only the published ones may ever reach a guardian; the others carry
+        the marker."""
         guards = workflow_guards(self.registry)
         author = Actor(therapist.__name__, principals_for(therapist))
         ratings = ('no-progress', 'in-progress', 'in-progress', 'improving', 'improving',
                    'sustaining')
-        for n, goal in enumerate(mateo['goals'].values()):
-            for month, rating in enumerate(ratings):
-                day = self.today - timedelta(days=30 * (len(ratings) - month))
-                add_progress(goal, day, ratings[max(0, month - n)], 'Steady steps.',
+        goals = list(mateo['goals'].values())
+        for month, _ in enumerate(ratings):
+            moment = datetime.combine(self.today - timedelta(days=30 * (5 - month)),
+                                      datetime.min.time(), timezone.utc)
+            for n, goal in enumerate(goals):
+                add_progress(goal, moment.date(), ratings[max(0, month - n)], 'Steady steps.',
                              therapist.__name__)
+            if month % 2 == 1:
+                summary = write_summary(self.clinic, mateo, moment.strftime('%B'),
+                                        'Mateo keeps working on his goals (%s).'
+                                        % moment.strftime('%B'), therapist.__name__)
+                fire(summary, 'publish', author, guards, now=moment)
         for period, text, steps in (
-                ('September', 'Mateo set two goals and has started on both.', ('publish',)),
-                ('October', 'Mateo is using his calming plan most school days.', ('publish',)),
                 ('Summer', self.private('Withdrawn: this summary had an error.'),
                  ('publish', 'withdraw')),
-                ('November', self.private('Draft: good progress this month.'),
+                ('This month', self.private('Draft: good progress this month.'),
                  ('ask_client_review',)),
-                ('December', self.private('Draft, not yet shown to anyone.'), ())):
+                ('Next month', self.private('Draft, not yet shown to anyone.'), ())):
             summary = write_summary(self.clinic, mateo, period, text, therapist.__name__)
             for step in steps:
-                fire(summary, step, author, guards, comment='Corrected.' if step == 'withdraw'
-                     else '')
+                fire(summary, step, author, guards,
+                     comment='Corrected.' if step == 'withdraw' else '')
         summary.review_comment = self.private('Teen asked to leave out a detail.')
 
     def agreements(self, therapist, therapist2, mother, teen, parent2, co1, co2,

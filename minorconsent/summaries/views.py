@@ -13,6 +13,7 @@ from minorconsent.workflow.engine import Actor, WorkflowError, available, defini
 
 from . import ACHIEVEMENT, add_progress, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary
+from .notify import notify_guardians
 
 
 class ProgressSchema(colander.MappingSchema):
@@ -89,6 +90,8 @@ def summary_step(request):
             {'message': str(exc), 'back': request.clinic_url(summary)}, request=request)
         response.status = 400
         return response
+    if summary.state == 'published':
+        notify_guardians(request, summary)
     return redirect(request, request.clinic_url(summary), 'step-done')
 
 

@@ -16,8 +16,8 @@ def new_summary(clinic, demo, therapist):
     form['parent_text'] = 'Mateo is practising his plan at school.'
     page = form.submit().follow()
     with clinic() as c:
-        ref = [s.__name__ for s in c['clients'][demo.mateo]['summaries'].values()
-               if s.period == 'Winter'][0]
+        (ref,) = [s.__name__ for s in c['clients'][demo.mateo]['summaries'].values()
+                  if s.period == 'Winter' and s.state == 'draft']
     return page, client + 'summaries/%s/' % ref
 
 
@@ -111,3 +111,35 @@ def test_trend_chart_without_ratings_still_describes_itself():
     assert '<desc>No ratings yet</desc>' in svg and '<circle' not in svg
     svg = trend_svg('Sleep <b>', [('2026-01-01', 'improving', 'Improving')])
     assert '&lt;b&gt;' in svg and svg.count('<circle') == 1
+
+
+def test_publishing_tells_guardians_who_accept_email_and_nothing_more(app, clinic, demo):
+    import email
+    import os
+    import time
+    from support import MAIL_DIR
+
+    def mails(since):
+        found = []
+        for name in sorted(os.listdir(MAIL_DIR)):
+            if int(name.split('-')[0]) >= since:
+                with open(os.path.join(MAIL_DIR, name), 'rb') as f:
+                    found.append(email.message_from_bytes(f.read()))
+        return found
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page, path = new_summary(clinic, demo, therapist)
+    since = time.time_ns()
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'})
+    sent = mails(since)
+    assert [m['To'] for m in sent] == [ROLE_EMAILS['guardian']]   # not the barred father
+    body = sent[0].get_payload(decode=True).decode('utf-8')
+    for word in ('Mateo', 'Alvarez', 'practising', 'summary', 'therap', 'progress'):
+        assert word.lower() not in body.lower()
+    # A guardian who declined email gets nothing.
+    with clinic() as c:
+        c['clients'][demo.mateo]['guardians'][demo.user_ids['guardian']].contact.email_ok = False
+    page, path = new_summary(clinic, demo, therapist)
+    since = time.time_ns()
+    res = therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'})
+    assert res.status_int == 302                  # it was published ...
+    assert mails(since) == []                     # ... and nobody was mailed

@@ -1,0 +1,39 @@
+"""Telling guardians that something new is in the portal.
+
+The message says only that: no child's name, no clinic specialty, no
+content.  It goes to each guardian who may read the summary now (entitled,
+consent active) and allows email in their contact preferences.
+"""
+from pyramid.authorization import ACLHelper
+
+from minorconsent.security.policy import principals_for
+from minorconsent.site.mail import send
+
+NEW_TEXT = """Hello,
+
+There is something new for you on {portal}.
+
+Sign in to see it:
+{url}
+"""
+
+
+def notify_guardians(request, summary):
+    """Mail every guardian who may read ``summary`` and accepts email;
+    return how many were told.  Sent only if the request commits."""
+    clinic = request.clinic
+    client = summary.workflow_client()
+    users = clinic['users']
+    acl = ACLHelper()
+    told = 0
+    for gid, link in client['guardians'].items():
+        user = users.get(gid)
+        if user is None or not link.contact.email_ok:
+            continue
+        if not acl.permits(summary, principals_for(user), 'view-published'):
+            continue
+        send(request, user.email, 'Something new for you',
+             NEW_TEXT.format(portal=clinic.settings.portal_name,
+                             url=request.clinic_url(clinic, 'login')))
+        told += 1
+    return told

@@ -28,6 +28,7 @@ from minorconsent.site import Clinic
 from minorconsent.site.folder import Folder
 from minorconsent.workflow import WorkflowRecord, WorkflowStore
 from minorconsent.workflow.definition import loads, to_data
+from minorconsent.workflow.editor import rename_state
 from minorconsent.workflow.engine import Workflowed, start
 from minorconsent.workflow.migrate import publish_with_migration, run_batch
 
@@ -66,11 +67,7 @@ def build(root, n):
 
 def renamed(record):
     data = to_data(record.definition())
-    data['states']['writing'] = data['states'].pop('draft')
-    data['initial_state'] = 'writing'
-    for t in data['transitions']:
-        t['from'] = ['writing' if s == 'draft' else s for s in t['from']]
-        t['to'] = 'writing' if t['to'] == 'draft' else t['to']
+    rename_state(data, 'draft', 'writing')
     source = tomli_w.dumps(data)
     return source, loads(source, version=2)
 

@@ -84,3 +84,24 @@ def remove_transition(data, transition_id):
     data['transitions'] = [t for t in data['transitions'] if t['id'] != transition_id]
     if len(data['transitions']) == before:
         raise EditError('There is no step "%s".' % transition_id)
+
+
+def rename_state(data, old_id, new_id):
+    """Give a state a new id everywhere the draft names it.
+
+    Objects in the old state are not touched here: publishing maps them
+    (the publish page proposes nothing for a vanished id; the admin chooses).
+    """
+    _check_id(new_id, 'state')
+    if old_id not in data['states']:
+        raise EditError('There is no state "%s".' % old_id)
+    if new_id in data['states']:
+        raise EditError('There is already a state "%s".' % new_id)
+    data['states'] = {(new_id if sid == old_id else sid): raw
+                      for sid, raw in data['states'].items()}
+    if data['initial_state'] == old_id:
+        data['initial_state'] = new_id
+    for t in data['transitions']:
+        t['from'] = [new_id if s == old_id else s for s in t['from']]
+        if t['to'] == old_id:
+            t['to'] = new_id

@@ -11,7 +11,7 @@ from minorconsent.site.views import clinic_view
 from . import workflow_guards
 from .diagram import render_svg
 from .editor import EditError, add_state, add_transition, remove_state, remove_transition, \
-    set_initial, update_state
+    rename_state, set_initial, update_state
 from .schemas import AddStateSchema, AddStepSchema, state_schema
 from .store import WorkflowRecord
 from .validate import FAMILY_ROLES, MAP_ROLES, PERMISSIONS, ROLE_FAMILY_PERMISSIONS
@@ -72,9 +72,12 @@ def workflow_state(request):
     back = request.clinic_url(record, 'edit')
     op = request.POST.get('op') if request.method == 'POST' else None
     error = None
-    if op in ('remove', 'make-initial'):
+    if op in ('remove', 'make-initial', 'rename'):
         try:
-            (remove_state if op == 'remove' else set_initial)(data, state_id)
+            if op == 'rename':
+                rename_state(data, state_id, (request.POST.get('new_id') or '').strip())
+            else:
+                (remove_state if op == 'remove' else set_initial)(data, state_id)
         except EditError as exc:
             error = str(exc)
             request.response.status = 400

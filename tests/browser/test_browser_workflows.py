@@ -8,6 +8,16 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
+def add_step(page, step_id, title, from_state, to_state, role):
+    form = page.locator('form#add_step')
+    form.get_by_label('Step id').fill(step_id)
+    form.get_by_label('Title').fill(title)
+    form.locator('.item-from_states').get_by_label(from_state).check()
+    form.get_by_label('To', exact=True).select_option(to_state)
+    form.locator('.item-roles').get_by_label(role).check()
+    form.get_by_role('button', name='Add Step').click()
+
+
 def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
     page = new_tab()
     ui.sign_in(page, ui.ROLE_EMAILS['admin'])
@@ -32,32 +42,16 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
     ui.check_page(page, 'state form')
     page.get_by_role('button', name='Save').click()
 
-    add_step = page.locator('form#add_step')
-    add_step.get_by_label('Step id').fill('send_to_supervisor')
-    add_step.get_by_label('Title').fill('Send to supervisor')
-    add_step.locator('.item-from_states').get_by_label('Draft').check()
-    add_step.get_by_label('To', exact=True).select_option('supervisor_review')
-    add_step.locator('.item-roles').get_by_label('Therapist').check()
-    add_step.get_by_role('button', name='Add Step').click()
-
-    add_step = page.locator('form#add_step')
-    add_step.get_by_label('Step id').fill('approve')
-    add_step.get_by_label('Title').fill('Approve and publish')
-    add_step.locator('.item-from_states').get_by_label('Supervisor review').check()
-    add_step.get_by_label('To', exact=True).select_option('published')
-    add_step.locator('.item-roles').get_by_label('Supervisor').check()
-    add_step.get_by_role('button', name='Add Step').click()
+    add_step(page, 'send_to_supervisor', 'Send to supervisor', 'Draft', 'supervisor_review',
+             'Therapist')
+    add_step(page, 'approve', 'Approve and publish', 'Supervisor review', 'published',
+             'Supervisor')
 
     # Publishing straight from a draft is no longer allowed: only after the
     # client's review or the supervisor's.
     page.get_by_role('button', name='Remove the step Publish to guardians').click()
-    add_step = page.locator('form#add_step')
-    add_step.get_by_label('Step id').fill('publish_after_review')
-    add_step.get_by_label('Title').fill('Publish after client review')
-    add_step.locator('.item-from_states').get_by_label('Client review').check()
-    add_step.get_by_label('To', exact=True).select_option('published')
-    add_step.locator('.item-roles').get_by_label('Therapist').check()
-    add_step.get_by_role('button', name='Add Step').click()
+    add_step(page, 'publish_after_review', 'Publish after client review', 'Client review',
+             'published', 'Therapist')
 
     page.get_by_role('link', name='Review and publish').click()
     expect(page.get_by_text('Added the state "Supervisor review".')).to_be_visible()

@@ -3,7 +3,8 @@ import pytest
 
 from minorconsent.workflow.definition import parse, to_data
 from minorconsent.workflow.editor import (EditError, add_state, add_transition, remove_state,
-                                          remove_transition, set_initial, update_state)
+                                          remove_transition, rename_state, set_initial,
+                                          update_state)
 from minorconsent.workflow.validate import problems
 from support import ROLE_EMAILS, csrf_of, sign_in
 
@@ -111,3 +112,28 @@ def test_forms_on_one_page_have_distinct_field_ids(app):
     page = sign_in(app, ROLE_EMAILS['admin']).get(BASE + 'edit')
     ids = [tag['id'] for tag in page.html.select('[id]')]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_renaming_a_state_renames_every_reference():
+    data = summary_data()
+    rename_state(data, 'draft', 'writing')
+    assert 'draft' not in data['states'] and data['initial_state'] == 'writing'
+    assert all('draft' not in t['from'] and t['to'] != 'draft' for t in data['transitions'])
+    assert problems(parse(data), GUARDS) == []
+    with pytest.raises(EditError, match='already a state'):
+        rename_state(data, 'writing', 'published')
+    with pytest.raises(EditError, match='no state'):
+        rename_state(data, 'draft', 'again')
+
+
+def test_renaming_a_state_id_in_the_editor(app, clinic):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    page = admin.get(BASE + 'state?id=draft')
+    res = admin.post(BASE + 'state', {'csrf_token': csrf_of(page), 'id': 'draft',
+                                      'op': 'rename', 'new_id': 'Bad Id'}, status=400)
+    assert 'lower-case' in res.text
+    admin.post(BASE + 'state', {'csrf_token': csrf_of(page), 'id': 'draft', 'op': 'rename',
+                                'new_id': 'writing'})
+    with clinic() as c:
+        draft = c['workflows']['parent-summary'].draft
+        assert '[states.writing]' in draft and 'initial_state = "writing"' in draft

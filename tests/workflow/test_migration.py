@@ -6,6 +6,7 @@ from ZODB import DB
 from ZODB.MappingStorage import MappingStorage
 
 from minorconsent.workflow.definition import loads, to_data
+from minorconsent.workflow.editor import rename_state
 from minorconsent.workflow.engine import start
 from minorconsent.workflow.migrate import (MigrationError, plan, publish_with_migration,
                                            run_batch)
@@ -16,11 +17,7 @@ from wfsupport import Doc, family_clinic
 
 def renamed_draft(record):
     data = to_data(record.definition())
-    data['states']['writing'] = data['states'].pop('draft')
-    data['initial_state'] = 'writing'
-    for t in data['transitions']:
-        t['from'] = ['writing' if s == 'draft' else s for s in t['from']]
-        t['to'] = 'writing' if t['to'] == 'draft' else t['to']
+    rename_state(data, 'draft', 'writing')
     source = tomli_w.dumps(data)
     return source, loads(source, version=record.versions.maxKey() + 1)
 

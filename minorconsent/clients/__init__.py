@@ -45,7 +45,7 @@ class Clients(Folder):
 # --- rules that touch more than one object ----------------------------------
 
 def link_guardian(clinic, client, guardian, relationship, legal_authority,
-                  restricted=False, restriction_note=''):
+                  restricted=False, restriction_note='', actor_id='system'):
     """Tie ``guardian`` to ``client`` and index the tie.
 
     Staff and adolescent-client accounts cannot be guardians: a typo must
@@ -63,25 +63,37 @@ def link_guardian(clinic, client, guardian, relationship, legal_authority,
     if 'guardian' not in guardian.roles:
         clinic['users'].set_roles(guardian, guardian.roles + ('guardian',))
     clinic['clients'].reindex(client)
+    client.record_guardianship(guardian.__name__, actor_id, 'linked', '%s%s%s' % (
+        link.relationship_title, ', legal authority' if legal_authority else '',
+        ', restricted' if restricted else ''))
     return link
 
 
-def update_guardian_link(clinic, client, link, **values):
+def update_guardian_link(clinic, client, link, actor_id='system', **values):
     """Change a link; a narrowed link ends the guardian's sessions at once."""
     before = link.grants_portal_access(client, clinic.settings, date.today())
+    changed = []
     for key in ('relationship', 'legal_authority', 'restricted',
                 'restriction_note'):
         if key in values and getattr(link, key) != values[key]:
             setattr(link, key, values[key])
+            changed.append(key.replace('_', ' '))
     after = link.grants_portal_access(client, clinic.settings, date.today())
     if before and not after:
         clinic.sessions.end_all_for(link.guardian_id)
+    if changed:
+        kind = 'restricted' if 'restricted' in changed and link.restricted else 'changed'
+        client.record_guardianship(link.guardian_id, actor_id, kind, ', '.join(
+            c for c in changed if c != 'restriction note') or 'restriction note')
 
 
-def unlink_guardian(clinic, client, guardian_id):
+def unlink_guardian(clinic, client, guardian_id, actor_id='system'):
+    """End a guardianship (a placement ends, a caseworker changes): access
+    ends at once, with the guardian's sessions, and the end is recorded."""
     client['guardians'].remove(guardian_id)
     clinic['clients'].reindex(client)
     clinic.sessions.end_all_for(guardian_id)
+    client.record_guardianship(guardian_id, actor_id, 'ended')
 
 
 def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):

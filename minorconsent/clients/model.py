@@ -7,6 +7,8 @@ reaches a child's record.
 """
 from datetime import date, datetime, timezone
 
+from BTrees.IOBTree import IOBTree
+from dataclasses import dataclass
 from persistent import Persistent
 from pyramid.authorization import DENY_ALL, Allow
 
@@ -148,6 +150,16 @@ class Note(Persistent):
         self.created = utcnow()
 
 
+@dataclass(frozen=True)
+class GuardianshipEvent:
+    """A change of who is a child's guardian, kept for the record."""
+    time: datetime
+    guardian_id: str
+    actor_id: str
+    kind: str          # linked, changed, restricted, ended
+    detail: str = ''
+
+
 class Client(Folder):
     """A minor in care.  Children: ``goals``, ``notes``, ``guardians``."""
 
@@ -171,6 +183,17 @@ class Client(Folder):
     @property
     def full_name(self):
         return '%s %s' % (self.first_name, self.last_name)
+
+    def record_guardianship(self, guardian_id, actor_id, kind, detail=''):
+        """Append to the client's guardianship log (append-only)."""
+        log = getattr(self, 'guardianship_log', None)
+        if log is None:
+            log = self.guardianship_log = IOBTree()
+        log[len(log)] = GuardianshipEvent(utcnow(), guardian_id, actor_id, kind, detail)
+
+    def guardianship_events(self):
+        log = getattr(self, 'guardianship_log', None)
+        return list(log.values()) if log else []
 
     def age(self, today=None):
         return age_on(self.date_of_birth, today or date.today())

@@ -227,7 +227,7 @@ def guardian_add(request):
             try:
                 link_guardian(clinic, client, guardian, values['relationship'],
                               values['legal_authority'], values['restricted'],
-                              values['restriction_note'])
+                              values['restriction_note'], request.authenticated_userid)
             except ValueError as exc:
                 form.fail('email', str(exc))
             else:
@@ -253,7 +253,8 @@ def guardian_edit(request):
         if values is not None:
             contact = {key: values.pop(key) for key in list(values)
                        if key in link.contact.FIELDS}
-            update_guardian_link(request.clinic, client, link, **values)
+            update_guardian_link(request.clinic, client, link,
+                                 request.authenticated_userid, **values)
             link.contact.update(**contact)
             return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': 'Guardian link and contact preferences',
@@ -265,5 +266,5 @@ def guardian_edit(request):
 def guardian_remove(request):
     link = request.context
     client = link.__parent__.__parent__
-    unlink_guardian(request.clinic, client, link.guardian_id)
+    unlink_guardian(request.clinic, client, link.guardian_id, request.authenticated_userid)
     return redirect(request, request.clinic_url(client), 'guardian-unlinked')

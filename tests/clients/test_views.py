@@ -217,3 +217,17 @@ def test_control_characters_and_odd_session_dates_are_refused(app, clinic, demo)
     with clinic() as c:
         assert c['clients'][demo.mateo].first_name == 'Mateo'
         assert len(c['clients'][demo.mateo]['notes']) == 2
+
+
+def test_guardianship_changes_are_recorded(app, clinic, demo):
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    page = browser.get('/clients/%s/' % demo.mateo)
+    browser.post('/clients/%s/guardians/%s/remove' % (demo.mateo, demo.stepparent),
+                 {'csrf_token': csrf_of(page)})
+    with clinic() as c:
+        events = c['clients'][demo.mateo].guardianship_events()
+        kinds = [(e.guardian_id, e.kind) for e in events]
+        assert (demo.stepparent, 'linked') in kinds
+        assert kinds[-1] == (demo.stepparent, 'ended')
+        assert events[-1].actor_id == demo.user_ids['therapist']
+    assert 'Guardianship history' in browser.get('/clients/%s/' % demo.mateo).text

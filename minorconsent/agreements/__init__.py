@@ -80,6 +80,8 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
         raise SigningError('This agreement is not waiting for your signature.')
     if shown_sha256 != agreement.text_sha256:
         raise SigningError('The text changed since you opened it. Please read it again.')
+    if newer_issued(agreement):
+        raise SigningError('A newer version of this document was sent. Please sign that one.')
     if not consented_to_electronic:
         raise SigningError('Please agree to sign electronically.')
     if not intent_to_sign:
@@ -113,8 +115,26 @@ def activate_if_complete(agreement, registry, now=None):
         fire(agreement, 'activate', Actor.system(), guards, now=now)
         agreement.record('activated', 'system', now=now)
         store_pdf(agreement)
+        for older in same_kind(agreement):
+            if older.created < agreement.created and older.state == 'active':
+                fire(older, 'supersede', Actor.system(), guards, now=now)
+                older.record('superseded', 'system', 'by a newer version', now=now)
         return True
     return False
+
+
+def same_kind(agreement):
+    """The client's other agreements of the same kind."""
+    client = agreement.workflow_client()
+    return [a for a in client['agreements'].values()
+            if a is not agreement and a.kind == agreement.kind]
+
+
+def newer_issued(agreement):
+    """Was a newer agreement of the same kind sent or activated since?"""
+    return any(other.created > agreement.created
+               and other.state in ('sent', 'proposed', 'active')
+               for other in same_kind(agreement))
 
 
 def store_pdf(agreement):

@@ -162,3 +162,20 @@ def test_minor_consents_alone_from_the_jurisdictions_age(family):
         assert signature.authority == 'The client, consenting on their own'
         assert agreement.state == 'active'
     family(body)
+
+
+def test_a_new_version_supersedes_and_the_old_one_cannot_be_signed(family):
+    def body(c, registry, people, mateo, lucia):
+        therapist, mother = people['therapist'], people['guardian']
+        old = [a for a in lucia['agreements'].values() if a.kind == 'consent'][0]
+        assert old.state == 'active'
+        pending = start_agreement(c, lucia, 'consent', therapist.__name__)
+        act(pending, registry, 'send', actor(therapist))
+        newer = start_agreement(c, lucia, 'consent', therapist.__name__)
+        act(newer, registry, 'send', actor(therapist))
+        with pytest.raises(SigningError, match='newer version'):
+            do_sign(c, registry, pending, mother)
+        do_sign(c, registry, newer, mother)
+        assert newer.state == 'active' and old.state == 'superseded'
+        assert old.event_list()[-1].kind == 'superseded'
+    family(body)

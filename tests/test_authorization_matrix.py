@@ -84,7 +84,7 @@ TABLE = {
     # A POST naming no step is refused with a message, to those who may see it.
     ('Agreement', 'step', 'POST'): only(400, T, SUP),
     # The seeded consent is active: there is nothing to resend.
-    ('Agreement', 'invitations', 'POST'): only(400, T, SUP),
+    ('Agreement', 'invitations', 'POST'): only(400, T),
     # Without a token, everyone learns only that the link is not valid.
     ('Clinic', 'invite', 'GET'): outcome(BAD_LINK),
     ('AgreementTemplates', '', 'GET'): only(200, ADM, anonymous=LOGIN),

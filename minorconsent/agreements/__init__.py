@@ -7,6 +7,7 @@ functions here, testable without HTTP; views only call them.
 from datetime import date
 from importlib.resources import files
 
+from minorconsent.site import find_clinic
 from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, fire, start
@@ -60,7 +61,8 @@ def signer_role(agreement, user):
     client = agreement.workflow_client()
     if user.__name__ in agreement.required_guardians:
         return 'guardian'
-    if user.__name__ == client.self_account_id:
+    if user.__name__ == client.self_account_id and (
+            agreement.assent_required or agreement.minor_consents):
         return 'minor'
     return None
 
@@ -115,6 +117,7 @@ def activate_if_complete(agreement, registry, now=None):
         fire(agreement, 'activate', Actor.system(), guards, now=now)
         agreement.record('activated', 'system', now=now)
         store_pdf(agreement)
+        find_clinic(agreement).invitations.cancel(agreement, now=now)
         for older in same_kind(agreement):
             if older.created < agreement.created and older.state == 'active':
                 fire(older, 'supersede', Actor.system(), guards, now=now)

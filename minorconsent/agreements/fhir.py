@@ -34,15 +34,14 @@ def _guard(gid):
 def consent_resource(agreement, clinic):
     client = agreement.workflow_client()
     signed = [s for s in agreement.signatures.values() if s.role == 'guardian']
-    performers = [{'reference': 'RelatedPerson/%s' % s.signer_id, 'display': s.typed_name}
-                  for s in signed]
+    performers = [{'reference': 'RelatedPerson/%s' % s.signer_id} for s in signed]
     if agreement.minor_consents:
         performers.append({'reference': 'Patient/%s' % client.__name__})
     activated = [e.time for e in agreement.event_list() if e.kind == 'activated']
     resource = {
         'resourceType': 'Consent',
         'id': agreement.__name__,
-        'status': STATUS[agreement.state],
+        'status': STATUS.get(agreement.state, 'inactive'),
         'scope': {'coding': [{'system': SCOPE_SYSTEM, 'code': SCOPE[agreement.kind]}]},
         'category': [{'coding': [{'system': 'http://loinc.org', 'code': '59284-0',
                                   'display': 'Patient Consent'}]}],

@@ -92,13 +92,36 @@ class Invitations(Persistent):
 
 
 def people_to_invite(agreement, users):
-    """Required signers who have not signed: guardians, and the client when
-    their assent or own consent is asked for."""
+    """Who may sign this agreement right now and has not: decided at every
+    use from the same rules as signing, so a guardian restricted, unlinked,
+    disabled or stripped of authority since the agreement started is never
+    invited, and their old link stops working."""
+    from pyramid.authorization import ACLHelper
+    from minorconsent.security.policy import principals_for
+    from . import signer_role
+    if agreement.state not in ('sent', 'proposed'):
+        return []
     client = agreement.workflow_client()
     ids = list(agreement.required_guardians)
     if (agreement.assent_required or agreement.minor_consents) and client.self_account_id:
         ids.append(client.self_account_id)
-    return [users[uid] for uid in ids if uid in users and uid not in agreement.signatures]
+    acl, people = ACLHelper(), []
+    for uid in ids:
+        user = users.get(uid)
+        if user is None or not user.active or uid in agreement.signatures:
+            continue
+        if signer_role(agreement, user) and acl.permits(agreement, principals_for(user), 'sign'):
+            people.append(user)
+    return people
+
+
+def accepts_email(agreement, user):
+    """The person's contact preferences allow email."""
+    client = agreement.workflow_client()
+    if user.__name__ == client.self_account_id:
+        return client.contact.email_ok
+    link = client['guardians'].get(user.__name__)
+    return link is not None and link.contact.email_ok
 
 
 INVITATION_TEXT = """Hello,
@@ -120,6 +143,10 @@ def invite_signers(request, agreement, now=None):
     now = now or utcnow()
     sent = 0
     for person in people_to_invite(agreement, clinic['users']):
+        if not accepts_email(agreement, person):
+            agreement.record('not invited', request.authenticated_userid or 'system',
+                             '%s does not accept email' % person.display_name, now=now)
+            continue
         token = clinic.invitations.issue(agreement, person, clinic.settings.invitation_days, now)
         expires = (now + timedelta(days=clinic.settings.invitation_days)).strftime('%d %B %Y')
         send(request, person.email, 'A document to review',

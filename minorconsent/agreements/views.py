@@ -1,6 +1,7 @@
 """Staff views of agreements: start one, read it, move it along."""
 import colander
 import deform
+from pyramid.httpexceptions import HTTPNotFound
 
 from minorconsent.clients import Client
 from minorconsent.site.forms import FormHandler
@@ -121,6 +122,8 @@ def agreement_invitations(request):
     """Resend the invitations of everyone who has not signed, or cancel
     them all."""
     agreement = request.context
+    if request.authenticated_userid not in agreement.workflow_client().therapist_ids:
+        raise HTTPNotFound()
     if agreement.state not in ('sent', 'proposed'):
         return agreement_error(request, 'Only an agreement waiting for signatures has invitations.')
     if request.POST.get('action') == 'cancel':

@@ -59,8 +59,10 @@ def invitation_status(clinic, invitation):
     if client is not None and 'agreements' in client:
         agreement = client['agreements'].get(invitation.agreement_id)
     if status == 'valid':
-        if agreement is None or invitation.person_id not in {
-                p.__name__ for p in people_to_invite(agreement, clinic['users'])}:
+        person = clinic['users'].get(invitation.person_id)
+        if agreement is None or person is None or person.email != invitation.email \
+                or invitation.person_id not in {
+                    p.__name__ for p in people_to_invite(agreement, clinic['users'])}:
             status = 'cancelled'
     return status, agreement
 

@@ -92,6 +92,12 @@ def family_agreement(request):
     steps = {t.id for t in available(agreement, actor, workflow_guards(request.registry))}
     may_revoke = 'revoke' in steps
     may_decline = 'decline' in steps and user.__name__ not in agreement.signatures
+    if request.method == 'POST' and (
+            (request.POST.get('__formid__') == 'sign' and not may_sign)
+            or (request.POST.get('decline') == 'yes' and not may_decline)):
+        from minorconsent.site.views import plain_page
+        return plain_page(request, 400, 'This document is not waiting for you',
+                          'Nothing was changed. It may already be signed or withdrawn.')
     if may_decline and request.method == 'POST' and request.POST.get('decline') == 'yes':
         act(agreement, request.registry, 'decline', actor, event='declined',
             ip=request.client_addr or '', user_agent=request.user_agent or '')

@@ -8,7 +8,7 @@ import colander
 import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
-from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, URLDecodeError
 from pyramid.httpexceptions import HTTPException, HTTPFound
 from pyramid.renderers import get_renderer, render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -142,6 +142,12 @@ def csrf_failed(exc, request):
                       'Nothing was saved. Go back, reload the page and try again.')
 
 
+def bad_url(exc, request):
+    """A URL that is not valid UTF-8 once decoded."""
+    return plain_page(request, 400, 'This address is not valid',
+                      'Check the link, or go to the start page.')
+
+
 def in_client_record(context):
     from minorconsent.clients import Client
     while context is not None:
@@ -237,6 +243,7 @@ def includeme(config):
     config.add_notfound_view(not_found, route_name=ROUTE)
     config.add_forbidden_view(forbidden, route_name=ROUTE)
     config.add_exception_view(http_exception, context=HTTPException, route_name=ROUTE)
+    config.add_exception_view(bad_url, context=URLDecodeError)
     config.add_exception_view(csrf_failed, context=BadCSRFToken, route_name=ROUTE)
     config.add_exception_view(csrf_failed, context=BadCSRFOrigin, route_name=ROUTE)
     config.add_exception_view(server_error, context=Exception, route_name=ROUTE,

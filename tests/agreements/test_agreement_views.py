@@ -182,3 +182,15 @@ def test_a_guardian_can_decline_and_the_therapist_sets_the_custody_rule(app, cli
     assert agreement_of(clinic, demo.lucia, 'consent', 'declined') == [ref]
     with clinic() as c:
         assert c['clients'][demo.lucia]['agreements'][ref].event_list()[-1].kind == 'declined'
+
+
+def test_signing_what_is_not_waiting_answers_400_and_changes_nothing(app, clinic, demo):
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    path = '/clients/%s/agreements/%s/family' % (demo.mateo, demo.mateo_consent)
+    page = mother.get(path)
+    for data in ({'__formid__': 'sign', 'typed_name': 'Elena Alvarez',
+                  'consented_to_electronic': 'true', 'intent_to_sign': 'true'},
+                 {'decline': 'yes'}):
+        res = mother.post(path, dict(data, csrf_token=csrf_of(page)), status=400)
+        assert 'not waiting for you' in res.text
+    assert agreement_of(clinic, demo.mateo, 'consent', 'active') == [demo.mateo_consent]

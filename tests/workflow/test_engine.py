@@ -77,6 +77,8 @@ def test_guards_block_until_they_hold(family):
     with pytest.raises(WorkflowError, match='may not'):
         fire(doc, 'activate', therapist, GUARDS)
     doc.signed = True
+    assert ids(available(doc, Actor.system(), GUARDS)) == []     # assent still missing
+    doc.assented = True
     assert ids(available(doc, Actor.system(), GUARDS)) == ['activate']
     fire(doc, 'activate', Actor.system(), GUARDS)
     assert doc.state == 'active' and doc.history.latest().actor == 'system'

@@ -22,7 +22,13 @@ def write_summary(clinic, client, period, parent_text, author_id):
     return summary
 
 
+def minor_agreed(ctx):
+    """The adolescent read the summary under review and agreed to share it."""
+    return bool(getattr(ctx.obj, 'review_agreed', False))
+
+
 def includeme(config):
+    config.add_workflow_guard('minor_agreed', minor_agreed)
     config.scan('.views')
 
 

@@ -73,6 +73,7 @@ class Summary(Workflowed, Persistent):
     """A periodic summary for guardians: their text plus goal ratings."""
 
     review_comment = ''       # the adolescent's comment: for the therapist only
+    review_agreed = False     # the adolescent agreed to share it
 
     def __init__(self, period, parent_text, goal_lines, author_id):
         self.period = period

@@ -90,6 +90,8 @@ def summary_step(request):
             {'message': str(exc), 'back': request.clinic_url(summary)}, request=request)
         response.status = 400
         return response
+    if summary.state == 'minor_review':
+        summary.review_agreed = False      # a new round of review
     if summary.state == 'published':
         notify_guardians(request, summary)
     return redirect(request, request.clinic_url(summary), 'step-done')

@@ -31,7 +31,13 @@ def test_guardians_read_published_summaries_only_with_active_consent(app, clinic
              guards)
         assert not reads(summary, mother)
         assert ACLHelper().permits(summary, principals_for(teen), 'review')
-        fire(summary, 'publish', Actor(therapist.__name__, principals_for(therapist)), guards)
+        author = Actor(therapist.__name__, principals_for(therapist))
+        from minorconsent.workflow.engine import WorkflowError
+        import pytest
+        with pytest.raises(WorkflowError, match='may not'):
+            fire(summary, 'publish_reviewed', author, guards)   # the teen has not agreed
+        summary.review_agreed = True
+        fire(summary, 'publish_reviewed', author, guards)
         assert reads(summary, mother) and reads(summary, teen)
         assert not reads(summary, father)                                   # restricted
         assert consent_active_for(mateo, mother.__name__)

@@ -143,3 +143,24 @@ def test_publishing_tells_guardians_who_accept_email_and_nothing_more(app, clini
     res = therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'})
     assert res.status_int == 302                  # it was published ...
     assert mails(since) == []                     # ... and nobody was mailed
+
+
+def test_after_review_only_the_teens_agreement_lets_the_therapist_publish(app, clinic, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page, path = new_summary(clinic, demo, therapist)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'ask_client_review'})
+    staff = therapist.get(path)
+    assert 'Publish (the client agreed)' not in staff.text
+    res = therapist.post(path + 'step', {'csrf_token': csrf_of(staff),
+                                         'step': 'publish_reviewed'}, status=400)
+    assert 'You may not' in res.text
+    teen = sign_in(app, ROLE_EMAILS['adolescent'])
+    review = teen.get(path + 'review')
+    teen.post(path + 'review', {'csrf_token': csrf_of(review), 'agree': 'yes'})
+    staff = therapist.get(path)
+    assert 'Publish (the client agreed)' in staff.text
+    therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'publish_reviewed'})
+    with clinic() as c:
+        (summary,) = [s for s in c['clients'][demo.mateo]['summaries'].values()
+                      if s.period == 'Winter']
+        assert summary.state == 'published'

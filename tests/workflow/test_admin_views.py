@@ -61,8 +61,8 @@ to = "supervisor_review"
 roles = ["therapist"]
 
 [[transitions]]
-id = "publish"''').replace('from = ["draft", "minor_review"]\nto = "published"',
-                           'from = ["supervisor_review", "minor_review"]\nto = "published"'
+id = "publish"''').replace('from = ["draft"]\nto = "published"',
+                           'from = ["supervisor_review"]\nto = "published"'
                            ).replace('roles = ["therapist"]\n\n[[transitions]]\nid = "withdraw"',
                                      'roles = ["therapist", "supervisor"]\n\n[[transitions]]\nid = "withdraw"'
                                      ) + '''

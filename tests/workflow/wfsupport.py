@@ -16,7 +16,10 @@ from minorconsent.workflow.guards import BUILT_IN
 
 import tomli_w
 
-GUARDS = dict(BUILT_IN)
+from minorconsent.summaries import minor_agreed
+
+#: The guards the app registers: the engine's own and the summaries room's.
+GUARDS = dict(BUILT_IN, minor_agreed=minor_agreed)
 
 
 class Doc(Workflowed, Persistent):

@@ -10,6 +10,7 @@ from pyramid.config import Configurator
 ROOMS = (
     '.site',
     '.security',
+    '.audit',
     '.accounts',
     '.clients',
     '.portal',

@@ -15,7 +15,8 @@ from ZODB.MappingStorage import MappingStorage
 from ZODB.blob import BlobStorage
 
 from minorconsent import main
-from support import ROLE_EMAILS, app_settings, clinic_of, new_browser, seed, sign_in
+from support import (ROLE_EMAILS, app_settings, clinic_of, multi_database, new_browser,
+                     seed, sign_in)
 
 
 @pytest.fixture(scope='session')
@@ -23,22 +24,30 @@ def base_app():
     app = main({}, **app_settings())
     # Signed agreements keep their PDF as a blob: the storages must hold blobs.
     base = BlobStorage(tempfile.mkdtemp(prefix='minorconsent-blobs-'), MappingStorage())
-    demo = seed(DB(base), app.registry)
-    return app, base, demo
+    audit_base = MappingStorage()
+    db, _ = multi_database(base, audit_base)
+    demo = seed(db, app.registry)
+    return app, (base, audit_base), demo
 
 
 @pytest.fixture
 def app(base_app):
-    """The app over a private copy-on-write view of the seeded clinic."""
-    wsgi, base, demo = base_app
-    db = DB(DemoStorage(base=base, close_base_on_close=False))
-    saved = wsgi.registry._zodb_databases['']
-    wsgi.registry._zodb_databases[''] = db
+    """The app over a private copy-on-write view of the seeded clinic (and
+    of its audit trail)."""
+    wsgi, (base, audit_base), demo = base_app
+    db, databases = multi_database(
+        DemoStorage(base=base, close_base_on_close=False),
+        DemoStorage(base=audit_base, close_base_on_close=False))
+    saved = wsgi.registry._zodb_databases
+    wsgi.registry._zodb_databases = databases
+    wsgi.registry.audit_recorder.buffer.clear()
     wsgi.db = db
     wsgi.demo = demo
     yield wsgi
-    wsgi.registry._zodb_databases[''] = saved
-    db.close()
+    wsgi.registry.audit_recorder.buffer.clear()
+    wsgi.registry._zodb_databases = saved
+    for each in databases.values():
+        each.close()
 
 
 @pytest.fixture

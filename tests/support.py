@@ -10,6 +10,7 @@ import re
 from types import SimpleNamespace
 
 import transaction
+from ZODB import DB
 from webtest import TestApp
 
 from minorconsent.scripts.seed import DEMO_PASSWORD, Seeder
@@ -44,12 +45,23 @@ def app_settings(**overrides):
     settings = {
         # FileStorage with blobs (signed agreements keep their PDF as a blob).
         'zodbconn.uri': 'file://%s/Data.fs?blobstorage_dir=%s/blobs' % (where, where),
+        'zodbconn.uri.audit': 'file://%s/Audit.fs' % where,
+        # Tests seal buffered reads themselves (``flush_audit``).
+        'minorconsent.audit.background': 'false',
         'minorconsent.mail_debug': MAIL_DIR,
         'minorconsent.password_profile': 'cheapest',
         'retry.attempts': '3',
     }
     settings.update(overrides)
     return settings
+
+
+def multi_database(clinic_storage, audit_storage):
+    """The clinic database and its audit database, as the app opens them."""
+    databases = {}
+    db = DB(clinic_storage, databases=databases, database_name='')
+    DB(audit_storage, databases=databases, database_name='audit')
+    return db, databases
 
 
 @contextlib.contextmanager
@@ -90,6 +102,19 @@ def seed(db, registry, marker=MARKER):
             user_ids=ids, mateo=mateo_id, lucia=lucia_id, ava=ava_id,
             mateo_goal=next(iter(mateo['goals'].keys())),
             stepparent=users.find_by_email('stepparent@demo.test').__name__)
+
+
+def audit_entries(app):
+    """Every sealed audit entry of ``app``'s current databases, oldest
+    first, after sealing what the recorder has buffered."""
+    from minorconsent.audit.chain import log_of
+    app.registry.audit_recorder.flush()
+    conn = app.registry._zodb_databases['audit'].open()
+    try:
+        log = log_of(conn.root(), create=False)
+        return [log.get(seq) for seq in log.entries.keys()] if log is not None else []
+    finally:
+        conn.close()
 
 
 def new_browser(app):

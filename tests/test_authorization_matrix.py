@@ -6,7 +6,7 @@ page), 404 (indistinguishable from a page that does not exist).
 """
 import pytest
 
-from support import ROLES, csrf_of
+from support import ROLES, audit_entries, csrf_of
 from minorconsent.site import ROUTE
 
 A, ADM, T, T2, SUP, G, G2, GR, TEEN = ROLES
@@ -93,6 +93,8 @@ TABLE = {
     # Without ?id= the state page sends the admin back to the draft.
     ('WorkflowRecord', 'state', 'GET'): only(302, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'remove-step', 'POST'): only(302, ADM, anonymous=LOGIN),
+    ('Clinic', 'audit', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
 }
 
 
@@ -176,6 +178,11 @@ def test_matrix(app, demo, browser_as, key, role):
         assert res.body == nowhere.body
     else:
         assert res.status_int == expected, res.status
+    # Whatever the answer, the call is on the audit trail, with who made it.
+    actor = 'anonymous' if role == A else demo.user_ids[role]
+    action = '%s %s.%s' % (method, context, name or 'index')
+    assert any(e['action'] == action and e['actor'] == actor
+               for e in audit_entries(app)), (action, actor)
 
 
 def test_every_clinic_view_names_its_permission(app):

@@ -90,7 +90,7 @@ import importlib.resources, json, sys
 import minorconsent
 from pyramid.request import Request
 
-app = minorconsent.main({}, **{'zodbconn.uri': 'memory://',
+app = minorconsent.main({}, **{'zodbconn.uri': 'memory://', 'zodbconn.uri.audit': 'memory://',
                                'minorconsent.password_profile': 'cheapest'})
 result = {'file': minorconsent.__file__, 'status': {}}
 for path in ('/static/css/minorconsent.css', '/login'):

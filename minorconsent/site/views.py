@@ -33,6 +33,7 @@ NAV = (
     ('admin', 'settings', 'Clinic settings'),
     ('admin', 'workflows', 'Workflows'),
     ('admin', 'agreement-templates', 'Agreement texts'),
+    ('admin', 'audit', 'Audit trail'),
 )
 
 

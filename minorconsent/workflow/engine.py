@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 from pyramid.authorization import DENY_ALL, ACLHelper, Allow
 from pyramid.interfaces import ISecurityPolicy
 
+from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
 from minorconsent.site.folder import new_id
 
@@ -123,6 +124,8 @@ def start(obj, workflow_id, actor_id=SYSTEM, now=None):
     obj.history = History()
     obj.history.append(_entry(workflow, actor_id, None, None, initial, '', now or utcnow()))
     record.enter(obj)
+    note(obj, 'workflow.start', actor=actor_id,
+         detail='%s v%s: %s' % (workflow.id, workflow.version, initial.id))
 
 
 def actor_roles(obj, actor):
@@ -183,4 +186,8 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
     record.enter(obj)
     obj.history.append(_entry(workflow, actor.id, transition, before, after, comment,
                               now or utcnow()))
+    # The comment stays in the object's history: it may be clinical.
+    note(obj, 'workflow.transition', actor=actor.id,
+         detail='%s v%s: %s -> %s (%s)' % (workflow.id, workflow.version, before.id,
+                                          after.id, transition.id))
     return after

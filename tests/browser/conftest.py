@@ -49,7 +49,8 @@ def live_server():
     import waitress
     from minorconsent import main
 
-    app = main({}, **shared.app_settings())
+    # The real sealer thread, as in production.
+    app = main({}, **shared.app_settings(**{'minorconsent.audit.background': 'true'}))
     db = app.registry._zodb_databases['']
     demo = shared.seed(db, app.registry)
     server = waitress.create_server(app, host='127.0.0.1', port=0, threads=4)

@@ -15,10 +15,9 @@ import os
 import time
 
 from hypothesis import HealthCheck, given, settings, strategies as st
-from ZODB import DB
 from ZODB.DemoStorage import DemoStorage
 
-from support import MAIL_DIR, ROLE_EMAILS, clinic_of, csrf_of, sign_in
+from support import MAIL_DIR, ROLE_EMAILS, clinic_of, csrf_of, multi_database, sign_in
 from test_parent_view_promise import crawl, every_family_client_url, readable
 
 SECRET = st.builds(lambda core: 'ZQ' + core,
@@ -74,10 +73,11 @@ EXAMPLES = int(os.environ.get('MINORCONSENT_LEAK_EXAMPLES', '200'))
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(SECRET, min_size=60, max_size=60, unique=True))
 def test_no_private_text_ever_reaches_a_guardian(base_app, secrets):
-    app, base, demo = base_app
-    db = DB(DemoStorage(base=base, close_base_on_close=False))
-    saved = app.registry._zodb_databases['']
-    app.registry._zodb_databases[''] = db
+    app, (base, audit_base), demo = base_app
+    db, databases = multi_database(DemoStorage(base=base, close_base_on_close=False),
+                                   DemoStorage(base=audit_base, close_base_on_close=False))
+    saved = app.registry._zodb_databases
+    app.registry._zodb_databases = databases
     try:
         with clinic_of(db, app.registry) as clinic:
             planted = plant(clinic, demo, secrets)
@@ -100,5 +100,6 @@ def test_no_private_text_ever_reaches_a_guardian(base_app, secrets):
                 for text in texts:
                     assert shown not in text, secret
     finally:
-        app.registry._zodb_databases[''] = saved
-        db.close()
+        app.registry._zodb_databases = saved
+        for each in databases.values():
+            each.close()

@@ -31,6 +31,7 @@ INI = """\
 [app:main]
 use = egg:minorconsent
 zodbconn.uri = file://{dir}/Data.fs?blobstorage_dir={dir}/blobs
+zodbconn.uri.audit = file://{dir}/Audit.fs
 minorconsent.password_profile = cheapest
 """
 

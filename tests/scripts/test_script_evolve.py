@@ -19,7 +19,7 @@ STEP = '0001-security-sessions'
 @pytest.fixture(scope='module')
 def registered():
     """Names of every step the configured app registers, in run order."""
-    app = make_app({}, **{'zodbconn.uri': 'memory://',
+    app = make_app({}, **{'zodbconn.uri': 'memory://', 'zodbconn.uri.audit': 'memory://',
                           'minorconsent.password_profile': 'cheapest'})
     try:
         names = [name for name, _ in all_steps(app.registry)]

@@ -279,7 +279,8 @@ def test_seed_refuses_a_production_like_config(tmp_path):
     ini = tmp_path / 'prod.ini'
     ini.write_text('[app:main]\nuse = egg:minorconsent\n'
                    'zodbconn.uri = file://%s/Data.fs?blobstorage_dir=%s/blobs\n'
+                   'zodbconn.uri.audit = file://%s/Audit.fs\n'
                    'minorconsent.password_profile = cheapest\n'
-                   'minorconsent.secure_cookies = true\n' % (tmp_path, tmp_path))
+                   'minorconsent.secure_cookies = true\n' % (tmp_path, tmp_path, tmp_path))
     assert seed.main([str(ini), '--quiet']) == 2
     assert seed.main([str(ini), '--quiet', '--clients', '1', '--allow-secure-config']) == 0

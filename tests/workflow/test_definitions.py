@@ -117,7 +117,7 @@ def test_app_refuses_to_start_with_an_invalid_file(tmp_path):
     data = base()
     data['transitions'][2]['to'] = 'nowhere'
     (tmp_path / 'summary.toml').write_text(tomli_w.dumps(data))
-    settings = {'zodbconn.uri': 'memory://', 'minorconsent.workflows_dir': str(tmp_path)}
+    settings = {'zodbconn.uri': 'memory://', 'zodbconn.uri.audit': 'memory://', 'minorconsent.workflows_dir': str(tmp_path)}
     with pytest.raises(ConfigurationError) as err:
         with Configurator(settings=settings) as config:
             config.include('minorconsent')

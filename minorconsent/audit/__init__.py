@@ -1,0 +1,42 @@
+"""The audit trail: who did what to which record, when and from where.
+
+``chain``: the append-only, hash-chained log in its own database.
+``recorder``: transactional entries for writes, group-committed reads.
+``access``: a view deriver that records every clinic view.
+``views``: the admin viewer and CSV export; ``accounting``: what a guardian
+may see of it (who at the clinic read their child's summaries).
+
+Settings:
+
+``zodbconn.uri.audit``
+    Required.  The audit database (a second FileStorage, or a second
+    RelStorage schema): an undo or restore of the clinic database cannot
+    rewrite it.
+``minorconsent.audit.flush_seconds``
+    How often buffered page-view entries are sealed (default 1).  This is
+    the window of reads a crash can lose.
+"""
+from pyramid.exceptions import ConfigurationError
+from pyramid.settings import asbool
+
+from .recorder import Recorder, note  # noqa: F401  (the room's API)
+
+AUDIT_DB = 'audit'
+
+
+def includeme(config):
+    settings = config.registry.settings
+    databases = getattr(config.registry, '_zodb_databases', {}) or {}
+    if AUDIT_DB not in databases:
+        raise ConfigurationError(
+            'minorconsent keeps its audit trail in a database of its own: '
+            'set zodbconn.uri.audit (see README.md).')
+    config.registry.audit_recorder = Recorder(
+        config.registry,
+        interval=float(settings.get('minorconsent.audit.flush_seconds', 1.0)),
+        background=asbool(settings.get('minorconsent.audit.background', True)))
+    from .access import audited_view
+    from pyramid.viewderivers import INGRESS
+    config.add_view_deriver(audited_view, 'minorconsent_audit',
+                            under=INGRESS, over='secured_view')
+    config.scan('.views')

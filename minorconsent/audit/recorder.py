@@ -1,0 +1,227 @@
+"""Getting entries onto the chain: transactional notes and group-committed reads.
+
+*Writes* (``note``): an entry describing a write is put in the audit
+database's inbox by a before-commit hook of that write's own transaction.
+Both databases commit together (ZODB two-phase commit across the
+multi-database), so an acknowledged write always has its entry and an
+aborted one never does.  Model code calls ``note(obj, ...)`` with any
+object of the clinic; it needs no request.  Who and from where come from
+the context the request layer ``bind``s to the transaction (or "system").
+
+*Reads* (page views): a page view must not cost a commit and fsync of its
+own, so its entry goes to an in-memory buffer that a background thread
+seals every ``minorconsent.audit.flush_seconds`` (default 1 s) in one
+transaction together with whatever the inbox holds.  A crash can lose the
+reads of the last flush window, never a write's entry (docs/SECURITY.md).
+"""
+import atexit
+import collections
+import logging
+import secrets
+import threading
+from datetime import datetime, timezone
+
+import transaction
+from ZODB.POSException import ConflictError
+
+from .chain import log_of
+
+log = logging.getLogger(__name__)
+
+#: The transaction-data key (``Transaction.data`` keys by identity).
+_PENDING = object()
+
+
+def utc_stamp(now=None):
+    """Entry time: ISO 8601 UTC with microseconds (sorts as text)."""
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def make_entry(action, actor='', role='', record='', target='', detail='',
+               ip='', outcome='', at=None):
+    return {'at': at or utc_stamp(), 'actor': actor or '', 'role': role or '',
+            'action': action, 'record': record or '', 'target': target or '',
+            'detail': detail or '', 'ip': ip or '', 'outcome': outcome or ''}
+
+
+# --- transactional entries ------------------------------------------------
+
+class _Pending:
+    """Entries waiting for their transaction's commit, and who is acting."""
+
+    def __init__(self, jar):
+        self.jar = jar
+        self.entries = []
+        self.context = {}
+        self.written = False
+
+
+def _jar_of(obj):
+    while obj is not None:
+        jar = getattr(obj, '_p_jar', None)
+        if jar is not None:
+            return jar
+        obj = getattr(obj, '__parent__', None)
+    return None
+
+
+def pending_for(jar):
+    """The pending entries of ``jar``'s current transaction (hooked once)."""
+    txn = jar.transaction_manager.get()
+    try:
+        return txn.data(_PENDING)
+    except KeyError:
+        pending = _Pending(jar)
+        txn.set_data(_PENDING, pending)
+        txn.addBeforeCommitHook(_write_inbox, (pending,))
+        txn.addAfterCommitHook(_after_commit, (pending,))
+        return pending
+
+
+def bind(jar, actor='', role='', ip=''):
+    """Say who acts and from where for the entries of this transaction."""
+    pending_for(jar).context = {'actor': actor, 'role': role, 'ip': ip}
+
+
+def note(obj, action, detail='', record=None, target=None, actor=None,
+         role=None, outcome=''):
+    """Record ``action`` on ``obj`` as part of the current transaction.
+
+    ``record`` defaults to the client whose file holds ``obj``; ``target``
+    to ``obj``'s path below that client (opaque ids only).
+    """
+    from .access import describe
+    jar = _jar_of(obj)
+    if jar is None:
+        # An object in no database (a unit test of the model) has no
+        # transaction and no trail to write to.
+        return None
+    pending = pending_for(jar)
+    found_record, found_target = describe(obj)
+    context = pending.context
+    entry = make_entry(
+        action,
+        actor=actor if actor is not None else context.get('actor') or 'system',
+        role=role if role is not None else context.get('role', ''),
+        record=found_record if record is None else record,
+        target=found_target if target is None else target,
+        detail=detail, ip=context.get('ip', ''), outcome=outcome)
+    pending.entries.append(entry)
+    return entry
+
+
+def add_pending_entry(jar, entry):
+    pending = pending_for(jar)
+    pending.entries.append(entry)
+    return pending
+
+
+def _write_inbox(pending):
+    if not pending.entries:
+        return
+    audit_log = log_of(pending.jar.get_connection('audit').root())
+    for entry in pending.entries:
+        audit_log.inbox[(entry['at'], secrets.token_hex(6))] = entry
+    pending.written = True
+
+
+def _after_commit(ok, pending):
+    pending.written = bool(ok) and pending.written
+
+
+# --- group-committed reads ------------------------------------------------
+
+class Recorder:
+    """One per app: the read buffer and the sealer that empties it."""
+
+    def __init__(self, registry, interval=1.0, background=True,
+                 max_buffer=2000):
+        self.registry = registry
+        self.interval = interval
+        self.background = background
+        self.max_buffer = max_buffer
+        self.buffer = collections.deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread = None
+        self._stopped = False
+
+    def database(self):
+        return self.registry._zodb_databases['audit']
+
+    def add(self, entry):
+        """Buffer a read entry; the sealer commits it within one interval."""
+        self.buffer.append(entry)
+        if self.background and self._thread is None:
+            self._start()
+        if len(self.buffer) >= self.max_buffer:
+            self._wake.set()
+
+    def _start(self):
+        with self._lock:
+            if self._thread is not None or self._stopped:
+                return
+            self._thread = threading.Thread(
+                target=self._run, name='minorconsent-audit', daemon=True)
+            self._thread.start()
+            atexit.register(self.stop)
+
+    def _run(self):
+        while not self._stopped:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:   # keep sealing; the entries stay buffered
+                log.exception('audit flush failed; will retry')
+
+    def stop(self):
+        """Seal what is buffered and stop the thread (at exit)."""
+        self._stopped = True
+        self._wake.set()
+        try:
+            self.flush()
+        except Exception:  # pragma: no cover - shutting down anyway
+            log.exception('final audit flush failed')
+
+    def flush(self, attempts=5):
+        """Seal the buffered reads and the inbox now; return entries sealed."""
+        with self._lock:
+            taken = []
+            while self.buffer:
+                taken.append(self.buffer.popleft())
+            try:
+                return self._seal(taken, attempts)
+            except BaseException:
+                self.buffer.extendleft(reversed(taken))
+                raise
+
+    def _seal(self, reads, attempts):
+        db = self.database()
+        for attempt in range(attempts):
+            tm = transaction.TransactionManager(explicit=True)
+            tm.begin()
+            conn = db.open(transaction_manager=tm)
+            try:
+                audit_log = log_of(conn.root())
+                inbox = list(audit_log.inbox.items())
+                entries = [entry for _, entry in inbox] + reads
+                if not entries:
+                    tm.abort()
+                    return 0
+                entries.sort(key=lambda entry: entry['at'])
+                audit_log.seal(entries)
+                for key, _ in inbox:
+                    del audit_log.inbox[key]
+                tm.commit()
+                return len(entries)
+            except ConflictError:
+                tm.abort()
+                if attempt == attempts - 1:
+                    raise
+            except BaseException:
+                tm.abort()
+                raise
+            finally:
+                conn.close()

@@ -1,0 +1,144 @@
+"""The admin's audit viewer: filters, pages newest first, CSV export.
+
+Entries name clients by their opaque id (a therapist gives the privacy
+officer the reference from the client's page): the viewer lets an admin
+check who touched a record without learning who the clinic's clients are.
+"""
+import csv
+import io
+from datetime import date
+
+import colander
+import deform
+from pyramid.response import Response
+from pyramid_zodbconn import get_connection
+
+from minorconsent.site import Clinic
+from minorconsent.site.views import clinic_view, page_number
+
+from .chain import FIELDS, log_of
+
+PAGE_SIZE = 50
+CSV_LIMIT = 100_000
+
+
+def audit_log(request):
+    return log_of(get_connection(request, 'audit').root(), create=False)
+
+
+@colander.deferred
+def _action_widget(node, kw):
+    actions = kw['actions']
+    return deform.widget.SelectWidget(values=[('', 'Any action')] + [(a, a) for a in actions])
+
+
+class FilterSchema(colander.MappingSchema):
+    record = colander.SchemaNode(
+        colander.String(), title='Client reference', missing='',
+        validator=colander.Length(max=64),
+        description='The reference shown on the client\'s page.')
+    email = colander.SchemaNode(
+        colander.String(), title='Person (email address)', missing='',
+        validator=colander.Length(max=254))
+    action = colander.SchemaNode(colander.String(), title='Action', missing='',
+                                 widget=_action_widget)
+    first_day = colander.SchemaNode(colander.Date(), title='From', missing=None)
+    last_day = colander.SchemaNode(colander.Date(), title='To', missing=None)
+
+    def validator(self, node, values):
+        first, last = values.get('first_day'), values.get('last_day')
+        if first and last and last < first:
+            exc = colander.Invalid(node, '')
+            exc['last_day'] = 'The end date is before the start date.'
+            raise exc
+
+
+def _filters(request, audit):
+    """(deform form, error, filter kwargs or None when the input is bad)."""
+    actions = list(audit.by_action.keys()) if audit is not None else []
+    schema = FilterSchema().bind(actions=actions)
+    form = deform.Form(schema, method='GET', buttons=('filter',), formid='audit-filter')
+    if 'filter' not in request.GET and '__formid__' not in request.GET:
+        return form, None, {}
+    try:
+        values = form.validate(request.GET.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return form, failure, None
+    found = {}
+    if values['email']:
+        user = request.clinic['users'].find_by_email(values['email'])
+        if user is None:
+            exc = colander.Invalid(form.schema, '')
+            exc['email'] = 'No account has this address.'
+            form.widget.handle_error(form, exc)
+            request.response.status = 400
+            return form, deform.ValidationFailure(form, form.cstruct, exc), None
+        found['actor'] = user.__name__
+    found['record'] = values['record'].strip()
+    found['action'] = values['action']
+    found['first_day'] = values['first_day'].isoformat() if values['first_day'] else None
+    found['last_day'] = values['last_day'].isoformat() if values['last_day'] else None
+    return form, None, found
+
+
+@clinic_view(context=Clinic, name='audit', permission='administer',
+             renderer='templates/audit.pt')
+def audit_viewer(request):
+    audit = audit_log(request)
+    form, failure, filters = _filters(request, audit)
+    entries, total = [], 0
+    page = page_number(request)
+    if audit is not None and filters is not None:
+        seqs = audit.select(**filters) if any(filters.values()) else None
+        entries, total = audit.newest(seqs, start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+    users = request.clinic['users']
+    names = {}
+    for entry in entries:
+        user = users.get(entry['actor'])
+        names[entry['actor']] = user.display_name if user is not None else ''
+    query = {key: value for key, value in request.GET.items() if key != 'page'}
+    return {
+        'form': failure.render() if failure is not None else form.render(
+            {k: v for k, v in (filters or {}).items() if k in ('record', 'action') and v}),
+        'entries': entries,
+        'names': names,
+        'total': total,
+        'head': (audit.head_seq, audit.head_hash) if audit is not None else (0, ''),
+        'next_page': page + 1 if page * PAGE_SIZE < total else None,
+        'page': page,
+        'query': query,
+        'csv_url': request.clinic_url(request.clinic, 'audit.csv', query=query),
+    }
+
+
+@clinic_view(context=Clinic, name='audit.csv', permission='administer')
+def audit_csv(request):
+    """The filtered entries, oldest first, hashes included, as CSV."""
+    audit = audit_log(request)
+    form, failure, filters = _filters(request, audit)
+    if failure is not None:
+        return Response('Check the filters: ' + '; '.join(
+            '%s: %s' % item for item in failure.error.asdict().items()),
+            status=400, content_type='text/plain')
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(FIELDS + ('hash',))
+    if audit is not None:
+        seqs = audit.select(**filters) if any(filters.values()) else audit.entries.keys()
+        for count, seq in enumerate(seqs):
+            if count >= CSV_LIMIT:
+                break
+            entry = audit.get(seq)
+            writer.writerow([_csv_safe(entry[name]) for name in FIELDS + ('hash',)])
+    response = Response(out.getvalue(), content_type='text/csv', charset='utf-8')
+    response.content_disposition = 'attachment; filename="audit-%s.csv"' % date.today().isoformat()
+    return response
+
+
+def _csv_safe(value):
+    """Neutralise spreadsheet formulas (a detail could start with '=')."""
+    text = str(value)
+    if text[:1] in ('=', '+', '-', '@', '\t', '\r'):
+        return "'" + text
+    return text

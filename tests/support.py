@@ -118,7 +118,7 @@ def audit_entries(app):
 
 
 def new_browser(app):
-    return TestApp(app, extra_environ={'HTTP_HOST': 'localhost'})
+    return TestApp(app, extra_environ={'HTTP_HOST': 'localhost', 'REMOTE_ADDR': '192.0.2.10'})
 
 
 def sign_in(app, email, password=DEMO_PASSWORD):

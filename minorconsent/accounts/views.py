@@ -5,6 +5,7 @@ from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 
+from minorconsent.audit import note
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
@@ -32,8 +33,16 @@ def login(request):
             user = authenticate(request.clinic, request.registry.passwords,
                                 values['email'], values['password'])
             if user is not None:
+                note(request.clinic, 'auth.sign_in', actor=user.__name__,
+                     role=' '.join(sorted(user.roles)))
                 headers = remember(request, user.__name__)
                 return HTTPFound(location=home_url(request), headers=headers)
+            known = request.clinic['users'].find_by_email(values['email'])
+            # Unknown addresses are not written down: the trail would
+            # become a list of people who are not (yet) at the clinic.
+            note(request.clinic, 'auth.sign_in_failed',
+                 actor=known.__name__ if known is not None else 'anonymous',
+                 detail='' if known is not None else 'unknown address')
             form.fail('password', SIGN_IN_FAILED)
             request.response.status = 200
     return {'form': form.render()}
@@ -47,6 +56,7 @@ def logout(request):
     on a shared computer must see that they are signed out."""
     if request.identity is not None:
         check_csrf_token(request)
+        note(request.clinic, 'auth.sign_out')
     headers = forget(request)
     response = redirect(request, request.clinic_url(request.clinic, 'login'),
                         'signed-out')
@@ -105,9 +115,13 @@ def _apply_account(request, user, values):
     users.set_email(user, values['email'])
     if user.display_name != values['display_name']:
         user.display_name = values['display_name']
+    before = (sorted(user.roles), user.active)
     change_roles(clinic, user, values['roles'])
     users.set_supervisor(user, values['supervisor_id'] or None)
     set_active(clinic, user, values['active'])
+    note(user, 'admin.account', record='', target='users/' + user.__name__,
+         detail='roles %s -> %s; active %s -> %s' % (
+             ','.join(before[0]), ','.join(sorted(user.roles)), before[1], user.active))
 
 
 @clinic_view(context=Users, name='add', permission='administer',
@@ -127,6 +141,8 @@ def user_add(request):
                 users.add_user(user)
                 users.set_supervisor(user, values['supervisor_id'] or None)
                 user.active = values['active']
+                note(users, 'admin.account', target='users/' + user.__name__,
+                     detail='created; roles %s' % ','.join(sorted(user.roles)))
                 return redirect(request, request.clinic_url(users), 'account-added')
     return {'form': form.render(), 'heading': 'New account'}
 

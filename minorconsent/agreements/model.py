@@ -16,6 +16,7 @@ from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
+from minorconsent.audit.recorder import note
 from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import Workflowed
 
@@ -158,6 +159,9 @@ class Agreement(Workflowed, Persistent):
         self.events[self._event_count()] = AgreementEvent(
             now or utcnow(), kind, actor_id, detail, ip, user_agent)
         self._event_count.change(1)
+        # Sent, viewed, signed, declined, revoked: each on the audit trail too.
+        note(self, 'agreement.' + kind, actor=actor_id,
+             detail='%s v%s' % (self.kind, self.template_version))
 
     def event_list(self):
         return list(self.events.values())

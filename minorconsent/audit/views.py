@@ -14,6 +14,7 @@ from pyramid.response import Response
 from pyramid_zodbconn import get_connection
 
 from minorconsent.site import Clinic
+from minorconsent.site.forms import date_widget
 from minorconsent.site.views import clinic_view, page_number
 
 from .chain import FIELDS, log_of
@@ -42,8 +43,10 @@ class FilterSchema(colander.MappingSchema):
         validator=colander.Length(max=254))
     action = colander.SchemaNode(colander.String(), title='Action', missing='',
                                  widget=_action_widget)
-    first_day = colander.SchemaNode(colander.Date(), title='From', missing=None)
-    last_day = colander.SchemaNode(colander.Date(), title='To', missing=None)
+    first_day = colander.SchemaNode(colander.Date(), title='From', missing=None,
+                                    widget=date_widget())
+    last_day = colander.SchemaNode(colander.Date(), title='To', missing=None,
+                                   widget=date_widget())
 
     def validator(self, node, values):
         first, last = values.get('first_day'), values.get('last_day')

@@ -4,11 +4,9 @@ from datetime import date
 import colander
 import deform
 
+from minorconsent.site.forms import date_widget
+
 from .model import GOAL_STATUSES, RELATIONSHIPS
-
-
-def _date_widget():
-    return deform.widget.TextInputWidget(attributes={'type': 'date'})
 
 
 def _born_in_range(node, value):
@@ -53,7 +51,7 @@ class ClientSchema(colander.MappingSchema):
         colander.String(), title='Preferred name', missing='',
         validator=colander.All(colander.Length(0, 100), _no_control_characters))
     date_of_birth = colander.SchemaNode(
-        colander.Date(), title='Date of birth', widget=_date_widget(),
+        colander.Date(), title='Date of birth', widget=date_widget(),
         validator=_born_in_range)
     diagnosis = _long_text('Diagnosis (clinical; never shown to guardians)',
                            2_000, required=False)
@@ -126,7 +124,7 @@ class GoalSchema(colander.MappingSchema):
 
 class NoteSchema(colander.MappingSchema):
     session_date = colander.SchemaNode(
-        colander.Date(), title='Session date', widget=_date_widget(), missing=None,
+        colander.Date(), title='Session date', widget=date_widget(), missing=None,
         validator=_session_date_in_range)
     text = _long_text('Private note (therapist and supervisor only)')
 

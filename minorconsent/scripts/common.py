@@ -31,7 +31,15 @@ def clinic_transaction(config_uri, commit=True):
     finally:
         # After bootstrap's closer has closed the request's connection.
         if registry is not None:
+            _seal_audit(registry)
             close_databases(registry)
+
+
+def _seal_audit(registry):
+    """Put what the script did on the audit chain before it exits."""
+    recorder = getattr(registry, 'audit_recorder', None)
+    if recorder is not None:
+        recorder.flush()
 
 
 def close_databases(registry):

@@ -55,6 +55,12 @@ def bootstrap_clinic(zodb_root, registry):
     if clinic is None:
         clinic = Clinic()
         zodb_root[ROOT_KEY] = clinic
+        # Joined to the connection now, not at commit: what is built in this
+        # first transaction (the seed) already has a transaction to put its
+        # audit entries in.
+        jar = getattr(zodb_root, '_p_jar', None)
+        if jar is not None:
+            jar.add(clinic)
         run_pending_steps(clinic, registry)
     return clinic
 

@@ -31,6 +31,11 @@ def csrf_node():
                                default=_csrf_default, missing='')
 
 
+def date_widget():
+    """A native date picker (phones show their own); the value is ISO text."""
+    return deform.widget.TextInputWidget(attributes={'type': 'date'})
+
+
 class FormHandler:
     """Build, validate and render one deform form for one request."""
 

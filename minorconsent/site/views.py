@@ -14,6 +14,8 @@ from pyramid.renderers import get_renderer, render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
+from minorconsent.audit.recorder import note
+
 from . import ROUTE, Clinic
 from .forms import FormHandler
 from .jurisdictions import format_table, parse_table
@@ -235,7 +237,11 @@ def clinic_settings(request):
     if form.submitted:
         values = form.validate()
         if values is not None:
+            before = settings.as_dict()
             settings.update(**values)
+            after = settings.as_dict()
+            changed = sorted(key for key in after if before.get(key) != after[key])
+            note(request.clinic, 'admin.settings', detail='changed: ' + ', '.join(changed))
             return redirect(request, request.clinic_url(request.clinic, 'settings'), 'saved')
     return {'form': form.render()}
 

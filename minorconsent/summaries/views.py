@@ -5,7 +5,7 @@ import deform
 from pyramid.renderers import render_to_response
 
 from minorconsent.clients import Client, Goal
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormHandler, date_widget
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
@@ -18,7 +18,7 @@ from .notify import notify_guardians
 
 class ProgressSchema(colander.MappingSchema):
     day = colander.SchemaNode(colander.Date(), title='Date',
-                              widget=deform.widget.TextInputWidget(attributes={'type': 'date'}))
+                              widget=date_widget())
     rating = colander.SchemaNode(colander.String(), title='How is it going?',
                                  widget=deform.widget.SelectWidget(values=ACHIEVEMENT),
                                  validator=colander.OneOf([k for k, _ in ACHIEVEMENT]))

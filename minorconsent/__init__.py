@@ -17,6 +17,7 @@ ROOMS = (
     '.workflow',
     '.agreements',
     '.summaries',
+    '.disclosures',
 )
 
 

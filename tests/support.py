@@ -96,8 +96,11 @@ def seed(db, registry, marker=MARKER):
         mateo = clinic['clients'][mateo_id]
         consent = [a for a in mateo['agreements'].values() if a.kind == 'consent'][0]
         in_review = [s for s in mateo['summaries'].values() if s.state == 'minor_review'][0]
+        notice = [d for d in mateo['disclosures'].values()
+                  if d.guardian_id == mother and d.state == 'recorded'][0]
         return SimpleNamespace(
             mateo_review_summary=in_review.__name__,
+            mateo_notice=notice.__name__,
             mateo_consent=consent.__name__,
             user_ids=ids, mateo=mateo_id, lucia=lucia_id, ava=ava_id,
             mateo_goal=next(iter(mateo['goals'].keys())),

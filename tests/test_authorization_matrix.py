@@ -95,6 +95,15 @@ TABLE = {
     ('WorkflowRecord', 'remove-step', 'POST'): only(302, ADM, anonymous=LOGIN),
     ('Clinic', 'audit', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('Client', 'sharing', 'GET'): only(200, T, SUP),
+    ('Client', 'add-disclosure', 'GET'): only(200, T),
+    ('Client', 'add-release', 'GET'): only(200, T),
+    ('Client', 'add-request', 'GET'): only(200, T),
+    ('Client', 'insurer-export', 'GET'): only(200, T),
+    # The target is the safety notice the mother was given (signed off):
+    # she reads its words on her child's page, never this staff page.
+    ('Disclosure', '', 'GET'): only(200, T, SUP),
+    ('Disclosure', 'step', 'POST'): only(400, T, SUP),
 }
 
 
@@ -145,6 +154,7 @@ def target_path(demo, context):
         'AgreementTemplates': '/agreement-templates/',
         'AgreementTemplate': '/agreement-templates/consent/',
         'WorkflowRecord': '/workflows/parent-summary/',
+        'Disclosure': mateo + 'disclosures/%s/' % demo.mateo_notice,
     }[context]
 
 

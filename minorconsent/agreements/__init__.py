@@ -127,10 +127,18 @@ def activate_if_complete(agreement, registry, now=None):
 
 
 def same_kind(agreement):
-    """The client's other agreements of the same kind."""
+    """The client's other agreements of the same kind (for a release: to the
+    same recipient; releases to different recipients stand side by side)."""
     client = agreement.workflow_client()
+    recipient = _recipient(agreement)
     return [a for a in client['agreements'].values()
-            if a is not agreement and a.kind == agreement.kind]
+            if a is not agreement and a.kind == agreement.kind
+            and _recipient(a) == recipient]
+
+
+def _recipient(agreement):
+    terms = getattr(agreement, 'terms', None)
+    return terms.recipient.casefold() if terms is not None else None
 
 
 def newer_issued(agreement):
@@ -180,6 +188,7 @@ def includeme(config):
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
     config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)
+    config.add_evolve_step('0010-agreements-new-templates', add_missing_templates)
     config.scan('.views')
     config.scan('.admin_views')
 
@@ -204,11 +213,18 @@ def _template_folder_class(root, registry):
 
 def _add_templates(root, registry):
     from .model import AgreementTemplates
-    folder = AgreementTemplates()
-    root.add(folder, 'agreement-templates')
+    root.add(AgreementTemplates(), 'agreement-templates')
+    add_missing_templates(root, registry)
+
+
+def add_missing_templates(root, registry):
+    """The shipped text of each kind the clinic has no template for yet."""
+    folder = root['agreement-templates']
     texts = files(__name__) / 'texts'
     for kind in KINDS:
-        folder.add(AgreementTemplate(kind, (texts / ('%s.txt' % kind)).read_text('utf-8')), kind)
+        if kind not in folder:
+            folder.add(AgreementTemplate(kind, (texts / ('%s.txt' % kind)).read_text('utf-8')),
+                       kind)
 
 
 __all__ = ['Agreement', 'AgreementTemplate', 'SigningError', 'WorkflowError',

@@ -23,7 +23,11 @@ from minorconsent.workflow.engine import Workflowed
 KINDS = {
     'consent': ('Consent to treatment', 'consent-to-treatment'),
     'confidentiality': ('Confidentiality agreement', 'confidentiality-agreement'),
+    'release': ('Release of information', 'release-of-information'),
 }
+#: The kinds a therapist starts from the generic "new agreement" form (a
+#: release has its own form: recipient, items, purpose, end date).
+GENERAL_KINDS = ('consent', 'confidentiality')
 CUSTODY_POLICIES = (
     ('all', 'Every guardian with legal authority must sign'),
     ('one', 'One guardian with legal authority is enough'),

@@ -12,7 +12,7 @@ from minorconsent.workflow.engine import Actor, WorkflowError, available, defini
 
 from . import act, start_agreement
 from .invitations import invite_signers
-from .model import KINDS, Agreement, assent_expected, custody_policy, default_signers
+from .model import GENERAL_KINDS, KINDS, Agreement, assent_expected, custody_policy, default_signers
 
 
 @colander.deferred
@@ -28,8 +28,8 @@ def _signer_validator(node, kw):
 class StartSchema(colander.MappingSchema):
     kind = colander.SchemaNode(
         colander.String(), title='Document',
-        widget=deform.widget.RadioChoiceWidget(values=[(k, v[0]) for k, v in KINDS.items()]),
-        validator=colander.OneOf(list(KINDS)))
+        widget=deform.widget.RadioChoiceWidget(values=[(k, KINDS[k][0]) for k in GENERAL_KINDS]),
+        validator=colander.OneOf(GENERAL_KINDS))
     guardians = colander.SchemaNode(
         colander.Set(), title='Guardians who sign', missing=set(),
         description='Only guardians with legal authority and no restriction can sign.',

@@ -166,6 +166,8 @@ class Client(Folder):
     supervisor_id = None
     self_account_id = None   # the adolescent's own sign-in, if any
     diagnosis = ''           # clinical; insurers only, never guardians
+    diagnosis_codes = ()     # ICD-10-CM codes, for the insurer export
+    medications = ()         # one per line, for the insurer export
     preferred_name = ''
     custody_policy = None    # None: the clinic's rule; else 'all' or 'one'
 

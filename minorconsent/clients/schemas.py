@@ -1,4 +1,5 @@
 """Colander schemas for the client record and what hangs off it."""
+import re
 from datetime import date
 
 import colander
@@ -55,6 +56,29 @@ class ClientSchema(colander.MappingSchema):
         validator=_born_in_range)
     diagnosis = _long_text('Diagnosis (clinical; never shown to guardians)',
                            2_000, required=False)
+    diagnosis_codes = colander.SchemaNode(
+        colander.String(), title='Diagnosis codes (ICD-10-CM)', missing='',
+        description='For the insurer export, e.g. F41.1 F90.0. Never shown to guardians.',
+        validator=lambda node, value: _valid_codes(node, value))
+    medications = _long_text('Medications (one per line; for the insurer export)',
+                             2_000, required=False)
+
+
+def split_codes(text):
+    return tuple(code.upper() for code in re.split(r'[\s,;]+', text or '') if code)
+
+
+def split_lines(text):
+    return tuple(line.strip() for line in (text or '').splitlines() if line.strip())
+
+
+def _valid_codes(node, value):
+    from minorconsent.disclosures.insurer import ICD10
+    wrong = [code for code in split_codes(value) if not ICD10.match(code)]
+    if wrong:
+        raise colander.Invalid(node, 'Not an ICD-10-CM code: %s' % ', '.join(wrong[:5]))
+    if len(split_codes(value)) > 12:
+        raise colander.Invalid(node, 'At most 12 codes.')
 
 
 @colander.deferred

@@ -18,7 +18,7 @@ from . import (Client, Clients, Goal, GuardianLink, Note, assign_therapists,
 from .model import GOAL_STATUSES
 from .schemas import (ClientEditSchema, ClientSchema, ContactSchema,
                       GoalSchema, GuardianLinkSchema, NewGuardianSchema,
-                      NoteSchema)
+                      NoteSchema, split_codes, split_lines)
 
 PAGE_SIZE = 25
 
@@ -65,6 +65,8 @@ def client_add(request):
                             values['date_of_birth'], [request.identity.userid])
             client.preferred_name = values['preferred_name']
             client.diagnosis = values['diagnosis']
+            client.diagnosis_codes = split_codes(values['diagnosis_codes'])
+            client.medications = split_lines(values['medications'])
             request.context.add_client(client)
             return redirect(request, request.clinic_url(client), 'client-added')
     return {'form': form.render(), 'heading': 'New client', 'back': None}
@@ -126,6 +128,8 @@ def client_edit(request):
     appstruct = {key: getattr(client, key) for key in
                  ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
                   'diagnosis')}
+    appstruct['diagnosis_codes'] = ' '.join(client.diagnosis_codes)
+    appstruct['medications'] = '\n'.join(client.medications)
     appstruct['therapist_ids'] = set(client.therapist_ids)
     appstruct['custody_policy'] = getattr(client, 'custody_policy', None) or ''
     appstruct['supervisor_id'] = client.supervisor_id or ''
@@ -138,6 +142,9 @@ def client_edit(request):
                         'date_of_birth', 'diagnosis'):
                 if getattr(client, key) != values[key]:
                     setattr(client, key, values[key])
+            for key, parse in (('diagnosis_codes', split_codes), ('medications', split_lines)):
+                if getattr(client, key) != parse(values[key]):
+                    setattr(client, key, parse(values[key]))
             if (getattr(client, 'custody_policy', None) or '') != values['custody_policy']:
                 client.custody_policy = values['custody_policy'] or None
             assign_therapists(clinic, client, sorted(values['therapist_ids']),

@@ -30,6 +30,7 @@ class ParentChildView:
     agreements: tuple = ()    # AgreementLinks this guardian may read
     summaries: tuple = ()     # published summaries (parent-summary feature)
     goals: tuple = ()         # GoalTrends, from published summaries only
+    notices: tuple = ()       # SafetyNotices addressed to this guardian
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class TeenView:
     therapists: tuple         # display names of their therapists
     agreements: tuple = ()    # AgreementLinks they may read
     summaries: tuple = ()     # SummaryViews: published, and those to review
+
+
+def safety_notices(client, guardian_id, principals):
+    """``SafetyNotice``s: the disclosure room decides which, and copies
+    only the day and the disclosed words."""
+    from minorconsent.disclosures import safety_notices as notices
+    return notices(client, guardian_id, principals)
 
 
 def _child_name(client):
@@ -73,7 +81,8 @@ def parent_view(client, guardian_id, settings, today=None, principals=None):
     return ParentChildView(
         ref=client.__name__, name=_child_name(client),
         agreements=agreement_links(client, guardian_id, principals) if principals else (),
-        summaries=summaries, goals=goal_trends(summaries))
+        summaries=summaries, goals=goal_trends(summaries),
+        notices=safety_notices(client, guardian_id, principals) if principals else ())
 
 
 def family_views(clients, guardian_id, settings, today=None):

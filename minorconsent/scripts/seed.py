@@ -158,7 +158,57 @@ class Seeder:
         self.agreements(therapist, therapist2, mother, teen, parent2, co1, co2,
                         mateo, lucia, ava, rowan)
         self.summaries(therapist, teen, mateo)
+        self.disclosures(therapist, supervisor, mother, father, mateo)
         return therapist, therapist2
+
+    def disclosures(self, therapist, supervisor, mother, father, mateo):
+        """A safety notice the mother may read, and everything she must not:
+        a mandated report, a note to the barred father, a release to the
+        pediatrician and what went under it, an insurer export, a school's
+        request."""
+        from minorconsent.disclosures import record_disclosure
+        from minorconsent.disclosures.insurer import export_for_insurer
+        from minorconsent.disclosures.releases import ReleaseTerms, start_release
+        from minorconsent.disclosures.requests import record_request
+        guards = workflow_guards(self.registry)
+        boss = Actor(supervisor.__name__, principals_for(supervisor))
+        mateo.diagnosis_codes = ('F41.1',)
+        mateo.medications = (self.private('Sertraline 25 mg daily'),)
+        day = self.today - timedelta(days=20)
+        told = record_disclosure(
+            self.clinic, mateo, self.registry, therapist.__name__, 'harm_self', 'guardian',
+            'On our call we agreed Mateo should not be alone this weekend, and that you '
+            'will call the crisis line if he asks to be left alone.', day,
+            guardian_id=mother.__name__)
+        fire(told, 'sign_off', boss, guards)
+        report = record_disclosure(
+            self.clinic, mateo, self.registry, therapist.__name__, 'abuse', 'agency',
+            self.private('Report made about a bruise Mateo described.'), day,
+            recipient_name=self.private('County child protective services'))
+        fire(report, 'sign_off', boss, guards)
+        record_disclosure(
+            self.clinic, mateo, self.registry, therapist.__name__, 'other', 'guardian',
+            self.private('Told about a missed appointment.'), day,
+            guardian_id=father.__name__,
+            justification=self.private('Court order allows notice of attendance only.'))
+        release = start_release(self.clinic, mateo, therapist.__name__, ReleaseTerms(
+            'Dr. Demo Pediatrician, family doctor', 'third_party', ('attendance', 'goals'),
+            'Coordinating care with the family doctor', self.today + timedelta(days=180)))
+        act(release, self.registry, 'send', Actor(therapist.__name__,
+                                                   principals_for(therapist)), event='sent')
+        sign(self.clinic, self.registry, release, mother, principals_for(mother),
+             mother.display_name, True, True, release.text_sha256, '192.0.2.30',
+             'minorconsent-seed')
+        shared = record_disclosure(
+            self.clinic, mateo, self.registry, therapist.__name__, 'authorized', 'third_party',
+            self.private('Attendance dates for September and the two goal titles.'), day,
+            release=release, items=('attendance', 'goals'))
+        fire(shared, 'sign_off', boss, guards)
+        export_for_insurer(mateo, self.registry, therapist.__name__, 'Demo Health Plan',
+                           self.today - timedelta(days=90), self.today)
+        record_request(mateo, therapist.__name__, self.private('Westside Middle School'),
+                       'school', day, self.private('Asked whether Mateo is seen here.'),
+                       'ncnd', self.private('Sent the standard reply.'))
 
     def summaries(self, therapist, teen, mateo):
         """Six months of progress with a summary published every other

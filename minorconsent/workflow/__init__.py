@@ -64,6 +64,7 @@ def includeme(config):
     # After every guard is registered (actions of a higher order run later).
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)
     config.add_evolve_step('0004-workflow-definitions', _install_defaults)
+    config.add_evolve_step('0009-workflow-new-defaults', install_missing_defaults)
     config.scan('.views')
     config.scan('.editor_views')
 
@@ -71,5 +72,13 @@ def includeme(config):
 def _install_defaults(root, registry):
     store = WorkflowStore()
     root.add(store, 'workflows')
+    install_missing_defaults(root, registry)
+
+
+def install_missing_defaults(root, registry):
+    """Add each shipped definition the clinic does not have yet (a new
+    room's workflow); the clinic's own versions of the others are kept."""
+    store = root['workflows']
     for wid, (source, _) in sorted(registry[DEFAULTS_KEY].items()):
-        store.add(WorkflowRecord(source), wid)
+        if wid not in store:
+            store.add(WorkflowRecord(source), wid)

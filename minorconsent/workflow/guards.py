@@ -50,10 +50,40 @@ def consenting_guardian(ctx):
     return link is not None and link.legal_authority and not link.restricted
 
 
+def asked_to_sign(ctx):
+    """The actor is a consenting party the object asks to sign (the client
+    where they consent alone, else a required guardian)."""
+    obj, client = ctx.obj, ctx.client
+    if getattr(obj, 'minor_consents', False):
+        return client is not None and ctx.actor_id == client.self_account_id
+    return ctx.actor_id in getattr(obj, 'required_guardians', ())
+
+
+def signed_it(ctx):
+    """The actor signed the object as a consenting party (an assent does
+    not count)."""
+    signature = getattr(ctx.obj, 'signatures', {}).get(ctx.actor_id)
+    if signature is None:
+        return False
+    return signature.role == 'guardian' or bool(getattr(ctx.obj, 'minor_consents', False))
+
+
+def client_has_no_supervisor(ctx):
+    """Nobody can sign off: neither the client nor any of their therapists
+    has a supervisor."""
+    if ctx.client is None:
+        return False
+    from minorconsent.site import find_clinic
+    return not ctx.client.supervisor_ids(find_clinic(ctx.client)['users'])
+
+
 BUILT_IN = {
     'client_is_minor': client_is_minor,
     'client_has_own_account': client_has_own_account,
     'all_required_guardians_signed': all_required_guardians_signed,
     'minor_assented_or_not_required': minor_assented_or_not_required,
     'consenting_guardian': consenting_guardian,
+    'asked_to_sign': asked_to_sign,
+    'signed_it': signed_it,
+    'client_has_no_supervisor': client_has_no_supervisor,
 }

@@ -39,6 +39,8 @@ CONTENT_TYPES = {
     'consent': 'consent to treatment',
     'confidentiality': 'confidentiality agreement',
     'summary': 'parent progress summary',
+    'release': 'release of information',
+    'disclosure': 'disclosure of information (safety, court, insurer, release)',
 }
 
 ID = re.compile(r'^[a-z][a-z0-9_-]{0,62}$')

@@ -14,6 +14,7 @@ import pytest
 from pyramid.events import BeforeRender
 
 from support import MARKER, ROLE_EMAILS, sign_in
+from minorconsent.disclosures.model import SafetyNotice
 from minorconsent.portal.parentview import ParentChildView, parent_view
 from test_authorization_matrix import TABLE
 
@@ -122,7 +123,9 @@ def test_guardian_access_ends_at_majority(app, clinic, demo):
 def test_parent_view_is_a_frozen_whitelist():
     """Adding a field to what guardians see must be a deliberate edit here."""
     assert [f.name for f in dataclasses.fields(ParentChildView)] == [
-        'ref', 'name', 'agreements', 'summaries', 'goals']
+        'ref', 'name', 'agreements', 'summaries', 'goals', 'notices']
+    # Of a disclosure, a guardian gets the day and the words told to them.
+    assert [f.name for f in dataclasses.fields(SafetyNotice)] == ['told_on', 'text']
     view = ParentChildView(ref='x', name='y')
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.name = 'z'

@@ -19,9 +19,10 @@ def shipped():
     return {wid: wf for wid, (src, wf) in read_definitions(SHIPPED, GUARDS).items()}
 
 
-def test_the_three_defaults_ship_and_are_sound():
+def test_the_defaults_ship_and_are_sound():
     defs = shipped()
-    assert set(defs) == {'consent-to-treatment', 'confidentiality-agreement', 'parent-summary'}
+    assert set(defs) == {'consent-to-treatment', 'confidentiality-agreement', 'parent-summary',
+                         'release-of-information', 'safety-disclosure'}
     for workflow in defs.values():
         assert problems(workflow, GUARDS) == []
     consent = defs['consent-to-treatment']
@@ -30,6 +31,12 @@ def test_the_three_defaults_ship_and_are_sound():
     summary = defs['parent-summary']
     assert summary.state('published').granted('guardian') == ('view-published',)
     assert summary.state('draft').granted('guardian') == ()
+    # A guardian reads a disclosure's words only once it is signed off.
+    disclosure = defs['safety-disclosure']
+    assert disclosure.state('awaiting_signoff').granted('guardian') == ()
+    assert disclosure.state('recorded').granted('guardian') == ('view-published',)
+    # A release never counts as consent to treatment.
+    assert not any(s.activates_consent for s in defs['release-of-information'].states)
 
 
 def test_export_and_reimport_is_lossless():

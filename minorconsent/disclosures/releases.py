@@ -1,0 +1,81 @@
+"""Releases of information: an authorization, signed by the consenting
+party, naming a recipient, the items that may be shared, a purpose and an
+end date.  It is an agreement of kind ``release`` (signing, invitations,
+revocation, PDF and FHIR export come with it); this module adds its terms
+and the one question disclosures ask: is it live today?
+"""
+from dataclasses import dataclass
+from datetime import date
+import hashlib
+
+from minorconsent.agreements import start_agreement
+
+RELEASE_ITEMS = (
+    ('attendance', 'Dates of attendance'),
+    ('goals', 'Treatment goals and progress'),
+    ('summaries', 'Published progress summaries'),
+    ('diagnosis', 'Diagnosis'),
+    ('medications', 'Medications'),
+    ('recommendations', 'Treatment recommendations'),
+)
+ITEM_TITLES = dict(RELEASE_ITEMS)
+
+
+@dataclass(frozen=True)
+class ReleaseTerms:
+    recipient: str
+    recipient_kind: str      # 'third_party' or 'agency'
+    items: tuple
+    purpose: str
+    expires_on: date
+
+    def as_text(self):
+        return '\n'.join((
+            'Recipient: %s' % self.recipient,
+            'Information that may be shared: %s' % '; '.join(
+                ITEM_TITLES[item] for item in self.items),
+            'Purpose: %s' % self.purpose,
+            'This authorization ends on: %s' % self.expires_on.isoformat(),
+        ))
+
+
+def minor_consents_alone(client):
+    """Is the client's care running under their own active consent?"""
+    if 'agreements' not in client:
+        return False
+    return any(a.kind == 'consent' and a.state == 'active' and a.minor_consents
+               for a in client['agreements'].values())
+
+
+def start_release(clinic, client, actor_id, terms, today=None):
+    """A draft release for ``client``, to be signed by its consenting party:
+    the client where they consent alone, else the guardians with authority."""
+    today = today or date.today()
+    if terms.expires_on <= today:
+        raise ValueError('The end date must be in the future.')
+    alone = minor_consents_alone(client)
+    release = start_agreement(clinic, client, 'release', actor_id,
+                              assent_required=False, minor_consents=alone, today=today)
+    release.terms = terms
+    release.text = release.text.rstrip('\n') + '\n\n' + terms.as_text() + '\n'
+    release.text_sha256 = hashlib.sha256(release.text.encode('utf-8')).hexdigest()
+    return release
+
+
+def is_live(release, today=None):
+    """Signed, not revoked, superseded or ended, and not past its end date."""
+    terms = getattr(release, 'terms', None)
+    return (release.kind == 'release' and terms is not None
+            and release.state == 'active'
+            and (today or date.today()) <= terms.expires_on)
+
+
+def releases_of(client):
+    if 'agreements' not in client:
+        return []
+    return sorted((a for a in client['agreements'].values() if a.kind == 'release'),
+                  key=lambda a: a.created)
+
+
+def live_releases(client, today=None):
+    return [r for r in releases_of(client) if is_live(r, today)]

@@ -1,0 +1,175 @@
+"""Staff pages: the client's disclosures, releases and requests; the forms
+that record them; the insurer export."""
+from pyramid.response import Response
+
+from minorconsent.agreements.views import agreement_error
+from minorconsent.clients import Client
+from minorconsent.site.forms import FormHandler
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import (Actor, WorkflowError, available,
+                                          definition_of, fire)
+
+from . import DisclosureRefused, record_disclosure
+from .insurer import export_for_insurer
+from .model import RECIPIENT_TITLES, Disclosure, disclosures_of
+from .releases import ITEM_TITLES, ReleaseTerms, is_live, live_releases, releases_of, \
+    start_release
+from .requests import KIND_TITLES, OUTCOME_TITLES, STANDARD_REPLY, record_request, \
+    requests_of
+from .schemas import DisclosureSchema, InsurerExportSchema, ReleaseSchema, RequestSchema
+
+FORM_PAGE = 'minorconsent:clients/templates/form_page.pt'
+
+
+def _state_title(obj):
+    return definition_of(obj).state(obj.state).title
+
+
+@clinic_view(context=Client, name='sharing', permission='view-clinical',
+             renderer='templates/disclosures.pt')
+def disclosures_page(request):
+    client = request.context
+    return {
+        'client': client,
+        'disclosures': sorted(disclosures_of(client), key=lambda d: d.told_on, reverse=True),
+        'releases': list(reversed(releases_of(client))),
+        'requests': requests_of(client),
+        'state_title': _state_title,
+        'is_live': is_live,
+        'item_titles': ITEM_TITLES,
+        'recipient_titles': RECIPIENT_TITLES,
+        'kind_titles': KIND_TITLES,
+        'outcome_titles': OUTCOME_TITLES,
+        'users': request.clinic['users'],
+        'may_edit': request.has_permission('edit-clinical', client),
+        'standard_reply': STANDARD_REPLY,
+    }
+
+
+def _form_page(request, form, heading):
+    return {'form': form.render(), 'heading': heading,
+            'back': request.clinic_url(request.context, 'sharing')}
+
+
+@clinic_view(context=Client, name='add-disclosure', permission='edit-clinical',
+             renderer=FORM_PAGE)
+def disclosure_add(request):
+    client = request.context
+    users = request.clinic['users']
+    guardians = [(gid, users[gid].display_name) for gid in client['guardians'].keys()
+                 if gid in users]
+    releases = {r.__name__: r for r in live_releases(client)}
+    form = FormHandler(request, DisclosureSchema(), buttons=('record disclosure',),
+                       guardians=guardians,
+                       releases=[(ref, '%s (until %s)' % (r.terms.recipient, r.terms.expires_on))
+                                 for ref, r in releases.items()])
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            try:
+                disclosure = record_disclosure(
+                    request.clinic, client, request.registry, request.authenticated_userid,
+                    values['reason'], values['recipient_kind'], values['text'],
+                    values['told_on'], guardian_id=values['guardian_id'] or None,
+                    recipient_name=values['recipient_name'],
+                    justification=values['justification'],
+                    release=releases.get(values['release']), items=sorted(values['items']))
+            except DisclosureRefused as refused:
+                form.fail(refused.field, str(refused))
+            else:
+                return redirect(request, request.clinic_url(disclosure), 'saved')
+    return _form_page(request, form, 'Record a disclosure')
+
+
+@clinic_view(context=Disclosure, permission='view', renderer='templates/disclosure.pt')
+def disclosure_page(request):
+    disclosure = request.context
+    users = request.clinic['users']
+    return {
+        'd': disclosure,
+        'client': disclosure.workflow_client(),
+        'state_title': _state_title(disclosure),
+        'recipient': (users[disclosure.guardian_id].display_name
+                      if disclosure.guardian_id in users else disclosure.recipient_name),
+        'recipient_kind': RECIPIENT_TITLES.get(disclosure.recipient_kind, ''),
+        'item_titles': ITEM_TITLES,
+        'steps': available(disclosure, Actor.from_request(request),
+                           workflow_guards(request.registry)),
+        'users': users,
+    }
+
+
+@clinic_view(context=Disclosure, name='step', permission='view', request_method='POST')
+def disclosure_step(request):
+    disclosure = request.context
+    try:
+        fire(disclosure, request.POST.get('step', ''), Actor.from_request(request),
+             workflow_guards(request.registry), (request.POST.get('comment') or '')[:1000])
+    except WorkflowError as exc:
+        return agreement_error(request, str(exc))
+    return redirect(request, request.clinic_url(disclosure), 'step-done')
+
+
+@clinic_view(context=Client, name='add-release', permission='edit-clinical',
+             renderer=FORM_PAGE)
+def release_add(request):
+    client = request.context
+    form = FormHandler(request, ReleaseSchema(), buttons=('prepare release',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            terms = ReleaseTerms(' '.join(values['recipient'].split()), values['recipient_kind'],
+                                 tuple(k for k in ITEM_TITLES if k in values['items']),
+                                 values['purpose'].strip(), values['expires_on'])
+            try:
+                release = start_release(request.clinic, client,
+                                        request.authenticated_userid, terms)
+            except ValueError as exc:
+                form.fail('recipient', str(exc))
+            else:
+                return redirect(request, request.clinic_url(release), 'saved')
+    return _form_page(request, form, 'New release of information')
+
+
+@clinic_view(context=Client, name='insurer-export', permission='edit-clinical',
+             renderer=FORM_PAGE)
+def insurer_export(request):
+    """POST: the minimum-necessary CSV, recorded as a disclosure."""
+    client = request.context
+    form = FormHandler(request, InsurerExportSchema(), buttons=('export',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            try:
+                _, text = export_for_insurer(client, request.registry,
+                                             request.authenticated_userid, values['insurer'],
+                                             values['first_day'], values['last_day'])
+            except DisclosureRefused as refused:
+                form.fail(refused.field, str(refused))
+            else:
+                response = Response(text, content_type='text/csv', charset='utf-8')
+                response.content_disposition = 'attachment; filename="insurer-export.csv"'
+                return response
+    return _form_page(request, form, 'Export for the insurer (minimum necessary)')
+
+
+@clinic_view(context=Client, name='add-request', permission='edit-clinical',
+             renderer=FORM_PAGE)
+def request_add(request):
+    client = request.context
+    form = FormHandler(request, RequestSchema(), buttons=('record request',))
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            try:
+                record_request(client, request.authenticated_userid, values['requester'],
+                               values['requester_kind'], values['received_on'],
+                               values['asked_for'], values['outcome'], values['note'])
+            except DisclosureRefused as refused:
+                form.fail(refused.field, str(refused))
+            else:
+                return redirect(request, request.clinic_url(client, 'sharing'), 'saved')
+    return _form_page(request, form, 'Record a request for information')
+

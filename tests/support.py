@@ -135,6 +135,18 @@ def sign_in(app, email, password=DEMO_PASSWORD):
     return browser
 
 
+def radio(form):
+    """deform names a radio group after its field id; find it by type."""
+    return [name for name, fields in form.fields.items()
+            if type(fields[0]).__name__ == 'Radio'][0]
+
+
+def tick(form, *values):
+    """Tick exactly the deform checkboxes (named 'checkbox') with these values."""
+    for box in form.fields['checkbox']:
+        box.checked = box._value in values
+
+
 def csrf_of(res):
     """The CSRF token from the first form of a page."""
     match = re.search(r'name="csrf_token" value="([^"]+)"', res.text)

@@ -96,6 +96,7 @@ TABLE = {
     ('Clinic', 'audit', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Client', 'sharing', 'GET'): only(200, T, SUP),
+    ('Client', 'access', 'GET'): only(200, G),
     ('Client', 'add-disclosure', 'GET'): only(200, T),
     ('Client', 'add-release', 'GET'): only(200, T),
     ('Client', 'add-request', 'GET'): only(200, T),

@@ -50,6 +50,33 @@ def safety_notices(client, guardian_id, principals):
     return notices(client, guardian_id, principals)
 
 
+@dataclass(frozen=True)
+class SharedView:
+    """Something shared under a release the guardian signed."""
+    day: str
+    recipient: str
+    items: str                # in words
+
+
+def shared_under_my_releases(client, guardian_id):
+    """Disclosures made under releases this guardian signed, newest first
+    (never safety disclosures: those are the clinic's legal duty, and
+    listing them could endanger the child)."""
+    from minorconsent.disclosures.model import disclosures_of
+    from minorconsent.disclosures.releases import ITEM_TITLES
+    agreements = client['agreements'] if 'agreements' in client else {}
+    found = []
+    for disclosure in disclosures_of(client):
+        if disclosure.reason != 'authorized':
+            continue
+        release = agreements.get(disclosure.release_ref)
+        if release is None or guardian_id not in release.signatures:
+            continue
+        found.append(SharedView(disclosure.told_on.isoformat(), disclosure.recipient_name,
+                                '; '.join(ITEM_TITLES.get(i, i) for i in disclosure.items)))
+    return tuple(sorted(found, key=lambda s: s.day, reverse=True))
+
+
 def _child_name(client):
     return client.preferred_name or client.first_name
 

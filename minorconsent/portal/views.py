@@ -12,7 +12,7 @@ from minorconsent.site.views import clinic_view
 
 from minorconsent.workflow.engine import Actor
 
-from .parentview import family_views, parent_view, teen_view
+from .parentview import family_views, parent_view, shared_under_my_releases, teen_view
 
 
 @clinic_view(context=Clinic, name='family', permission='family',
@@ -39,6 +39,25 @@ def child_page(request):
 def teen_page(request):
     return {'me': teen_view(request.context, request.clinic['users'], principals(request)),
             'summary_macros': summary_macros()}
+
+
+@clinic_view(context=Client, name='access', permission='view-as-guardian',
+             renderer='templates/access.pt')
+def access_page(request):
+    """Who at the clinic read this child's summaries, and what was shared
+    under a release this guardian signed (an accounting of disclosures)."""
+    from pyramid_zodbconn import get_connection
+    from minorconsent.audit.accounting import summary_accesses
+    from minorconsent.audit.chain import log_of
+    view = parent_view(request.context, request.identity.userid,
+                       request.clinic.settings, principals=principals(request))
+    if view is None:
+        raise HTTPNotFound()
+    audit_log = log_of(get_connection(request, 'audit').root(), create=False)
+    return {'child': view,
+            'accesses': summary_accesses(audit_log, request.context.__name__,
+                                         request.clinic['users']),
+            'shared': shared_under_my_releases(request.context, request.identity.userid)}
 
 
 def summary_macros():

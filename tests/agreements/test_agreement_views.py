@@ -1,11 +1,5 @@
 """Agreements over HTTP: a therapist starts and sends, a family signs."""
-from support import ROLE_EMAILS, csrf_of, sign_in
-
-
-def radio(form):
-    """deform names a radio group after its field id; find it by type."""
-    return [name for name, fields in form.fields.items()
-            if type(fields[0]).__name__ == 'Radio'][0]
+from support import ROLE_EMAILS, csrf_of, radio, sign_in
 
 
 def start(browser, client_path, kind='consent', **fields):

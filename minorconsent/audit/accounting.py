@@ -1,0 +1,55 @@
+"""What a guardian may learn from the audit trail: who at the clinic read
+or changed their child's progress summaries, and when.
+
+Built as frozen ``AccessView``s from entries already on the chain (plain
+strings: a staff member's display name, a role title, a day and what they
+did), so a guardian-facing page never touches the log itself.  Entries of
+the family's own reads, of other records, and of anything but summaries
+are not shown.
+"""
+from dataclasses import dataclass
+
+STAFF_ROLES = {'therapist': 'Therapist', 'supervisor': 'Clinical supervisor'}
+
+
+@dataclass(frozen=True)
+class AccessView:
+    day: str          # YYYY-MM-DD (UTC)
+    who: str          # the staff member's display name
+    role: str         # their role at the clinic, in words
+    what: str         # "Read a progress summary", ...
+
+
+def _what(entry):
+    action = entry['action']
+    if action.startswith('GET ') and action.endswith('.preview'):
+        return 'Previewed a progress summary'
+    if action.startswith('GET '):
+        return 'Read a progress summary'
+    return 'Worked on a progress summary'
+
+
+def summary_accesses(audit_log, client_id, users, limit=200):
+    """Staff accesses to ``client_id``'s summaries, newest first."""
+    if audit_log is None:
+        return ()
+    seqs = audit_log.by_record.get(client_id)
+    if seqs is None:
+        return ()
+    found = []
+    keys = seqs.keys()
+    for index in range(len(keys) - 1, -1, -1):
+        entry = audit_log.get(keys[index])
+        if not entry['target'].startswith('summaries/') or entry['outcome'] == 'denied':
+            continue
+        if entry['action'].startswith('workflow.'):
+            continue    # the POST that fired it is already listed
+        roles = [STAFF_ROLES[r] for r in entry['role'].split() if r in STAFF_ROLES]
+        user = users.get(entry['actor'])
+        if not roles or user is None:
+            continue
+        found.append(AccessView(day=entry['at'][:10], who=user.display_name,
+                                role=', '.join(roles), what=_what(entry)))
+        if len(found) >= limit:
+            break
+    return tuple(found)

@@ -72,6 +72,9 @@ def test(args):
     ensure_venv('testing')
     ensure_chromium()
     env = dict(os.environ, MINORCONSENT_CHROMIUM=CHROMIUM)
+    if not any(arg == '-n' or arg.startswith(('-n', '--numprocesses')) for arg in args):
+        # One worker per CPU; the browser tests stay together on one worker.
+        args = ['-n', 'auto', '--dist', 'loadgroup', *args]
     result = subprocess.run([str(BIN / 'python'), '-m', 'pytest', *args], cwd=HERE, env=env)
     sys.exit(result.returncode)
 

@@ -72,7 +72,8 @@ def shared_under_my_releases(client, guardian_id):
         release = agreements.get(disclosure.release_ref)
         if release is None or guardian_id not in release.signatures:
             continue
-        found.append(SharedView(disclosure.told_on.isoformat(), disclosure.recipient_name,
+        # The recipient as named in the release the guardian signed.
+        found.append(SharedView(disclosure.told_on.isoformat(), release.terms.recipient,
                                 '; '.join(ITEM_TITLES.get(i, i) for i in disclosure.items)))
     return tuple(sorted(found, key=lambda s: s.day, reverse=True))
 

@@ -11,18 +11,12 @@ from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, fire, start
 
-from .model import (INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure, SafetyNotice,
-                    disclosures_of)
+from .model import (INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure, DisclosureRefused,
+                    SafetyNotice, disclosures_of)
 from .releases import ITEM_TITLES, is_live
 
 WORKFLOW = 'safety-disclosure'
 MAX_TEXT = 5000
-
-
-class DisclosureRefused(ValueError):
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
 
 
 def _folder(client, name):
@@ -69,6 +63,9 @@ def record_disclosure(clinic, client, registry, actor_id, reason, recipient_kind
             if not recipient_name:
                 raise DisclosureRefused('recipient_name', 'Name who was told.')
         elif reason == 'authorized':
+            if release is not None and release.terms.recipient_kind == 'guardian':
+                raise DisclosureRefused('release', 'That release decides what a guardian sees '
+                                        'in the portal; nothing is disclosed under it.')
             if release is None or not is_live(release, today):
                 raise DisclosureRefused(
                     'release', 'This release is not live (unsigned, revoked or past '

@@ -34,6 +34,15 @@ RECIPIENT_KINDS = (
 RECIPIENT_TITLES = dict(RECIPIENT_KINDS, insurer='An insurer')
 
 
+class DisclosureRefused(ValueError):
+    """A disclosure (or release) the rules do not allow; ``field`` is the
+    form field the message belongs next to."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
 def utcnow():
     return datetime.now(timezone.utc)
 

@@ -10,6 +10,8 @@ import hashlib
 
 from minorconsent.agreements import start_agreement
 
+from .model import DisclosureRefused
+
 RELEASE_ITEMS = (
     ('attendance', 'Dates of attendance'),
     ('goals', 'Treatment goals and progress'),
@@ -21,13 +23,18 @@ RELEASE_ITEMS = (
 ITEM_TITLES = dict(RELEASE_ITEMS)
 
 
+#: What a client who consents alone may let a guardian see in the portal.
+GUARDIAN_ITEMS = ('goals', 'summaries')
+
+
 @dataclass(frozen=True)
 class ReleaseTerms:
     recipient: str
-    recipient_kind: str      # 'third_party' or 'agency'
+    recipient_kind: str      # 'third_party', 'agency' or 'guardian'
     items: tuple
     purpose: str
     expires_on: date
+    guardian_id: str = ''    # for 'guardian': the linked guardian it names
 
     def as_text(self):
         return '\n'.join((
@@ -49,11 +56,26 @@ def minor_consents_alone(client):
 
 def start_release(clinic, client, actor_id, terms, today=None):
     """A draft release for ``client``, to be signed by its consenting party:
-    the client where they consent alone, else the guardians with authority."""
+    the client where they consent alone, else the guardians with authority.
+
+    A release to a guardian is how a client who consents alone lets a
+    parent see their goals or summaries in the portal; it names a linked
+    guardian and only those items.
+    """
     today = today or date.today()
     if terms.expires_on <= today:
-        raise ValueError('The end date must be in the future.')
+        raise DisclosureRefused('expires_on', 'The end date must be in the future.')
     alone = minor_consents_alone(client)
+    if terms.recipient_kind == 'guardian':
+        if not alone:
+            raise DisclosureRefused(
+                'recipient_kind', 'Guardians who consent already see goals and summaries; '
+                'a release to a guardian is for a client who consents alone.')
+        if terms.guardian_id not in client['guardians']:
+            raise DisclosureRefused('guardian_id', 'Choose one of the client\'s guardians.')
+        if not terms.items or set(terms.items) - set(GUARDIAN_ITEMS):
+            raise DisclosureRefused('items', 'A guardian can be shown goals and progress, '
+                                    'and published summaries, and nothing else.')
     release = start_agreement(clinic, client, 'release', actor_id,
                               assent_required=False, minor_consents=alone, today=today)
     release.terms = terms
@@ -79,3 +101,15 @@ def releases_of(client):
 
 def live_releases(client, today=None):
     return [r for r in releases_of(client) if is_live(r, today)]
+
+
+def items_released_to_guardian(client, guardian_id, today=None):
+    """What the client, consenting alone, lets this guardian see now."""
+    if not minor_consents_alone(client):
+        return frozenset()
+    items = set()
+    for release in live_releases(client, today):
+        if release.minor_consents and release.terms.recipient_kind == 'guardian' \
+                and release.terms.guardian_id == guardian_id:
+            items |= set(release.terms.items)
+    return frozenset(items)

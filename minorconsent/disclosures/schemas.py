@@ -76,9 +76,14 @@ def _end_date_valid(node, value):
 
 
 class ReleaseSchema(colander.MappingSchema):
-    recipient = _text('Recipient (name and role)', 200,
+    recipient_kind = _choice(RECIPIENT_KINDS, 'The recipient is', radio=True)
+    recipient = _text('Recipient (name and role)', 200, missing='',
                       description='For example: Dr. Lee, pediatrician')
-    recipient_kind = _choice(RECIPIENT_KINDS[1:], 'The recipient is', radio=True)
+    guardian_id = colander.SchemaNode(
+        colander.String(), title='The guardian', missing='', widget=_guardian_widget,
+        validator=_guardian_validator,
+        description='Only where the client consents alone: what this guardian may see '
+                    'in the portal.')
     items = colander.SchemaNode(
         colander.Set(), title='Information that may be shared',
         widget=deform.widget.CheckboxChoiceWidget(values=RELEASE_ITEMS),

@@ -48,6 +48,11 @@ def disclosures_page(request):
     }
 
 
+def _guardian_choices(client, users):
+    return [(gid, users[gid].display_name) for gid in client['guardians'].keys()
+            if gid in users]
+
+
 def _form_page(request, form, heading):
     return {'form': form.render(), 'heading': heading,
             'back': request.clinic_url(request.context, 'sharing')}
@@ -57,12 +62,10 @@ def _form_page(request, form, heading):
              renderer=FORM_PAGE)
 def disclosure_add(request):
     client = request.context
-    users = request.clinic['users']
-    guardians = [(gid, users[gid].display_name) for gid in client['guardians'].keys()
-                 if gid in users]
-    releases = {r.__name__: r for r in live_releases(client)}
+    releases = {r.__name__: r for r in live_releases(client)
+                if r.terms.recipient_kind != 'guardian'}
     form = FormHandler(request, DisclosureSchema(), buttons=('record disclosure',),
-                       guardians=guardians,
+                       guardians=_guardian_choices(client, request.clinic['users']),
                        releases=[(ref, '%s (until %s)' % (r.terms.recipient, r.terms.expires_on))
                                  for ref, r in releases.items()])
     if form.submitted:
@@ -116,18 +119,29 @@ def disclosure_step(request):
              renderer=FORM_PAGE)
 def release_add(request):
     client = request.context
-    form = FormHandler(request, ReleaseSchema(), buttons=('prepare release',))
+    users = request.clinic['users']
+    form = FormHandler(request, ReleaseSchema(), buttons=('prepare release',),
+                       guardians=_guardian_choices(client, users))
     if form.submitted:
         values = form.validate()
         if values is not None:
-            terms = ReleaseTerms(' '.join(values['recipient'].split()), values['recipient_kind'],
-                                 tuple(k for k in ITEM_TITLES if k in values['items']),
-                                 values['purpose'].strip(), values['expires_on'])
+            kind, guardian_id = values['recipient_kind'], values['guardian_id']
+            recipient = ' '.join(values['recipient'].split())
+            if kind == 'guardian' and guardian_id in users:
+                recipient = users[guardian_id].display_name
             try:
+                if not recipient:
+                    raise DisclosureRefused('recipient', 'Name the recipient.')
+                terms = ReleaseTerms(
+                    recipient, kind, tuple(k for k in ITEM_TITLES if k in values['items']),
+                    values['purpose'].strip(), values['expires_on'],
+                    guardian_id=guardian_id if kind == 'guardian' else '')
                 release = start_release(request.clinic, client,
                                         request.authenticated_userid, terms)
-            except ValueError as exc:
-                form.fail('recipient', str(exc))
+            except DisclosureRefused as refused:
+                form.fail(refused.field, str(refused))
+            except ValueError as exc:     # the agreement rules (who can sign)
+                form.fail('recipient_kind', str(exc))
             else:
                 return redirect(request, request.clinic_url(release), 'saved')
     return _form_page(request, form, 'New release of information')

@@ -105,11 +105,16 @@ def parent_view(client, guardian_id, settings, today=None, principals=None):
     today = today or date.today()
     if guardian_id not in client.entitled_guardian_ids(settings, today):
         return None
-    summaries = summary_views(client, principals) if principals else ()
+    from minorconsent.summaries.model import guardian_scope
+    # Under their own consent, everything published; where the client
+    # consents alone, only what the client's release lets this guardian see.
+    scope = guardian_scope(client, guardian_id, today)
+    summaries = summary_views(client, principals) if principals and scope else ()
     return ParentChildView(
         ref=client.__name__, name=_child_name(client),
         agreements=agreement_links(client, guardian_id, principals) if principals else (),
-        summaries=summaries, goals=goal_trends(summaries),
+        summaries=summaries if 'summaries' in scope else (),
+        goals=goal_trends(summaries) if 'goals' in scope else (),
         notices=safety_notices(client, guardian_id, principals) if principals else ())
 
 

@@ -91,14 +91,29 @@ class Summary(Workflowed, Persistent):
 
 
 def consent_active_for(client, guardian_id):
-    """Has ``guardian_id`` signed a consent to treatment for ``client`` that
-    is active now?  (Or the client consents on their own, and that consent
-    is active: then guardians see what the client authorizes, which is
-    nothing until that feature exists.)"""
+    """May ``guardian_id`` read ``client``'s published summaries?
+
+    Yes when they signed a consent to treatment that is active now; or,
+    where the client consents on their own, when the client signed a live
+    release naming this guardian (guardian access is then whatever the
+    client authorizes: ``guardian_scope``).
+    """
+    return bool(guardian_scope(client, guardian_id))
+
+
+#: What a guardian sees under their own consent.
+FULL_SCOPE = frozenset({'goals', 'summaries'})
+
+
+def guardian_scope(client, guardian_id, today=None):
+    """The parts of the parent view this guardian may have: ``FULL_SCOPE``
+    under their own active consent, the items of the client's live
+    releases naming them where the client consents alone, else nothing."""
     if 'agreements' not in client:
-        return False
+        return frozenset()
     for agreement in client['agreements'].values():
         if agreement.kind == 'consent' and agreement.state == 'active' \
                 and not agreement.minor_consents and guardian_id in agreement.signatures:
-            return True
-    return False
+            return FULL_SCOPE
+    from minorconsent.disclosures.releases import items_released_to_guardian
+    return items_released_to_guardian(client, guardian_id, today) & FULL_SCOPE

@@ -97,6 +97,9 @@ TABLE = {
     ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Client', 'sharing', 'GET'): only(200, T, SUP),
     ('Client', 'access', 'GET'): only(200, G),
+    # The target summary is in client review: no guardian reads it yet.
+    ('Summary', 'family', 'GET'): only(200),
+    ('Summary', 'summary.pdf', 'GET'): only(200),
     ('Client', 'add-disclosure', 'GET'): only(200, T),
     ('Client', 'add-release', 'GET'): only(200, T),
     ('Client', 'add-request', 'GET'): only(200, T),

@@ -23,6 +23,21 @@ class AgreementLink:
 
 
 @dataclass(frozen=True)
+class ClinicContact:
+    """How a family reaches the clinic: the settings' contact fields only."""
+    name: str
+    phone: str
+    email: str
+    hours: str
+    crisis_line: str
+
+
+def clinic_contact(settings):
+    return ClinicContact(settings.name, settings.contact_phone, settings.contact_email,
+                         settings.contact_hours, settings.crisis_line)
+
+
+@dataclass(frozen=True)
 class ParentChildView:
     """What one guardian may see of one child."""
     ref: str                  # the client id, for building URLs
@@ -31,6 +46,7 @@ class ParentChildView:
     summaries: tuple = ()     # published summaries (parent-summary feature)
     goals: tuple = ()         # GoalTrends, from published summaries only
     notices: tuple = ()       # SafetyNotices addressed to this guardian
+    clinic: ClinicContact = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +131,8 @@ def parent_view(client, guardian_id, settings, today=None, principals=None):
         agreements=agreement_links(client, guardian_id, principals) if principals else (),
         summaries=summaries if 'summaries' in scope else (),
         goals=goal_trends(summaries) if 'goals' in scope else (),
-        notices=safety_notices(client, guardian_id, principals) if principals else ())
+        notices=safety_notices(client, guardian_id, principals) if principals else (),
+        clinic=clinic_contact(settings))
 
 
 def family_views(clients, guardian_id, settings, today=None):

@@ -7,6 +7,7 @@ request from the template namespace as well.
 from pyramid.httpexceptions import HTTPNotFound
 
 from minorconsent.clients import Client
+from minorconsent.summaries.model import Summary
 from minorconsent.site import Clinic
 from minorconsent.site.views import clinic_view
 
@@ -67,3 +68,36 @@ def summary_macros():
 
 def principals(request):
     return Actor.from_request(request).principals
+
+
+def _summary_for_guardian(request):
+    """(child view, summary view) for a published summary this guardian may
+    read; 404 otherwise (the ACL said yes; the parent view must agree)."""
+    from .parentview import summary_view
+    summary = request.context
+    client = summary.workflow_client()
+    child = parent_view(client, request.identity.userid, request.clinic.settings,
+                        principals=principals(request))
+    if child is None or summary.__name__ not in {s.ref for s in child.summaries}:
+        raise HTTPNotFound()
+    return child, summary_view(summary)
+
+
+@clinic_view(context=Summary, name='family', permission='view-published',
+             renderer='templates/summary_page.pt')
+def summary_page(request):
+    """One published summary on its own, laid out for printing."""
+    child, summary = _summary_for_guardian(request)
+    return {'child': child, 's': summary, 'summary_macros': summary_macros()}
+
+
+@clinic_view(context=Summary, name='summary.pdf', permission='view-published')
+def summary_pdf(request):
+    from pyramid.response import Response
+    from .summary_pdf import render
+    child, summary = _summary_for_guardian(request)
+    response = Response(render(child.name, summary, child.clinic),
+                        content_type='application/pdf')
+    # No names in file names: a downloads folder is as public as a history.
+    response.content_disposition = 'attachment; filename="summary.pdf"'
+    return response

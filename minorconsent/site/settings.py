@@ -26,11 +26,17 @@ class ClinicSettings(Persistent):
     invitation_days = 7
     #: jurisdiction -> age of self-consent; None means the shipped table.
     self_consent_ages = None
+    #: How families reach the clinic (shown on guardian pages and PDFs).
+    contact_phone = '555-0100'
+    contact_email = 'office@demo.test'
+    contact_hours = 'Monday to Friday, 9:00 to 17:00'
+    crisis_line = '988 (call or text, any time)'
 
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
               'session_lifetime_hours', 'custody_policy', 'assent_age',
-              'invitation_days')
+              'invitation_days', 'contact_phone', 'contact_email', 'contact_hours',
+              'crisis_line')
 
     def update(self, **values):
         """Write only the values that changed (no needless database writes)."""

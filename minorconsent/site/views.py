@@ -212,6 +212,19 @@ class SettingsSchema(colander.MappingSchema):
     invitation_days = colander.SchemaNode(
         colander.Int(), title='Invitation links expire after (days)',
         validator=colander.Range(1, 30))
+    contact_phone = colander.SchemaNode(
+        colander.String(), title='Clinic phone (shown to families)',
+        validator=colander.Regex(r'^[0-9+() .\-]{3,30}$', 'Digits, spaces and + ( ) - . only.'))
+    contact_email = colander.SchemaNode(
+        colander.String(), title='Clinic email (shown to families)',
+        validator=colander.All(colander.Email(), colander.Length(max=254)))
+    contact_hours = colander.SchemaNode(
+        colander.String(), title='Office hours (shown to families)',
+        validator=colander.Length(1, 120))
+    crisis_line = colander.SchemaNode(
+        colander.String(), title='Crisis line (shown to families)',
+        description='Where to turn outside office hours.',
+        validator=colander.Length(1, 120))
 
 
 def _validate_settings(node, value):

@@ -87,6 +87,10 @@ class Summary(Workflowed, Persistent):
 
     def workflow_local_roles(self):
         client = self.workflow_client()
+        # Guardians with any access (their own consent, or a release from a
+        # client who consents alone).  What of a summary they then see is
+        # the parent view's decision (``guardian_scope``): goal ratings
+        # only, or the text too; its printable page and PDF follow it.
         return client.local_roles_for_document(lambda gid: consent_active_for(client, gid))
 
 

@@ -102,10 +102,11 @@ def summary_step(request):
 def summary_preview(request):
     """The guardian's page for this child, built by the same parent-view
     code, as it will look once this summary is published."""
-    from minorconsent.portal.parentview import ParentChildView, summary_view
+    from minorconsent.portal.parentview import ParentChildView, clinic_contact, summary_view
     from minorconsent.portal.views import summary_macros
     summary = request.context
     client = summary.workflow_client()
     view = ParentChildView(ref=client.__name__, name=client.preferred_name or client.first_name,
-                           summaries=(summary_view(summary),))
+                           summaries=(summary_view(summary),),
+                           clinic=clinic_contact(request.clinic.settings))
     return {'child': view, 'summary_macros': summary_macros(), 'preview': True}

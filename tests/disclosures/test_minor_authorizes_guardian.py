@@ -90,3 +90,18 @@ def test_a_release_to_a_guardian_is_only_for_a_client_who_consents_alone(app, de
                 'Elena Alvarez', 'guardian', ('goals', 'diagnosis'), 'x',
                 TODAY + timedelta(days=5), guardian_id=demo.user_ids['guardian']))
         assert refused.value.field == 'items'
+
+
+def test_goals_only_means_no_summary_page_or_pdf(app, demo, clinic):
+    with clinic() as c:
+        mateo, therapist, teen = mateo_consents_alone(c, app, demo)
+        published = [s.__name__ for s in mateo['summaries'].values() if s.state == 'published']
+        release = start_release(c, mateo, therapist.__name__, ReleaseTerms(
+            'Elena Alvarez', 'guardian', ('goals',), 'Goals only',
+            TODAY + timedelta(days=60), guardian_id=demo.user_ids['guardian']))
+        fire(release, 'send', as_actor(therapist), workflow_guards(app.registry))
+        signed_by(c, app, release, teen)
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    for ref in published:
+        for name in ('family', 'summary.pdf'):
+            mother.get('/clients/%s/summaries/%s/%s' % (demo.mateo, ref, name), status=404)

@@ -1,0 +1,38 @@
+"""A summary as a PDF a guardian can keep: built from the parent view only
+(the child's first name, one ``SummaryView``, the clinic's contact
+details), so it can hold nothing the page does not show."""
+from fpdf import FPDF
+
+from minorconsent.agreements.pdf import FONTS
+
+
+def render(child_name, summary, contact):
+    pdf = FPDF(format='A4')
+    pdf.set_title('Progress summary')     # no names in metadata
+    pdf.set_creator('minorconsent')
+    pdf.add_font('DejaVu', '', str(FONTS / 'DejaVuSans.ttf'))
+    pdf.add_font('DejaVu', 'B', str(FONTS / 'DejaVuSans-Bold.ttf'))
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_page()
+    pdf.set_font('DejaVu', 'B', 16)
+    pdf.multi_cell(0, 9, '%s: %s' % (child_name, summary.period), new_x='LMARGIN', new_y='NEXT')
+    pdf.set_font('DejaVu', '', 10)
+    pdf.multi_cell(0, 6, 'Shared %s by %s' % (summary.published, contact.name),
+                   new_x='LMARGIN', new_y='NEXT')
+    pdf.ln(4)
+    pdf.set_font('DejaVu', '', 11)
+    pdf.multi_cell(0, 6, summary.text, new_x='LMARGIN', new_y='NEXT')
+    if summary.goals:
+        pdf.ln(4)
+        pdf.set_font('DejaVu', 'B', 12)
+        pdf.cell(0, 8, 'Goals and how they are going', new_x='LMARGIN', new_y='NEXT')
+        pdf.set_font('DejaVu', '', 11)
+        for goal in summary.goals:
+            pdf.multi_cell(0, 6, '%s: %s' % (goal.title, goal.rating),
+                           new_x='LMARGIN', new_y='NEXT')
+    pdf.ln(6)
+    pdf.set_font('DejaVu', '', 9)
+    pdf.multi_cell(0, 5, 'Questions? %s, %s, %s (%s). In a crisis: %s'
+                   % (contact.name, contact.phone, contact.email, contact.hours,
+                      contact.crisis_line), new_x='LMARGIN', new_y='NEXT')
+    return bytes(pdf.output())

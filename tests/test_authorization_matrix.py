@@ -97,6 +97,8 @@ TABLE = {
     ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Client', 'sharing', 'GET'): only(200, T, SUP),
     ('Client', 'access', 'GET'): only(200, G),
+    # Without a language, the request is refused; anonymous people have none to save.
+    ('Clinic', 'language', 'POST'): outcome(400, anonymous=LOGIN),
     # The target summary is in client review: no guardian reads it yet.
     ('Summary', 'family', 'GET'): only(200),
     ('Summary', 'summary.pdf', 'GET'): only(200),

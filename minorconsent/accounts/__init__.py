@@ -46,6 +46,7 @@ class User(Persistent):
     supervisor_id = None     # therapists: who supervises them
     client_id = None         # adolescents: their own client record
     password_changed = None
+    language = None          # 'en' or 'es'; None: follow the browser
 
     def __init__(self, email, display_name, roles=()):
         self.email = normalize_email(email)

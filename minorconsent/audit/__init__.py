@@ -35,6 +35,9 @@ def includeme(config):
         config.registry,
         interval=float(settings.get('minorconsent.audit.flush_seconds', 1.0)),
         background=asbool(settings.get('minorconsent.audit.background', True)))
+    if config.registry.audit_recorder.background:
+        from .recorder import seal_on_sigterm
+        seal_on_sigterm()
     from .access import audited_view
     from pyramid.viewderivers import INGRESS
     config.add_view_deriver(audited_view, 'minorconsent_audit',

@@ -29,8 +29,10 @@ def _what(entry):
     return 'Worked on a progress summary'
 
 
-def summary_accesses(audit_log, client_id, users, limit=200):
-    """Staff accesses to ``client_id``'s summaries, newest first."""
+def summary_accesses(audit_log, client_id, users, visible_refs, limit=200):
+    """Staff accesses to the summaries in ``visible_refs`` (those this
+    guardian may read now), newest first.  Reads of drafts, of summaries in
+    the client's review or withdrawn, are not the guardian's to know of."""
     if audit_log is None:
         return ()
     seqs = audit_log.by_record.get(client_id)
@@ -40,7 +42,9 @@ def summary_accesses(audit_log, client_id, users, limit=200):
     keys = seqs.keys()
     for index in range(len(keys) - 1, -1, -1):
         entry = audit_log.get(keys[index])
-        if not entry['target'].startswith('summaries/') or entry['outcome'] == 'denied':
+        target = entry['target'].split('/')
+        if len(target) < 2 or target[0] != 'summaries' or target[1] not in visible_refs \
+                or entry['outcome'] == 'denied':
             continue
         if entry['action'].startswith('workflow.'):
             continue    # the POST that fired it is already listed

@@ -10,8 +10,10 @@ Two ways in, one way to the chain:
 
 * ``inbox``: entries written inside the transaction of the write they
   describe (a signature, a transition, an admin change), so they commit or
-  vanish with it.  Writers only insert distinct keys into an OOBTree, which
-  ZODB merges without conflicts in the common case.
+  vanish with it.  The inbox is a ``zc.queue.Queue``: concurrent writers'
+  puts and the sealer's pulls of other items merge in its conflict
+  resolution, so a write never conflicts with a seal (a BTree would: a
+  seal that empties a bucket cannot be merged with an insert into it).
 * the recorder's memory buffer of read entries (page views), group-committed.
 
 Only ``seal`` appends to the chain: it moves inbox entries and buffered
@@ -25,6 +27,7 @@ from BTrees.LOBTree import LOBTree
 from BTrees.LOBTree import LOTreeSet, intersection, multiunion
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
+from zc.queue import Queue
 
 ROOT_KEY = 'minorconsent-audit'
 
@@ -53,7 +56,7 @@ class AuditLog(Persistent):
 
     def __init__(self):
         self.entries = LOBTree()        # seq -> (*FIELDS, hash)
-        self.inbox = OOBTree()          # (at, nonce) -> entry dict
+        self.inbox = Queue()            # inbox items (see ``inbox_item``)
         self.head_seq = 0
         self.head_hash = GENESIS
         self.by_record = OOBTree()      # client id -> LOTreeSet(seq)
@@ -74,12 +77,17 @@ class AuditLog(Persistent):
             self.head_seq, self.head_hash = seq, digest
             self._index(seq, values)
 
+    INDEXES = (('by_record', 'record'), ('by_actor', 'actor'), ('by_action', 'action'),
+               ('by_day', 'at'))
+
+    @staticmethod
+    def index_key(field, entry):
+        return entry['at'][:10] if field == 'at' else entry[field]
+
     def _index(self, seq, values):
         entry = dict(zip(FIELDS, values))
-        for index, key in ((self.by_record, entry['record']),
-                           (self.by_actor, entry['actor']),
-                           (self.by_action, entry['action']),
-                           (self.by_day, entry['at'][:10])):
+        for name, field in self.INDEXES:
+            index, key = getattr(self, name), self.index_key(field, entry)
             if not key:
                 continue
             bucket = index.get(key)
@@ -133,6 +141,20 @@ class AuditLog(Persistent):
         return found, total
 
 
+#: An inbox item: a tuple (hashable, as zc.queue's conflict resolution
+#: needs), unique by its nonce.
+INBOX_FIELDS = ('nonce', 'at', 'actor', 'role', 'action', 'record', 'target', 'detail',
+                'ip', 'outcome')
+
+
+def inbox_item(entry, nonce):
+    return (nonce,) + tuple(str(entry.get(name) or '') for name in INBOX_FIELDS[1:])
+
+
+def inbox_entry(item):
+    return dict(zip(INBOX_FIELDS[1:], item[1:]))
+
+
 def log_of(audit_root, create=True):
     """The audit log in the audit database's root, made on first use."""
     log = audit_root.get(ROOT_KEY)
@@ -152,10 +174,12 @@ def verify(log, progress=None):
     """Recompute the whole chain; return the number of entries checked.
 
     Raises ``Broken`` naming the first entry whose stored hash, link to its
-    predecessor or sequence number does not hold.
+    predecessor or sequence number does not hold, or that the indexes (what
+    the viewer and the guardian's accounting read) hide or misplace.
     """
     prev = GENESIS
     expected = 1
+    wanted = {name: {} for name, _ in AuditLog.INDEXES}
     for seq, stored in log.entries.items():
         if seq != expected:
             raise Broken(expected, 'missing (the next entry is %s)' % seq)
@@ -168,10 +192,28 @@ def verify(log, progress=None):
         if digest != stored[-1]:
             raise Broken(seq, 'altered (its hash does not match its content)')
         prev = digest
+        entry = dict(zip(FIELDS, values))
+        for name, field in AuditLog.INDEXES:
+            key = AuditLog.index_key(field, entry)
+            if key:
+                wanted[name].setdefault(key, []).append(seq)
         expected += 1
         if progress is not None and seq % 10000 == 0:
             progress(seq)
     if expected - 1 != log.head_seq or prev != log.head_hash:
         raise Broken(expected, 'the chain ends before its recorded head %s'
                      % log.head_seq)
+    _verify_indexes(log, wanted)
     return expected - 1
+
+
+def _verify_indexes(log, wanted):
+    for name, _ in AuditLog.INDEXES:
+        index = getattr(log, name)
+        keys = set(index.keys()) | set(wanted[name])
+        for key in sorted(keys):
+            stored = list(index[key]) if key in index else []
+            if stored != wanted[name].get(key, []):
+                differ = sorted(set(stored) ^ set(wanted[name].get(key, [])))
+                raise Broken(differ[0] if differ else 0,
+                             'the %s index does not match the chain' % name[3:])

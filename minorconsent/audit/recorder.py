@@ -17,14 +17,17 @@ reads of the last flush window, never a write's entry (docs/SECURITY.md).
 import atexit
 import collections
 import logging
+import os
 import secrets
+import signal
 import threading
+import weakref
 from datetime import datetime, timezone
 
 import transaction
 from ZODB.POSException import ConflictError
 
-from .chain import log_of
+from .chain import inbox_entry, inbox_item, log_of
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,7 @@ def _write_inbox(pending):
         return
     audit_log = log_of(pending.jar.get_connection('audit').root())
     for entry in pending.entries:
-        audit_log.inbox[(entry['at'], secrets.token_hex(6))] = entry
+        audit_log.inbox.put(inbox_item(entry, secrets.token_hex(8)))
     pending.written = True
 
 
@@ -131,6 +134,28 @@ def _after_commit(ok, pending):
 
 
 # --- group-committed reads ------------------------------------------------
+
+#: Recorders with a sealer thread, sealed on SIGTERM (see ``seal_on_sigterm``).
+_RUNNING = weakref.WeakSet()
+
+
+def seal_on_sigterm():
+    """On SIGTERM (how systemd and most supervisors stop a server), seal
+    every buffered read before the process ends: Python runs no atexit
+    hooks when SIGTERM kills it.  Installed only from the main thread and
+    only where nobody else handles SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return False
+
+    def handler(signum, frame):
+        for recorder in list(_RUNNING):
+            recorder.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    signal.signal(signal.SIGTERM, handler)
+    return True
 
 class Recorder:
     """One per app: the read buffer and the sealer that empties it."""
@@ -153,6 +178,9 @@ class Recorder:
     def add(self, entry):
         """Buffer a read entry; the sealer commits it within one interval."""
         self.buffer.append(entry)
+        if self._stopped:
+            self.flush()          # a request finishing during shutdown
+            return
         if self.background and self._thread is None:
             self._start()
         if len(self.buffer) >= self.max_buffer:
@@ -166,6 +194,7 @@ class Recorder:
                 target=self._run, name='minorconsent-audit', daemon=True)
             self._thread.start()
             atexit.register(self.stop)
+            _RUNNING.add(self)
 
     def _run(self):
         while not self._stopped:
@@ -205,15 +234,17 @@ class Recorder:
             conn = db.open(transaction_manager=tm)
             try:
                 audit_log = log_of(conn.root())
-                inbox = list(audit_log.inbox.items())
-                entries = [entry for _, entry in inbox] + reads
+                waiting = list(audit_log.inbox)
+                entries = [inbox_entry(item) for item in waiting] + reads
                 if not entries:
                     tm.abort()
                     return 0
                 entries.sort(key=lambda entry: entry['at'])
                 audit_log.seal(entries)
-                for key, _ in inbox:
-                    del audit_log.inbox[key]
+                # Pull exactly what was sealed; puts committed meanwhile
+                # merge with these pulls and wait for the next seal.
+                for _ in waiting:
+                    audit_log.inbox.pull(0)
                 tm.commit()
                 return len(entries)
             except ConflictError:

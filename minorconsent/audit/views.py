@@ -14,6 +14,7 @@ from pyramid.response import Response
 from pyramid_zodbconn import get_connection
 
 from minorconsent.site import Clinic
+from minorconsent.site.csvsafe import cell
 from minorconsent.site.forms import date_widget
 from minorconsent.site.views import clinic_view, page_number
 
@@ -133,15 +134,8 @@ def audit_csv(request):
             if count >= CSV_LIMIT:
                 break
             entry = audit.get(seq)
-            writer.writerow([_csv_safe(entry[name]) for name in FIELDS + ('hash',)])
+            writer.writerow([cell(entry[name]) for name in FIELDS + ('hash',)])
     response = Response(out.getvalue(), content_type='text/csv', charset='utf-8')
     response.content_disposition = 'attachment; filename="audit-%s.csv"' % date.today().isoformat()
     return response
 
-
-def _csv_safe(value):
-    """Neutralise spreadsheet formulas (a detail could start with '=')."""
-    text = str(value)
-    if text[:1] in ('=', '+', '-', '@', '\t', '\r'):
-        return "'" + text
-    return text

@@ -13,7 +13,7 @@ from minorconsent.workflow.engine import Actor, available, fire, start
 
 from .model import (INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure, DisclosureRefused,
                     SafetyNotice, disclosures_of)
-from .releases import ITEM_TITLES, is_live
+from .releases import ITEM_TITLES, active_since, is_live, live_on
 
 WORKFLOW = 'safety-disclosure'
 MAX_TEXT = 5000
@@ -66,10 +66,16 @@ def record_disclosure(clinic, client, registry, actor_id, reason, recipient_kind
             if release is not None and release.terms.recipient_kind == 'guardian':
                 raise DisclosureRefused('release', 'That release decides what a guardian sees '
                                         'in the portal; nothing is disclosed under it.')
-            if release is None or not is_live(release, today):
+            if release is None or release.workflow_client() is not client:
+                raise DisclosureRefused('release', 'Choose a release of this client.')
+            if not is_live(release, today):
                 raise DisclosureRefused(
                     'release', 'This release is not live (unsigned, revoked or past '
                     'its end date): nothing may be shared under it.')
+            if not live_on(release, told_on):
+                raise DisclosureRefused(
+                    'told_on', 'The release was not in force on that date (it was signed '
+                    'on %s).' % active_since(release).isoformat())
             items = tuple(items)
             if not items:
                 raise DisclosureRefused('items', 'Choose what was shared.')

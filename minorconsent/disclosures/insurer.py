@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from minorconsent.site.csvsafe import cell
+
 from .model import INSURER, Disclosure
 
 #: ICD-10-CM: a letter, two characters, then an optional dot and up to four.
@@ -49,9 +51,9 @@ def as_csv(view):
     writer = csv.writer(out, lineterminator='\n')
     writer.writerow(COLUMNS)
     for day in view.dates_of_service:
-        writer.writerow((view.client_reference, view.legal_name,
-                         view.date_of_birth.isoformat(), ' '.join(view.diagnosis_codes),
-                         '; '.join(view.medications), day.isoformat()))
+        writer.writerow([cell(value) for value in (
+            view.client_reference, view.legal_name, view.date_of_birth.isoformat(),
+            ' '.join(view.diagnosis_codes), '; '.join(view.medications), day.isoformat())])
     return out.getvalue()
 
 

@@ -92,6 +92,19 @@ def is_live(release, today=None):
             and (today or date.today()) <= terms.expires_on)
 
 
+def active_since(release):
+    """The day the release became active (its last activation)."""
+    days = [e.time.date() for e in release.history if e.to_state == 'active']
+    return days[-1] if days else None
+
+
+def live_on(release, day):
+    """Was this (live) release in force on ``day``: signed by then and not
+    past its end date?  Disclosures cannot be backdated before it."""
+    since = active_since(release)
+    return since is not None and since <= day <= release.terms.expires_on
+
+
 def releases_of(client):
     if 'agreements' not in client:
         return []

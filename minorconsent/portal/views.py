@@ -55,9 +55,13 @@ def access_page(request):
     if view is None:
         raise HTTPNotFound()
     audit_log = log_of(get_connection(request, 'audit').root(), create=False)
+    # Only the summaries this guardian may read now (none where the client
+    # consents alone and released no summaries to them).
+    visible = {s.ref for s in view.summaries}
     return {'child': view,
             'accesses': summary_accesses(audit_log, request.context.__name__,
-                                         request.clinic['users']),
+                                         request.clinic['users'], visible)
+            if visible else (),
             'shared': shared_under_my_releases(request.context, request.identity.userid)}
 
 

@@ -201,8 +201,8 @@ class Seeder:
              'minorconsent-seed')
         shared = record_disclosure(
             self.clinic, mateo, self.registry, therapist.__name__, 'authorized', 'third_party',
-            self.private('Attendance dates for September and the two goal titles.'), day,
-            release=release, items=('attendance', 'goals'))
+            self.private('Attendance dates for September and the two goal titles.'),
+            self.today, release=release, items=('attendance', 'goals'))
         fire(shared, 'sign_off', boss, guards)
         export_for_insurer(mateo, self.registry, therapist.__name__, 'Demo Health Plan',
                            self.today - timedelta(days=90), self.today)

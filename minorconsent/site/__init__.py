@@ -109,4 +109,5 @@ def includeme(config):
                          'minorconsent.site.evolve:add_evolve_step')
     from .forms import use_clinic_templates
     use_clinic_templates()
+    config.include('.i18n')
     config.include('.views')

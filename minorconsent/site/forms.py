@@ -14,10 +14,11 @@ from pyramid.csrf import get_csrf_token
 
 def use_clinic_templates():
     """Look up deform templates in ours first (accessible error labels)."""
+    from .i18n import deform_translator
     deform.Form.set_zpt_renderer([
         str(files("minorconsent") / "site" / "templates" / "deform"),
         str(files("deform") / "templates"),
-    ])
+    ], translator=deform_translator)
 
 
 @colander.deferred

@@ -18,6 +18,7 @@ from minorconsent.audit.recorder import note
 
 from . import ROUTE, Clinic
 from .forms import FormHandler
+from .i18n import LANGUAGES
 from .jurisdictions import format_table, parse_table
 from .messages import pop_message, redirect
 
@@ -71,6 +72,8 @@ def add_layout_globals(event):
     event['message'] = pop_message(request)
     event['clinic_url'] = request.clinic_url(request.clinic)
     event['static_url'] = request.static_url('minorconsent:static/')
+    event['lang'] = request.locale_name
+    event['languages'] = LANGUAGES
 
 
 def page_number(request, name='page'):

@@ -90,3 +90,11 @@ def test_filters_intersect_the_indexes():
     newest, total = log.newest(found, count=2)
     assert total == len(expected)
     assert [e['seq'] for e in newest] == expected[::-1][:2]
+
+
+def test_an_entry_hidden_from_the_indexes_is_caught():
+    log = sealed(12)
+    log.by_record['c1'].remove(5)        # the viewer would no longer show it
+    with pytest.raises(Broken) as caught:
+        verify(log)
+    assert caught.value.seq == 5 and 'record index' in caught.value.reason

@@ -31,3 +31,11 @@ def test_another_family_cannot_see_the_accounting(app, demo):
     nowhere = other.get('/clients/doesnotexist/access', status=404)
     res = other.get('/clients/%s/access' % demo.mateo, status=404)
     assert res.body == nowhere.body
+
+
+def test_reads_of_unpublished_summaries_are_not_the_guardians_to_know(app, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    therapist.get('/clients/%s/summaries/%s/' % (demo.mateo, demo.mateo_review_summary))
+    app.registry.audit_recorder.flush()
+    page = sign_in(app, ROLE_EMAILS['guardian']).get('/clients/%s/access' % demo.mateo)
+    assert 'Nobody at the clinic has opened a summary yet.' in page.text

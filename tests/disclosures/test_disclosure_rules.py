@@ -197,3 +197,19 @@ def test_a_release_is_prepared_sent_and_signed_by_the_consenting_party(app, demo
     assert 'Release of information' in mother.get('/clients/%s/family' % demo.lucia).text
     page = mother.get('/clients/%s/agreements/%s/family' % (demo.lucia, ref))
     assert 'Ms. Demo, school counselor' in page.text
+
+
+def test_a_disclosure_cannot_be_dated_before_its_release(app, demo, clinic):
+    with clinic() as c:
+        release = the_release(c, demo)
+        with pytest.raises(DisclosureRefused) as refused:
+            record(c, demo, app, reason='authorized', recipient_kind='third_party',
+                   guardian_id=None, release=release, items=('attendance',),
+                   told_on=TODAY - timedelta(days=30))
+        assert refused.value.field == 'told_on'
+        other = c['clients'][demo.lucia]
+        with pytest.raises(DisclosureRefused) as refused:
+            record_disclosure(c, other, app.registry, demo.user_ids['therapist'],
+                              'authorized', 'third_party', 'Dates.', TODAY, release=release,
+                              items=('attendance',))
+        assert refused.value.field == 'release'

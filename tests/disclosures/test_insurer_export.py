@@ -82,3 +82,11 @@ def test_no_other_field_can_reach_the_export(app, demo, secrets):
         text = as_csv(view)
         for secret in planted:
             assert secret not in text
+
+
+def test_a_formula_in_a_free_text_field_is_neutralised(app, demo, clinic):
+    with clinic() as c:
+        c['clients'][demo.mateo].medications = ('=HYPERLINK("http://x.test")',)
+    res = export(sign_in(app, ROLE_EMAILS['therapist']), demo)
+    rows = list(csv.DictReader(io.StringIO(res.text)))
+    assert rows[0]['medications'] == '\'=HYPERLINK("http://x.test")'

@@ -22,7 +22,7 @@ import urllib.request
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
-from minorconsent.audit.chain import log_of, verify
+from minorconsent.audit.chain import inbox_entry, log_of, verify
 from minorconsent.scripts import seed
 
 from scripthelpers import open_db, run, site  # noqa: F401  (fixture)
@@ -87,7 +87,7 @@ def trail(site):
         conn = db.open()
         log = log_of(conn.root(), create=False)
         verify(log)
-        entries = [log.get(seq) for seq in log.entries.keys()] + list(log.inbox.values())
+        entries = [log.get(seq) for seq in log.entries.keys()] + [inbox_entry(i) for i in log.inbox]
         conn.close()
         return entries
     finally:
@@ -131,3 +131,22 @@ def test_kill_9_keeps_every_write_entry_and_reads_older_than_the_window(site):
     with open_db(site) as (root, clinic):
         saved = clinic['clients'][client]['goals'][goal].progress
         assert saved[saved.maxKey()].rating == 'achieved'
+
+
+def test_sigterm_seals_the_reads_still_in_the_buffer(site):
+    """A supervisor's stop (SIGTERM) loses nothing, even inside the window."""
+    assert run(seed, site.ini, '--quiet', '--clients', '1')[0] == 0
+    port = free_port()
+    server = start(site, port)
+    try:
+        browser = Browser('http://127.0.0.1:%d' % port)
+        for _ in range(4):
+            assert browser.request('/login')[0] == 200
+        server.send_signal(signal.SIGTERM)     # at once: within the window
+        server.wait(10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(10)
+    views = [e for e in trail(site) if e['action'] == 'GET Clinic.login']
+    assert len(views) >= 4

@@ -1,0 +1,85 @@
+"""Languages: English and Spanish for what families read.
+
+Guardian-facing pages, emails and PDFs are translated with Pyramid's i18n
+(gettext catalogs in ``minorconsent/locale``); what therapists write
+(summaries, goal titles, agreement texts) stays as written.  The language
+is the signed-in person's preference, else the browser's Accept-Language
+(the sign-in page, an invitation), else English.
+
+Catalogs: ``python3 dev.py catalogs`` extracts the strings (lingua),
+merges them into each language's ``.po`` and compiles the ``.mo`` files
+that ship in the package.
+"""
+from pyramid.i18n import TranslationStringFactory, get_localizer
+from pyramid.threadlocal import get_current_request
+
+DOMAIN = 'minorconsent'
+_ = TranslationStringFactory(DOMAIN)
+
+LANGUAGES = (('en', 'English'), ('es', 'Español'))
+CODES = tuple(code for code, _name in LANGUAGES)
+DEFAULT = 'en'
+
+
+def locale_negotiator(request):
+    """The person's saved language, else the browser's best match."""
+    identity = getattr(request, 'identity', None)
+    language = getattr(identity.user, 'language', None) if identity is not None else None
+    if language in CODES:
+        return language
+    return browser_language(request.headers.get('Accept-Language', ''))
+
+
+def browser_language(header):
+    """The first of our languages in an Accept-Language header, by weight
+    (malformed parts are ignored)."""
+    ranked = []
+    for position, part in enumerate(header[:500].split(',')):
+        tag, _sep, params = part.strip().partition(';')
+        weight = 1.0
+        params = params.strip()
+        if params.startswith('q='):
+            try:
+                weight = float(params[2:])
+            except ValueError:
+                continue
+        primary = tag.strip().split('-')[0].lower()
+        if primary in CODES and weight > 0:
+            ranked.append((-weight, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+def translate(request, text, mapping=None):
+    """``text`` (a msgid) in the request's language."""
+    return get_localizer(request).translate(_(text, mapping=mapping))
+
+
+def deform_translator(term):
+    """deform/colander labels and messages in the current request's language."""
+    request = get_current_request()
+    if request is None:
+        return term.interpolate() if hasattr(term, 'interpolate') else term
+    return get_localizer(request).translate(term)
+
+
+def includeme(config):
+    from . import Clinic, ROUTE
+    config.set_locale_negotiator(locale_negotiator)
+    config.add_view(set_language, route_name=ROUTE, context=Clinic, name='language',
+                    request_method='POST', permission='signed-in')
+    config.add_translation_dirs('colander:locale/', 'deform:locale/',
+                                'minorconsent:locale/')
+
+
+def set_language(request):
+    """Save the signed-in person's language (the footer's buttons)."""
+    from pyramid.httpexceptions import HTTPBadRequest
+    from .messages import redirect
+    from .views import home_url
+    language = request.POST.get('language')
+    if language not in CODES:
+        raise HTTPBadRequest()
+    user = request.identity.user
+    if user.language != language:
+        user.language = language
+    return redirect(request, home_url(request), 'saved')

@@ -5,6 +5,8 @@
                            first run, serve http://127.0.0.1:6543
     python3 dev.py test    set up .venv (with test extras) and Chromium,
                            then run the whole test suite, browser tests too
+    python3 dev.py catalogs   extract the translatable strings, merge them
+                           into each language's .po, compile the .mo files
 
 Extra arguments after ``test`` go to pytest.
 """
@@ -80,10 +82,13 @@ def test(args):
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ('serve', 'test'):
+    if len(sys.argv) < 2 or sys.argv[1] not in ('serve', 'test', 'catalogs'):
         sys.exit(__doc__)
     if sys.argv[1] == 'serve':
         serve()
+    elif sys.argv[1] == 'catalogs':
+        ensure_venv('testing')
+        run(BIN / 'python', '-m', 'minorconsent.scripts.catalogs', cwd=HERE)
     else:
         test(sys.argv[2:])
 

@@ -135,6 +135,25 @@ def sign_in(app, email, password=DEMO_PASSWORD):
     return browser
 
 
+def mails_since(since):
+    """Every message written to the mail folder since ``since`` (time_ns)."""
+    import email
+    import os
+    found = []
+    for name in sorted(os.listdir(MAIL_DIR)):
+        if int(name.split('-')[0]) >= since:
+            with open(os.path.join(MAIL_DIR, name), 'rb') as f:
+                found.append(email.message_from_bytes(f.read()))
+    return found
+
+
+def mail_text(message):
+    """Subject and body, decoded from whatever charset the mailer chose."""
+    from email.header import decode_header, make_header
+    body = message.get_payload(decode=True).decode(message.get_content_charset() or 'utf-8')
+    return str(make_header(decode_header(message['Subject']))) + '\n' + body
+
+
 def radio(form):
     """deform names a radio group after its field id; find it by type."""
     return [name for name, fields in form.fields.items()

@@ -3,6 +3,7 @@ import colander
 import deform
 
 from minorconsent.security.passwords import password_problem
+from minorconsent.site.i18n import _
 
 from . import ADMIN, ROLE_TITLES
 
@@ -15,12 +16,12 @@ def _strong(node, value):
 
 class LoginSchema(colander.MappingSchema):
     email = colander.SchemaNode(
-        colander.String(), title='Email address',
+        colander.String(), title=_('Email address'),
         widget=deform.widget.TextInputWidget(
             attributes={'type': 'email', 'autocomplete': 'username'}),
         validator=colander.Length(max=254))
     password = colander.SchemaNode(
-        colander.String(), title='Password',
+        colander.String(), title=_('Password'),
         widget=deform.widget.PasswordWidget(
             attributes={'autocomplete': 'current-password'}),
         validator=colander.Length(max=1024))

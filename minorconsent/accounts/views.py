@@ -7,7 +7,8 @@ from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 
 from minorconsent.audit import note
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.i18n import _
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url, page_number
 
@@ -15,9 +16,9 @@ from . import (ROLE_TITLES, User, Users, authenticate, change_roles,
                set_active, set_password)
 from .schemas import LoginSchema, account_schema, password_change_schema
 
-SIGN_IN_FAILED = ('Sign-in failed. Check your email address and password. '
-                  'After several failed attempts, sign-in pauses for a few '
-                  'minutes.')
+SIGN_IN_FAILED = _('Sign-in failed. Check your email address and password. '
+                   'After several failed attempts, sign-in pauses for a few '
+                   'minutes.')
 PAGE_SIZE = 50
 
 
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 def login(request):
     if request.identity is not None and request.method == 'GET':
         return HTTPFound(location=home_url(request))
-    form = FormHandler(request, LoginSchema(), buttons=('sign in',))
+    form = FormHandler(request, LoginSchema(), buttons=(button('sign in', _('Sign in')),))
     if form.submitted:
         values = form.validate()
         if values is not None:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
+from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import send
 
 
@@ -124,16 +125,12 @@ def accepts_email(agreement, user):
     return link is not None and link.contact.email_ok
 
 
-INVITATION_TEXT = """Hello,
-
-You have a document to review and sign on {portal}.
-
-Open this link to continue:
-{url}
-
-The link works once and expires on {expires}. If you were not expecting
-this message, you can ignore it.
-"""
+INVITATION_SUBJECT = _('A document to review')
+INVITATION_TEXT = _('mail-invitation', default=(
+    'Hello,\n\nYou have a document to review and sign on ${portal}.\n\n'
+    'Open this link to continue:\n${url}\n\n'
+    'The link works once and expires on ${expires}. If you were not expecting\n'
+    'this message, you can ignore it.\n'))
 
 
 def invite_signers(request, agreement, now=None):
@@ -148,10 +145,12 @@ def invite_signers(request, agreement, now=None):
                              '%s does not accept email' % person.display_name, now=now)
             continue
         token = clinic.invitations.issue(agreement, person, clinic.settings.invitation_days, now)
-        expires = (now + timedelta(days=clinic.settings.invitation_days)).strftime('%d %B %Y')
-        send(request, person.email, 'A document to review',
-             INVITATION_TEXT.format(portal=clinic.settings.portal_name, expires=expires,
-                                    url=request.clinic_url(clinic, 'invite', token)))
+        expires = (now + timedelta(days=clinic.settings.invitation_days)).date().isoformat()
+        localizer = localizer_for(request, person.language)
+        send(request, person.email, localizer.translate(INVITATION_SUBJECT),
+             localizer.translate(_(INVITATION_TEXT, mapping={
+                 'portal': clinic.settings.portal_name, 'expires': expires,
+                 'url': request.clinic_url(clinic, 'invite', token)})))
         agreement.record('invited', request.authenticated_userid or 'system',
                          'invitation sent to %s' % person.display_name, now=now)
         sent += 1

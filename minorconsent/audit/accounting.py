@@ -9,7 +9,9 @@ are not shown.
 """
 from dataclasses import dataclass
 
-STAFF_ROLES = {'therapist': 'Therapist', 'supervisor': 'Clinical supervisor'}
+from minorconsent.site.i18n import _
+
+STAFF_ROLES = {'therapist': _('Therapist'), 'supervisor': _('Clinical supervisor')}
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,10 @@ class AccessView:
 def _what(entry):
     action = entry['action']
     if action.startswith('GET ') and action.endswith('.preview'):
-        return 'Previewed a progress summary'
+        return _('Previewed a progress summary')
     if action.startswith('GET '):
-        return 'Read a progress summary'
-    return 'Worked on a progress summary'
+        return _('Read a progress summary')
+    return _('Worked on a progress summary')
 
 
 def summary_accesses(audit_log, client_id, users, visible_refs, limit=200):

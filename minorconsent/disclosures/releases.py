@@ -9,16 +9,17 @@ from datetime import date
 import hashlib
 
 from minorconsent.agreements import start_agreement
+from minorconsent.site.i18n import _
 
 from .model import DisclosureRefused
 
 RELEASE_ITEMS = (
-    ('attendance', 'Dates of attendance'),
-    ('goals', 'Treatment goals and progress'),
-    ('summaries', 'Published progress summaries'),
-    ('diagnosis', 'Diagnosis'),
-    ('medications', 'Medications'),
-    ('recommendations', 'Treatment recommendations'),
+    ('attendance', _('Dates of attendance')),
+    ('goals', _('Treatment goals and progress')),
+    ('summaries', _('Published progress summaries')),
+    ('diagnosis', _('Diagnosis')),
+    ('medications', _('Medications')),
+    ('recommendations', _('Treatment recommendations')),
 )
 ITEM_TITLES = dict(RELEASE_ITEMS)
 

@@ -16,18 +16,20 @@ from minorconsent.accounts import set_password
 from minorconsent.accounts.schemas import _strong
 from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.i18n import _
 from minorconsent.site.views import clinic_view
 
 MESSAGES = {
-    'unknown': ('This link is not valid',
-                'Check that you copied the whole link from the email.', 404),
-    'expired': ('This link has expired',
-                'Ask the practice to send you a new one.', 410),
-    'used': ('This link has already been used',
-             'Sign in to continue.', 410),
-    'cancelled': ('This link is no longer valid',
-                  'A newer link may have been sent to you, or the document was withdrawn.', 410),
+    'unknown': (_('This link is not valid'),
+                _('Check that you copied the whole link from the email.'), 404),
+    'expired': (_('This link has expired'),
+                _('Ask the practice to send you a new one.'), 410),
+    'used': (_('This link has already been used'),
+             _('Sign in to continue.'), 410),
+    'cancelled': (_('This link is no longer valid'),
+                  _('A newer link may have been sent to you, or the document was withdrawn.'),
+                  410),
 }
 
 
@@ -40,12 +42,12 @@ def _matching(node, value):
 
 class ChoosePasswordSchema(colander.MappingSchema):
     password = colander.SchemaNode(
-        colander.String(), title='Choose a password',
-        description='At least 10 characters. A few unrelated words work well.',
+        colander.String(), title=_('Choose a password'),
+        description=_('At least 10 characters. A few unrelated words work well.'),
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
         validator=colander.All(colander.Length(max=1024), _strong))
     confirm = colander.SchemaNode(
-        colander.String(), title='The same password again',
+        colander.String(), title=_('The same password again'),
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
 
 
@@ -70,6 +72,7 @@ def invitation_status(clinic, invitation):
 @clinic_view(context=Clinic, name='invite', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/invite.pt')
 def invitation(request):
+    t = request.localizer.translate
     clinic = request.clinic
     token = request.subpath[0] if len(request.subpath) == 1 else ''
     found = clinic.invitations.find(token)
@@ -77,7 +80,7 @@ def invitation(request):
     if status != 'valid':
         title, text, code = MESSAGES[status]
         request.response.status = code
-        return {'title': title, 'text': text, 'form': None, 'sign_in': status == 'used'}
+        return {'title': t(title), 'text': t(text), 'form': None, 'sign_in': status == 'used'}
     person = clinic['users'][found.person_id]
     target = request.clinic_url(agreement, 'family')
     if person.password_hash is not None:
@@ -85,17 +88,19 @@ def invitation(request):
         if identity is not None and identity.userid == person.__name__:
             found.used = datetime.now(timezone.utc)
             return HTTPFound(location=target)
-        return {'title': 'You have a document to review',
-                'text': 'Sign in with %s to read and sign it.' % person.email,
+        return {'title': t(_('You have a document to review')),
+                'text': t(_('Sign in with ${email} to read and sign it.',
+                            mapping={'email': person.email})),
                 'form': None, 'sign_in': True}
     form = FormHandler(request, ChoosePasswordSchema(validator=_matching),
-                       buttons=('create my account',))
+                       buttons=(button('create my account', _('Create my account')),))
     if form.submitted:
         values = form.validate()
         if values is not None:
             set_password(clinic, request.registry.passwords, person, values['password'])
             found.used = datetime.now(timezone.utc)
             return HTTPFound(location=target, headers=remember(request, person.__name__))
-    return {'title': 'You have a document to review',
-            'text': 'Choose a password for %s to read and sign it.' % person.email,
+    return {'title': t(_('You have a document to review')),
+            'text': t(_('Choose a password for ${email} to read and sign it.',
+                        mapping={'email': person.email})),
             'form': form.render(), 'sign_in': False}

@@ -71,7 +71,7 @@ class SharedView:
     """Something shared under a release the guardian signed."""
     day: str
     recipient: str
-    items: str                # in words
+    items: tuple              # in words (English msgids; the page translates)
 
 
 def shared_under_my_releases(client, guardian_id):
@@ -90,7 +90,7 @@ def shared_under_my_releases(client, guardian_id):
             continue
         # The recipient as named in the release the guardian signed.
         found.append(SharedView(disclosure.told_on.isoformat(), release.terms.recipient,
-                                '; '.join(ITEM_TITLES.get(i, i) for i in disclosure.items)))
+                                tuple(ITEM_TITLES.get(i, i) for i in disclosure.items)))
     return tuple(sorted(found, key=lambda s: s.day, reverse=True))
 
 

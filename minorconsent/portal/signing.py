@@ -8,7 +8,8 @@ from pyramid.authorization import ACLHelper
 
 from minorconsent.agreements import SigningError, act, sign
 from minorconsent.agreements.model import Agreement
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.i18n import _
 from minorconsent.site.mail import send
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -20,22 +21,22 @@ from .parentview import agreement_view
 
 class SignSchema(colander.MappingSchema):
     consented_to_electronic = colander.SchemaNode(
-        colander.Boolean(), title='I agree to sign this document electronically.',
+        colander.Boolean(), title=_('I agree to sign this document electronically.'),
         missing=False)
     typed_name = colander.SchemaNode(
-        colander.String(), title='Type your full name',
+        colander.String(), title=_('Type your full name'),
         widget=deform.widget.TextInputWidget(attributes={'autocomplete': 'name'}),
         validator=colander.Length(2, 120))
     intent_to_sign = colander.SchemaNode(
-        colander.Boolean(), title='I have read the text above and I intend to sign it.',
+        colander.Boolean(), title=_('I have read the text above and I intend to sign it.'),
         missing=False)
     text_sha256 = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget())
 
 
 class RevokeSchema(colander.MappingSchema):
     comment = colander.SchemaNode(
-        colander.String(), title='Why are you withdrawing your consent?',
-        description='Your child\'s therapist will see this.',
+        colander.String(), title=_('Why are you withdrawing your consent?'),
+        description=_("Your child's therapist will see this."),
         widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
 
 
@@ -107,9 +108,9 @@ def family_agreement(request):
                             for e in agreement.event_list()):
         agreement.record('viewed', user.__name__, ip=request.client_addr or '',
                          user_agent=request.user_agent or '')
-    sign_form = FormHandler(request, SignSchema(), buttons=('sign',), formid='sign',
+    sign_form = FormHandler(request, SignSchema(), buttons=(button('sign', _('Sign')),), formid='sign',
                             appstruct={'text_sha256': agreement.text_sha256})
-    revoke_form = FormHandler(request, RevokeSchema(), buttons=('withdraw consent',),
+    revoke_form = FormHandler(request, RevokeSchema(), buttons=(button('withdraw consent', _('Withdraw consent')),),
                               formid='revoke')
     if may_sign and sign_form.submitted:
         values = sign_form.validate()

@@ -13,6 +13,8 @@ from minorconsent.site.views import clinic_view
 
 from minorconsent.workflow.engine import Actor
 
+from minorconsent.site.i18n import _
+
 from .parentview import family_views, parent_view, shared_under_my_releases, teen_view
 
 
@@ -100,7 +102,9 @@ def summary_pdf(request):
     from pyramid.response import Response
     from .summary_pdf import render
     child, summary = _summary_for_guardian(request)
-    response = Response(render(child.name, summary, child.clinic),
+    def t(text, mapping=None):
+        return request.localizer.translate(_(text, mapping=mapping))
+    response = Response(render(child.name, summary, child.clinic, t),
                         content_type='application/pdf')
     # No names in file names: a downloads folder is as public as a history.
     response.content_disposition = 'attachment; filename="summary.pdf"'

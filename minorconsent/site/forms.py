@@ -32,6 +32,11 @@ def csrf_node():
                                default=_csrf_default, missing='')
 
 
+def button(name, title):
+    """A deform button whose label can be translated (its value stays ``name``)."""
+    return deform.Button(name=name.replace(' ', '_'), title=title, value=name.replace(' ', '_'))
+
+
 def date_widget():
     """A native date picker (phones show their own); the value is ISO text."""
     return deform.widget.TextInputWidget(attributes={'type': 'date'})

@@ -83,3 +83,31 @@ def set_language(request):
     if user.language != language:
         user.language = language
     return redirect(request, home_url(request), 'saved')
+
+
+#: Words that reach families from data rather than templates: goal ratings,
+#: document kinds and the shipped workflows' state titles.  Listed here so
+#: extraction finds them; templates translate them with ``t()``.  A title an
+#: admin writes is not in the catalog and is shown as written.
+SHIPPED_WORDS = (
+    _('In progress'), _('Improving'), _('Harder lately'), _('No change'), _('Achieved'),
+    _('Keeping it up'), _('Not achieved'), _('No progress yet'), _('Not attainable for now'),
+    _('Not rated yet'),
+    _('Consent to treatment'), _('Confidentiality agreement'), _('Release of information'),
+    _('Draft'), _('Sent for signature'), _('Active'), _('Declined'), _('Revoked'),
+    _('Expired'), _('Superseded'), _('Proposed'), _('Ended'), _('Published'),
+    _('My family'), _('My page'),
+)
+
+
+def localizer_for(request, language):
+    """A localizer for someone other than the requester (an email's
+    recipient): their saved language, else English."""
+    from pyramid.i18n import make_localizer
+    from pyramid.interfaces import ITranslationDirectories
+    language = language if language in CODES else DEFAULT
+    cache = request.registry.__dict__.setdefault('_mc_localizers', {})
+    if language not in cache:
+        directories = request.registry.queryUtility(ITranslationDirectories, default=[])
+        cache[language] = make_localizer(language, directories)
+    return cache[language]

@@ -7,28 +7,30 @@ one of these harmless sentences.
 from pyramid.httpexceptions import HTTPFound
 from pyramid.settings import asbool
 
+from .i18n import _
+
 COOKIE = 'mc_msg'
 
 MESSAGES = {
-    'saved': 'Your changes are saved.',
-    'signed-out': 'You are signed out.',
-    'password-changed': 'Your password is changed. Other devices are signed out.',
-    'client-added': 'The client is added.',
-    'goal-added': 'The goal is added.',
-    'note-added': 'The note is saved.',
-    'guardian-linked': 'The guardian is linked.',
-    'guardian-unlinked': 'The guardian link is removed.',
-    'account-added': 'The account is created.',
-    'workflow-published': 'The new version is published.',
-    'draft-discarded': 'The draft is discarded.',
-    'signed': 'Thank you. Your signature is recorded.',
-    'revoked': 'Your consent is withdrawn. The therapist has been told.',
-    'declined': 'You declined. The therapist has been told.',
-    'agreement-started': 'The agreement is started.',
-    'step-done': 'Done.',
-    'invitations-sent': 'The invitations are sent.',
-    'step-removed': 'The step is removed from the draft.',
-    'state-removed': 'The state is removed from the draft.',
+    'saved': _('Your changes are saved.'),
+    'signed-out': _('You are signed out.'),
+    'password-changed': _('Your password is changed. Other devices are signed out.'),
+    'client-added': _('The client is added.'),
+    'goal-added': _('The goal is added.'),
+    'note-added': _('The note is saved.'),
+    'guardian-linked': _('The guardian is linked.'),
+    'guardian-unlinked': _('The guardian link is removed.'),
+    'account-added': _('The account is created.'),
+    'workflow-published': _('The new version is published.'),
+    'draft-discarded': _('The draft is discarded.'),
+    'signed': _('Thank you. Your signature is recorded.'),
+    'revoked': _('Your consent is withdrawn. The therapist has been told.'),
+    'declined': _('You declined. The therapist has been told.'),
+    'agreement-started': _('The agreement is started.'),
+    'step-done': _('Done.'),
+    'invitations-sent': _('The invitations are sent.'),
+    'step-removed': _('The step is removed from the draft.'),
+    'state-removed': _('The state is removed from the draft.'),
 }
 
 
@@ -50,4 +52,8 @@ def pop_message(request):
     def clear(request, response):
         response.delete_cookie(COOKIE, path='/')
     request.add_response_callback(clear)
-    return MESSAGES.get(code)
+    text = MESSAGES.get(code)
+    if text is None:
+        return None
+    from .i18n import translate
+    return translate(request, text)

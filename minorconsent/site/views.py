@@ -18,7 +18,7 @@ from minorconsent.audit.recorder import note
 
 from . import ROUTE, Clinic
 from .forms import FormHandler
-from .i18n import LANGUAGES
+from .i18n import LANGUAGES, _, translate
 from .jurisdictions import format_table, parse_table
 from .messages import pop_message, redirect
 
@@ -73,6 +73,7 @@ def add_layout_globals(event):
     event['clinic_url'] = request.clinic_url(request.clinic)
     event['static_url'] = request.static_url('minorconsent:static/')
     event['lang'] = request.locale_name
+    event['t'] = lambda text, mapping=None: translate(request, text, mapping)
     event['languages'] = LANGUAGES
 
 
@@ -111,7 +112,8 @@ def home(request):
 def plain_page(request, status, title, text):
     """A page that depends on nothing about the user or the record: no
     layout, no navigation, no names.  404 and error pages use it."""
-    values = {'layout': None, 'title': title, 'text': text,
+    values = {'layout': None, 'title': translate(request, title),
+              'text': translate(request, text), 'lang': request.locale_name,
               'static_url': request.static_url('minorconsent:static/'),
               'home': request.route_url(ROUTE, traverse=())}
     response = render_to_response('templates/plain.pt', values, request=request)
@@ -122,7 +124,8 @@ def plain_page(request, status, title, text):
 def not_found(request):
     """The one answer for "does not exist" *and* "not yours to see", so an
     unauthorized client URL and a made-up one are byte-for-byte the same."""
-    return plain_page(request, 404, 'Page not found', 'There is no page at this address.')
+    return plain_page(request, 404, _('Page not found'),
+                      _('There is no page at this address.'))
 
 
 def server_error(exc, request):
@@ -132,8 +135,8 @@ def server_error(exc, request):
     retryable one, so pyramid_retry still retries a ``ConflictError``.
     """
     log.exception('unexpected error', exc_info=exc)
-    return plain_page(request, 500, 'Something went wrong',
-                      'Nothing was saved. Please try again in a moment.')
+    return plain_page(request, 500, _('Something went wrong'),
+                      _('Nothing was saved. Please try again in a moment.'))
 
 
 def http_exception(exc, request):
@@ -144,14 +147,14 @@ def http_exception(exc, request):
 
 def csrf_failed(exc, request):
     """A stale or missing CSRF token, usually a form left open too long."""
-    return plain_page(request, 400, 'This form has expired',
-                      'Nothing was saved. Go back, reload the page and try again.')
+    return plain_page(request, 400, _('This form has expired'),
+                      _('Nothing was saved. Go back, reload the page and try again.'))
 
 
 def bad_url(exc, request):
     """A URL that is not valid UTF-8 once decoded."""
-    return plain_page(request, 400, 'This address is not valid',
-                      'Check the link, or go to the start page.')
+    return plain_page(request, 400, _('This address is not valid'),
+                      _('Check the link, or go to the start page.'))
 
 
 def in_client_record(context):

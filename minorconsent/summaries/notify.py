@@ -7,15 +7,13 @@ consent active) and allows email in their contact preferences.
 from pyramid.authorization import ACLHelper
 
 from minorconsent.security.policy import principals_for
+from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import send
 
-NEW_TEXT = """Hello,
-
-There is something new for you on {portal}.
-
-Sign in to see it:
-{url}
-"""
+NEW_SUBJECT = _('Something new for you')
+NEW_TEXT = _('mail-something-new', default=(
+    'Hello,\n\nThere is something new for you on ${portal}.\n\n'
+    'Sign in to see it:\n${url}\n'))
 
 
 def notify_guardians(request, summary):
@@ -32,8 +30,11 @@ def notify_guardians(request, summary):
             continue
         if not acl.permits(summary, principals_for(user), 'view-published'):
             continue
-        send(request, user.email, 'Something new for you',
-             NEW_TEXT.format(portal=clinic.settings.portal_name,
-                             url=request.clinic_url(clinic, 'login')))
+        # In the guardian's language: the email says the same in each.
+        localizer = localizer_for(request, user.language)
+        send(request, user.email, localizer.translate(NEW_SUBJECT),
+             localizer.translate(_(NEW_TEXT, mapping={
+                 'portal': clinic.settings.portal_name,
+                 'url': request.clinic_url(clinic, 'login')})))
         told += 1
     return told

@@ -65,3 +65,30 @@ def test_adolescent_lands_on_own_page(tab, ui):
     }""")
     assert ui.MARKER not in outside
     ui.check_page(page, 'adolescent page')
+
+
+def test_guardian_reads_the_chart_and_a_summary_in_spanish_on_a_phone(new_tab, ui):
+    """No saved preference: the phone's language (Spanish) decides."""
+    page = new_tab(locale='es-US', **PHONE)
+    page.goto('/login')
+    expect(page.get_by_role('heading', level=1)).to_contain_text('Iniciar sesión en')
+    page.get_by_label('Correo electrónico').fill(ui.ROLE_EMAILS['guardian'])
+    page.get_by_label('Contraseña').fill(ui.DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role('button', name='Iniciar sesión').click()
+    expect(page.get_by_role('heading', level=1)).to_have_text('Mi familia')
+    ui.check_page(page, 'family list in Spanish (phone)')
+    page.get_by_role('link', name='Mateo').click()
+    expect(page.get_by_role('heading', level=2, name='Objetivos y progreso')).to_be_visible()
+    chart = page.locator('.goal-trend svg').first
+    expect(chart).to_be_visible()
+    page.locator('.goal-trend summary').first.click()     # the ratings as a list
+    expect(page.locator('.goal-trend details li').first).to_be_visible()
+    expect(page.get_by_role('heading', level=3, name='Novedades del terapeuta')).to_be_visible()
+    assert 'lang="es"' in page.content()
+    assert _fits_width(page), 'the Spanish child page scrolls sideways at 360px'
+    assert ui.MARKER not in page.content()
+    ui.check_page(page, 'child page in Spanish (phone)')
+    page.get_by_role('link', name=re.compile('^Página para imprimir')).first.click()
+    expect(page.get_by_role('link', name='Descargar en PDF')).to_be_visible()
+    ui.check_page(page, 'printable summary in Spanish (phone)')

@@ -9,7 +9,6 @@ child's name.  Then it crawls everything the guardian can reach (PDFs read
 as text), has the therapist publish a summary (so a notification is
 mailed) and reads every email sent to the guardian.
 """
-import email
 import html
 import os
 import time
@@ -17,7 +16,8 @@ import time
 from hypothesis import HealthCheck, given, seed, settings, strategies as st
 from ZODB.DemoStorage import DemoStorage
 
-from support import MAIL_DIR, ROLE_EMAILS, clinic_of, csrf_of, multi_database, sign_in
+from support import (ROLE_EMAILS, clinic_of, csrf_of, mail_text, mails_since, multi_database,
+                     sign_in)
 from test_parent_view_promise import crawl, every_family_client_url, readable
 
 SECRET = st.builds(lambda core: 'ZQ' + core,
@@ -71,12 +71,7 @@ def plant(clinic, demo, secrets):
 
 
 def mails_to(address, since):
-    for name in sorted(os.listdir(MAIL_DIR)):
-        if int(name.split('-')[0]) >= since:
-            with open(os.path.join(MAIL_DIR, name), 'rb') as f:
-                message = email.message_from_bytes(f.read())
-            if address in message['To']:
-                yield str(message['Subject']) + message.get_payload(decode=True).decode('utf-8')
+    return [mail_text(m) for m in mails_since(since) if address in m['To']]
 
 
 #: 200 in CI (the issue's floor); ``MINORCONSENT_LEAK_EXAMPLES=20`` for a

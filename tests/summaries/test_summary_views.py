@@ -114,18 +114,8 @@ def test_trend_chart_without_ratings_still_describes_itself():
 
 
 def test_publishing_tells_guardians_who_accept_email_and_nothing_more(app, clinic, demo):
-    import email
-    import os
     import time
-    from support import MAIL_DIR
-
-    def mails(since):
-        found = []
-        for name in sorted(os.listdir(MAIL_DIR)):
-            if int(name.split('-')[0]) >= since:
-                with open(os.path.join(MAIL_DIR, name), 'rb') as f:
-                    found.append(email.message_from_bytes(f.read()))
-        return found
+    from support import mails_since as mails
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     page, path = new_summary(clinic, demo, therapist)
     since = time.time_ns()

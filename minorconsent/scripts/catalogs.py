@@ -1,0 +1,51 @@
+"""Translation catalogs: extract, merge, compile (a developer's tool).
+
+    python3 dev.py catalogs
+
+Extracts every ``_()`` and ``i18n:translate`` string with lingua into
+``minorconsent/locale/minorconsent.pot``, merges it into each language's
+``.po`` (new strings arrive untranslated; ``tests/site/test_catalogs.py``
+fails until they are translated) and compiles the ``.mo`` files that ship
+in the package.  Needs the testing extras (lingua, polib).
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent
+LOCALE = PACKAGE / 'locale'
+DOMAIN = 'minorconsent'
+
+
+def extract(pot_path):
+    """Write the template catalog of the package's strings to ``pot_path``."""
+    pot_create = Path(sys.executable).with_name('pot-create')
+    subprocess.run([str(pot_create), '--no-location', '-o', str(pot_path), PACKAGE.name],
+                   cwd=PACKAGE.parent, check=True, stdout=subprocess.DEVNULL)
+
+
+def languages():
+    return sorted(p.name for p in LOCALE.iterdir() if (p / 'LC_MESSAGES').is_dir())
+
+
+def po_path(language):
+    return LOCALE / language / 'LC_MESSAGES' / (DOMAIN + '.po')
+
+
+def main():
+    import polib
+    pot_path = LOCALE / (DOMAIN + '.pot')
+    extract(pot_path)
+    pot = polib.pofile(str(pot_path))
+    for language in languages():
+        po = polib.pofile(str(po_path(language)))
+        po.merge(pot)
+        po.save()
+        po.save_as_mofile(str(po_path(language).with_suffix('.mo')))
+        untranslated = len(po.untranslated_entries()) + len(po.fuzzy_entries())
+        print('%s: %d strings, %d to translate' % (language, len(po), untranslated))
+    return 0
+
+
+if __name__ == '__main__':  # pragma: no cover
+    sys.exit(main())

@@ -20,10 +20,13 @@ WIDTH, HEIGHT = 320, 150
 LEFT, RIGHT, TOP, BOTTOM = 78, 12, 10, 28
 
 
-def trend_svg(title, points):
-    """``points``: ``[(date text, rating code, rating words)]``, oldest first."""
+def trend_svg(title, points, t=str):
+    """``points``: ``[(date text, rating code, rating words)]``, oldest first;
+    ``t`` translates the chart's own words (the goal title is the
+    therapist's and stays as written)."""
     usable = [(day, code, words) for day, code, words in points if code in LEVEL]
-    desc = '; '.join('%s: %s' % (day, words) for day, _, words in usable) or 'No ratings yet'
+    desc = '; '.join('%s: %s' % (day, t(words)) for day, _, words in usable) \
+        or t('No ratings yet')
     out = ['<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" '
            'viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet">'
            % (WIDTH, HEIGHT),
@@ -36,7 +39,8 @@ def trend_svg(title, points):
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>'
                    % (LEFT, WIDTH - RIGHT, y(level), y(level)))
         out.append('<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#4a5566" '
-                   'font-family="sans-serif">%s</text>' % (LEFT - 6, y(level) + 4, label))
+                   'font-family="sans-serif">%s</text>' % (LEFT - 6, y(level) + 4,
+                                                           escape(t(label))))
     if usable:
         step = plot_w / max(len(usable) - 1, 1)
         coords = [(LEFT + (i * step if len(usable) > 1 else plot_w / 2), y(LEVEL[code]))

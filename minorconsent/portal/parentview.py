@@ -115,7 +115,7 @@ def agreement_links(client, user_id, principals):
     return tuple(links)
 
 
-def parent_view(client, guardian_id, settings, today=None, principals=None):
+def parent_view(client, guardian_id, settings, today=None, principals=None, t=str):
     """The ``ParentChildView`` of ``client`` for ``guardian_id``, or None
     when that guardian is not entitled to see this child today."""
     today = today or date.today()
@@ -130,7 +130,7 @@ def parent_view(client, guardian_id, settings, today=None, principals=None):
         ref=client.__name__, name=_child_name(client),
         agreements=agreement_links(client, guardian_id, principals) if principals else (),
         summaries=summaries if 'summaries' in scope else (),
-        goals=goal_trends(summaries) if 'goals' in scope else (),
+        goals=goal_trends(summaries, t) if 'goals' in scope else (),
         notices=safety_notices(client, guardian_id, principals) if principals else (),
         clinic=clinic_contact(settings))
 
@@ -211,8 +211,9 @@ class GoalTrend:
     chart_svg: str            # server-rendered, no script
 
 
-def goal_trends(summaries):
-    """Trends from published ``SummaryView``s (newest first, as listed)."""
+def goal_trends(summaries, t=str):
+    """Trends from published ``SummaryView``s (newest first, as listed);
+    ``t`` translates the chart's words into the guardian's language."""
     from .chart import trend_svg
     series = {}
     for summary in reversed([s for s in summaries if s.published]):
@@ -220,7 +221,7 @@ def goal_trends(summaries):
             if goal.code:
                 series.setdefault(goal.title, []).append((summary.published, goal.code,
                                                           goal.rating))
-    return tuple(GoalTrend(title, points[-1][2], tuple(points), trend_svg(title, points))
+    return tuple(GoalTrend(title, points[-1][2], tuple(points), trend_svg(title, points, t))
                  for title, points in sorted(series.items()))
 
 

@@ -13,7 +13,7 @@ from minorconsent.site.views import clinic_view
 
 from minorconsent.workflow.engine import Actor
 
-from minorconsent.site.i18n import _
+from minorconsent.site.i18n import _, translate
 
 from .parentview import family_views, parent_view, shared_under_my_releases, teen_view
 
@@ -31,7 +31,8 @@ def family(request):
              renderer='templates/child.pt')
 def child_page(request):
     view = parent_view(request.context, request.identity.userid,
-                       request.clinic.settings, principals=principals(request))
+                       request.clinic.settings, principals=principals(request),
+                       t=lambda words: translate(request, words))
     if view is None:   # the ACL already said yes; belt and braces
         raise HTTPNotFound()
     return {'child': view, 'summary_macros': summary_macros()}

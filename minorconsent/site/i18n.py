@@ -92,7 +92,7 @@ def set_language(request):
 SHIPPED_WORDS = (
     _('In progress'), _('Improving'), _('Harder lately'), _('No change'), _('Achieved'),
     _('Keeping it up'), _('Not achieved'), _('No progress yet'), _('Not attainable for now'),
-    _('Not rated yet'),
+    _('Not rated yet'), _('Harder'), _('No ratings yet'),
     _('Consent to treatment'), _('Confidentiality agreement'), _('Release of information'),
     _('Draft'), _('Sent for signature'), _('Active'), _('Declined'), _('Revoked'),
     _('Expired'), _('Superseded'), _('Proposed'), _('Ended'), _('Published'),

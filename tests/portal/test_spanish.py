@@ -29,6 +29,8 @@ def test_the_child_page_in_spanish(app, clinic, demo):
     # own text is not.
     assert 'Se mantiene' in page.text or 'Mejorando' in page.text
     assert 'Mateo keeps working on his goals' in page.text
+    chart = page.html.select_one('.goal-trend svg')
+    assert 'Más difícil' in str(chart) and 'Harder' not in str(chart)
 
 
 def test_the_summary_pdf_and_the_email_in_spanish(app, clinic, demo):

@@ -16,6 +16,8 @@ from itertools import islice
 from BTrees.Length import Length
 from persistent import Persistent
 
+from minorconsent.audit.recorder import note
+
 from .history import HistoryEntry
 
 
@@ -80,6 +82,10 @@ def publish_with_migration(record, source, new_workflow, mapping, actor_id, comm
                                  actor_id, comment, sum(n for _, n, _ in rows))
     if not rows:
         record.migration.finished = record.migration.started
+    note(record, 'admin.workflow_publish', actor=actor_id,
+         detail='%s: version %s -> %s; %d objects to move (%s)' % (
+             record.__name__, old_version, version, record.migration.total,
+             ', '.join('%s->%s' % (s, t) for s, _, t in rows) or 'no state changes'))
     return version
 
 
@@ -114,4 +120,8 @@ def run_batch(record, size=1000, now=None):
     migration.moved.change(moved)
     if moved < size:
         migration.finished = now
+    if moved:
+        note(record, 'workflow.migrate', actor=migration.actor_id,
+             detail='%s: %d objects moved to version %s' % (
+                 record.__name__, moved, migration.to_version))
     return moved

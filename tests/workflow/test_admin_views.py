@@ -1,7 +1,7 @@
 """The workflow admin over HTTP, bad input included."""
 import tomllib
 
-from support import ROLE_EMAILS, csrf_of, sign_in
+from support import ROLE_EMAILS, audit_entries, csrf_of, sign_in
 
 BASE = '/workflows/parent-summary/'
 
@@ -127,6 +127,15 @@ def test_publish_maps_removed_states_and_moves_objects(app, clinic):
             ('migrate', 'draft', 'writing', 2)
         assert entry.actor == c['users'].find_by_email(ROLE_EMAILS['admin']).__name__
         assert entry.comment == 'Renamed draft'
+        admin_id = entry.actor
+    # The publication and the move are on the audit trail, attributed to the admin.
+    trail = [e for e in audit_entries(app) if e['actor'] == admin_id]
+    published = [e for e in trail if e['action'] == 'admin.workflow_publish']
+    assert len(published) == 1
+    assert published[0]['detail'].startswith('parent-summary: version 1 -> 2;')
+    assert 'draft->writing' in published[0]['detail']
+    moved = [e for e in trail if e['action'] == 'workflow.migrate']
+    assert moved and 'moved to version 2' in moved[0]['detail']
 
 
 def test_import_a_file_as_draft_and_discard_it(app, clinic):

@@ -2,7 +2,6 @@
 import pytest
 import transaction
 import tomli_w
-from ZODB import DB
 from ZODB.MappingStorage import MappingStorage
 
 from minorconsent.workflow.definition import loads, to_data
@@ -13,6 +12,7 @@ from minorconsent.workflow.migrate import (MigrationError, plan, publish_with_mi
 
 from test_definitions import shipped
 from wfsupport import Doc, family_clinic
+from support import multi_database
 
 
 def renamed_draft(record):
@@ -57,7 +57,8 @@ def test_batches_move_everything_once():
 
 def test_interrupted_migration_resumes_without_double_moves():
     """A crash mid-batch rolls the batch back; the next run continues."""
-    db = DB(MappingStorage())
+    # With its audit database: a write never commits without its entry.
+    db, _ = multi_database(MappingStorage(), MappingStorage())
     conn = db.open()
     clinic, record = populate(30)
     conn.root()['clinic'] = clinic

@@ -15,6 +15,8 @@ from importlib.resources import files
 
 from fpdf import FPDF
 
+from minorconsent.site.i18n import _
+
 FONTS = files(__package__) / 'fonts'
 
 
@@ -83,56 +85,68 @@ def for_signer(record, signer_id):
                      for e in record.events))
 
 
-def render(record):
-    """The PDF bytes of ``record``."""
+def _same(text, mapping=None):
+    return _(text, mapping=mapping).interpolate()
+
+
+def render(record, t=_same):
+    """The PDF bytes of ``record``.  ``t`` translates the PDF's own labels
+    (a signer's copy is in the signer's language); the agreement text and
+    the names stay exactly as signed."""
     pdf = FPDF(format='A4')
-    pdf.set_title(record.title)
+    pdf.set_title(t(record.title))
     pdf.set_creator('minorconsent')
     pdf.add_font('DejaVu', '', str(FONTS / 'DejaVuSans.ttf'))
     pdf.add_font('DejaVu', 'B', str(FONTS / 'DejaVuSans-Bold.ttf'))
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     pdf.set_font('DejaVu', 'B', 16)
-    pdf.multi_cell(0, 9, record.title, new_x='LMARGIN', new_y='NEXT')
+    pdf.multi_cell(0, 9, t(record.title), new_x='LMARGIN', new_y='NEXT')
     pdf.set_font('DejaVu', '', 10)
-    pdf.multi_cell(0, 6, '%s\nClient: %s, born %s\nStatus: %s'
-                   % (record.practice, record.client_name, record.client_birth_date,
-                      record.state_title), new_x='LMARGIN', new_y='NEXT')
+    pdf.multi_cell(0, 6, '%s\n%s\n%s' % (
+        record.practice,
+        t('Client: ${name}, born ${date}', {'name': record.client_name,
+                                             'date': record.client_birth_date}),
+        t('Status: ${state}', {'state': t(record.state_title)})),
+        new_x='LMARGIN', new_y='NEXT')
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 11)
     pdf.multi_cell(0, 6, record.text, new_x='LMARGIN', new_y='NEXT')
     pdf.ln(6)
     pdf.set_font('DejaVu', 'B', 12)
-    pdf.cell(0, 8, 'Signatures', new_x='LMARGIN', new_y='NEXT')
+    pdf.cell(0, 8, t('Signatures'), new_x='LMARGIN', new_y='NEXT')
     for s in record.signatures:
         pdf.set_font('DejaVu', 'B', 11)
         pdf.multi_cell(0, 6, s.name, new_x='LMARGIN', new_y='NEXT')
         pdf.set_font('DejaVu', '', 10)
-        pdf.multi_cell(0, 5, '%s\nSigned electronically %s' % (s.authority, s.time),
+        pdf.multi_cell(0, 5, '%s\n%s' % (s.authority, t('Signed electronically ${time}',
+                                                          {'time': s.time})),
                        new_x='LMARGIN', new_y='NEXT')
         pdf.ln(2)
     pdf.add_page()
     pdf.set_font('DejaVu', 'B', 14)
-    pdf.cell(0, 9, 'Certificate', new_x='LMARGIN', new_y='NEXT')
+    pdf.cell(0, 9, t('Certificate'), new_x='LMARGIN', new_y='NEXT')
     pdf.set_font('DejaVu', '', 9)
-    pdf.multi_cell(0, 5, 'Text version %d, SHA-256 of the exact text signed:\n%s\n'
-                   'Workflow version %d.' % (record.template_version, record.text_sha256,
-                                            record.workflow_version),
+    pdf.multi_cell(0, 5, t('Text version ${version}, SHA-256 of the exact text signed:',
+                           {'version': record.template_version}) + '\n%s\n' % record.text_sha256
+                   + t('Workflow version ${version}.', {'version': record.workflow_version}),
                    new_x='LMARGIN', new_y='NEXT')
     pdf.ln(3)
     for s in record.signatures:
-        detail = 'Signed by %s (%s) at %s' % (s.name, s.authority, s.time)
+        detail = t('Signed by ${name} (${authority}) at ${time}',
+                   {'name': s.name, 'authority': s.authority, 'time': s.time})
         if s.ip:
-            detail += ', from %s, %s' % (s.ip, s.user_agent or 'unknown browser')
-        detail += '. Agreed to sign electronically and confirmed the intent to sign.'
+            detail += t(', from ${ip}, ${browser}',
+                        {'ip': s.ip, 'browser': s.user_agent or t('unknown browser')})
+        detail += t('. Agreed to sign electronically and confirmed the intent to sign.')
         pdf.multi_cell(0, 5, detail, new_x='LMARGIN', new_y='NEXT')
         pdf.ln(1)
     pdf.ln(2)
     pdf.set_font('DejaVu', 'B', 10)
-    pdf.cell(0, 6, 'Events (UTC)', new_x='LMARGIN', new_y='NEXT')
+    pdf.cell(0, 6, t('Events (UTC)'), new_x='LMARGIN', new_y='NEXT')
     pdf.set_font('DejaVu', '', 9)
     for e in record.events:
-        line = '%s  %s  by %s' % (e.time, e.kind, e.actor)
+        line = '%s  %s  %s' % (e.time, t(e.kind), t('by ${actor}', {'actor': e.actor}))
         if e.ip:
             line += '  (%s)' % e.ip
         pdf.multi_cell(0, 5, line, new_x='LMARGIN', new_y='NEXT')

@@ -17,7 +17,7 @@ from minorconsent.accounts.schemas import _strong
 from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
-from minorconsent.site.i18n import _
+from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
 
 MESSAGES = {
@@ -72,7 +72,8 @@ def invitation_status(clinic, invitation):
 @clinic_view(context=Clinic, name='invite', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/invite.pt')
 def invitation(request):
-    t = request.localizer.translate
+    def t(text, mapping=None):
+        return translate(request, text, mapping)
     clinic = request.clinic
     token = request.subpath[0] if len(request.subpath) == 1 else ''
     found = clinic.invitations.find(token)
@@ -88,9 +89,8 @@ def invitation(request):
         if identity is not None and identity.userid == person.__name__:
             found.used = datetime.now(timezone.utc)
             return HTTPFound(location=target)
-        return {'title': t(_('You have a document to review')),
-                'text': t(_('Sign in with ${email} to read and sign it.',
-                            mapping={'email': person.email})),
+        return {'title': t('You have a document to review'),
+                'text': t('Sign in with ${email} to read and sign it.', {'email': person.email}),
                 'form': None, 'sign_in': True}
     form = FormHandler(request, ChoosePasswordSchema(validator=_matching),
                        buttons=(button('create my account', _('Create my account')),))
@@ -100,7 +100,7 @@ def invitation(request):
             set_password(clinic, request.registry.passwords, person, values['password'])
             found.used = datetime.now(timezone.utc)
             return HTTPFound(location=target, headers=remember(request, person.__name__))
-    return {'title': t(_('You have a document to review')),
-            'text': t(_('Choose a password for ${email} to read and sign it.',
-                        mapping={'email': person.email})),
+    return {'title': t('You have a document to review'),
+            'text': t('Choose a password for ${email} to read and sign it.',
+                      {'email': person.email}),
             'form': form.render(), 'sign_in': False}

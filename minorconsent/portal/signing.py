@@ -74,7 +74,9 @@ def signer_pdf(request):
         raise HTTPNotFound()
     state_title = definition_of(agreement).state(agreement.state).title
     record = pdf.for_signer(pdf.record_of(agreement, request.clinic, state_title), user_id)
-    return pdf_response(pdf.render(record))
+    def t(text, mapping=None):
+        return request.localizer.translate(_(text, mapping=mapping))
+    return pdf_response(pdf.render(record, t))
 
 
 def _principals(request):

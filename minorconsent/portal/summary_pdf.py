@@ -4,14 +4,13 @@ details), so it can hold nothing the page does not show."""
 from fpdf import FPDF
 
 from minorconsent.agreements.pdf import FONTS
-from minorconsent.site.i18n import _
 
 
 def render(child_name, summary, contact, t=lambda text, mapping=None: text):
     """``t`` translates the labels (the guardian's language); what the
     therapist wrote stays as written."""
     pdf = FPDF(format='A4')
-    pdf.set_title(t(_('Progress summary')))     # no names in metadata
+    pdf.set_title(t('Progress summary'))     # no names in metadata
     pdf.set_creator('minorconsent')
     pdf.add_font('DejaVu', '', str(FONTS / 'DejaVuSans.ttf'))
     pdf.add_font('DejaVu', 'B', str(FONTS / 'DejaVuSans-Bold.ttf'))
@@ -20,8 +19,8 @@ def render(child_name, summary, contact, t=lambda text, mapping=None: text):
     pdf.set_font('DejaVu', 'B', 16)
     pdf.multi_cell(0, 9, '%s: %s' % (child_name, summary.period), new_x='LMARGIN', new_y='NEXT')
     pdf.set_font('DejaVu', '', 10)
-    pdf.multi_cell(0, 6, t(_('Shared ${date} by ${clinic}',
-                             mapping={'date': summary.published, 'clinic': contact.name})),
+    pdf.multi_cell(0, 6, t('Shared ${date} by ${clinic}',
+                           {'date': summary.published, 'clinic': contact.name}),
                    new_x='LMARGIN', new_y='NEXT')
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 11)
@@ -29,17 +28,17 @@ def render(child_name, summary, contact, t=lambda text, mapping=None: text):
     if summary.goals:
         pdf.ln(4)
         pdf.set_font('DejaVu', 'B', 12)
-        pdf.cell(0, 8, t(_('Goals and how they are going')), new_x='LMARGIN', new_y='NEXT')
+        pdf.cell(0, 8, t('Goals and how they are going'), new_x='LMARGIN', new_y='NEXT')
         pdf.set_font('DejaVu', '', 11)
         for goal in summary.goals:
             pdf.multi_cell(0, 6, '%s: %s' % (goal.title, t(goal.rating)),
                            new_x='LMARGIN', new_y='NEXT')
     pdf.ln(6)
     pdf.set_font('DejaVu', '', 9)
-    pdf.multi_cell(0, 5, t(_('Questions? ${clinic}, ${phone}, ${email} (${hours}). '
-                             'In a crisis: ${crisis}', mapping={
-                                 'clinic': contact.name, 'phone': contact.phone,
-                                 'email': contact.email, 'hours': contact.hours,
-                                 'crisis': contact.crisis_line})),
+    pdf.multi_cell(0, 5, t('Questions? ${clinic}, ${phone}, ${email} (${hours}). '
+                           'In a crisis: ${crisis}', {
+                               'clinic': contact.name, 'phone': contact.phone,
+                               'email': contact.email, 'hours': contact.hours,
+                               'crisis': contact.crisis_line}),
                    new_x='LMARGIN', new_y='NEXT')
     return bytes(pdf.output())

@@ -20,7 +20,9 @@ DOMAIN = 'minorconsent'
 def extract(pot_path):
     """Write the template catalog of the package's strings to ``pot_path``."""
     pot_create = Path(sys.executable).with_name('pot-create')
-    subprocess.run([str(pot_create), '--no-location', '-o', str(pot_path), PACKAGE.name],
+    # ``t('...')`` is how PDFs and pages translate a literal with the request's localizer.
+    subprocess.run([str(pot_create), '--no-location', '--keyword', 't', '-o', str(pot_path),
+                    PACKAGE.name],
                    cwd=PACKAGE.parent, check=True, stdout=subprocess.DEVNULL)
 
 

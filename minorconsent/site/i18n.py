@@ -97,6 +97,10 @@ SHIPPED_WORDS = (
     _('Draft'), _('Sent for signature'), _('Active'), _('Declined'), _('Revoked'),
     _('Expired'), _('Superseded'), _('Proposed'), _('Ended'), _('Published'),
     _('My family'), _('My page'),
+    # Agreement events, on a signer's PDF copy.
+    _('started'), _('sent'), _('invited'), _('viewed'), _('signed'), _('declined'),
+    _('revoked'), _('superseded'), _('activated'), _('not invited'),
+    _('invitations cancelled'), _('proposed'), _('withdrawn'), _('ended'),
 )
 
 

@@ -69,3 +69,13 @@ def test_not_found_is_still_the_same_answer_in_spanish(app, clinic, demo):
     nowhere = stranger.get('/clients/nothing/family', headers=SPANISH, status=404)
     res = stranger.get('/clients/%s/family' % demo.mateo, headers=SPANISH, status=404)
     assert res.body == nowhere.body and 'Página no encontrada' in res.text
+
+
+def test_a_signers_pdf_copy_has_spanish_labels_and_the_text_as_signed(app, clinic, demo):
+    mother = spanish_mother(app, clinic, demo)
+    pdf = mother.get('/clients/%s/agreements/%s/signed.pdf' % (demo.mateo, demo.mateo_consent))
+    words = ' '.join(''.join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body)).pages)
+                     .split())
+    assert 'Consentimiento para el tratamiento' in words and 'Certificado' in words
+    assert 'Firmado por Elena Alvarez' in words and 'Eventos (UTC)' in words
+    assert 'I consent to my child receiving outpatient counseling' in words   # as signed

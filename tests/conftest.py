@@ -78,10 +78,3 @@ def browser_as(app):
 
 
 
-
-def pytest_collection_modifyitems(config, items):
-    """Under ``--dist loadgroup`` the browser tests stay on one worker, so
-    they share one live server and one Chromium."""
-    for item in items:
-        if 'browser' in item.keywords:
-            item.add_marker(pytest.mark.xdist_group('browser'))

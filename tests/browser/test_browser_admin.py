@@ -2,7 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+# One worker runs them all: they share one live server and one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 
 def test_admin_accounts_and_settings(tab, ui):

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 import support
 
-pytestmark = pytest.mark.browser
+# One worker runs them all: they share one live server and one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 
 def newest_mail_to(address, since_ns):

@@ -4,7 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+# One worker runs them all: they share one live server and one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 PHONE = dict(viewport={'width': 360, 'height': 740}, device_scale_factor=2,
              is_mobile=True, has_touch=True)

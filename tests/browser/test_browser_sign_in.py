@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 
 from minorconsent.accounts.views import SIGN_IN_FAILED
 
-pytestmark = pytest.mark.browser
+# One worker runs them all: they share one live server and one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 
 def test_wrong_password_then_therapist_lands_on_client_list(tab, ui):

@@ -5,7 +5,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+# One worker runs them all: they share one live server and one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 CLIENT_SECTIONS = ('Before contacting the client', 'Guardians',
                    'Treatment goals', 'Private session notes')

@@ -5,7 +5,8 @@ summary then has to pass through the supervisor before a guardian sees it."""
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+# One worker runs them all: they share one live server and one Chromium.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 
 def add_step(page, step_id, title, from_state, to_state, role):

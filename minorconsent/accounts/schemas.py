@@ -29,18 +29,18 @@ class LoginSchema(colander.MappingSchema):
 
 class PasswordChangeSchema(colander.MappingSchema):
     current = colander.SchemaNode(
-        colander.String(), title='Current password',
+        colander.String(), title=_('Current password'),
         widget=deform.widget.PasswordWidget(
             attributes={'autocomplete': 'current-password'}),
         validator=colander.Length(max=1024))
     new = colander.SchemaNode(
-        colander.String(), title='New password',
-        description='At least 10 characters. A few unrelated words work well.',
+        colander.String(), title=_('New password'),
+        description=_('At least 10 characters. A few unrelated words work well.'),
         widget=deform.widget.PasswordWidget(
             attributes={'autocomplete': 'new-password'}),
         validator=colander.All(colander.Length(max=1024), _strong))
     confirm = colander.SchemaNode(
-        colander.String(), title='New password again',
+        colander.String(), title=_('New password again'),
         widget=deform.widget.PasswordWidget(
             attributes={'autocomplete': 'new-password'}))
 
@@ -48,7 +48,7 @@ class PasswordChangeSchema(colander.MappingSchema):
 def _passwords_match(node, value):
     if value['new'] != value['confirm']:
         exc = colander.Invalid(node, '')
-        exc['confirm'] = 'The two new passwords differ.'
+        exc['confirm'] = _('The two new passwords differ.')
         raise exc
 
 

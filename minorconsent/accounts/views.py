@@ -77,14 +77,15 @@ def logout_confirm(request):
 @clinic_view(context=Clinic, name='password', permission='signed-in',
              renderer='templates/password.pt')
 def password_change(request):
-    form = FormHandler(request, password_change_schema(), buttons=('change password',))
+    form = FormHandler(request, password_change_schema(),
+                       buttons=(button('change password', _('Change password')),))
     if form.submitted:
         values = form.validate()
         if values is not None:
             identity = request.identity
             passwords = request.registry.passwords
             if not passwords.verify(identity.user.password_hash, values['current']):
-                form.fail('current', 'This is not your current password.')
+                form.fail('current', _('This is not your current password.'))
             else:
                 set_password(request.clinic, passwords, identity.user,
                              values['new'], keep_token=identity.token)

@@ -27,7 +27,7 @@ def main(argv=None):
     password = args.password or getpass.getpass('Password for %s: ' % args.email)
     problem = password_problem(password)
     if problem:
-        print('password: ' + problem, file=sys.stderr)
+        print('password: ' + problem.interpolate(), file=sys.stderr)
         return 2
     with clinic_transaction(args.config_uri) as (clinic, request):
         if args.clinic_name:

@@ -45,12 +45,13 @@ class Passwords:
 
 def password_problem(password):
     """A message explaining why ``password`` is too weak, or None."""
+    from minorconsent.site.i18n import _
     if len(password) < MIN_LENGTH:
-        return 'Use at least %d characters.' % MIN_LENGTH
+        return _('Use at least ${count} characters.', mapping={'count': MIN_LENGTH})
     if password.strip() != password:
-        return 'Do not start or end with a space.'
+        return _('Do not start or end with a space.')
     if len(set(password)) < 4:
-        return 'Use more different characters.'
+        return _('Use more different characters.')
     return None
 
 

@@ -79,3 +79,13 @@ def test_a_signers_pdf_copy_has_spanish_labels_and_the_text_as_signed(app, clini
     assert 'Consentimiento para el tratamiento' in words and 'Certificado' in words
     assert 'Firmado por Elena Alvarez' in words and 'Eventos (UTC)' in words
     assert 'I consent to my child receiving outpatient counseling' in words   # as signed
+
+
+def test_the_password_page_and_its_errors_in_spanish(app, clinic, demo):
+    mother = spanish_mother(app, clinic, demo)
+    page = mother.get('/password')
+    assert 'Cambie su contraseña' in page.text and 'Contraseña actual' in page.text
+    form = page.forms['form']
+    form['current'], form['new'], form['confirm'] = 'wrong', 'short', 'short'
+    res = form.submit(status=400)
+    assert 'Use al menos 10 caracteres.' in res.text

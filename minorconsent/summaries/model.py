@@ -11,9 +11,8 @@ invariant of the workflow issue, enforced here in code.
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from BTrees.IOBTree import IOBTree
-from BTrees.Length import Length
 from persistent import Persistent
+from zc.queue import Queue
 
 from minorconsent.workflow.engine import Workflowed
 
@@ -37,29 +36,49 @@ class ProgressEntry:
     rating: str               # an ACHIEVEMENT code
     parent_note: str          # short, written for guardians
     author_id: str
+    #: When it was recorded; also keeps two otherwise equal entries distinct
+    #: (the progress queue merges concurrent appends by identity of value).
+    recorded: datetime = None
 
 
 def progress_of(goal):
-    """The goal's progress history (an append-only IOBTree), created lazily."""
-    if getattr(goal, 'progress', None) is None:
-        goal.progress = IOBTree()
-        goal.progress_count = Length()
-    return goal.progress
+    """The goal's progress history, created lazily: a ``zc.queue.Queue``
+    of ``ProgressEntry``s in the order they were recorded.
+
+    Two therapists recording progress on one goal at once both append;
+    the queue's conflict resolution merges the two appends.  A BTree keyed
+    by a counter or by time (the earlier designs) conflicted on every such
+    pair, because both inserts land at the same end of the same bucket, and
+    after the retries the second person got an error page.
+    """
+    history = getattr(goal, 'progress', None)
+    if history is None:
+        goal.progress = history = Queue()
+    elif not isinstance(history, Queue):      # an IOBTree from before the change
+        queue = Queue()
+        for entry in history.values():
+            queue.put(entry)
+        goal.progress = history = queue
+    return history
 
 
 def add_progress(goal, day, rating, parent_note, author_id):
     if rating not in ACHIEVEMENT_TITLES:
         raise ValueError('Unknown rating %r' % rating)
-    history = progress_of(goal)
-    history[goal.progress_count()] = ProgressEntry(day, rating, parent_note, author_id)
-    goal.progress_count.change(1)
+    progress_of(goal).put(ProgressEntry(day, rating, parent_note, author_id, utcnow()))
+
+
+def progress_entries(goal):
+    """The goal's progress, oldest first."""
+    history = getattr(goal, 'progress', None)
+    if history is None:
+        return []
+    return list(history) if isinstance(history, Queue) else list(history.values())
 
 
 def latest_rating(goal):
-    history = getattr(goal, 'progress', None)
-    if not history:
-        return None
-    return history[history.maxKey()]
+    entries = progress_entries(goal)
+    return entries[-1] if entries else None
 
 
 @dataclass(frozen=True)

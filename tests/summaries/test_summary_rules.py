@@ -47,3 +47,32 @@ def test_guardians_read_published_summaries_only_with_active_consent(app, clinic
              comment='Changing practices')
         assert not consent_active_for(mateo, mother.__name__)
         assert not reads(summary, mother)
+
+
+def test_concurrent_progress_on_one_goal_merges_instead_of_conflicting(app, demo):
+    """Two therapists rate the same goal at once: both entries land."""
+    import transaction as txn
+    from datetime import date as day
+    from minorconsent.summaries import add_progress
+    from minorconsent.summaries.model import progress_entries
+    managers, goals = [], []
+    for _ in range(2):
+        tm = txn.TransactionManager(explicit=True)
+        tm.begin()
+        conn = app.db.open(transaction_manager=tm)
+        managers.append((tm, conn))
+        goals.append(conn.root()['minorconsent']['clients'][demo.mateo]['goals'][demo.mateo_goal])
+    before = len(progress_entries(goals[0]))
+    add_progress(goals[0], day(2026, 11, 21), 'improving', 'One.', demo.user_ids['therapist'])
+    add_progress(goals[1], day(2026, 11, 21), 'achieved', 'Two.', demo.user_ids['therapist'])
+    for tm, conn in managers:
+        tm.commit()            # the second commit is resolved, not refused
+        conn.close()
+    tm = txn.TransactionManager(explicit=True)
+    tm.begin()
+    conn = app.db.open(transaction_manager=tm)
+    goal = conn.root()['minorconsent']['clients'][demo.mateo]['goals'][demo.mateo_goal]
+    notes = [entry.parent_note for entry in progress_entries(goal)]
+    assert len(notes) == before + 2 and set(notes[-2:]) == {'One.', 'Two.'}
+    tm.abort()
+    conn.close()

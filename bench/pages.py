@@ -266,13 +266,14 @@ def report(results, pages, args):
         'p50 ms', 'p95 ms', 'p99 ms', 'errors'))
     for page in pages:
         app = results[page, 'app']
-        rps = {name: statistics.median(r['rps'] for r in results[page, name])
+        rps = {name: statistics.median(r['rps'] for r in results[page, name]) or float('nan')
                for name in ('app', 'no-audit', 'bare')}
         print('%-24s %9.1f %9.1f %9.1f %9.3f %9.3f %8.1f %8.1f %8.1f %6d' % (
             page, rps['app'], rps['no-audit'], rps['bare'], rps['app'] / rps['bare'],
             rps['app'] / rps['no-audit'], statistics.median(r['p50'] for r in app),
             statistics.median(r['p95'] for r in app), statistics.median(r['p99'] for r in app),
             sum(r['errors'] for r in app)))
+    print('errors: answers of 400 or more, and socket errors, over all rounds of the app')
 
 
 if __name__ == '__main__':

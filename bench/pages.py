@@ -157,22 +157,35 @@ def start(kind, ini, threads):
 def wrk(url, seconds, connections, script):
     cpu = pinned(1) if (os.cpu_count() or 1) > 1 else []
     out = subprocess.run(cpu + ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
+                                '--timeout', '10s',
                                 '-s', str(script), url],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def lua(path, method='GET', headers=None, body=''):
+def lua(path, method='GET', headers=None, body='', extra=''):
     lines = ['wrk.method = %s' % json.dumps(method)]
     for name, value in (headers or {}).items():
         lines.append('wrk.headers[%s] = %s' % (json.dumps(name), json.dumps(value)))
     if body:
         lines.append('wrk.body = %s' % json.dumps(body))
-    path.write_text('\n'.join(lines) + '\n' + REPORT)
+    path.write_text('\n'.join(lines) + '\n' + extra + REPORT)
     return path
 
 
-def pages_for(name, base, workdir, demo_password):
+#: Each sign-in is a different parent of the generated clients (a crowd
+#: signing in after a summary email, not one account signing in 8 times).
+SIGN_IN_ROTATION = textwrap.dedent('''
+    local n = 0
+    request = function()
+      n = n + 1
+      local body = string.format(wrk.body, n %% %d)
+      return wrk.format(nil, nil, nil, body)
+    end
+''')
+
+
+def pages_for(name, base, workdir, demo_password, generated):
     """{page: (url, lua script)} for one app, with its own signed-in sessions."""
     guardian, therapist, anonymous = Client(base), Client(base), Client(base)
     guardian.sign_in('guardian@demo.test', demo_password)
@@ -203,8 +216,10 @@ def pages_for(name, base, workdir, demo_password):
         'sign-in POST': (base + '/login', lua(
             workdir / (name + '-login.lua'), 'POST',
             {'Cookie': anonymous.cookie_header(), 'Content-Type': form},
-            urllib.parse.urlencode({'csrf_token': login_token, 'email': 'guardian@demo.test',
-                                    'password': demo_password, 'sign_in': 'sign_in'}))),
+            urllib.parse.urlencode({'csrf_token': login_token, 'email': 'EMAIL',
+                                    'password': demo_password, 'sign_in': 'sign_in'}
+                                   ).replace('EMAIL', 'parent%05d%%40demo.test'),
+            extra=SIGN_IN_ROTATION % max(generated, 1))),
     }
 
 
@@ -215,6 +230,8 @@ def main(argv=None):
     parser.add_argument('--seconds', type=int, default=5)
     parser.add_argument('--threads', type=int, default=4)
     parser.add_argument('--connections', type=int, default=8)
+    parser.add_argument('--pages', nargs='*', default=None,
+                        help='only pages whose name contains one of these words')
     args = parser.parse_args(argv)
     if not shutil.which('wrk'):
         raise SystemExit('wrk is missing: apt-get install -y wrk')
@@ -238,8 +255,13 @@ def main(argv=None):
     try:
         for name in ('app', 'no-audit', 'bare'):
             servers[name] = start(name, sites.get(name, ''), args.threads)
-        targets = {name: pages_for(name, servers[name][1], workdir, DEMO_PASSWORD)
+        targets = {name: pages_for(name, servers[name][1], workdir, DEMO_PASSWORD,
+                                   args.clients)
                    for name in ('app', 'no-audit')}
+        if args.pages:
+            targets = {name: {page: target for page, target in found.items()
+                              if any(word in page for word in args.pages)}
+                       for name, found in targets.items()}
         bare = (servers['bare'][1] + '/', lua(workdir / 'bare.lua'))
         results = {}
         for number in range(args.rounds):

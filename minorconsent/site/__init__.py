@@ -108,6 +108,8 @@ def includeme(config):
     config.add_directive('add_evolve_step',
                          'minorconsent.site.evolve:add_evolve_step')
     from .forms import use_clinic_templates
+    from .templating import serialize_template_compilation
     use_clinic_templates()
+    serialize_template_compilation()
     config.include('.i18n')
     config.include('.views')

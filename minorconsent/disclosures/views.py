@@ -7,9 +7,8 @@ from minorconsent.clients import Client
 from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
-from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.engine import (Actor, WorkflowError, available,
-                                          definition_of, fire)
+from minorconsent.workflow import fire_posted_step, workflow_guards
+from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
 from . import DisclosureRefused, record_disclosure
 from .insurer import export_for_insurer
@@ -108,8 +107,7 @@ def disclosure_page(request):
 def disclosure_step(request):
     disclosure = request.context
     try:
-        fire(disclosure, request.POST.get('step', ''), Actor.from_request(request),
-             workflow_guards(request.registry), (request.POST.get('comment') or '')[:1000])
+        fire_posted_step(request, disclosure)
     except WorkflowError as exc:
         return agreement_error(request, str(exc))
     return redirect(request, request.clinic_url(disclosure), 'step-done')

@@ -6,6 +6,7 @@ expired, used, cancelled or altered link says so plainly and changes
 nothing (a 4xx answer commits nothing).
 """
 from datetime import datetime, timezone
+from functools import partial
 
 import colander
 import deform
@@ -72,8 +73,7 @@ def invitation_status(clinic, invitation):
 @clinic_view(context=Clinic, name='invite', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/invite.pt')
 def invitation(request):
-    def t(text, mapping=None):
-        return translate(request, text, mapping)
+    t = partial(translate, request)
     clinic = request.clinic
     token = request.subpath[0] if len(request.subpath) == 1 else ''
     found = clinic.invitations.find(token)

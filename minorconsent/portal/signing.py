@@ -2,6 +2,8 @@
 
 The template gets an ``AgreementView`` only (see ``parentview``).
 """
+from functools import partial
+
 import colander
 import deform
 from pyramid.authorization import ACLHelper
@@ -9,7 +11,7 @@ from pyramid.authorization import ACLHelper
 from minorconsent.agreements import SigningError, act, sign
 from minorconsent.agreements.model import Agreement
 from minorconsent.site.forms import FormHandler, button
-from minorconsent.site.i18n import _
+from minorconsent.site.i18n import _, translate
 from minorconsent.site.mail import send
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -74,9 +76,7 @@ def signer_pdf(request):
         raise HTTPNotFound()
     state_title = definition_of(agreement).state(agreement.state).title
     record = pdf.for_signer(pdf.record_of(agreement, request.clinic, state_title), user_id)
-    def t(text, mapping=None):
-        return request.localizer.translate(_(text, mapping=mapping))
-    return pdf_response(pdf.render(record, t))
+    return pdf_response(pdf.render(record, partial(translate, request)))
 
 
 def _principals(request):

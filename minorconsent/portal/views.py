@@ -4,6 +4,8 @@ Each view builds a whitelisted view object and hands only that to its
 template; the portal's BeforeRender subscriber removes the context and the
 request from the template namespace as well.
 """
+from functools import partial
+
 from pyramid.httpexceptions import HTTPNotFound
 
 from minorconsent.clients import Client
@@ -13,7 +15,7 @@ from minorconsent.site.views import clinic_view
 
 from minorconsent.workflow.engine import Actor
 
-from minorconsent.site.i18n import _, translate
+from minorconsent.site.i18n import translate
 
 from .parentview import family_views, parent_view, shared_under_my_releases, teen_view
 
@@ -103,9 +105,7 @@ def summary_pdf(request):
     from pyramid.response import Response
     from .summary_pdf import render
     child, summary = _summary_for_guardian(request)
-    def t(text, mapping=None):
-        return request.localizer.translate(_(text, mapping=mapping))
-    response = Response(render(child.name, summary, child.clinic, t),
+    response = Response(render(child.name, summary, child.clinic, partial(translate, request)),
                         content_type='application/pdf')
     # No names in file names: a downloads folder is as public as a history.
     response.content_disposition = 'attachment; filename="summary.pdf"'

@@ -94,7 +94,7 @@ def home_url(request):
     if identity is None:
         return request.clinic_url(clinic, 'login')
     user = identity.user
-    for role, path, _ in NAV:
+    for role, path, _label in NAV:
         if user.has_role(role):
             return request.clinic_url(clinic, path)
     if user.has_role('adolescent') and user.client_id in clinic['clients']:

@@ -2,14 +2,14 @@
 through its workflow, and previewing exactly what a guardian will see."""
 import colander
 import deform
-from pyramid.renderers import render_to_response
 
 from minorconsent.clients import Client, Goal
 from minorconsent.site.forms import FormHandler, date_widget
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
-from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of, fire
+from minorconsent.agreements.views import agreement_error
+from minorconsent.workflow import fire_posted_step, workflow_guards
+from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
 from . import ACHIEVEMENT, add_progress, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary
@@ -82,14 +82,9 @@ def summary_page(request):
 def summary_step(request):
     summary = request.context
     try:
-        fire(summary, request.POST.get('step', ''), Actor.from_request(request),
-             workflow_guards(request.registry), (request.POST.get('comment') or '')[:1000])
+        fire_posted_step(request, summary)
     except WorkflowError as exc:
-        response = render_to_response(
-            'minorconsent:agreements/templates/agreement_error.pt',
-            {'message': str(exc), 'back': request.clinic_url(summary)}, request=request)
-        response.status = 400
-        return response
+        return agreement_error(request, str(exc))
     if summary.state == 'minor_review':
         summary.review_agreed = False      # a new round of review
     if summary.state == 'published':

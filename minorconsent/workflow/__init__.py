@@ -28,6 +28,14 @@ def workflow_guards(registry):
     return registry.get(GUARDS_KEY, {})
 
 
+def fire_posted_step(request, obj):
+    """Fire the step a staff page POSTed (``step``, optional ``comment``)
+    on ``obj`` as the requester; ``WorkflowError`` says why not."""
+    from .engine import Actor, fire
+    return fire(obj, request.POST.get('step', ''), Actor.from_request(request),
+                workflow_guards(request.registry), (request.POST.get('comment') or '')[:1000])
+
+
 def read_definitions(directory, guards):
     """``{id: (source, Workflow)}`` for every ``*.toml`` in ``directory``.
 

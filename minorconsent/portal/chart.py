@@ -5,6 +5,7 @@ never from unpublished progress entries.  The SVG has a <title> and <desc>
 and the page shows the same points as a list, so nothing depends on seeing
 the picture.  No script, no external resource.
 """
+from functools import lru_cache
 from html import escape
 
 #: FHIR achievement codes placed on a simple up-is-better scale.
@@ -24,9 +25,16 @@ def trend_svg(title, points, t=str):
     """``points``: ``[(date text, rating code, rating words)]``, oldest first;
     ``t`` translates the chart's own words (the goal title is the
     therapist's and stays as written)."""
-    usable = [(day, code, words) for day, code, words in points if code in LEVEL]
+    usable = tuple((day, code, words) for day, code, words in points if code in LEVEL)
     desc = '; '.join('%s: %s' % (day, t(words)) for day, _, words in usable) \
         or t('No ratings yet')
+    return _drawn(title, usable, desc, tuple(t(label) for label in LEVEL_LABELS))
+
+
+@lru_cache(maxsize=4096)
+def _drawn(title, usable, desc, labels):
+    """The SVG, a pure function of its (already translated) words, so a
+    family page redraws nothing that has not changed."""
     out = ['<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" '
            'viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet">'
            % (WIDTH, HEIGHT),
@@ -35,12 +43,12 @@ def trend_svg(title, points, t=str):
 
     def y(level):
         return TOP + plot_h - level * plot_h / (len(LEVEL_LABELS) - 1)
-    for level, label in enumerate(LEVEL_LABELS):
+    for level in range(len(LEVEL_LABELS)):
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>'
                    % (LEFT, WIDTH - RIGHT, y(level), y(level)))
         out.append('<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#4a5566" '
                    'font-family="sans-serif">%s</text>' % (LEFT - 6, y(level) + 4,
-                                                           escape(t(label))))
+                                                           escape(labels[level])))
     if usable:
         step = plot_w / max(len(usable) - 1, 1)
         coords = [(LEFT + (i * step if len(usable) > 1 else plot_w / 2), y(LEVEL[code]))

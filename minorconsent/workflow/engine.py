@@ -84,7 +84,19 @@ def definition_of(obj):
 
 
 def acl_for(obj):
-    """The ACL of ``obj`` in its current state, ending in DENY_ALL."""
+    """The ACL of ``obj`` in its current state, ending in DENY_ALL.
+
+    A family page checks several permissions on each document; while the
+    transaction has written nothing the ACL cannot change, so it is
+    computed once per document and request (``site.memo``).
+    """
+    from minorconsent.site.memo import per_transaction
+    if getattr(obj, '_p_jar', None) is None:
+        return _acl_for(obj)
+    return per_transaction(obj, 'acl', (date.today(),), lambda: _acl_for(obj))
+
+
+def _acl_for(obj):
     state = definition_of(obj).state(obj.state)
     acl = []
     for principal, roles in sorted(obj.workflow_local_roles().items()):

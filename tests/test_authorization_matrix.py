@@ -76,6 +76,8 @@ TABLE = {
     # The target is Mateo's summary in client review: no guardian sees it.
     ('Summary', '', 'GET'): only(200, T, SUP),
     ('Summary', 'preview', 'GET'): only(200, T, SUP),
+    # In client review the edit page explains that only a draft changes.
+    ('Summary', 'edit', 'GET'): only(200, T),
     ('Summary', 'review', 'GET'): only(200, TEEN),
     ('Summary', 'step', 'POST'): only(400, T, SUP),
     ('Agreement', 'consent.fhir.json', 'GET'): only(200, T, SUP),

@@ -3,14 +3,16 @@ preferences, and the rules that change them.
 """
 from datetime import date
 
+from minorconsent.audit.recorder import note
 from minorconsent.site.folder import Folder
 
 from .index import ClientIndex
 from .model import (Client, ContactPreferences, Goal, GuardianLink, Note,
                     GOAL_STATUSES, RELATIONSHIPS, age_on)
+from .revision import StaleEdit, bump, check_revision, conflict_message
 
 __all__ = ['Client', 'ContactPreferences', 'Goal', 'GuardianLink', 'Note',
-           'Clients', 'GOAL_STATUSES', 'RELATIONSHIPS', 'age_on']
+           'Clients', 'StaleEdit', 'edit_client', 'edit_guardian_link', 'GOAL_STATUSES', 'RELATIONSHIPS', 'age_on']
 
 
 class Clients(Folder):
@@ -94,6 +96,67 @@ def unlink_guardian(clinic, client, guardian_id, actor_id='system'):
     clinic['clients'].reindex(client)
     clinic.sessions.end_all_for(guardian_id)
     client.record_guardianship(guardian_id, actor_id, 'ended')
+
+
+def edit_guardian_link(clinic, client, link, revision, values, actor_id='system'):
+    """The staff edit rule of the guardian-link form (the link and the
+    guardian's contact preferences, one form, one revision on the link).
+
+    Raises ``StaleEdit`` (nothing changed) unless the form was built from
+    the link's current revision, or already holds the stored values.
+    Returns whether anything changed.
+    """
+    contact = {key: values[key] for key in ContactPreferences.FIELDS if key in values}
+    link_values = {key: value for key, value in values.items() if key not in contact}
+    unchanged = link.contact.same_as(contact) and all(
+        getattr(link, key) == value for key, value in link_values.items())
+    check_revision(link, revision, conflict_message('guardian link'), unchanged=unchanged)
+    if unchanged:
+        return False
+    update_guardian_link(clinic, client, link, actor_id, **link_values)
+    link.contact.update(**contact)
+    bump(link)
+    return True
+
+
+#: What the client-record form edits (parsed values: tuples, None).
+CLIENT_FIELDS = ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
+                 'diagnosis', 'diagnosis_codes', 'medications', 'custody_policy',
+                 'therapist_ids', 'supervisor_id')
+
+
+def client_details(client):
+    return {key: getattr(client, key, None) for key in CLIENT_FIELDS}
+
+
+def edit_client(clinic, client, revision, values, actor_id=None):
+    """The staff edit rule of the client-record form.
+
+    Raises ``StaleEdit`` (nothing changed) unless the form was built from
+    the client's current revision, or already holds the stored values.
+    Returns the names of the fields that changed; they, not their values
+    (clinical), go to the audit trail.
+    """
+    current = client_details(client)
+
+    def differs(key):
+        if key == 'therapist_ids':     # order is not part of the choice
+            return set(current[key]) != set(values[key])
+        return current[key] != values[key]
+    changed = [key for key in CLIENT_FIELDS if key in values and differs(key)]
+    check_revision(client, revision, conflict_message('client record'),
+                   unchanged=not changed)
+    if not changed:
+        return []
+    for key in changed:
+        if key not in ('therapist_ids', 'supervisor_id'):
+            setattr(client, key, values[key])
+    assign_therapists(clinic, client, sorted(values.get('therapist_ids', client.therapist_ids)),
+                      values.get('supervisor_id', client.supervisor_id))
+    bump(client)
+    note(client, 'client.edit', actor=actor_id, detail='revision %d: %s' % (
+        client.revision, ', '.join(key.replace('_', ' ') for key in changed)))
+    return changed
 
 
 def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):

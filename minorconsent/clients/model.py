@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from persistent import Persistent
 from pyramid.authorization import DENY_ALL, Allow
 
+from minorconsent.audit.recorder import note
 from minorconsent.site.folder import Folder
+
+from .revision import bump, check_revision, conflict_message
 
 THERAPIST_PERMS = ('view-clinical', 'edit-clinical', 'view-notes', 'add-note')
 SUPERVISOR_PERMS = ('view-clinical', 'view-notes')
@@ -58,13 +61,32 @@ class ContactPreferences(Persistent):
     phone_ok = True
     voicemail_ok = False
     instructions = ''
+    revision = 0      # edits that landed (``minorconsent.clients.revision``)
 
     FIELDS = ('email_ok', 'sms_ok', 'phone_ok', 'voicemail_ok', 'instructions')
 
     def update(self, **values):
+        """Set the given fields; the names of those that changed."""
+        changed = []
         for key, value in values.items():
             if key in self.FIELDS and getattr(self, key) != value:
                 setattr(self, key, value)
+                changed.append(key)
+        return changed
+
+    def edit(self, revision, values):
+        """The staff edit rule: apply ``values`` if the form was built from
+        the current ``revision`` (else ``StaleEdit``, nothing changed)."""
+        check_revision(self, revision, conflict_message('contact preferences'),
+                       unchanged=self.same_as(values))
+        changed = self.update(**values)
+        if changed:
+            bump(self)
+        return changed
+
+    def same_as(self, values):
+        return all(getattr(self, key) == value for key, value in values.items()
+                   if key in self.FIELDS)
 
     def as_dict(self):
         return {key: getattr(self, key) for key in self.FIELDS}
@@ -82,6 +104,7 @@ class GuardianLink(Persistent):
     legal_authority = True
     restricted = False
     restriction_note = ''   # internal: why access is restricted
+    revision = 0            # edits of the link form that landed (with its contact)
 
     def __init__(self, guardian_id, relationship='parent', legal_authority=True,
                  restricted=False, restriction_note=''):
@@ -117,6 +140,9 @@ class Goal(Persistent):
     """
 
     status = 'active'
+    #: Edits that landed; the edit form's version token
+    #: (why a counter and not ``_p_serial``: ``minorconsent.clients.revision``).
+    revision = 0
 
     def __init__(self, clinical_text, parent_title, parent_description='',
                  status='active'):
@@ -129,14 +155,37 @@ class Goal(Persistent):
     FIELDS = ('clinical_text', 'parent_title', 'parent_description', 'status')
 
     def update(self, **values):
-        changed = False
+        """Set the given fields; the names of those that changed."""
+        changed = []
         for key, value in values.items():
             if key in self.FIELDS and getattr(self, key) != value:
                 setattr(self, key, value)
-                changed = True
+                changed.append(key)
         if changed:
             self.updated = utcnow()
         return changed
+
+    def edit(self, revision, values, actor_id=None):
+        """The staff edit rule: apply ``values`` if the form was built from
+        the current ``revision``, else raise ``StaleEdit`` and change nothing.
+
+        A stale form whose values are already the goal's (a double-clicked
+        *Save*) loses nothing and is accepted as a no-op.  A landed change
+        counts one revision and is noted on the audit trail (field names
+        only: the clinical wording never goes to the trail).
+        """
+        check_revision(self, revision, conflict_message('goal'),
+                       unchanged=self.same_as(values))
+        changed = self.update(**values)
+        if changed:
+            bump(self)
+            note(self, 'goal.edit', actor=actor_id, detail='revision %d: %s' % (
+                self.revision, ', '.join(key.replace('_', ' ') for key in changed)))
+        return changed
+
+    def same_as(self, values):
+        return all(getattr(self, key) == value for key, value in values.items()
+                   if key in self.FIELDS)
 
 
 class Note(Persistent):
@@ -170,6 +219,7 @@ class Client(Folder):
     medications = ()         # one per line, for the insurer export
     preferred_name = ''
     custody_policy = None    # None: the clinic's rule; else 'all' or 'one'
+    revision = 0             # edits of the client-record form that landed
 
     def __init__(self, first_name, last_name, date_of_birth, therapist_ids=()):
         super().__init__()
@@ -229,8 +279,16 @@ class Client(Folder):
 
         Roles: ``therapist``, ``supervisor``, ``guardian`` (entitled today
         only), ``adolescent`` (the client's own account).  The client's ACL
-        and every workflowed object about this client start from this.
+        and every workflowed object about this client start from this, so
+        a family page asks it once per document: the answer is remembered
+        while the transaction has written nothing (``site.memo``).
         """
+        from minorconsent.site.memo import per_transaction
+        held = per_transaction(self, 'local_roles', (today or date.today(), id(users), id(settings)),
+                               lambda: self._local_roles(users, settings, today))
+        return {principal: set(roles) for principal, roles in held.items()}
+
+    def _local_roles(self, users, settings, today):
         roles = {}
 
         def grant(uid, role):

@@ -13,14 +13,71 @@ from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, page_number
 
-from . import (Client, Clients, Goal, GuardianLink, Note, assign_therapists,
-               link_guardian, unlink_guardian, update_guardian_link)
+from . import (Client, Clients, Goal, GuardianLink, Note, StaleEdit, edit_client,
+               edit_guardian_link, link_guardian, unlink_guardian)
 from .model import GOAL_STATUSES
+from .revision import revision_node, revision_of
 from .schemas import (ClientEditSchema, ClientSchema, ContactSchema,
                       GoalSchema, GuardianLinkSchema, NewGuardianSchema,
                       NoteSchema, split_codes, split_lines)
 
 PAGE_SIZE = 25
+
+
+def with_revision(schema):
+    """``schema`` plus the hidden revision the form is built from."""
+    schema.add(revision_node())
+    return schema
+
+
+def stale_edit(request, form, exc, values, current, heading, back):
+    """The 409 page of an edit built from an old version: the message at
+    the top, the record's current version, and the author's submitted
+    values in the form, which now carries the current revision (so saving
+    again, after copying what they need, is a deliberate overwrite).
+    pyramid_tm's commit veto commits nothing on a 409."""
+    request.response.status = 409
+    form.appstruct = dict(values, revision=str(exc.current_revision))
+    return {'form': form.render(), 'heading': heading, 'back': back,
+            'conflict': {'message': exc.message, 'current': current}}
+
+
+def goal_version(goal):
+    """The goal as the conflict page shows it: (label, text) pairs."""
+    return [('Title for guardians', goal.parent_title),
+            ('Description for guardians', goal.parent_description),
+            ('Clinical wording (stays in the clinic)', goal.clinical_text),
+            ('Status', dict(GOAL_STATUSES).get(goal.status, goal.status))]
+
+
+def client_version(client, users):
+    def name(uid):
+        user = users.get(uid)
+        return user.display_name if user is not None else uid
+    return [('First name', client.first_name), ('Last name', client.last_name),
+            ('Preferred name', client.preferred_name),
+            ('Date of birth', client.date_of_birth.isoformat()),
+            ('Diagnosis', client.diagnosis),
+            ('Diagnosis codes', ' '.join(client.diagnosis_codes)),
+            ('Medications', '\n'.join(client.medications)),
+            ('Who must sign', {None: 'The clinic rule', 'all': 'Every guardian with legal authority',
+                               'one': 'One guardian with legal authority is enough'}.get(
+                                   getattr(client, 'custody_policy', None), '')),
+            ('Therapists', ', '.join(name(t) for t in client.therapist_ids)),
+            ('Supervisor', name(client.supervisor_id) if client.supervisor_id
+             else 'From the therapists')]
+
+
+def _yes_no(value):
+    return 'yes' if value else 'no'
+
+
+def contact_version(contact):
+    return [('Email allowed', _yes_no(contact.email_ok)),
+            ('Text messages allowed', _yes_no(contact.sms_ok)),
+            ('Phone calls allowed', _yes_no(contact.phone_ok)),
+            ('Voicemail may be left', _yes_no(contact.voicemail_ok)),
+            ('Contact instructions (internal)', contact.instructions)]
 
 
 def _search_terms(request):
@@ -133,22 +190,25 @@ def client_edit(request):
     appstruct['therapist_ids'] = set(client.therapist_ids)
     appstruct['custody_policy'] = getattr(client, 'custody_policy', None) or ''
     appstruct['supervisor_id'] = client.supervisor_id or ''
-    form = FormHandler(request, ClientEditSchema(), appstruct=appstruct,
+    appstruct['revision'] = str(revision_of(client))
+    form = FormHandler(request, with_revision(ClientEditSchema()), appstruct=appstruct,
                        users=clinic['users'])
     if form.submitted:
         values = form.validate()
         if values is not None:
-            for key in ('first_name', 'last_name', 'preferred_name',
-                        'date_of_birth', 'diagnosis'):
-                if getattr(client, key) != values[key]:
-                    setattr(client, key, values[key])
-            for key, parse in (('diagnosis_codes', split_codes), ('medications', split_lines)):
-                if getattr(client, key) != parse(values[key]):
-                    setattr(client, key, parse(values[key]))
-            if (getattr(client, 'custody_policy', None) or '') != values['custody_policy']:
-                client.custody_policy = values['custody_policy'] or None
-            assign_therapists(clinic, client, sorted(values['therapist_ids']),
-                              values['supervisor_id'] or None)
+            parsed = dict(values)
+            revision = parsed.pop('revision')
+            parsed['diagnosis_codes'] = split_codes(values['diagnosis_codes'])
+            parsed['medications'] = split_lines(values['medications'])
+            parsed['custody_policy'] = values['custody_policy'] or None
+            parsed['supervisor_id'] = values['supervisor_id'] or None
+            parsed['therapist_ids'] = tuple(sorted(values['therapist_ids']))
+            try:
+                edit_client(clinic, client, revision, parsed, request.authenticated_userid)
+            except StaleEdit as exc:
+                return stale_edit(request, form, exc, values,
+                                  client_version(client, clinic['users']),
+                                  'Edit client record', request.clinic_url(client))
             if request.has_permission('view-clinical', client):
                 return redirect(request, request.clinic_url(client), 'saved')
             return redirect(request, request.clinic_url(clinic['clients']), 'saved')
@@ -160,11 +220,17 @@ def client_edit(request):
              renderer='templates/form_page.pt')
 def client_contact(request):
     client = request.context
-    form = FormHandler(request, ContactSchema(), appstruct=client.contact.as_dict())
+    appstruct = dict(client.contact.as_dict(), revision=str(revision_of(client.contact)))
+    form = FormHandler(request, with_revision(ContactSchema()), appstruct=appstruct)
     if form.submitted:
         values = form.validate()
         if values is not None:
-            client.contact.update(**values)
+            revision = values.pop('revision')
+            try:
+                client.contact.edit(revision, values)
+            except StaleEdit as exc:
+                return stale_edit(request, form, exc, values, contact_version(client.contact),
+                                  "Client's contact preferences", request.clinic_url(client))
             return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': "Client's contact preferences",
             'back': request.clinic_url(client)}
@@ -190,11 +256,17 @@ def goal_edit(request):
     goal = request.context
     client = goal.__parent__.__parent__
     appstruct = {key: getattr(goal, key) for key in Goal.FIELDS}
-    form = FormHandler(request, GoalSchema(), appstruct=appstruct)
+    appstruct['revision'] = str(revision_of(goal))
+    form = FormHandler(request, with_revision(GoalSchema()), appstruct=appstruct)
     if form.submitted:
         values = form.validate()
         if values is not None:
-            goal.update(**values)
+            revision = values.pop('revision')
+            try:
+                goal.edit(revision, values, request.authenticated_userid)
+            except StaleEdit as exc:
+                return stale_edit(request, form, exc, values, goal_version(goal),
+                                  'Edit treatment goal', request.clinic_url(client))
             return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': 'Edit treatment goal',
             'back': request.clinic_url(client)}
@@ -254,15 +326,24 @@ def guardian_edit(request):
     appstruct = {key: getattr(link, key) for key in
                  ('relationship', 'legal_authority', 'restricted', 'restriction_note')}
     appstruct.update(link.contact.as_dict())
-    form = FormHandler(request, schema, appstruct=appstruct)
+    appstruct['revision'] = str(revision_of(link))
+    form = FormHandler(request, with_revision(schema), appstruct=appstruct)
     if form.submitted:
         values = form.validate()
         if values is not None:
-            contact = {key: values.pop(key) for key in list(values)
-                       if key in link.contact.FIELDS}
-            update_guardian_link(request.clinic, client, link,
-                                 request.authenticated_userid, **values)
-            link.contact.update(**contact)
+            revision = values.pop('revision')
+            try:
+                edit_guardian_link(request.clinic, client, link, revision, values,
+                                   request.authenticated_userid)
+            except StaleEdit as exc:
+                current = [('Relationship to the client', link.relationship_title),
+                           ('Holds legal authority to consent', _yes_no(link.legal_authority)),
+                           ('Access restricted (court order)', _yes_no(link.restricted)),
+                           ('Reason for restriction (internal)', link.restriction_note)]
+                return stale_edit(request, form, exc, values,
+                                  current + contact_version(link.contact),
+                                  'Guardian link and contact preferences',
+                                  request.clinic_url(client))
             return redirect(request, request.clinic_url(client), 'saved')
     return {'form': form.render(), 'heading': 'Guardian link and contact preferences',
             'back': request.clinic_url(client)}

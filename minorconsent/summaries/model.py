@@ -14,7 +14,9 @@ from datetime import date, datetime, timezone
 from persistent import Persistent
 from zc.queue import Queue
 
-from minorconsent.workflow.engine import Workflowed
+from minorconsent.audit.recorder import note
+from minorconsent.clients.revision import StaleEdit, bump, check_revision, conflict_message
+from minorconsent.workflow.engine import Workflowed, definition_of
 
 #: FHIR R4 Goal.achievementStatus, in words a parent understands.
 ACHIEVEMENT = (
@@ -93,6 +95,16 @@ class Summary(Workflowed, Persistent):
 
     review_comment = ''       # the adolescent's comment: for the therapist only
     review_agreed = False     # the adolescent agreed to share it
+    #: Edits of the draft that landed; the edit form's version token
+    #: (why a counter and not ``_p_serial``: ``minorconsent.clients.revision``;
+    #: here also because a workflow step or the teen's review writes the
+    #: summary without changing anything the edit form shows).
+    revision = 0
+
+    #: The only state in which the text and ratings may change.  In client
+    #: review the adolescent is reading (and may agree to) this very text:
+    #: changing it then would publish words they never saw.
+    EDITABLE_STATES = ('draft',)
 
     def __init__(self, period, parent_text, goal_lines, author_id):
         self.period = period
@@ -103,6 +115,59 @@ class Summary(Workflowed, Persistent):
 
     def workflow_client(self):
         return self.__parent__.__parent__
+
+    def ratings(self):
+        """``{goal id: rating code or ''}`` of the summary's goal lines."""
+        return {line.goal_id: line.rating for line in self.goal_lines}
+
+    def same_as(self, period, parent_text, ratings):
+        current = self.ratings()
+        return (self.period == period and self.parent_text == parent_text
+                and all(current.get(gid) == code for gid, code in ratings.items()))
+
+    def edit(self, revision, period, parent_text, ratings, actor_id=None):
+        """The staff edit rule of a summary draft: its period, the text
+        guardians will read, and the rating of each goal line.
+
+        Raises ``StaleEdit`` and changes nothing when the summary is no
+        longer a draft, or when the form was built from another revision
+        (unless it already holds the stored values: a double-clicked
+        *Save*).  ``ratings`` maps goal ids of the summary's lines to an
+        ``ACHIEVEMENT`` code or '' (not rated); the line titles stay as
+        written (the parent-facing title at writing time).  Returns the
+        names of the parts that changed.
+        """
+        if self.state not in self.EDITABLE_STATES:
+            raise StaleEdit(
+                'This summary is no longer a draft: it is now "%s", and cannot be '
+                'changed. Here is the current version; your text is below so you can '
+                'copy it.' % definition_of(self).state(self.state).title,
+                getattr(self, 'revision', 0))
+        lines = self.ratings()
+        for gid, code in ratings.items():
+            if gid not in lines:
+                raise ValueError('Goal %r is not in this summary' % gid)
+            if code and code not in ACHIEVEMENT_TITLES:
+                raise ValueError('Unknown rating %r' % code)
+        check_revision(self, revision, conflict_message('summary'),
+                       unchanged=self.same_as(period, parent_text, ratings))
+        changed = []
+        if self.period != period:
+            self.period = period
+            changed.append('period')
+        if self.parent_text != parent_text:
+            self.parent_text = parent_text
+            changed.append('text')
+        new_lines = tuple(GoalLine(line.goal_id, line.title, ratings.get(line.goal_id, line.rating))
+                          for line in self.goal_lines)
+        if new_lines != self.goal_lines:
+            self.goal_lines = new_lines
+            changed.append('ratings')
+        if changed:
+            bump(self)
+            note(self, 'summary.edit', actor=actor_id, detail='revision %d: %s' % (
+                self.revision, ', '.join(changed)))
+        return changed
 
     def workflow_local_roles(self):
         client = self.workflow_client()

@@ -2,8 +2,11 @@
 through its workflow, and previewing exactly what a guardian will see."""
 import colander
 import deform
+from pyramid.httpexceptions import HTTPForbidden
 
-from minorconsent.clients import Client, Goal
+from minorconsent.clients import Client, Goal, StaleEdit
+from minorconsent.clients.revision import revision_node, revision_of
+from minorconsent.clients.views import stale_edit
 from minorconsent.site.forms import FormHandler, date_widget
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -68,6 +71,72 @@ def summary_add(request):
             'back': request.clinic_url(client)}
 
 
+def rating_field(goal_id):
+    return 'rating_' + goal_id
+
+
+def summary_edit_schema(summary):
+    """Period, text and one rating per goal line of this summary, plus the
+    revision the form is built from."""
+    schema = SummarySchema()
+    for line in summary.goal_lines:
+        schema.add(colander.SchemaNode(
+            colander.String(), name=rating_field(line.goal_id),
+            title='Rating: %s' % line.title, missing='',
+            widget=deform.widget.SelectWidget(values=[('', 'Not rated')] + list(ACHIEVEMENT)),
+            validator=colander.OneOf([''] + [k for k, _ in ACHIEVEMENT])))
+    schema.add(revision_node())
+    return schema
+
+
+def summary_version(summary):
+    """The summary as the conflict page shows it: (label, text) pairs."""
+    return ([('Period', summary.period), ('What guardians will read', summary.parent_text)] +
+            [('Rating: %s' % line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated'))
+             for line in summary.goal_lines])
+
+
+@clinic_view(context=Summary, name='edit', permission='view',
+             renderer='minorconsent:clients/templates/form_page.pt')
+def summary_edit(request):
+    """Change a draft's text and goal ratings (``Summary.edit``).
+
+    Registered with the summary's ``view`` permission and checked against
+    the client's ``edit-clinical`` here, so a draft that was published or
+    sent for review while the therapist typed gets the conflict page with
+    their text (``Summary.edit`` refuses it) instead of a 404 that loses it.
+    """
+    summary = request.context
+    client = summary.workflow_client()
+    if not request.has_permission('edit-clinical', client):
+        raise HTTPForbidden()
+    heading = 'Edit the summary for guardians'
+    back = request.clinic_url(summary)
+    appstruct = {'period': summary.period, 'parent_text': summary.parent_text,
+                 'revision': str(revision_of(summary))}
+    for gid, code in summary.ratings().items():
+        appstruct[rating_field(gid)] = code
+    form = FormHandler(request, summary_edit_schema(summary), appstruct=appstruct)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            ratings = {line.goal_id: values[rating_field(line.goal_id)]
+                       for line in summary.goal_lines}
+            try:
+                summary.edit(values.pop('revision'), values['period'], values['parent_text'],
+                             ratings, request.authenticated_userid)
+            except StaleEdit as exc:
+                return stale_edit(request, form, exc, values, summary_version(summary),
+                                  heading, back)
+            return redirect(request, back, 'saved')
+    elif summary.state not in Summary.EDITABLE_STATES:
+        return {'form': '', 'heading': heading, 'back': back, 'conflict': {
+            'message': 'This summary is "%s": only a draft can be changed.' %
+                       definition_of(summary).state(summary.state).title,
+            'current': summary_version(summary)}}
+    return {'form': form.render(), 'heading': heading, 'back': back}
+
+
 @clinic_view(context=Summary, permission='view', renderer='templates/summary.pt')
 def summary_page(request):
     summary = request.context
@@ -75,7 +144,9 @@ def summary_page(request):
             'state': definition_of(summary).state(summary.state),
             'steps': available(summary, Actor.from_request(request),
                                workflow_guards(request.registry)),
-            'ratings': ACHIEVEMENT_TITLES, 'users': request.clinic['users']}
+            'ratings': ACHIEVEMENT_TITLES, 'users': request.clinic['users'],
+            'may_edit': summary.state in Summary.EDITABLE_STATES and request.has_permission(
+                'edit-clinical', summary.workflow_client())}
 
 
 @clinic_view(context=Summary, name='step', permission='view', request_method='POST')

@@ -51,6 +51,9 @@ def app_settings(**overrides):
         'minorconsent.mail_debug': MAIL_DIR,
         'minorconsent.password_profile': 'cheapest',
         'retry.attempts': '3',
+        # The suite signs in hundreds of times from one address; the
+        # per-IP limits have their own tests (tests/security/test_rate_limits.py).
+        'minorconsent.rate_limits': 'off',
     }
     settings.update(overrides)
     return settings

@@ -47,6 +47,7 @@ class User(Persistent):
     client_id = None         # adolescents: their own client record
     password_changed = None
     language = None          # 'en' or 'es'; None: follow the browser
+    two_factor = None        # a twofactor.TwoFactor once they start enrolling
 
     def __init__(self, email, display_name, roles=()):
         self.email = normalize_email(email)
@@ -190,7 +191,11 @@ def authenticate(clinic, passwords, email, password, now=None):
     if not ok or user is None or not user.active:
         throttle.record_failure(email, now)
         return None
-    throttle.record_success(email)
+    from .twofactor import is_enrolled
+    if not is_enrolled(user):
+        # With a second factor the count is cleared only once the code is
+        # right too, so wrong codes add up across fresh password sign-ins.
+        throttle.record_success(email)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return user
@@ -199,11 +204,21 @@ def authenticate(clinic, passwords, email, password, now=None):
 def includeme(config):
     config.add_evolve_step('0002-accounts-users', _add_users)
     config.add_evolve_step('0005-accounts-sign-in-throttle', _add_throttle)
+    config.add_evolve_step('0011-accounts-two-factor-and-reset', _add_two_factor_and_reset)
     config.scan('.views')
+    config.scan('.twofactor_views')
+    config.scan('.reset_views')
 
 
 def _add_users(root, registry):
     root.add(Users(), 'users')
+
+
+def _add_two_factor_and_reset(root, registry):
+    from .reset import PasswordResets
+    from .twofactor import PendingSignIns
+    root.pending_sign_ins = PendingSignIns()
+    root.password_resets = PasswordResets()
 
 
 def _add_throttle(root, registry):

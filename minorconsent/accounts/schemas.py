@@ -2,16 +2,79 @@
 import colander
 import deform
 
-from minorconsent.security.passwords import password_problem
+from minorconsent.security.passwords import MIN_LENGTH, password_problem
 from minorconsent.site.i18n import _
 
 from . import ADMIN, ROLE_TITLES
 
 
+def min_length_of(request):
+    """The clinic's shortest password (its setting, never below the floor)."""
+    clinic = getattr(request, 'clinic', None) if request is not None else None
+    return max(MIN_LENGTH, getattr(getattr(clinic, 'settings', None),
+                                   'password_min_length', MIN_LENGTH))
+
+
 def _strong(node, value):
-    problem = password_problem(value)
+    """The password policy on a form field.  The form is bound with the
+    request (the clinic's minimum) and, where known, ``password_email``:
+    the address of the account the password is for."""
+    kw = getattr(node, 'bindings', None) or {}
+    problem = password_problem(value, kw.get('password_email'),
+                               min_length_of(kw.get('request')))
     if problem:
         raise colander.Invalid(node, problem)
+
+
+@colander.deferred
+def password_hint(node, kw):
+    """The rules, next to every new-password field."""
+    return _('At least ${count} characters, not a common password and not your '
+             'email address. A few unrelated words work well.',
+             mapping={'count': min_length_of(kw.get('request'))})
+
+
+class CodeSchema(colander.MappingSchema):
+    """The second step of sign-in."""
+    code = colander.SchemaNode(
+        colander.String(), title=_('Code'),
+        description=_('The 6-digit code from your authenticator app, or one of '
+                      'your recovery codes.'),
+        widget=deform.widget.TextInputWidget(
+            attributes={'autocomplete': 'one-time-code', 'autocapitalize': 'off',
+                        'spellcheck': 'false'}),
+        validator=colander.Length(max=40))
+
+
+def _code_node(title=None):
+    return colander.SchemaNode(
+        colander.String(), name='code', title=title or _('Code from your authenticator app'),
+        widget=deform.widget.TextInputWidget(
+            attributes={'autocomplete': 'one-time-code', 'inputmode': 'numeric'}),
+        validator=colander.Length(max=40))
+
+
+def confirm_code_schema():
+    """Enrolment: the first code from the new secret."""
+    schema = colander.MappingSchema()
+    schema.add(_code_node(_('Code shown in the app')))
+    return schema
+
+
+class ReauthSchema(colander.MappingSchema):
+    """Proof it is still the person, before a sensitive change."""
+    current = colander.SchemaNode(
+        colander.String(), title=_('Current password'),
+        widget=deform.widget.PasswordWidget(
+            attributes={'autocomplete': 'current-password'}),
+        validator=colander.Length(max=1024))
+
+
+def reauth_schema(with_code):
+    schema = ReauthSchema()
+    if with_code:
+        schema.add(_code_node())
+    return schema
 
 
 class LoginSchema(colander.MappingSchema):
@@ -35,7 +98,7 @@ class PasswordChangeSchema(colander.MappingSchema):
         validator=colander.Length(max=1024))
     new = colander.SchemaNode(
         colander.String(), title=_('New password'),
-        description=_('At least 10 characters. A few unrelated words work well.'),
+        description=password_hint,
         widget=deform.widget.PasswordWidget(
             attributes={'autocomplete': 'new-password'}),
         validator=colander.All(colander.Length(max=1024), _strong))
@@ -106,7 +169,8 @@ class AccountSchema(colander.MappingSchema):
 class NewAccountSchema(AccountSchema):
     password = colander.SchemaNode(
         colander.String(), title='First password',
-        description='Give it to the person privately; they should change it.',
+        description='Give it to the person privately; they should change it. '
+                    'At least 12 characters, not a common password, not their email address.',
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
         validator=colander.All(colander.Length(max=1024), _strong))
 
@@ -116,5 +180,10 @@ def account_schema(new=False):
     return schema(validator=_separate_duties)
 
 
-def password_change_schema():
-    return PasswordChangeSchema(validator=_passwords_match)
+def password_change_schema(with_code=False):
+    """Current password, new password twice; and a code where the person
+    has a second factor (re-authentication within the same form)."""
+    schema = PasswordChangeSchema(validator=_passwords_match)
+    if with_code:
+        schema.insert(1, _code_node())
+    return schema

@@ -14,7 +14,8 @@ from minorconsent.site.views import clinic_view, home_url, page_number
 
 from . import (ROLE_TITLES, User, Users, authenticate, change_roles,
                set_active, set_password)
-from .schemas import LoginSchema, account_schema, password_change_schema
+from .schemas import LoginSchema, account_schema, min_length_of, password_change_schema
+from .twofactor import factor_of, is_enrolled, next_step
 
 SIGN_IN_FAILED = _('Sign-in failed. Check your email address and password. '
                    'After several failed attempts, sign-in pauses for a few '
@@ -29,10 +30,20 @@ def login(request):
         return HTTPFound(location=home_url(request))
     form = FormHandler(request, LoginSchema(), buttons=(button('sign in', _('Sign in')),))
     if form.submitted:
+        # Per client IP, in memory (security/ratelimit.py); the
+        # per-address throttle in ZODB stays behind it.
+        from minorconsent.security.ratelimit import too_many
+        limited = too_many(request, 'sign-in')
+        if limited is not None:
+            return limited
         values = form.validate()
         if values is not None:
             user = authenticate(request.clinic, request.registry.passwords,
                                 values['email'], values['password'])
+            step = next_step(request.clinic, user) if user is not None else None
+            if step is not None:
+                from .twofactor_views import begin_second_step
+                return begin_second_step(request, user, step)
             if user is not None:
                 note(request.clinic, 'auth.sign_in', actor=user.__name__,
                      role=' '.join(sorted(user.roles)))
@@ -77,15 +88,26 @@ def logout_confirm(request):
 @clinic_view(context=Clinic, name='password', permission='signed-in',
              renderer='templates/password.pt')
 def password_change(request):
-    form = FormHandler(request, password_change_schema(),
-                       buttons=(button('change password', _('Change password')),))
+    """Re-authentication in the same form: the current password, and a
+    code from the app where the person has a second factor."""
+    identity = request.identity
+    with_code = is_enrolled(identity.user)
+    form = FormHandler(request, password_change_schema(with_code),
+                       buttons=(button('change password', _('Change password')),),
+                       password_email=identity.user.email)
     if form.submitted:
+        from minorconsent.security.ratelimit import too_many
+        limited = too_many(request, 'sign-in')
+        if limited is not None:
+            return limited
         values = form.validate()
         if values is not None:
-            identity = request.identity
             passwords = request.registry.passwords
             if not passwords.verify(identity.user.password_hash, values['current']):
                 form.fail('current', _('This is not your current password.'))
+            elif with_code and factor_of(identity.user).verify(values['code']) != 'ok':
+                form.fail('code', _('This code is not right. Enter the code your app '
+                                    'shows now.'))
             else:
                 set_password(request.clinic, passwords, identity.user,
                              values['new'], keep_token=identity.token)
@@ -135,8 +157,13 @@ def user_add(request):
     if form.submitted:
         values = form.validate()
         if values is not None:
+            from minorconsent.security.passwords import password_problem
+            problem = password_problem(values['password'], values['email'],
+                                       min_length_of(request))
             if users.find_by_email(values['email']):
                 form.fail('email', 'An account with this address already exists.')
+            elif problem:
+                form.fail('password', problem)
             else:
                 user = User(values['email'], values['display_name'], values['roles'])
                 user.password_hash = request.registry.passwords.hash(values['password'])
@@ -146,7 +173,7 @@ def user_add(request):
                 note(users, 'admin.account', target='users/' + user.__name__,
                      detail='created; roles %s' % ','.join(sorted(user.roles)))
                 return redirect(request, request.clinic_url(users), 'account-added')
-    return {'form': form.render(), 'heading': 'New account'}
+    return {'form': form.render(), 'heading': 'New account', 'two_factor': None}
 
 
 @clinic_view(context=User, name='edit', permission='administer',
@@ -172,4 +199,8 @@ def user_edit(request):
             else:
                 _apply_account(request, user, values)
                 return redirect(request, request.clinic_url(users), 'saved')
-    return {'form': form.render(), 'heading': 'Edit account'}
+    factor = factor_of(user)
+    return {'form': form.render(), 'heading': 'Edit account', 'two_factor': {
+        'enrolled': is_enrolled(user),
+        'confirmed': factor.confirmed if is_enrolled(user) else None,
+        'reset_url': request.clinic_url(user, 'reset-two-factor')}}

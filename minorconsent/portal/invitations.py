@@ -14,8 +14,9 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from minorconsent.accounts import set_password
-from minorconsent.accounts.schemas import _strong
+from minorconsent.accounts.schemas import _strong, password_hint
 from minorconsent.agreements.invitations import people_to_invite
+from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
@@ -44,7 +45,7 @@ def _matching(node, value):
 class ChoosePasswordSchema(colander.MappingSchema):
     password = colander.SchemaNode(
         colander.String(), title=_('Choose a password'),
-        description=_('At least 10 characters. A few unrelated words work well.'),
+        description=password_hint,
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
         validator=colander.All(colander.Length(max=1024), _strong))
     confirm = colander.SchemaNode(
@@ -75,6 +76,10 @@ def invitation_status(clinic, invitation):
 def invitation(request):
     t = partial(translate, request)
     clinic = request.clinic
+    # Per client IP, in memory: no commit for a page view (security/ratelimit.py).
+    limited = too_many(request, 'invitation')
+    if limited is not None:
+        return limited
     token = request.subpath[0] if len(request.subpath) == 1 else ''
     found = clinic.invitations.find(token)
     status, agreement = invitation_status(clinic, found)
@@ -93,7 +98,8 @@ def invitation(request):
                 'text': t('Sign in with ${email} to read and sign it.', {'email': person.email}),
                 'form': None, 'sign_in': True}
     form = FormHandler(request, ChoosePasswordSchema(validator=_matching),
-                       buttons=(button('create my account', _('Create my account')),))
+                       buttons=(button('create my account', _('Create my account')),),
+                       password_email=person.email)
     if form.submitted:
         values = form.validate()
         if values is not None:

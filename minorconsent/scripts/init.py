@@ -25,7 +25,7 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     password = args.password or getpass.getpass('Password for %s: ' % args.email)
-    problem = password_problem(password)
+    problem = password_problem(password, args.email)
     if problem:
         print('password: ' + problem.interpolate(), file=sys.stderr)
         return 2
@@ -41,6 +41,9 @@ def main(argv=None):
         admin.password_hash = request.registry.passwords.hash(password)
         users.add_user(admin)
     print('Created the clinic admin %s.' % args.email)
+    if clinic.settings.staff_two_factor:
+        print('Staff sign in with a second factor (clinic setting): at the first '
+              'sign-in you set up an authenticator app.')
     return 0
 
 

@@ -21,6 +21,10 @@ def includeme(config):
     config.set_default_csrf_options(require_csrf=True, check_origin=False)
     config.registry.passwords = Passwords(
         settings.get('minorconsent.password_profile', 'default'))
+    from .ratelimit import RateLimiter
+    # Per process, in memory: see ratelimit.py and docs/SECURITY.md.
+    config.registry.rate_limiter = RateLimiter(
+        enabled=asbool(settings.get('minorconsent.rate_limits', True)))
     config.add_tween('minorconsent.security.headers.security_tween_factory')
     config.add_evolve_step('0001-security-sessions', _add_session_store)
 

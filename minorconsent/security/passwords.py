@@ -4,11 +4,13 @@ A wrong address and a wrong password must cost the same time, or timing
 would reveal which addresses have accounts: ``verify`` checks unknown
 addresses against a dummy hash made with the same parameters.
 """
+import functools
+import string
+from importlib.resources import files
+
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST
-
-MIN_LENGTH = 10
 
 _hashers = {
     # RFC 9106 low-memory profile; argon2-cffi's default.
@@ -43,15 +45,56 @@ class Passwords:
         return self.hasher.check_needs_rehash(password_hash)
 
 
-def password_problem(password):
-    """A message explaining why ``password`` is too weak, or None."""
+#: The shortest password the policy accepts; a clinic may ask for more
+#: (``ClinicSettings.password_min_length``), never for less.
+MIN_LENGTH = 12
+
+
+@functools.lru_cache(maxsize=1)
+def common_passwords():
+    """The shipped list of common passwords (lower case), read once.
+
+    A password on it falls to the first minutes of any guessing attack, so
+    length alone does not make it safe ('password1234' is 12 characters).
+    """
+    text = (files('minorconsent') / 'security' / 'common-passwords.txt').read_text('utf-8')
+    return frozenset(line.strip() for line in text.splitlines()
+                     if line.strip() and not line.startswith('#'))
+
+
+def _is_common(password):
+    """On the list, or a listed word padded with digits and punctuation
+    ('Summer2024!', '!!monkey123456'): attackers try those variants first."""
+    lowered = password.lower()
+    common = common_passwords()
+    if lowered in common:
+        return True
+    core = lowered.strip(string.digits + string.punctuation + ' ')
+    return len(core) >= 4 and core in common
+
+
+def password_problem(password, email=None, min_length=MIN_LENGTH):
+    """A message explaining why ``password`` is too weak, or None.
+
+    The one password policy: account creation through an invitation, a
+    password change, a reset and a password the admin sets all call it.
+    ``email`` is the account's address; a password containing its local
+    part ('robin.reyes' in 'robin.reyes2024!') is the first guess anyone
+    who knows the address makes.
+    """
     from minorconsent.site.i18n import _
-    if len(password) < MIN_LENGTH:
-        return _('Use at least ${count} characters.', mapping={'count': MIN_LENGTH})
+    min_length = max(MIN_LENGTH, min_length or 0)
+    if len(password) < min_length:
+        return _('Use at least ${count} characters.', mapping={'count': min_length})
     if password.strip() != password:
         return _('Do not start or end with a space.')
     if len(set(password)) < 4:
         return _('Use more different characters.')
+    if _is_common(password):
+        return _('This password is too common. Choose something less predictable.')
+    local = (email or '').strip().lower().partition('@')[0]
+    if len(local) >= 3 and local in password.lower():
+        return _('Do not use your email address in your password.')
     return None
 
 

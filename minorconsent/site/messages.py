@@ -31,6 +31,12 @@ MESSAGES = {
     'invitations-sent': _('The invitations are sent.'),
     'step-removed': _('The step is removed from the draft.'),
     'state-removed': _('The state is removed from the draft.'),
+    'sign-in-again': _('Too many wrong codes. Sign in again.'),
+    'two-factor-reset': _('The second factor is removed. The person sets up a new one '
+                          'at their next sign-in.'),
+    'reset-sent': _('If an account uses this address, we have sent it a link to '
+                    'choose a new password. Check your email.'),
+    'password-reset': _('Your password is changed. Sign in with it now.'),
 }
 
 

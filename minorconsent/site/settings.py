@@ -31,12 +31,19 @@ class ClinicSettings(Persistent):
     contact_email = 'office@demo.test'
     contact_hours = 'Monday to Friday, 9:00 to 17:00'
     crisis_line = '988 (call or text, any time)'
+    #: Staff (admin, therapist, supervisor) must sign in with a second
+    #: factor (TOTP).  On for every new clinic; the demo seed turns it off
+    #: so the demo signs in with a password only (README).  A staff member
+    #: without a factor is sent to enrolment at sign-in.
+    staff_two_factor = True
+    #: The shortest password accepted (the policy's floor is 12).
+    password_min_length = 12
 
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
               'session_lifetime_hours', 'custody_policy', 'assent_age',
               'invitation_days', 'contact_phone', 'contact_email', 'contact_hours',
-              'crisis_line')
+              'crisis_line', 'staff_two_factor', 'password_min_length')
 
     def update(self, **values):
         """Write only the values that changed (no needless database writes)."""

@@ -231,6 +231,15 @@ class SettingsSchema(colander.MappingSchema):
         colander.String(), title='Crisis line (shown to families)',
         description='Where to turn outside office hours.',
         validator=colander.Length(1, 120))
+    staff_two_factor = colander.SchemaNode(
+        colander.Boolean(), title='Staff sign in with a second factor',
+        description='Admins, therapists and supervisors confirm each sign-in with a '
+                    'code from an authenticator app. Staff without one set it up at '
+                    'their next sign-in; turning this on signs them out.',
+        missing=False)
+    password_min_length = colander.SchemaNode(
+        colander.Int(), title='Shortest password allowed (characters)',
+        description='At least 12.', validator=colander.Range(12, 128))
 
 
 def _validate_settings(node, value):
@@ -261,6 +270,9 @@ def clinic_settings(request):
             after = settings.as_dict()
             changed = sorted(key for key in after if before.get(key) != after[key])
             note(request.clinic, 'admin.settings', detail='changed: ' + ', '.join(changed))
+            if 'staff_two_factor' in changed and settings.staff_two_factor:
+                from minorconsent.accounts.twofactor import sign_out_unenrolled_staff
+                sign_out_unenrolled_staff(request.clinic, keep_token=request.identity.token)
             return redirect(request, request.clinic_url(request.clinic, 'settings'), 'saved')
     return {'form': form.render()}
 

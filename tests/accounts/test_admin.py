@@ -23,7 +23,7 @@ def test_account_form_errors_are_next_to_fields(app, clinic):
     admin = sign_in(app, ROLE_EMAILS['admin'])
     res = add_account(admin, 'not-an-email', 'X', 1, password='short')
     assert res.status_int == 400
-    assert 'Invalid email address' in res.text and 'at least 10' in res.text
+    assert 'Invalid email address' in res.text and 'at least 12' in res.text
     res = add_account(admin, ROLE_EMAILS['therapist'], 'Dup', 1)
     assert res.status_int == 400 and 'already exists' in res.text
     form = admin.get('/users/add').forms['form']

@@ -24,7 +24,7 @@ def test_missing_or_garbage_hash_never_verifies():
 
 
 def test_weak_passwords_are_explained():
-    assert 'at least 10' in password_problem('short').interpolate()
+    assert 'at least 12' in password_problem('short').interpolate()
     assert password_problem('aaaaaaaaaaaa')
     assert password_problem(' padded password ')
     assert password_problem('correct horse battery') is None

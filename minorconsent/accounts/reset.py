@@ -1,0 +1,156 @@
+"""Password reset by email: single-use links that expire, stored as hashes.
+
+Asking for a reset answers the same whether or not the address has an
+account, and does the same database work either way: every request writes
+one per-address record (by SHA-256 of the address, with or without an
+account), which also caps how many reset mails one address can receive.
+Only a real, active account with a password gets a link; the mail names
+only the portal.
+
+Using a link sets the new password (through the one password policy),
+ends every session of the person and voids a half sign-in; it does not
+sign them in: they sign in with the new password, and with their second
+factor if they have one.
+"""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.mail import send
+
+from . import normalize_email, set_password, utcnow
+from .throttle import address_key
+
+LINK_MINUTES = 60
+MAILS_PER_ADDRESS = 3          # within REQUEST_WINDOW
+REQUEST_WINDOW = timedelta(hours=1)
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode('utf-8')).hexdigest()
+
+
+class ResetLink(Persistent):
+    used = None
+    cancelled = None
+
+    def __init__(self, user_id, email, created, expires):
+        self.user_id = user_id
+        self.email = email
+        self.created = created
+        self.expires = expires
+
+    def status(self, now=None):
+        now = now or utcnow()
+        if self.cancelled:
+            return 'cancelled'
+        if self.used:
+            return 'used'
+        if now >= self.expires:
+            return 'expired'
+        return 'valid'
+
+
+class PasswordResets(Persistent):
+    """``clinic.password_resets``: links by token hash; requests by address."""
+
+    def __init__(self):
+        self.by_hash = OOBTree()
+        self.by_user = OOBTree()          # user id -> hash of their newest link
+        self.requests = OOBTree()         # address key -> tuple of request times
+        self._by_time = OOTreeSet()       # (expires, hash), for pruning
+
+    def note_request(self, email, now):
+        """Record a request for ``email`` (account or not); True while the
+        address is under its mail cap."""
+        key = address_key(normalize_email(email))
+        recent = tuple(t for t in self.requests.get(key, ()) if now - t < REQUEST_WINDOW)
+        self.requests[key] = recent + (now,)
+        return len(recent) < MAILS_PER_ADDRESS
+
+    def issue(self, user, now=None):
+        """A new link for ``user`` (their earlier one stops working); the token."""
+        now = now or utcnow()
+        self.prune(now)
+        earlier = self.by_user.get(user.__name__)
+        if earlier is not None and earlier in self.by_hash:
+            link = self.by_hash[earlier]
+            if link.status(now) == 'valid':
+                link.cancelled = now
+        token = secrets.token_urlsafe(32)
+        key = token_hash(token)
+        link = ResetLink(user.__name__, user.email, now, now + timedelta(minutes=LINK_MINUTES))
+        self.by_hash[key] = link
+        self.by_user[user.__name__] = key
+        self._by_time.add((link.expires, key))
+        return token
+
+    def find(self, token):
+        if not token or len(token) > 100:
+            return None
+        return self.by_hash.get(token_hash(token))
+
+    def prune(self, now, limit=20):
+        """Forget links a day past expiry, and stale request records."""
+        for expires, key in list(self._by_time.keys(max=(now - timedelta(days=1), '\uffff')))[:limit]:
+            self._by_time.discard((expires, key))
+            link = self.by_hash.pop(key, None)
+            if link is not None and self.by_user.get(link.user_id) == key:
+                del self.by_user[link.user_id]
+        for key in list(self.requests.keys())[:limit]:
+            if all(now - t >= REQUEST_WINDOW for t in self.requests[key]):
+                del self.requests[key]
+
+
+def link_status(clinic, link, now=None):
+    """'valid', 'expired', 'used', 'cancelled' or 'unknown', and the user.
+
+    A link sent to an address the account no longer has, or to an account
+    since disabled, counts as cancelled.
+    """
+    if link is None:
+        return 'unknown', None
+    status = link.status(now)
+    user = clinic['users'].get(link.user_id)
+    if status == 'valid' and (user is None or not user.active or user.email != link.email):
+        status = 'cancelled'
+    return status, user
+
+
+RESET_SUBJECT = _('Reset your password')
+RESET_TEXT = _('mail-password-reset', default=(
+    'Hello,\n\nSomeone asked to reset the password of your account on ${portal}.\n\n'
+    'Open this link to choose a new password:\n${url}\n\n'
+    'The link works once and expires in ${minutes} minutes. If you did not ask\n'
+    'for this, you can ignore this message: your password stays the same.\n'))
+
+
+def request_reset(request, email, now=None):
+    """Handle "forgot your password" for ``email``; return the user mailed,
+    or None.  The caller answers the same either way."""
+    clinic = request.clinic
+    now = now or utcnow()
+    resets = clinic.password_resets
+    under_cap = resets.note_request(email, now)
+    user = clinic['users'].find_by_email(email)
+    if user is None or not user.active or user.password_hash is None or not under_cap:
+        return None
+    token = resets.issue(user, now)
+    localizer = localizer_for(request, user.language)
+    send(request, user.email, localizer.translate(RESET_SUBJECT),
+         localizer.translate(_(RESET_TEXT, mapping={
+             'portal': clinic.settings.portal_name, 'minutes': LINK_MINUTES,
+             'url': request.clinic_url(clinic, 'reset-password', token)})))
+    return user
+
+
+def use_link(clinic, passwords, link, user, password, now=None):
+    """Set the new password: the link is spent, every session ends, and a
+    half sign-in started with the old password is void (it records the
+    password's change time)."""
+    set_password(clinic, passwords, user, password)
+    link.used = now or utcnow()

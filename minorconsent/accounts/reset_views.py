@@ -1,0 +1,108 @@
+""""Forgot your password?" and the page its emailed link opens."""
+from functools import partial
+
+import colander
+import deform
+from pyramid.security import NO_PERMISSION_REQUIRED
+
+from minorconsent.audit import note
+from minorconsent.security.ratelimit import too_many
+from minorconsent.site import Clinic
+from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.i18n import _, translate
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view
+
+from .reset import link_status, request_reset, use_link
+from .schemas import _strong, password_hint
+
+LINK_MESSAGES = {
+    'unknown': (_('This link is not valid'),
+                _('Check that you copied the whole link from the email.'), 404),
+    'expired': (_('This link has expired'),
+                _('Ask for a new link: it works for one hour.'), 410),
+    'used': (_('This link has already been used'),
+             _('Sign in with your new password, or ask for a new link.'), 410),
+    'cancelled': (_('This link is no longer valid'),
+                  _('A newer link may have been sent to you.'), 410),
+}
+
+
+class ForgotSchema(colander.MappingSchema):
+    email = colander.SchemaNode(
+        colander.String(), title=_('Email address'),
+        widget=deform.widget.TextInputWidget(
+            attributes={'type': 'email', 'autocomplete': 'username'}),
+        validator=colander.All(colander.Length(max=254),
+                               colander.Email(msg=_('Enter an email address.'))))
+
+
+def _matching(node, value):
+    if value['password'] != value['confirm']:
+        exc = colander.Invalid(node, '')
+        exc['confirm'] = _('The two passwords differ.')
+        raise exc
+
+
+class NewPasswordSchema(colander.MappingSchema):
+    password = colander.SchemaNode(
+        colander.String(), title=_('New password'), description=password_hint,
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
+        validator=colander.All(colander.Length(max=1024), _strong))
+    confirm = colander.SchemaNode(
+        colander.String(), title=_('The same password again'),
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
+
+
+@clinic_view(context=Clinic, name='forgot-password', permission=NO_PERMISSION_REQUIRED,
+             renderer='templates/forgot_password.pt')
+def forgot_password(request):
+    """The same answer, and the same database work, whether or not the
+    address has an account (``reset.request_reset``)."""
+    form = FormHandler(request, ForgotSchema(),
+                       buttons=(button('send link', _('Send me a link')),))
+    if form.submitted:
+        limited = too_many(request, 'reset-request')
+        if limited is not None:
+            return limited
+        values = form.validate()
+        if values is not None:
+            user = request_reset(request, values['email'])
+            # Unknown addresses are not written down (see the sign-in note).
+            note(request.clinic, 'auth.reset_requested',
+                 actor=user.__name__ if user is not None else 'anonymous',
+                 detail='link sent' if user is not None else 'no link sent')
+            return redirect(request, request.clinic_url(request.clinic, 'login'),
+                            'reset-sent')
+    return {'form': form.render()}
+
+
+@clinic_view(context=Clinic, name='reset-password', permission=NO_PERMISSION_REQUIRED,
+             renderer='templates/reset_password.pt')
+def reset_password(request):
+    t = partial(translate, request)
+    clinic = request.clinic
+    limited = too_many(request, 'reset-link')
+    if limited is not None:
+        return limited
+    token = request.subpath[0] if len(request.subpath) == 1 else ''
+    link = clinic.password_resets.find(token)
+    status, user = link_status(clinic, link)
+    if status != 'valid':
+        title, text, code = LINK_MESSAGES[status]
+        request.response.status = code
+        return {'title': t(title), 'text': t(text), 'form': None}
+    form = FormHandler(request, NewPasswordSchema(validator=_matching),
+                       buttons=(button('set password', _('Set my new password')),),
+                       password_email=user.email)
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            use_link(clinic, request.registry.passwords, link, user, values['password'])
+            note(clinic, 'auth.reset_used', actor=user.__name__,
+                 detail='password set; every session ended')
+            return redirect(request, request.clinic_url(clinic, 'login'), 'password-reset')
+    return {'title': t('Choose a new password'),
+            'text': t('Choose a new password for ${email}. Every device signed in to '
+                      'your account is signed out.', {'email': user.email}),
+            'form': form.render()}

@@ -1,0 +1,244 @@
+"""Two-step sign-in pages: the code step, enrolment, recovery codes, and
+the admin's reset of someone's second factor.
+
+The half-signed-in state (``twofactor.PendingSignIn``) travels in a cookie
+of its own, never in the session cookie: nothing here creates a session
+until the second step is done.
+"""
+import colander
+from pyramid.httpexceptions import HTTPFound
+from pyramid.security import NO_PERMISSION_REQUIRED, remember
+from pyramid.settings import asbool
+
+from minorconsent.audit import note
+from minorconsent.security.ratelimit import too_many
+from minorconsent.site import Clinic
+from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.i18n import _, translate
+from minorconsent.site.messages import redirect
+from minorconsent.site.views import clinic_view, home_url
+
+from . import User, utcnow
+from .schemas import CodeSchema, confirm_code_schema, reauth_schema
+from .twofactor import (check_second_factor, factor_of, is_enrolled, must_enrol,
+                        provisioning_uri, qr_svg, reset_factor, start_enrolment)
+
+PENDING_COOKIE = 'mc_pending'
+
+CODE_MESSAGES = {
+    'wrong': _('This code is not right. Check that the time on your phone is '
+               'correct, or use a recovery code.'),
+    'reused': _('This code was just used. Wait for the next code in your app.'),
+    'paused': _('Sign-in is paused after several failed attempts. Try again in a '
+                'few minutes.'),
+}
+
+
+# --- the half-signed-in cookie ---------------------------------------------------
+
+def _secure(request):
+    return asbool(request.registry.settings.get('minorconsent.secure_cookies', False))
+
+
+def pending_cookie_name(request):
+    return ('__Host-' if _secure(request) else '') + PENDING_COOKIE
+
+
+def pending_token(request):
+    return request.cookies.get(pending_cookie_name(request))
+
+
+def set_pending_cookie(request, response, token):
+    """HttpOnly, SameSite, no Max-Age (the record itself expires in minutes)."""
+    response.set_cookie(pending_cookie_name(request), token or '', httponly=True,
+                        samesite='Lax', path='/', secure=_secure(request),
+                        max_age=0 if token is None else None)
+
+
+def current_pending(request):
+    """``(pending, user)`` of this browser's half sign-in, or ``(None, None)``."""
+    clinic = request.clinic
+    return clinic.pending_sign_ins.find(pending_token(request), clinic['users'])
+
+
+def begin_second_step(request, user, step):
+    """After a right password: start the half sign-in and send the browser
+    to the code step or (required, none yet) to enrolment."""
+    clinic = request.clinic
+    token = clinic.pending_sign_ins.start(user, step)
+    if step == 'enrol':
+        start_enrolment(user)
+    note(clinic, 'auth.password_ok', actor=user.__name__,
+         role=' '.join(sorted(user.roles)),
+         detail='second factor asked' if step == 'code' else 'enrolment required')
+    response = HTTPFound(location=request.clinic_url(
+        clinic, 'login-code' if step == 'code' else 'two-factor'))
+    set_pending_cookie(request, response, token)
+    return response
+
+
+def finish_sign_in(request, user, response, detail):
+    """The second step is done: a real session, the half sign-in gone."""
+    request.clinic.pending_sign_ins.end(pending_token(request))
+    note(request.clinic, 'auth.sign_in', actor=user.__name__,
+         role=' '.join(sorted(user.roles)), detail=detail)
+    response.headerlist.extend(remember(request, user.__name__))
+    set_pending_cookie(request, response, None)
+    return response
+
+
+def commit_anyway(request):
+    """A 400 normally commits nothing (pyramid_tm's veto); a wrong code
+    must still count against the throttle.  ``X-Tm: commit`` tells
+    pyramid_tm so; the header is removed before the response leaves."""
+    request.response.headers['X-Tm'] = 'commit'
+
+    def strip(request, response):
+        response.headers.pop('X-Tm', None)
+    request.add_response_callback(strip)
+
+
+# --- the code step ---------------------------------------------------------------
+
+@clinic_view(context=Clinic, name='login-code', permission=NO_PERMISSION_REQUIRED,
+             renderer='templates/login_code.pt')
+def login_code(request):
+    clinic = request.clinic
+    pending, user = current_pending(request)
+    if pending is not None and pending.purpose == 'enrol':
+        return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
+    if pending is None:
+        response = redirect(request, request.clinic_url(clinic, 'login'))
+        if pending_token(request):
+            set_pending_cookie(request, response, None)
+        return response
+    form = FormHandler(request, CodeSchema(),
+                       buttons=(button('verify', _('Continue')),))
+    if form.submitted:
+        limited = too_many(request, 'second-factor')
+        if limited is not None:
+            return limited
+        values = form.validate()
+        if values is not None:
+            result = check_second_factor(clinic, user, values['code'])
+            if result in ('ok', 'recovery'):
+                if result == 'recovery':
+                    note(clinic, 'auth.recovery_code_used', actor=user.__name__,
+                         detail='%d left' % factor_of(user).recovery_left())
+                return finish_sign_in(request, user, HTTPFound(location=home_url(request)),
+                                      'with a recovery code' if result == 'recovery'
+                                      else 'with a code')
+            note(clinic, 'auth.second_factor_failed', actor=user.__name__, detail=result)
+            left = 0 if result == 'paused' else clinic.pending_sign_ins.fail(pending_token(request))
+            if left == 0:
+                # Out of tries: back to the password, the half sign-in gone.
+                clinic.pending_sign_ins.end(pending_token(request))
+                response = redirect(request, request.clinic_url(clinic, 'login'),
+                                    'sign-in-again')
+                set_pending_cookie(request, response, None)
+                return response
+            form.fail('code', CODE_MESSAGES[result])
+            commit_anyway(request)
+    return {'form': form.render()}
+
+
+# --- enrolment and recovery codes ---------------------------------------------
+
+def _enrolment_subject(request):
+    """Who is enrolling: the signed-in person, or the one a required
+    enrolment is holding at the door.  ``(user, pending)``."""
+    if request.identity is not None:
+        return request.identity.user, None
+    pending, user = current_pending(request)
+    if pending is not None and pending.purpose == 'enrol':
+        return user, pending
+    return None, None
+
+
+def _codes_page(request, codes, continue_url):
+    request.override_renderer = 'templates/recovery_codes.pt'
+    return {'codes': codes, 'continue_url': continue_url}
+
+
+@clinic_view(context=Clinic, name='two-factor', permission=NO_PERMISSION_REQUIRED,
+             renderer='templates/two_factor.pt')
+def two_factor(request):
+    """Set up, replace or review one's second factor.
+
+    Signed-in people (staff, and families who choose to) come here from
+    the menu; staff of a clinic that requires a factor and have none are
+    held here after their password, with no session, until they enrol.
+    """
+    clinic = request.clinic
+    user, pending = _enrolment_subject(request)
+    if user is None:
+        return HTTPFound(location=request.clinic_url(clinic, 'login'))
+    passwords = request.registry.passwords
+    factor = factor_of(user)
+    start = FormHandler(request, colander.MappingSchema(), formid='start',
+                        buttons=(button('start', _('Set up an authenticator app')
+                                        if not is_enrolled(user)
+                                        else _('Move to a new phone')),))
+    confirm = FormHandler(request, confirm_code_schema(), formid='confirm',
+                          buttons=(button('confirm', _('Turn on two-step sign-in')),))
+    recovery = FormHandler(request, reauth_schema(with_code=True), formid='recovery',
+                           buttons=(button('new codes', _('Make new recovery codes')),))
+    if start.submitted:
+        start_enrolment(user)
+        return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
+    if confirm.submitted and factor is not None and factor.candidate is not None:
+        limited = too_many(request, 'second-factor')
+        if limited is not None:
+            return limited
+        values = confirm.validate()
+        if values is not None:
+            replacing = factor.enrolled
+            codes = factor.confirm(values['code'])
+            if codes is None:
+                confirm.fail('code', _('This code is not right. Enter the code the app '
+                                       'shows now for this account.'))
+            else:
+                note(clinic, 'auth.two_factor_enrolled', actor=user.__name__,
+                     detail='replaced' if replacing else 'first')
+                if pending is not None:
+                    finish_sign_in(request, user, request.response, 'after enrolment')
+                return _codes_page(request, codes, home_url(request))
+    if recovery.submitted and pending is None and is_enrolled(user):
+        values = recovery.validate()
+        if values is not None:
+            if not passwords.verify(user.password_hash, values['current']):
+                recovery.fail('current', _('This is not your current password.'))
+            elif factor.verify(values['code']) != 'ok':
+                recovery.fail('code', CODE_MESSAGES['wrong'])
+            else:
+                codes = factor.new_recovery_codes()
+                note(clinic, 'auth.recovery_codes_regenerated', actor=user.__name__)
+                return _codes_page(request, codes, request.clinic_url(clinic, 'two-factor'))
+    candidate = factor.candidate if factor is not None else None
+    uri = provisioning_uri(clinic, user, candidate) if candidate else None
+    return {
+        'required': pending is not None or must_enrol(clinic, user),
+        'pending': pending is not None,
+        'enrolled': is_enrolled(user),
+        'confirmed': factor.confirmed if is_enrolled(user) else None,
+        'recovery_left': factor.recovery_left() if is_enrolled(user) else 0,
+        'secret': ' '.join(candidate[i:i + 4] for i in range(0, len(candidate), 4))
+        if candidate else None,
+        'qr': qr_svg(uri, translate(request, _('QR code to scan with your authenticator app')))
+        if uri else None,
+        'start_form': start.render() if not candidate else None,
+        'confirm_form': confirm.render() if candidate else None,
+        'recovery_form': recovery.render() if is_enrolled(user) and pending is None else None,
+    }
+
+
+@clinic_view(context=User, name='reset-two-factor', permission='administer',
+             request_method='POST')
+def admin_reset_two_factor(request):
+    """A staff member lost their phone: the admin removes the factor (and
+    every session of the person); the trail says who did it."""
+    user = request.context
+    had = reset_factor(request.clinic, user)
+    note(user, 'admin.two_factor_reset', record='', target='users/' + user.__name__,
+         detail='second factor removed' if had else 'no second factor to remove')
+    return redirect(request, request.clinic_url(user, 'edit'), 'two-factor-reset')

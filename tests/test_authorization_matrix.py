@@ -89,6 +89,15 @@ TABLE = {
     ('Agreement', 'invitations', 'POST'): only(400, T),
     # Without a token, everyone learns only that the link is not valid.
     ('Clinic', 'invite', 'GET'): outcome(BAD_LINK),
+    ('Clinic', 'reset-password', 'GET'): outcome(BAD_LINK),
+    ('Clinic', 'forgot-password', 'GET'): outcome(200),
+    # Without a half sign-in (password accepted, code owed) there is no code step.
+    ('Clinic', 'login-code', 'GET'): outcome(LOGIN),
+    # Everyone signed in may set up a second factor; anonymous only when
+    # held there after their password (a required enrolment).
+    ('Clinic', 'two-factor', 'GET'): outcome(200, anonymous=LOGIN),
+    # The target (the therapist) has no factor: the reset is a no-op, recorded.
+    ('User', 'reset-two-factor', 'POST'): only(302, ADM, anonymous=LOGIN),
     ('AgreementTemplates', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('AgreementTemplate', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),

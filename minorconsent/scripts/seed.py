@@ -66,6 +66,16 @@ def parse_args(argv):
     parser.add_argument('config_uri', help='e.g. development.ini')
     parser.add_argument('--clients', type=int, default=30,
                         help='generated clients beyond the named demo families (default 30)')
+    parser.add_argument('--therapists', type=int, default=0,
+                        help='generated therapists (therapist001@demo.test, ...) who share '
+                             'the generated clients; 0 (default) gives them to the named '
+                             'therapists')
+    parser.add_argument('--progress', type=int, default=0,
+                        help='progress updates per generated client, spread over its '
+                             'goals (default 0)')
+    parser.add_argument('--second-guardian-every', type=int, default=5, metavar='N',
+                        help='every Nth generated client has a second parent (default 5: '
+                             '1.2 guardians per client); 0 for none')
     parser.add_argument('--password', default=DEMO_PASSWORD,
                         help='password of every demo account (default %s)' % DEMO_PASSWORD)
     parser.add_argument('--private-marker', default='',
@@ -280,8 +290,21 @@ class Seeder:
                 agreement, person, days)
             agreement.record('invited', therapist.__name__, 'invitation issued by the seed')
 
-    def generated(self, count, therapists, progress, commit):
+    def generated_therapists(self, count):
+        """``count`` therapists (without a supervisor: the demo supervisor
+        keeps a realistic caseload of one therapist)."""
+        return [self.account('therapist%03d@demo.test' % n, 'Therapist %03d' % n,
+                             ['therapist'])
+                for n in range(1, count + 1)]
+
+    def generated(self, count, therapists, tick, commit, progress=0, second_every=5):
+        """``count`` clients with a parent each (a second parent for every
+        ``second_every``-th), two goals and ``progress`` progress updates,
+        weekly, going back from today.  ``commit`` is called every 500
+        clients, so a clinic of any size is written in bounded memory."""
         rng = random.Random(1)
+        ratings = ('in-progress', 'improving', 'no-change', 'improving', 'sustaining',
+                   'worsening', 'achieved')
         for n in range(count):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             therapist = therapists[n % len(therapists)]
@@ -290,7 +313,16 @@ class Seeder:
                                   'Parent of %s' % first, ['guardian'])
             link_guardian(self.clinic, client, parent,
                           rng.choice(('mother', 'father', 'parent')), True)
-            progress()
+            if second_every and n % second_every == second_every - 1:
+                other = self.account('coparent%05d@demo.test' % n,
+                                     'Other parent of %s' % first, ['guardian'])
+                link_guardian(self.clinic, client, other, 'parent', True)
+            goals = list(client['goals'].values())
+            for week in range(progress):
+                add_progress(goals[week % len(goals)],
+                             self.today - timedelta(days=7 * (progress - week)),
+                             rng.choice(ratings), 'Steady steps.', therapist.__name__)
+            tick()
             if n % 500 == 499:
                 commit()
 
@@ -317,8 +349,11 @@ def main(argv=None):
         therapists = seeder.named_families()
         with tqdm(total=args.clients, unit='client', disable=args.quiet,
                   desc='seeding') as bar:
+            if args.therapists:
+                therapists = seeder.generated_therapists(args.therapists)
             seeder.generated(args.clients, therapists, lambda: bar.update(1),
-                             request.tm.savepoint)
+                             commit_batch(request), args.progress,
+                             args.second_guardian_every)
     print('Demo sign-ins (password %s):' % ('as given' if args.password != DEMO_PASSWORD
                                           else DEMO_PASSWORD))
     for email, role in DEMO_SIGN_INS:
@@ -327,6 +362,16 @@ def main(argv=None):
     for email, token in sorted(seeder.invitation_links.items()):
         print('  %-24s http://127.0.0.1:6543/invite/%s' % (email, token))
     return 0
+
+
+def commit_batch(request):
+    """A real commit per batch: a 50,000-client seed must not hold one
+    transaction of millions of objects (savepoints would spill to a
+    temporary file but still commit them all at the end at once)."""
+    def commit():
+        request.tm.commit()
+        request.tm.begin()
+    return commit
 
 
 DEMO_SIGN_INS = (

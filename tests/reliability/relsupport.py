@@ -332,12 +332,17 @@ def trail(path):
         db.close()
 
 
-def last_tid(path):
-    storage = FileStorage(str(path), read_only=True)
+def sealed_chain(path):
+    """The sealed audit entries as stored (fields, then the chain hash)."""
+    db = DB(FileStorage(str(path), read_only=True))
     try:
-        return storage.lastTransaction()
+        conn = db.open()
+        log = log_of(conn.root(), create=False)
+        chain = [tuple(stored) for stored in log.entries.values()]
+        conn.close()
+        return chain
     finally:
-        storage.close()
+        db.close()
 
 
 def rmtree(path):

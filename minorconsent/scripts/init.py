@@ -40,8 +40,9 @@ def main(argv=None):
         admin = User(args.email, args.name, ['admin'])
         admin.password_hash = request.registry.passwords.hash(password)
         users.add_user(admin)
+        two_factor = clinic.settings.staff_two_factor
     print('Created the clinic admin %s.' % args.email)
-    if clinic.settings.staff_two_factor:
+    if two_factor:
         print('Staff sign in with a second factor (clinic setting): at the first '
               'sign-in you set up an authenticator app.')
     return 0

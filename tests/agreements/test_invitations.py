@@ -86,7 +86,7 @@ def test_a_new_guardian_creates_an_account_through_the_link_and_signs(app, clini
     form = page.forms['form']
     form['password'] = 'short'
     form['confirm'] = 'short'
-    assert 'at least 10' in form.submit(status=400).text.lower()
+    assert 'at least 12' in form.submit(status=400).text.lower()
     form = visitor.get(link).forms['form']
     form['password'] = form['confirm'] = 'my own long passphrase'
     res = form.submit()

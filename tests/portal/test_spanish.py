@@ -88,4 +88,4 @@ def test_the_password_page_and_its_errors_in_spanish(app, clinic, demo):
     form = page.forms['form']
     form['current'], form['new'], form['confirm'] = 'wrong', 'short', 'short'
     res = form.submit(status=400)
-    assert 'Use al menos 10 caracteres.' in res.text
+    assert 'Use al menos 12 caracteres.' in res.text

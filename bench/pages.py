@@ -52,7 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: The object cache of each ZODB connection (one per waitress thread), as in
 #: production.ini: bounded in objects and in bytes, so memory stays flat
 #: however large the clinic grows.
-CACHE = 'connection_cache_size=20000&connection_cache_size_bytes=40000000'
+CACHE = 'connection_cache_size=20000&connection_cache_size_bytes=40mb'
 BIN = Path(sys.executable).parent
 
 INI = """\

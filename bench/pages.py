@@ -62,6 +62,9 @@ zodbconn.uri = file://{dir}/Data.fs?blobstorage_dir={dir}/blobs&{cache}
 zodbconn.uri.audit = file://{dir}/Audit.fs
 minorconsent.mail_debug = {dir}/mail
 minorconsent.password_profile = default
+# The crowd signing in comes from one loopback address here; per-address
+# limits (on in production) would answer it 429 after a few sign-ins.
+minorconsent.rate_limits = off
 """
 
 SERVE = textwrap.dedent('''

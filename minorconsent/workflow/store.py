@@ -73,8 +73,20 @@ class WorkflowRecord(Persistent):
         return list(islice(self.by_state.get((version, state), ()), limit))
 
     def definition(self, version=None):
+        """The parsed definition of ``version`` (default: the current one).
+
+        Every permission check asks for it, so the parsed versions are also
+        kept on the record itself (a volatile attribute: a published version
+        never changes, and the cache goes when the record leaves memory),
+        sparing ``parse_cached`` the hashing of the source each time."""
         version = self.current if version is None else version
-        return parse_cached(self.versions[version], version)
+        parsed = getattr(self, '_v_parsed', None)
+        if parsed is None:
+            parsed = self._v_parsed = {}
+        workflow = parsed.get(version)
+        if workflow is None:
+            workflow = parsed[version] = parse_cached(self.versions[version], version)
+        return workflow
 
     def publish(self, source):
         """Add ``source`` as the next version and make it current."""

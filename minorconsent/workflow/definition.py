@@ -167,6 +167,10 @@ def loads(text, version=1, source=None):
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(['This is not valid TOML (%s).' % exc], source) from exc
+    except RecursionError as exc:
+        # tomllib parses nested arrays recursively: "x = [[[[..." answered 500.
+        raise DefinitionError(['This is not valid TOML (it is nested too deeply).'],
+                              source) from exc
     return parse(data, version, source)
 
 

@@ -48,6 +48,20 @@ def test_invalid_drafts_are_explained_and_not_saved(app, clinic):
         assert c['workflows']['parent-summary'].draft is None
 
 
+def test_deeply_nested_toml_is_explained_not_a_server_error(app, clinic):
+    """Found by tests/fuzz: tomllib recurses on nested arrays and raised
+    RecursionError (a 500) for a draft or an upload of "x = [[[[..."."""
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    res = edit_draft(admin, lambda s: s + '\nx = ' + '[' * 5000 + '\n', 400)
+    assert 'nested too deeply' in res.text
+    form = admin.get(BASE + 'import').forms['form']
+    form['upload'] = ('deep.toml', b'x = ' + b'[' * 5000)
+    res = form.submit(status=400)
+    assert 'nested too deeply' in res.text
+    with clinic() as c:
+        assert c['workflows']['parent-summary'].draft is None
+
+
 def test_publish_a_new_version_with_a_review_state(app, clinic):
     admin = sign_in(app, ROLE_EMAILS['admin'])
 

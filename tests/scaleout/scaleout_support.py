@@ -167,6 +167,7 @@ ZCONFIG = """\
 <zodb clinic>
   cache-size 50000
   <relstorage>
+    name clinic
     keep-history true
     shared-blob-dir false
     blob-dir %(blob_dir)s
@@ -179,6 +180,7 @@ ZCONFIG = """\
 </zodb>
 <zodb audit>
   <relstorage>
+    name audit
     keep-history false
     cache-local-mb 32
     <postgresql>
@@ -202,6 +204,7 @@ def write_config(pg, where, name, form='uri'):
         audit_uri = _point_at(app['zodbconn.uri.audit'], pg)
         # The production URIs' options, kept by _point_at, are what is tested.
         assert 'shared_blob_dir=false' in clinic_uri and 'keep_history=false' in audit_uri
+        assert 'name=clinic' in clinic_uri and 'name=audit' in audit_uri
     else:
         conf = where / (name + '-zodb.conf')
         conf.write_text(ZCONFIG % dict(

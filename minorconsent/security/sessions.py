@@ -11,6 +11,14 @@ timeout if shorter).  A page view therefore costs at most one small commit
 per session per minute, and the idle timeout is enforced to within that
 interval (docs/SECURITY.md).  Two requests touching the same session at once
 do not conflict: ``Session._p_resolveConflict`` keeps the later time.
+
+Sign-out marks its session ended instead of taking it out of the two
+BTrees: removing keys from small, busy BTrees changes their structure
+(emptied or split buckets), which ZODB cannot merge with a concurrent
+sign-in, and under load (bench/soak.py, 50 users) a sign-out lost its three
+retries and answered 500.  An ended session is refused like a missing one,
+and the user's next sign-in removes it (``prune_for``), as it does expired
+ones.
 """
 import hashlib
 import secrets
@@ -32,6 +40,8 @@ def token_key(token):
 class Session(Persistent):
     """One signed-in browser."""
 
+    ended = False      # signed out; removed at the user's next sign-in
+
     def __init__(self, user_id, created, csrf_token):
         self.user_id = user_id
         self.created = created
@@ -41,15 +51,18 @@ class Session(Persistent):
     def _p_resolveConflict(self, old, committed, new):
         """Concurrent touches of one session: keep the latest ``last_seen``.
 
-        Any other concurrent change (there is none today) is a real conflict.
+        A sign-out during a touch stays a sign-out.  Any other concurrent
+        change (there is none today) is a real conflict.
         """
         for key in set(committed) | set(new):
-            if key == 'last_seen':
+            if key in ('last_seen', 'ended'):
                 continue
             if committed.get(key) != new.get(key):
                 raise ConflictError('unresolvable session conflict')
         merged = dict(new)
         merged['last_seen'] = max(committed['last_seen'], new['last_seen'])
+        if committed.get('ended') or new.get('ended'):
+            merged['ended'] = True
         return merged
 
 
@@ -89,7 +102,7 @@ class SessionStore(Persistent):
             return None
         key = token_key(token)
         session = self._by_key.get(key)
-        if session is None:
+        if session is None or session.ended:
             return None
         now = now or utcnow()
         if now - session.created > lifetime or now - session.last_seen > idle:
@@ -100,11 +113,11 @@ class SessionStore(Persistent):
         return session
 
     def end(self, token):
-        """End one session (sign-out)."""
-        key = token_key(token)
-        session = self._by_key.get(key)
-        if session is not None:
-            self._discard(key, session.user_id)
+        """End one session (sign-out): it is refused from now on, and
+        removed at its user's next sign-in (see the module docstring)."""
+        session = self._by_key.get(token_key(token))
+        if session is not None and not session.ended:
+            session.ended = True
 
     def end_all_for(self, user_id, except_token=None):
         """End every session of ``user_id``; return how many ended."""
@@ -115,13 +128,14 @@ class SessionStore(Persistent):
         ended = 0
         for key in list(keys):
             if key != keep:
+                session = self._by_key.get(key)
+                ended += bool(session is not None and not session.ended)
                 self._discard(key, user_id)
-                ended += 1
         return ended
 
     def count_for(self, user_id):
         keys = self._by_user.get(user_id)
-        return len(keys) if keys else 0
+        return sum(1 for key in keys or () if not self._by_key[key].ended)
 
     def prune_for(self, user_id, idle, lifetime, now=None):
         """Drop ``user_id``'s expired sessions (run at each sign-in)."""
@@ -129,8 +143,8 @@ class SessionStore(Persistent):
         keys = self._by_user.get(user_id)
         for key in list(keys or ()):
             session = self._by_key.get(key)
-            if session is None or (now - session.created > lifetime
-                                   or now - session.last_seen > idle):
+            if session is None or session.ended or (now - session.created > lifetime
+                                                    or now - session.last_seen > idle):
                 self._discard(key, user_id)
 
     def _discard(self, key, user_id):

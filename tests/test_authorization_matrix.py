@@ -104,6 +104,9 @@ TABLE = {
     # Without ?id= the state page sends the admin back to the draft.
     ('WorkflowRecord', 'state', 'GET'): only(302, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'remove-step', 'POST'): only(302, ADM, anonymous=LOGIN),
+    # Without ?id= there is no such step: the admin gets the not-found page
+    # too (tests/workflow/test_edit_step.py opens and saves a real step).
+    ('WorkflowRecord', 'step', 'GET'): only(404, anonymous=LOGIN),
     ('Clinic', 'audit', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Client', 'sharing', 'GET'): only(200, T, SUP),

@@ -6,11 +6,23 @@ form.  A draft may be unsound between edits (a new state is unreachable
 until a step leads to it); the validator's problems are shown beside the
 draft and publishing waits until there are none.
 """
-from .validate import ID, MAP_ROLES, PERMISSIONS
+import copy
+
+from .definition import DefinitionError, parse
+from .validate import ID, MAP_ROLES, PERMISSIONS, Problem, problems, reachable
 
 
 class EditError(ValueError):
-    pass
+    """An edit refused; the message is a sentence for the form.
+
+    ``field`` names the form field the message belongs next to (when one
+    does) and ``problems`` lists the validator's sentences that refused it.
+    """
+
+    def __init__(self, message, field=None, problems=()):
+        super().__init__(message)
+        self.field = field
+        self.problems = list(problems)
 
 
 def _check_id(value, kind):
@@ -105,3 +117,92 @@ def rename_state(data, old_id, new_id):
         t['from'] = [new_id if s == old_id else s for s in t['from']]
         if t['to'] == old_id:
             t['to'] = new_id
+
+
+def find_transition(data, transition_id):
+    """The draft's mapping of the step ``transition_id``, or ``EditError``."""
+    for raw in data['transitions']:
+        if raw.get('id') == transition_id:
+            return raw
+    raise EditError('There is no step "%s".' % transition_id)
+
+
+def update_transition(data, transition_id, title, from_states, to_state, roles, guards=(),
+                      comment_required=False, *, known_guards):
+    """Change a step in place: title, starting states, target state, who
+    may fire it, its conditions, whether a comment is required.
+
+    The id cannot change here.  Code fires some steps by id (consent's
+    ``activate`` and ``supersede``, an adolescent's ``return_to_draft``,
+    a disclosure's ``record_without_signoff``), agreements file some as
+    e-signature events (``send``, ``decline``, ``revoke``), and every
+    object's history names the steps it went through: a renamed step would
+    quietly stop doing what the code expects of it.  A new id is a new
+    step: add it and remove the old one.  A ``permission`` the step may
+    have (a file can name one; the form does not offer it) is kept.
+
+    Checked by the validator before anything changes, ``known_guards``
+    being the registered guard names: the edit is refused if it would add
+    a problem to the draft -- a family member acting where they have no
+    part, a way into a consent-activating state without the signature
+    guard, a state that can no longer be reached, no final state left.
+    Problems the draft already had do not block it (a draft may be half
+    reshaped; the editor lists them and publishing waits), and an edit may
+    fix them.  On refusal ``data`` is exactly as it was.
+    """
+    raw = find_transition(data, transition_id)
+    title = ' '.join((title or '').split())
+    if not title:
+        raise EditError('The step "%s" needs a title.' % transition_id, field='title')
+    if not to_state:
+        raise EditError('Choose the state the step "%s" goes to.' % transition_id,
+                        field='to_state')
+    edited = {key: value for key, value in raw.items()
+              if key not in ('title', 'from', 'to', 'roles', 'guards', 'comment_required')}
+    edited.update({'title': title, 'from': sorted(set(from_states)), 'to': to_state,
+                   'roles': sorted(set(roles))})
+    if guards:
+        edited['guards'] = sorted(set(guards))
+    if comment_required:
+        edited['comment_required'] = True
+    candidate = copy.deepcopy(data)
+    candidate['transitions'] = [edited if t.get('id') == transition_id else t
+                                for t in candidate['transitions']]
+    new = _new_problems(data, candidate, known_guards)
+    if new:
+        moved_from = edited['from'] != sorted(raw.get('from', []))
+        moved_to = edited['to'] != raw.get('to')
+        fallback = 'from_states' if moved_from and not moved_to else 'to_state'
+        field = next((p.field for p in new if p.field), None) or fallback
+        raise EditError(' '.join(new), field=field, problems=new)
+    raw.clear()
+    raw.update(edited)     # in place: the step keeps its place in the file
+
+
+def _soundness(data, guards):
+    """``(problems, unreachable state ids)`` of a draft mapping."""
+    try:
+        workflow = parse(data)
+    except DefinitionError as exc:
+        return [Problem(p) for p in exc.problems], set()
+    ids = {s.id for s in workflow.states}
+    unreachable = ids - reachable(workflow) if workflow.initial_state in ids else set()
+    return problems(workflow, guards), unreachable
+
+
+def _new_problems(before, after, guards):
+    """The problems ``after`` has that ``before`` did not.
+
+    The validator only looks for unreachable states once nothing else is
+    wrong, so reachability is compared here directly: a state that was
+    already unreachable is an old problem, one that becomes so is new,
+    whatever else the draft has.
+    """
+    old, old_unreachable = _soundness(before, guards)
+    found, unreachable = _soundness(after, guards)
+    new = [p for p in found if p not in old and p.state is None]
+    initial = after.get('initial_state')
+    for sid in sorted(unreachable - old_unreachable):
+        new.append(Problem('State "%s" cannot be reached from the initial state "%s".'
+                           % (sid, initial), state=sid))
+    return new

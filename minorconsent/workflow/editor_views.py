@@ -2,7 +2,7 @@
 import tomllib
 
 import tomli_w
-from pyramid.httpexceptions import HTTPFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 
 from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
@@ -10,9 +10,9 @@ from minorconsent.site.views import clinic_view
 
 from . import workflow_guards
 from .diagram import render_svg
-from .editor import EditError, add_state, add_transition, remove_state, remove_transition, \
-    rename_state, set_initial, update_state
-from .schemas import AddStateSchema, AddStepSchema, state_schema
+from .editor import EditError, add_state, add_transition, find_transition, remove_state, \
+    remove_transition, rename_state, set_initial, update_state, update_transition
+from .schemas import AddStateSchema, AddStepSchema, StepSchema, state_schema
 from .store import WorkflowRecord
 from .validate import FAMILY_ROLES, MAP_ROLES, PERMISSIONS, ROLE_FAMILY_PERMISSIONS
 from .views import check_source
@@ -117,3 +117,43 @@ def workflow_remove_step(request):
         return redirect(request, request.clinic_url(record, 'edit'))
     save_draft(record, data)
     return redirect(request, request.clinic_url(record, 'edit'), 'step-removed')
+
+
+@clinic_view(context=WorkflowRecord, name='step', permission='administer',
+             renderer='templates/workflow_step.pt')
+def workflow_step(request):
+    """Change one step of the draft in place (``?id=`` names it; an unknown
+    id is a 404).  ``update_transition`` refuses an edit that would add a
+    problem to the draft: the page answers 400 with the reason at the top
+    and next to the field, and the draft is left as it was."""
+    record = request.context
+    data = draft_data(record)
+    step_id = request.params.get('id', '')
+    try:
+        raw = find_transition(data, step_id)
+    except EditError:
+        raise HTTPNotFound() from None
+    guards = workflow_guards(request.registry)
+    appstruct = {'title': raw.get('title', ''), 'from_states': set(raw.get('from', ())),
+                 'to_state': raw.get('to', ''), 'roles': set(raw.get('roles', ())),
+                 'guards': set(raw.get('guards', ())),
+                 'comment_required': bool(raw.get('comment_required'))}
+    form = FormHandler(request, StepSchema(), appstruct=appstruct, formid='step',
+                       states=state_choices(data), guards=guards)
+    back = request.clinic_url(record, 'edit')
+    refused = []
+    if form.submitted:
+        values = form.validate()
+        if values is not None:
+            try:
+                update_transition(data, step_id, values['title'], values['from_states'],
+                                  values['to_state'], values['roles'], values['guards'],
+                                  values['comment_required'], known_guards=guards)
+            except EditError as exc:
+                refused = exc.problems or [str(exc)]
+                form.fail(exc.field or 'title', str(exc))
+            else:
+                save_draft(record, data)
+                return redirect(request, back, 'saved')
+    return {'form': form.render(), 'heading': 'Step "%s" in the draft' % raw.get('title'),
+            'back': back, 'step_id': step_id, 'refused': refused}

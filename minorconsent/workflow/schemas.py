@@ -2,6 +2,8 @@
 import colander
 import deform
 
+from .validate import TRANSITION_ROLES
+
 
 class DraftSchema(colander.MappingSchema):
     source = colander.SchemaNode(
@@ -30,11 +32,12 @@ class ImportSchema(colander.MappingSchema):
         deform.FileData(), title='Definition file (.toml)', widget=_upload_widget)
 
 
-def _id_node(title, description):
+def _id_node(title, description, **kw):
     return colander.SchemaNode(
         colander.String(), title=title, description=description,
         validator=colander.Regex(r'^[a-z][a-z0-9_-]{0,62}$',
-                                 'Use lower-case letters, digits, "-" or "_", starting with a letter.'))
+                                 'Use lower-case letters, digits, "-" or "_", starting with a letter.'),
+        **kw)
 
 
 class AddStateSchema(colander.MappingSchema):
@@ -77,8 +80,16 @@ def _guards_only(node, kw):
     return colander.ContainsOnly(sorted(kw['guards']))
 
 
-class AddStepSchema(colander.MappingSchema):
-    step_id = _id_node('Step id', 'A short name, e.g. send_to_supervisor.')
+_ROLE_TITLES = {'therapist': 'Therapist', 'supervisor': 'Supervisor',
+                'guardian': 'Guardian', 'adolescent': 'Adolescent client',
+                'system': 'The system (automatic)'}
+#: Who may fire a step, as the forms offer it: every role the validator
+#: knows (a role added there without a title here fails at import).
+STEP_ROLES = tuple((role, _ROLE_TITLES[role]) for role in TRANSITION_ROLES)
+
+
+class StepSchema(colander.MappingSchema):
+    """A step's parts an admin may change: everything but its id."""
     title = colander.SchemaNode(colander.String(), title='Title',
                                 validator=colander.Length(1, 80))
     from_states = colander.SchemaNode(colander.Set(), title='From', widget=_state_multi,
@@ -87,18 +98,19 @@ class AddStepSchema(colander.MappingSchema):
                                    validator=_states_only)
     roles = colander.SchemaNode(
         colander.Set(), title='Who may do it',
-        widget=deform.widget.CheckboxChoiceWidget(values=[
-            ('therapist', 'Therapist'), ('supervisor', 'Supervisor'),
-            ('guardian', 'Guardian'), ('adolescent', 'Adolescent client'),
-            ('system', 'The system (automatic)')]),
+        widget=deform.widget.CheckboxChoiceWidget(values=STEP_ROLES),
         validator=colander.All(
             colander.Length(min=1, min_err='Choose who may do it.'),
-            colander.ContainsOnly(['therapist', 'supervisor', 'guardian', 'adolescent',
-                                   'system'])))
+            colander.ContainsOnly(list(TRANSITION_ROLES))))
     guards = colander.SchemaNode(colander.Set(), title='Conditions', missing=set(),
                                  widget=_guard_choices, validator=_guards_only)
     comment_required = colander.SchemaNode(colander.Boolean(), title='A comment is required',
                                            missing=False)
+
+
+class AddStepSchema(StepSchema):
+    step_id = _id_node('Step id', 'A short name, e.g. send_to_supervisor.',
+                       insert_before='title')
 
 
 def state_schema(roles, permissions):

@@ -46,6 +46,24 @@ CONTENT_TYPES = {
 ID = re.compile(r'^[a-z][a-z0-9_-]{0,62}$')
 
 
+class Problem(str):
+    """One problem, as the sentence shown to the admin.
+
+    It is a plain ``str`` everywhere it is shown; the editor also reads
+    what it is about: ``transition`` (a step's id) and ``field`` (which
+    part of the step: ``from_states``, ``to_state``, ``roles``, ``guards``),
+    or ``state`` for a state that cannot be reached, so a refused edit
+    puts the sentence next to the field that caused it.
+    """
+
+    transition = field = state = None
+
+    def __new__(cls, text, transition=None, field=None, state=None):
+        problem = super().__new__(cls, text)
+        problem.transition, problem.field, problem.state = transition, field, state
+        return problem
+
+
 def reachable(workflow):
     """Ids of the states reachable from the initial state."""
     seen = {workflow.initial_state}
@@ -65,7 +83,9 @@ def problems(workflow, guards):
     ``guards`` is the collection of registered guard names.
     """
     found = []
-    say = found.append
+
+    def say(text, **about):
+        found.append(Problem(text, **about))
     if not ID.match(workflow.id or ''):
         say('The workflow id "%s" must be lower-case letters, digits, "-" or "_".' % workflow.id)
     if workflow.content_type not in CONTENT_TYPES:
@@ -100,41 +120,48 @@ def problems(workflow, guards):
     for t in workflow.transitions:
         where = 'Transition "%s"' % t.id
         if t.id and not ID.match(t.id):
-            say('%s: a transition id must be lower-case letters, digits, "-" or "_".' % where)
+            say('%s: a transition id must be lower-case letters, digits, "-" or "_".' % where,
+                transition=t.id, field='id')
         if not t.from_states:
-            say('%s starts from no state.' % where)
+            say('%s starts from no state.' % where, transition=t.id, field='from_states')
         for sid in t.from_states:
             if sid not in known:
-                say('%s starts from "%s", which is not a state of this workflow.' % (where, sid))
+                say('%s starts from "%s", which is not a state of this workflow.' % (where, sid),
+                    transition=t.id, field='from_states')
         if t.to_state not in known:
-            say('%s goes to "%s", which is not a state of this workflow.' % (where, t.to_state))
+            say('%s goes to "%s", which is not a state of this workflow.' % (where, t.to_state),
+                transition=t.id, field='to_state')
         if not t.roles and not t.permission:
-            say('%s says nobody may fire it: give it roles or a permission.' % where)
+            say('%s says nobody may fire it: give it roles or a permission.' % where,
+                transition=t.id, field='roles')
         for role in t.roles:
             if role not in TRANSITION_ROLES:
-                say('%s names the unknown role "%s".' % (where, role))
+                say('%s names the unknown role "%s".' % (where, role),
+                    transition=t.id, field='roles')
             elif role in FAMILY_ROLES:
                 # A family member acts only where they have something to do:
                 # sign, review, or (to revoke) read the active version.
                 for sid in t.from_states:
                     if sid in known and not workflow.state(sid).granted(role):
                         say('%s would let a %s act in "%s", where they have no part.'
-                            % (where, role, sid))
+                            % (where, role, sid), transition=t.id, field='roles')
         if t.permission and t.permission not in PERMISSIONS:
-            say('%s requires the unknown permission "%s".' % (where, t.permission))
+            say('%s requires the unknown permission "%s".' % (where, t.permission),
+                transition=t.id, field='permission')
         for guard in t.guards:
             if guard not in guards:
-                say('%s names the unknown guard "%s".' % (where, guard))
+                say('%s names the unknown guard "%s".' % (where, guard),
+                    transition=t.id, field='guards')
         if t.to_state in known and workflow.state(t.to_state).activates_consent \
                 and SIGNATURE_GUARD not in t.guards:
             say('%s activates consent in "%s" without the "%s" guard.'
-                % (where, t.to_state, SIGNATURE_GUARD))
+                % (where, t.to_state, SIGNATURE_GUARD), transition=t.id, field='guards')
 
     if workflow.initial_state in known and not found:
         for sid in state_ids:
             if sid not in reachable(workflow):
                 say('State "%s" cannot be reached from the initial state "%s".'
-                    % (sid, workflow.initial_state))
+                    % (sid, workflow.initial_state), state=sid)
     if known and not any(not workflow.transitions_from(sid) for sid in known):
         say('The workflow has no final state: every state has a way out.')
     return found

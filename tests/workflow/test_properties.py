@@ -7,10 +7,15 @@
 * For any accepted definition and any sequence of firings, in every state
   reached the family never holds a staff permission, and a guardian who is
   not entitled (restricted) holds nothing.
+* Any edit of a step of an accepted definition leaves it sound, or is
+  refused and changes nothing.
 """
-from hypothesis import HealthCheck, given, settings, strategies as st
+import copy
 
-from minorconsent.workflow.definition import parse
+from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
+
+from minorconsent.workflow.definition import parse, to_data
+from minorconsent.workflow.editor import EditError, update_transition
 from minorconsent.workflow.engine import Actor, available, fire, start
 from minorconsent.workflow.validate import (FAMILY_ROLES, MAP_ROLES, PERMISSIONS,
                                             ROLE_FAMILY_PERMISSIONS, SIGNATURE_GUARD,
@@ -153,3 +158,39 @@ def test_invariants_hold_in_every_reachable_state(workflow, steps, signed):
         if workflow.state(doc.state).activates_consent:
             assert signed
         check()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sound_definitions(), st.data())
+def test_a_step_edit_keeps_a_sound_definition_sound_or_changes_nothing(workflow, data):
+    assume(workflow.transitions)
+    draft = to_data(workflow)
+    states = list(draft['states']) + ['nowhere']
+    step_id = data.draw(st.sampled_from([t['id'] for t in draft['transitions']]))
+    now = [t for t in draft['transitions'] if t['id'] == step_id][0]
+
+    def kept_or(key, strategy):      # many edits touch one or two parts
+        return data.draw(st.one_of(st.just(copy.deepcopy(now.get(key, ()))), strategy))
+    change = {
+        'title': data.draw(st.sampled_from(['New title', ' ', 'T'])),
+        'from_states': kept_or('from', st.lists(st.sampled_from(states), max_size=3)),
+        'to_state': kept_or('to', st.sampled_from(states)),
+        'roles': kept_or('roles', st.lists(st.sampled_from(
+            list(TRANSITION_ROLES) + ['janitor']), max_size=3)),
+        'guards': kept_or('guards', st.lists(st.sampled_from(GUARD_POOL), max_size=2)),
+        'comment_required': data.draw(st.booleans()),
+    }
+    before = copy.deepcopy(draft)
+    try:
+        update_transition(draft, step_id, known_guards=GUARDS, **change)
+    except EditError as refused:
+        event('refused')
+        assert draft == before
+        # Each reason is about this step, or about the shape of the graph.
+        for problem in refused.problems:
+            assert problem.transition in (step_id, None), problem
+    else:
+        event('accepted')
+        edited = parse(draft)
+        assert problems(edited, GUARDS) == [] and sound(edited)
+        assert [t['id'] for t in draft['transitions']] == [t['id'] for t in before['transitions']]

@@ -20,7 +20,8 @@ def includeme(config):
     # subdomain) before; see docs/SECURITY.md.
     config.set_default_csrf_options(require_csrf=True, check_origin=False)
     config.registry.passwords = Passwords(
-        settings.get('minorconsent.password_profile', 'default'))
+        settings.get('minorconsent.password_profile', 'default'),
+        settings.get('minorconsent.password_concurrency', 2))
     from .ratelimit import RateLimiter
     # Per process, in memory: see ratelimit.py and docs/SECURITY.md.
     config.registry.rate_limiter = RateLimiter(

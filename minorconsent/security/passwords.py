@@ -6,6 +6,7 @@ addresses against a dummy hash made with the same parameters.
 """
 import functools
 import string
+import threading
 from importlib.resources import files
 
 import argon2
@@ -22,22 +23,33 @@ _dummy = {}
 
 
 class Passwords:
-    """Hash and verify passwords with a configured argon2 profile."""
+    """Hash and verify passwords with a configured argon2 profile.
 
-    def __init__(self, profile='default'):
+    argon2id is memory-hard on purpose: the default profile takes 64 MiB
+    for each hash.  With every waitress thread hashing at once (a crowd of
+    parents signing in after a summary email) that would be 64 MiB times
+    the thread count, so at most ``concurrency`` hashes run at a time and
+    the other sign-ins wait their turn (they would be waiting for the CPU
+    anyway).  Memory for passwords stays at ``concurrency`` x 64 MiB.
+    """
+
+    def __init__(self, profile='default', concurrency=2):
         self.hasher = _hashers[profile]
+        self._slots = threading.BoundedSemaphore(max(1, int(concurrency)))
         if profile not in _dummy:
             _dummy[profile] = self.hasher.hash('not a password of anyone')
         self._dummy = _dummy[profile]
 
     def hash(self, password):
-        return self.hasher.hash(password)
+        with self._slots:
+            return self.hasher.hash(password)
 
     def verify(self, password_hash, password):
         """True if ``password`` matches; a None hash costs the same time."""
         try:
-            return self.hasher.verify(password_hash or self._dummy, password) \
-                and password_hash is not None
+            with self._slots:
+                return self.hasher.verify(password_hash or self._dummy, password) \
+                    and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 

@@ -36,9 +36,11 @@ _PENDING = object()
 
 
 def utc_stamp(now=None):
-    """Entry time: ISO 8601 UTC with microseconds (sorts as text)."""
-    now = now or datetime.now(timezone.utc)
-    return now.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    """Entry time: ISO 8601 UTC with microseconds (sorts as text), e.g.
+    ``2026-11-30T08:16:38.123456Z``.  Every page view makes one, so it is
+    built with ``isoformat`` (a fifth of ``strftime``'s cost)."""
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return now.replace(tzinfo=None).isoformat(timespec='microseconds') + 'Z'
 
 
 def make_entry(action, actor='', role='', record='', target='', detail='',
@@ -51,13 +53,17 @@ def make_entry(action, actor='', role='', record='', target='', detail='',
 # --- transactional entries ------------------------------------------------
 
 class _Pending:
-    """Entries waiting for their transaction's commit, and who is acting."""
+    """Entries waiting for their transaction's commit, and who is acting.
+
+    Every request says who acts (``bind``), but most (page views) write
+    nothing: the commit hooks are added only with the first entry."""
 
     def __init__(self, jar):
         self.jar = jar
         self.entries = []
         self.context = {}
         self.written = False
+        self.hooked = False
 
 
 def _jar_of(obj):
@@ -69,22 +75,30 @@ def _jar_of(obj):
     return None
 
 
-def pending_for(jar):
-    """The pending entries of ``jar``'s current transaction (hooked once)."""
+def _pending_of(jar):
     txn = jar.transaction_manager.get()
     try:
-        return txn.data(_PENDING)
+        return txn, txn.data(_PENDING)
     except KeyError:
         pending = _Pending(jar)
         txn.set_data(_PENDING, pending)
+        return txn, pending
+
+
+def pending_for(jar):
+    """The pending entries of ``jar``'s current transaction, with its
+    commit hooks (added once)."""
+    txn, pending = _pending_of(jar)
+    if not pending.hooked:
+        pending.hooked = True
         txn.addBeforeCommitHook(_write_inbox, (pending,))
         txn.addAfterCommitHook(_after_commit, (pending,))
-        return pending
+    return pending
 
 
 def bind(jar, actor='', role='', ip=''):
     """Say who acts and from where for the entries of this transaction."""
-    pending_for(jar).context = {'actor': actor, 'role': role, 'ip': ip}
+    _pending_of(jar)[1].context = {'actor': actor, 'role': role, 'ip': ip}
 
 
 def note(obj, action, detail='', record=None, target=None, actor=None,

@@ -184,13 +184,72 @@ def active_agreements(client, kind):
             and a.state == 'active'] if 'agreements' in client else []
 
 
+def consenting_party_may_consent(ctx):
+    """The agreement's consenting party may consent today: for guardians,
+    the client is still a minor; where the client is the consenting party
+    (``minor_consents``), the client has reached the self-consent age (an
+    adult always has).  Named by the steps that send an agreement out, so
+    the hand-over at majority is not a dead end: the guardians' agreement
+    can no longer be sent, the client's own can.  Fails closed for an
+    object that is not an agreement."""
+    client, obj = ctx.client, ctx.obj
+    if client is None or not hasattr(obj, 'minor_consents'):
+        return False
+    if obj.minor_consents:
+        return client.may_self_consent(ctx.settings, ctx.today)
+    return client.is_minor(ctx.settings, ctx.today)
+
+
 def includeme(config):
+    config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
     config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)
     config.add_evolve_step('0010-agreements-new-templates', add_missing_templates)
+    config.add_evolve_step('0012-agreements-send-guard', use_send_guard)
     config.scan('.views')
     config.scan('.admin_views')
+
+
+#: The step of each agreement workflow that sends it out.
+SENDING_STEPS = {'consent-to-treatment': 'send', 'confidentiality-agreement': 'propose',
+                 'release-of-information': 'send'}
+
+
+def use_send_guard(root, registry):
+    """Databases made before ``consenting_party_may_consent`` still name
+    ``client_is_minor`` on the sending step, which made the client's own
+    agreement unsendable at majority.  Publish a version of each such
+    workflow with the new guard on that step and nothing else changed, and
+    move its objects (no state changes; the history names 'system').  A
+    clinic that replaced the guard, or is mid-migration, is left alone."""
+    import re
+    from minorconsent.workflow.definition import loads
+    from minorconsent.workflow.migrate import publish_with_migration, run_batch
+    from minorconsent.workflow.validate import problems
+    if 'workflows' not in root:
+        return
+    for wid, step in sorted(SENDING_STEPS.items()):
+        record = root['workflows'].get(wid)
+        if record is None or (getattr(record, 'migration', None) is not None
+                              and not record.migration.finished):
+            continue
+        found = [t for t in record.definition().transitions if t.id == step]
+        if not found or 'client_is_minor' not in found[0].guards:
+            continue
+        source = record.versions[record.current]
+        blocks = re.split(r'(?m)^(?=\[\[transitions\]\])', source)
+        blocks = [re.sub(r'"client_is_minor"', '"consenting_party_may_consent"', block)
+                  if re.search(r'(?m)^id\s*=\s*"%s"\s*$' % step, block) else block
+                  for block in blocks]
+        new_source = ''.join(blocks)
+        workflow = loads(new_source)
+        if problems(workflow, workflow_guards(registry)):
+            continue
+        publish_with_migration(record, new_source, workflow, {}, 'system',
+                               'The sending step names consenting_party_may_consent.')
+        while run_batch(record):
+            pass
 
 
 def _add_invitations(root, registry):

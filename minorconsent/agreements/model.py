@@ -183,3 +183,23 @@ def custody_policy(client, settings):
 
 def assent_expected(client, settings, today=None):
     return client.age(today) >= settings.assent_age
+
+
+def age_note(agreement, settings, today=None):
+    """What staff must be told about a guardians' agreement once the client
+    has reached the age of majority, else ''.
+
+    Guardian access ends at majority by the access rules alone (decided at
+    access time, no job runs), so the agreement's workflow state does not
+    move: without this note an old guardian consent would still read
+    "Active" to staff although no guardian can use it any more.
+    """
+    if agreement.minor_consents or not agreement.required_guardians:
+        return ''
+    if agreement.workflow_client().is_minor(settings, today or date.today()):
+        return ''
+    if agreement.state == 'active':
+        return 'Guardian access has ended: the client has reached the age of majority.'
+    if agreement.state in ('sent', 'proposed'):
+        return 'Guardians can no longer sign: the client has reached the age of majority.'
+    return ''

@@ -12,7 +12,8 @@ from minorconsent.workflow.engine import Actor, WorkflowError, available, defini
 
 from . import act, start_agreement
 from .invitations import invite_signers
-from .model import GENERAL_KINDS, KINDS, Agreement, assent_expected, custody_policy, default_signers
+from .model import (GENERAL_KINDS, KINDS, Agreement, age_note, assent_expected, custody_policy,
+                    default_signers)
 
 
 @colander.deferred
@@ -92,6 +93,7 @@ def agreement_page(request):
         'invitations': sorted(request.clinic.invitations.for_agreement(agreement),
                               key=lambda i: i.created, reverse=True),
         'waiting': agreement.state in ('sent', 'proposed'),
+        'age_note': age_note(agreement, request.clinic.settings),
     }
 
 

@@ -148,10 +148,12 @@ def client_page(request):
                    reverse=True) if may_notes else []
     agreements = []
     if 'agreements' in client:
+        from minorconsent.agreements.model import age_note
         from minorconsent.workflow.engine import definition_of
         for agreement in sorted(client['agreements'].values(), key=lambda a: a.created,
                                 reverse=True):
-            agreements.append((agreement, definition_of(agreement).state(agreement.state).title))
+            agreements.append((agreement, definition_of(agreement).state(agreement.state).title,
+                               age_note(agreement, clinic.settings, today)))
     summaries = []
     if 'summaries' in client:
         from minorconsent.workflow.engine import definition_of

@@ -16,10 +16,12 @@ from minorconsent.workflow.guards import BUILT_IN
 
 import tomli_w
 
+from minorconsent.agreements import consenting_party_may_consent
 from minorconsent.summaries import minor_agreed
 
-#: The guards the app registers: the engine's own and the summaries room's.
-GUARDS = dict(BUILT_IN, minor_agreed=minor_agreed)
+#: The guards the app registers: the engine's own, the summaries and agreements rooms'.
+GUARDS = dict(BUILT_IN, minor_agreed=minor_agreed,
+              consenting_party_may_consent=consenting_party_may_consent)
 
 
 class Doc(Workflowed, Persistent):

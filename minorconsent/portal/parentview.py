@@ -10,7 +10,7 @@ summary has been published; the parent-summary feature adds the published
 goals and progress here, and only here.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -115,31 +115,56 @@ def agreement_links(client, user_id, principals):
     return tuple(links)
 
 
-def parent_view(client, guardian_id, settings, today=None, principals=None, t=str):
+def parent_view(client, guardian_id, settings, today=None, principals=None, t=str,
+                preview=None):
     """The ``ParentChildView`` of ``client`` for ``guardian_id``, or None
-    when that guardian is not entitled to see this child today."""
+    when that guardian is not entitled to see this child today.
+
+    Where the client consents to their own care, a guardian sees only what
+    the client's live releases to them authorize (goals, summaries): not
+    the client's agreements (their own and the confidentiality agreement
+    are the client's business now).  With nothing released there is no
+    page at all (None: answered like a child who is not a client), except
+    that safety notices addressed to this guardian are still shown, alone:
+    telling a guardian of a serious risk is the clinic's legal duty and
+    needs no permission from the client.  Without ``principals`` nothing
+    that needs a permission check (agreements, summaries, notices) is
+    known, so such a client gives None.
+
+    ``preview`` (a ``Summary``, staff preview only) is included as if it
+    were published today, so that a therapist sees the very page this
+    guardian will see once it is; the caller checks the staff permission.
+    """
     today = today or date.today()
     if guardian_id not in client.entitled_guardian_ids(settings, today):
         return None
+    from minorconsent.disclosures.releases import minor_consents_alone
     from minorconsent.summaries.model import guardian_scope
     # Under their own consent, everything published; where the client
     # consents alone, only what the client's release lets this guardian see.
     scope = guardian_scope(client, guardian_id, today)
-    summaries = summary_views(client, principals) if principals and scope else ()
+    notices = safety_notices(client, guardian_id, principals) if principals else ()
+    alone = minor_consents_alone(client)
+    if alone and not scope and not notices:
+        return None
+    # The previewed summary counts wherever published ones count for them.
+    summaries = summary_views(client, principals, preview=preview) \
+        if principals and scope else ()
     return ParentChildView(
         ref=client.__name__, name=_child_name(client),
-        agreements=agreement_links(client, guardian_id, principals) if principals else (),
+        agreements=agreement_links(client, guardian_id, principals)
+        if principals and not alone else (),
         summaries=summaries if 'summaries' in scope else (),
         goals=goal_trends(summaries, t) if 'goals' in scope else (),
-        notices=safety_notices(client, guardian_id, principals) if principals else (),
+        notices=notices,
         clinic=clinic_contact(settings))
 
 
-def family_views(clients, guardian_id, settings, today=None):
+def family_views(clients, guardian_id, settings, today=None, principals=None):
     """Parent views of every child this guardian may see, by name."""
     views = []
     for client in clients.children_of(guardian_id):
-        view = parent_view(client, guardian_id, settings, today)
+        view = parent_view(client, guardian_id, settings, today, principals)
         if view is not None:
             views.append(view)
     return sorted(views, key=lambda v: v.name.casefold())
@@ -200,6 +225,8 @@ class GoalRating:
     title: str
     rating: str               # in words, e.g. "Improving"
     code: str = ''            # the FHIR achievement code
+    description: str = ''     # the goal's parent-facing description, as published
+    note: str = ''            # the therapist's short note for guardians, as published
 
 
 @dataclass(frozen=True)
@@ -209,19 +236,23 @@ class GoalTrend:
     current: str              # the latest rating, in words
     points: tuple             # ((date, code, words), ...)
     chart_svg: str            # server-rendered, no script
+    description: str = ''     # as the latest published summary gave it
+    note: str = ''            # the latest published summary's note on it
 
 
 def goal_trends(summaries, t=str):
     """Trends from published ``SummaryView``s (newest first, as listed);
     ``t`` translates the chart's words into the guardian's language."""
     from .chart import trend_svg
-    series = {}
+    series, latest = {}, {}
     for summary in reversed([s for s in summaries if s.published]):
         for goal in summary.goals:
             if goal.code:
                 series.setdefault(goal.title, []).append((summary.published, goal.code,
                                                           goal.rating))
-    return tuple(GoalTrend(title, points[-1][2], tuple(points), trend_svg(title, points, t))
+                latest[goal.title] = goal
+    return tuple(GoalTrend(title, points[-1][2], tuple(points), trend_svg(title, points, t),
+                           latest[title].description, latest[title].note)
                  for title, points in sorted(series.items()))
 
 
@@ -235,6 +266,9 @@ class SummaryView:
     published: str           # date, ISO
     goals: tuple             # GoalRatings
     in_review: bool = False  # shown to the adolescent while they review
+    #: It corrects an earlier update (withdrawn): only that fact, never the
+    #: withdrawn text or which one it was.
+    corrects: bool = False
 
 
 def summary_view(summary):
@@ -245,16 +279,31 @@ def summary_view(summary):
         period=summary.period, text=summary.parent_text,
         published=published[-1].date().isoformat() if published else '',
         goals=tuple(GoalRating(line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated yet'),
-                               line.rating)
+                               line.rating, line.description, line.note)
                     for line in summary.goal_lines),
-        in_review=summary.state == 'minor_review')
+        in_review=summary.state == 'minor_review',
+        corrects=bool(summary.supersedes))
 
 
-def summary_views(client, principals, permission='view-published'):
-    """Summaries of ``client`` these principals may read, newest first."""
+def summary_views(client, principals, permission='view-published', preview=None):
+    """Summaries of ``client`` these principals may read, newest first.
+
+    ``preview`` (staff preview only) joins them in the place it will take,
+    as it will read once published now (dated today, UTC, like the
+    publishing step's history entry)."""
+    from dataclasses import replace
     from pyramid.authorization import ACLHelper
     if 'summaries' not in client:
         return ()
     acl = ACLHelper()
-    found = [s for s in client['summaries'].values() if acl.permits(s, principals, permission)]
-    return tuple(summary_view(s) for s in sorted(found, key=lambda s: s.created, reverse=True))
+    found = [s for s in client['summaries'].values()
+             if s is not preview and acl.permits(s, principals, permission)]
+    if preview is not None:
+        found.append(preview)
+
+    def view(summary):
+        if summary is preview:
+            return replace(summary_view(summary), in_review=False,
+                           published=datetime.now(timezone.utc).date().isoformat())
+        return summary_view(summary)
+    return tuple(view(s) for s in sorted(found, key=lambda s: s.created, reverse=True))

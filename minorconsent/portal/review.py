@@ -28,6 +28,8 @@ def summary_review(request):
     form = FormHandler(request, ChangesSchema(), buttons=('ask for changes',), formid='changes')
     if request.method == 'POST' and request.POST.get('agree') == 'yes':
         summary.review_agreed = True
+        # What they agreed to: an edit after this is text they never saw.
+        summary.review_agreed_revision = summary.revision
         return redirect(request, request.clinic_url(summary.workflow_client(), 'mine'), 'saved')
     if form.submitted:
         values = form.validate()

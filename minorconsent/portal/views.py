@@ -25,7 +25,7 @@ from .parentview import family_views, parent_view, shared_under_my_releases, tee
 def family(request):
     clinic = request.clinic
     children = family_views(clinic['clients'], request.identity.userid,
-                            clinic.settings)
+                            clinic.settings, principals=principals(request))
     return {'children': children}
 
 

@@ -8,8 +8,8 @@ are entitled to the child (legal authority, no restriction, child a minor)
 AND a consent to treatment they signed is active: the second safety
 invariant of the workflow issue, enforced here in code.
 """
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timezone
 
 from persistent import Persistent
 from zc.queue import Queue
@@ -85,9 +85,57 @@ def latest_rating(goal):
 
 @dataclass(frozen=True)
 class GoalLine:
+    """One goal as a summary shows it, frozen when the summary is written:
+    what guardians read never changes under them when the goal is edited
+    later, and never includes the clinical wording.
+
+    ``description`` and ``note`` came later: lines stored before them are
+    unpickled without those keys, and read the class attributes (the
+    defaults below) instead, so old summaries still load.
+    """
     goal_id: str
     title: str                # the goal's parent-facing title at writing time
     rating: str               # ACHIEVEMENT code, or '' when not rated
+    description: str = ''     # the goal's parent-facing description at writing time
+    note: str = ''            # the latest parent note since the previous summary
+
+
+def entry_time(entry):
+    """When a progress entry was recorded (its day, for entries from before
+    ``recorded`` existed)."""
+    if entry.recorded is not None:
+        return entry.recorded
+    return datetime.combine(entry.day, time.min, timezone.utc)
+
+
+def ever_published(summary):
+    return any(e.to_state == 'published' for e in summary.history)
+
+
+def previous_summary_time(client, before=None):
+    """When the client's latest summary that reached guardians (published,
+    perhaps withdrawn since) was written, or None.
+
+    A goal line's note is the newest parent note given after that moment:
+    notes the guardians may not have read in an earlier summary.  Drafts
+    that were never published do not count, so a note is not lost because
+    an abandoned draft was written after it.
+    """
+    if 'summaries' not in client:
+        return None
+    times = [s.created for s in client['summaries'].values()
+             if ever_published(s) and (before is None or s.created < before)]
+    return max(times) if times else None
+
+
+def latest_parent_note(goal, since=None):
+    """The newest non-empty parent note of ``goal`` recorded after ``since``."""
+    for entry in reversed(progress_entries(goal)):
+        if since is not None and entry_time(entry) <= since:
+            break
+        if entry.parent_note:
+            return entry.parent_note
+    return ''
 
 
 class Summary(Workflowed, Persistent):
@@ -95,6 +143,11 @@ class Summary(Workflowed, Persistent):
 
     review_comment = ''       # the adolescent's comment: for the therapist only
     review_agreed = False     # the adolescent agreed to share it
+    #: The ``revision`` the adolescent agreed to: an edit after their
+    #: agreement is text they never saw (``minor_agreed_if_reviewed``).
+    review_agreed_revision = None
+    #: The withdrawn summary this one corrects (its id), or None.
+    supersedes = None
     #: Edits of the draft that landed; the edit form's version token
     #: (why a counter and not ``_p_serial``: ``minorconsent.clients.revision``;
     #: here also because a workflow step or the teen's review writes the
@@ -158,7 +211,7 @@ class Summary(Workflowed, Persistent):
         if self.parent_text != parent_text:
             self.parent_text = parent_text
             changed.append('text')
-        new_lines = tuple(GoalLine(line.goal_id, line.title, ratings.get(line.goal_id, line.rating))
+        new_lines = tuple(replace(line, rating=ratings.get(line.goal_id, line.rating))
                           for line in self.goal_lines)
         if new_lines != self.goal_lines:
             self.goal_lines = new_lines
@@ -168,6 +221,14 @@ class Summary(Workflowed, Persistent):
             note(self, 'summary.edit', actor=actor_id, detail='revision %d: %s' % (
                 self.revision, ', '.join(changed)))
         return changed
+
+    def was_reviewed(self):
+        """Has this summary ever been in the adolescent's review?"""
+        return any(e.to_state == 'minor_review' for e in self.history)
+
+    def review_agreed_now(self):
+        """Did the adolescent agree to exactly the text as it is now?"""
+        return bool(self.review_agreed) and self.review_agreed_revision == self.revision
 
     def workflow_local_roles(self):
         client = self.workflow_client()

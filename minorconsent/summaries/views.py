@@ -14,7 +14,7 @@ from minorconsent.agreements.views import agreement_error
 from minorconsent.workflow import fire_posted_step, workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
-from . import ACHIEVEMENT, add_progress, write_summary
+from . import ACHIEVEMENT, NotCorrectable, add_progress, write_correction, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary
 from .notify import notify_guardians
 
@@ -146,7 +146,30 @@ def summary_page(request):
                                workflow_guards(request.registry)),
             'ratings': ACHIEVEMENT_TITLES, 'users': request.clinic['users'],
             'may_edit': summary.state in Summary.EDITABLE_STATES and request.has_permission(
+                'edit-clinical', summary.workflow_client()),
+            'may_correct': summary.state == 'withdrawn' and request.has_permission(
                 'edit-clinical', summary.workflow_client())}
+
+
+@clinic_view(context=Summary, name='correct', permission='view', request_method='POST')
+def summary_correct(request):
+    """"Write a correction" of a withdrawn summary: a new draft that
+    supersedes it, its text copied for editing (``write_correction``).
+
+    Registered with the summary's ``view`` permission and checked against
+    the client's ``edit-clinical`` here (a supervisor reads summaries but
+    writes none).  Any other state is refused with a message and nothing
+    is written.
+    """
+    summary = request.context
+    client = summary.workflow_client()
+    if not request.has_permission('edit-clinical', client):
+        raise HTTPForbidden()
+    try:
+        draft = write_correction(client, summary, request.authenticated_userid)
+    except NotCorrectable as exc:
+        return agreement_error(request, str(exc))
+    return redirect(request, request.clinic_url(draft, 'edit'), 'saved')
 
 
 @clinic_view(context=Summary, name='step', permission='view', request_method='POST')
@@ -166,13 +189,44 @@ def summary_step(request):
 @clinic_view(context=Summary, name='preview', permission='view',
              renderer='minorconsent:portal/templates/child.pt')
 def summary_preview(request):
-    """The guardian's page for this child, built by the same parent-view
-    code, as it will look once this summary is published."""
-    from minorconsent.portal.parentview import ParentChildView, clinic_contact, summary_view
+    """The guardian's whole page for this child, as it will look once this
+    summary is published: built by ``parent_view`` for that guardian (their
+    principals, their agreements and notices), with this summary included
+    as if published.  Staff only (the summary's ``view`` permission: a
+    guardian never holds it); ``?guardian=`` picks which guardian's page
+    among those who may read the child (the first by name otherwise).
+    """
+    from minorconsent.portal.parentview import ParentChildView, clinic_contact, parent_view
     from minorconsent.portal.views import summary_macros
+    from minorconsent.security.policy import principals_for
+    from minorconsent.site.i18n import translate
     summary = request.context
     client = summary.workflow_client()
-    view = ParentChildView(ref=client.__name__, name=client.preferred_name or client.first_name,
-                           summaries=(summary_view(summary),),
-                           clinic=clinic_contact(request.clinic.settings))
-    return {'child': view, 'summary_macros': summary_macros(), 'preview': True}
+    clinic = request.clinic
+    users = clinic['users']
+    pages = []
+    for gid in client.entitled_guardian_ids(clinic.settings):
+        user = users.get(gid)
+        if user is None or not user.active:
+            continue
+        view = parent_view(client, gid, clinic.settings, principals=principals_for(user),
+                           t=lambda words: translate(request, words), preview=summary)
+        if view is not None:
+            pages.append((user.display_name, gid, view))
+    pages.sort(key=lambda page: page[0].casefold())
+    wanted = request.GET.get('guardian')
+    chosen = next((page for page in pages if page[1] == wanted), pages[0] if pages else None)
+    if chosen is None:
+        # Nobody can read it now: the summary alone, as it will read.
+        from minorconsent.portal.parentview import summary_views
+        view = ParentChildView(ref=client.__name__,
+                               name=client.preferred_name or client.first_name,
+                               summaries=summary_views(client, (), preview=summary),
+                               clinic=clinic_contact(clinic.settings))
+    else:
+        view = chosen[2]
+    here = request.clinic_url(summary, 'preview')
+    return {'child': view, 'summary_macros': summary_macros(), 'preview': {
+        'guardian': chosen[0] if chosen else '',
+        'others': [('%s?guardian=%s' % (here, gid), name) for name, gid, _ in pages],
+        'back': request.clinic_url(summary)}}

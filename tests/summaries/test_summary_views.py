@@ -40,12 +40,20 @@ def test_progress_is_rated_on_the_fhir_scale_and_bad_input_is_refused(app, clini
         assert latest_rating(goal).rating == 'achieved'
 
 
-def test_preview_matches_the_published_page_and_review_comments_stay_with_staff(app, clinic,
-                                                                                demo):
+def main_of(html):
+    """The page's <main> element, with the publish date (the only thing
+    that differs between a preview and the published page) normalised."""
+    match = re.search(r'<main id="main".*?</main>', html, re.S)
+    assert match, 'no <main>'
+    return re.sub(r' · shared [0-9]{4}-[0-9]{2}-[0-9]{2}', ' · shared DATE', match.group(0))
+
+
+def test_review_comments_stay_with_staff_and_a_teens_objection_cannot_be_overruled(
+        app, clinic, demo):
+    import time
+    from support import mails_since
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     page, path = new_summary(clinic, demo, therapist)
-    preview = therapist.get(path + 'preview')
-    assert 'Preview: this is what guardians will see' in preview.text
     mother = sign_in(app, ROLE_EMAILS['guardian'])
     child = '/clients/%s/family' % demo.mateo
     assert 'practising his plan' not in mother.get(child).text          # still a draft
@@ -61,17 +69,97 @@ def test_preview_matches_the_published_page_and_review_comments_stay_with_staff(
     assert 'practising his plan' not in mother.get(child).text          # back to draft
     staff = therapist.get(path)
     assert 'Please say' in staff.text                                   # the teen's words
-
-    page = therapist.get(path)
-    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'})
+    # The teen asked for changes: publishing straight from the draft would
+    # overrule them.  The step is not offered, and posting it is refused.
+    assert 'Publish to guardians' not in staff.text
+    since = time.time_ns()
+    res = therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'publish'},
+                         status=400)
+    assert 'You may not' in res.text
+    assert mails_since(since) == []
+    with clinic() as c:
+        (summary,) = [s for s in c['clients'][demo.mateo]['summaries'].values()
+                      if s.period == 'Winter']
+        assert summary.state == 'draft'
+    # Another round: the teen agrees, then it is published.
+    therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'ask_client_review'})
+    review = teen.get(path + 'review')
+    teen.post(path + 'review', {'csrf_token': csrf_of(review), 'agree': 'yes'})
+    staff = therapist.get(path)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'publish_reviewed'},
+                   status=302)
     published = mother.get(child)
     assert 'practising his plan' in published.text
     assert 'Please say' not in published.text
-    # What the guardian reads is what the therapist previewed.
-    def without_date(article):
-        return re.sub(r'<span class="muted"> · shared [0-9-]+</span>', '', article)
-    assert without_date(summary_article(published.text)) == \
-        without_date(summary_article(therapist.get(path + 'preview').text))
+
+
+def test_an_agreement_then_an_edit_needs_a_new_review(app, clinic, demo):
+    """Agreeing covers the text the teen read: back in draft, an edit
+    makes publishing need another round; without an edit it may go."""
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page, path = new_summary(clinic, demo, therapist)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'ask_client_review'})
+    teen = sign_in(app, ROLE_EMAILS['adolescent'])
+    review = teen.get(path + 'review')
+    teen.post(path + 'review', {'csrf_token': csrf_of(review), 'agree': 'yes'})
+    staff = therapist.get(path)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'return_to_draft',
+                                   'comment': 'One more look.'}, status=302)
+    staff = therapist.get(path)
+    assert 'Publish to guardians' in staff.text          # the very text they agreed to
+    form = therapist.get(path + 'edit').forms['form']
+    form['parent_text'] = 'Mateo is practising his plan at school, every day.'
+    form.submit(status=302)
+    staff = therapist.get(path)
+    assert 'Publish to guardians' not in staff.text
+    therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'publish'},
+                   status=400)
+
+
+def test_a_summary_never_reviewed_publishes_from_draft(app, clinic, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page, path = new_summary(clinic, demo, therapist)
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'}, status=302)
+    with clinic() as c:
+        (summary,) = [s for s in c['clients'][demo.mateo]['summaries'].values()
+                      if s.period == 'Winter']
+        assert summary.state == 'published'
+
+
+def test_preview_is_the_guardians_whole_page_as_it_will_be(app, clinic, demo):
+    """"Preview as guardian" renders the guardian's child page through the
+    parent view, with this summary as if published: after publishing, the
+    guardian's <main> is exactly the preview's."""
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    with clinic() as c:
+        goal = c['clients'][demo.mateo]['goals'][demo.mateo_goal]
+        goal.parent_description = 'Getting ready for school calmly.'
+    from datetime import date
+    path_progress = '/clients/%s/goals/%s/progress' % (demo.mateo, demo.mateo_goal)
+    form = therapist.get(path_progress).forms['form']
+    form['day'], form['rating'] = date.today().isoformat(), 'achieved'
+    form['parent_note'] = 'Mornings are calm now.'
+    form.submit(status=302)
+    page, path = new_summary(clinic, demo, therapist)
+    preview = therapist.get(path + 'preview')
+    assert 'Preview: this is what guardians will see' in preview.text
+    assert 'Preview: this is what' not in main_of(preview.text)      # outside the page
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    before = mother.get('/clients/%s/family' % demo.mateo)
+    assert 'practising his plan' not in before.text
+    assert main_of(before.text) != main_of(preview.text)
+    # The whole page: documents, charts, earlier summaries, contact details.
+    preview_main = main_of(preview.text)
+    for part in ('docs-h', 'goal-trend', 'Mateo keeps working on his goals', 'contact-h',
+                 'practising his plan', 'Getting ready for school calmly.',
+                 'Mornings are calm now.'):
+        assert part in preview_main, part
+    assert MARKER not in preview.text
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'}, status=302)
+    after = mother.get('/clients/%s/family' % demo.mateo)
+    assert main_of(after.text) == preview_main
+    # A guardian never reaches the preview, published or not.
+    mother.get(path + 'preview', status=404)
 
 
 def test_guardians_see_published_summaries_only(app, clinic, demo):

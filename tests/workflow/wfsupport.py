@@ -17,10 +17,11 @@ from minorconsent.workflow.guards import BUILT_IN
 import tomli_w
 
 from minorconsent.agreements import consenting_party_may_consent
-from minorconsent.summaries import minor_agreed
+from minorconsent.summaries import minor_agreed, minor_agreed_if_reviewed
 
 #: The guards the app registers: the engine's own, the summaries and agreements rooms'.
 GUARDS = dict(BUILT_IN, minor_agreed=minor_agreed,
+              minor_agreed_if_reviewed=minor_agreed_if_reviewed,
               consenting_party_may_consent=consenting_party_may_consent)
 
 

@@ -153,3 +153,43 @@ def test_mail_is_written_only_when_the_transaction_commits(tmp_path):
     bound.send(Message(subject='s', recipients=['a@demo.test'], body='b'))
     tm.commit()
     assert len(os.listdir(tmp_path)) == 1
+
+
+def test_the_therapist_cancels_the_invitations(app, clinic, demo):
+    from support import audit_entries
+    since = time.time_ns()
+    therapist, path, ref = send_new_consent(app, clinic, demo, demo.lucia)
+    (message,) = mails_to(ROLE_EMAILS['guardian'], since)
+    link = link_in(message)
+    token = link.split('/')[-1]
+    # Only the client's own therapist may cancel: the supervisor is answered
+    # as if there were nothing here, and nothing changes.
+    supervisor = sign_in(app, ROLE_EMAILS['supervisor'])
+    supervisor.post(path + 'invitations', {'csrf_token': csrf_of(supervisor.get(path)),
+                                           'action': 'cancel'}, status=404)
+    with clinic() as c:
+        assert c.invitations.find(token).status() == 'valid'
+    res = therapist.post(path + 'invitations', {'csrf_token': csrf_of(therapist.get(path)),
+                                                'action': 'cancel'})
+    assert res.status_int == 302 and res.location.endswith(path)
+    assert 'cancelled' in res.follow().text          # the invitation list says so
+    answer = new_browser(app).get(link, status=410)
+    assert 'This link is no longer valid' in answer.text
+    assert 'the document was withdrawn' in answer.text
+    with clinic() as c:
+        invitation = c.invitations.find(token)
+        assert invitation.status() == 'cancelled' and invitation.used is None
+        agreement = c['clients'][demo.lucia]['agreements'][ref]
+        # Nothing else changes: still waiting for the same signatures.
+        assert agreement.state == 'sent' and len(agreement.signatures) == 0
+        events = agreement.event_list()
+        assert [e.kind for e in events][-1] == 'invitations cancelled'
+        assert events[-1].actor_id == demo.user_ids['therapist']
+    assert len(mails_to(ROLE_EMAILS['guardian'], since)) == 1     # nothing new was mailed
+    cancelled = [e for e in audit_entries(app)
+                 if e['action'] == 'agreement.invitations cancelled']
+    assert [(e['actor'], e['record']) for e in cancelled] == [
+        (demo.user_ids['therapist'], demo.lucia)]
+    # The mother still finds the document waiting in her portal.
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    assert 'sign' in mother.get(path + 'family').forms

@@ -80,6 +80,9 @@ TABLE = {
     ('Summary', 'edit', 'GET'): only(200, T),
     ('Summary', 'review', 'GET'): only(200, TEEN),
     ('Summary', 'step', 'POST'): only(400, T, SUP),
+    # Only a withdrawn summary is corrected (the target is in client review);
+    # a supervisor reads summaries but writes none.
+    ('Summary', 'correct', 'POST'): only(400, T),
     ('Agreement', 'consent.fhir.json', 'GET'): only(200, T, SUP),
     # The seeded consent was signed by the mother and (assent) the teen.
     ('Agreement', 'signed.pdf', 'GET'): only(200, G, TEEN),

@@ -23,6 +23,11 @@ def render(child_name, summary, contact, t=lambda text, mapping=None: text):
                            {'date': summary.published, 'clinic': contact.name}),
                    new_x='LMARGIN', new_y='NEXT')
     pdf.ln(4)
+    if summary.corrects:
+        pdf.set_font('DejaVu', 'B', 11)
+        pdf.multi_cell(0, 6, t('This corrects an earlier update.'), new_x='LMARGIN',
+                       new_y='NEXT')
+        pdf.ln(2)
     pdf.set_font('DejaVu', '', 11)
     pdf.multi_cell(0, 6, summary.text, new_x='LMARGIN', new_y='NEXT')
     if summary.goals:
@@ -31,8 +36,16 @@ def render(child_name, summary, contact, t=lambda text, mapping=None: text):
         pdf.cell(0, 8, t('Goals and how they are going'), new_x='LMARGIN', new_y='NEXT')
         pdf.set_font('DejaVu', '', 11)
         for goal in summary.goals:
+            pdf.set_font('DejaVu', '', 11)
             pdf.multi_cell(0, 6, '%s: %s' % (goal.title, t(goal.rating)),
                            new_x='LMARGIN', new_y='NEXT')
+            pdf.set_font('DejaVu', '', 10)
+            if goal.description:
+                pdf.multi_cell(0, 5, goal.description, new_x='LMARGIN', new_y='NEXT')
+            if goal.note:
+                pdf.multi_cell(0, 5, '%s %s' % (t('Note from the therapist:'), goal.note),
+                               new_x='LMARGIN', new_y='NEXT')
+            pdf.ln(1)
     pdf.ln(6)
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('Questions? ${clinic}, ${phone}, ${email} (${hours}). '

@@ -71,8 +71,10 @@ def access_page(request):
 
 
 def summary_macros():
-    from pyramid.renderers import get_renderer
-    return get_renderer('templates/summary_macros.pt').implementation().macros
+    from pyramid.threadlocal import get_current_registry
+    from minorconsent.site.views import cached_template
+    return cached_template(get_current_registry(),
+                           'minorconsent.portal:templates/summary_macros.pt').macros
 
 
 def principals(request):

@@ -56,12 +56,26 @@ def navigation(request):
     return items
 
 
+def cached_template(registry, spec):
+    """The Chameleon template object of ``spec``, looked up once per app.
+
+    ``get_renderer`` walks the caller's stack and the renderer lookup on
+    every call; every page asks for the layout.  The object is the one
+    Pyramid would hand back each time (Chameleon reloads its own source
+    when ``pyramid.reload_templates`` is on)."""
+    cache = registry.__dict__.setdefault('_mc_templates', {})
+    template = cache.get(spec)
+    if template is None:
+        template = cache[spec] = get_renderer(spec, registry=registry).implementation()
+    return template
+
+
 @subscriber(BeforeRender)
 def add_layout_globals(event):
     request = event.get('request')
     if request is None or 'layout' in event:
         return
-    event['layout'] = get_renderer('templates/layout.pt').implementation()
+    event['layout'] = cached_template(request.registry, 'minorconsent.site:templates/layout.pt')
     identity = request.identity
     # Plain strings only: family templates get nothing persistent.
     event['signed_in'] = identity is not None

@@ -4,7 +4,10 @@ Each function takes the draft's mapping (``definition.to_data``), changes
 it and returns nothing, or raises ``EditError`` with a sentence for the
 form.  A draft may be unsound between edits (a new state is unreachable
 until a step leads to it); the validator's problems are shown beside the
-draft and publishing waits until there are none.
+draft and publishing waits until there are none.  Changing a step in place
+(``update_transition``) is stricter: it is refused when it would add a
+problem (a door the invariants close, a state cut off), and the admin is
+told why at once rather than at publishing.
 """
 import copy
 

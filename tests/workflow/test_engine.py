@@ -49,6 +49,9 @@ def test_summary_walks_draft_review_published_withdrawn(family):
     with pytest.raises(WorkflowError, match='needs a comment'):
         fire(doc, 'return_to_draft', teen, GUARDS)
     fire(doc, 'return_to_draft', teen, GUARDS, comment='Please leave out the party.')
+    # Once reviewed, never published over the client's objection.
+    assert ids(available(doc, therapist, GUARDS)) == ['ask_client_review']
+    doc.review_agreed = True             # they agreed to the text as it is now
     fire(doc, 'publish', therapist, GUARDS)
     assert permits(doc, people['mother'], 'view-published')
     assert not permits(doc, people['father'], 'view-published')   # restricted

@@ -30,6 +30,12 @@ class Doc(Workflowed, Persistent):
 
     signed = False
     assented = False
+    #: Answers the agreements' and summaries' guards as their objects do:
+    #: guardians consent (``consenting_party_may_consent``), and the
+    #: adolescent's agreement to the text (``minor_agreed``,
+    #: ``minor_agreed_if_reviewed``).
+    minor_consents = False
+    review_agreed = False
 
     def workflow_client(self):
         return self.__parent__.__parent__
@@ -44,6 +50,12 @@ class Doc(Workflowed, Persistent):
 
     def minor_assent_satisfied(self, ctx):
         return self.assented
+
+    def was_reviewed(self):
+        return any(e.to_state == 'minor_review' for e in self.history)
+
+    def review_agreed_now(self):
+        return self.review_agreed
 
 
 def family_clinic(workflows):

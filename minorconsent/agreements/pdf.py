@@ -1,88 +1,45 @@
 """Signed agreements as PDF: the text, the signature blocks, and a
 certificate page with the event trail.
 
-Built from an ``AgreementRecord`` (plain data), never from persistent
-objects.  The copy stored with the agreement (a ZODB blob) is the full
-certificate, for the clinic.  A signer's copy is rendered on demand and
-shows only that signer's own IP address and browser: a parent must not
-learn where the other parent signed from.
+Built from an ``AgreementRecord`` (plain data, the whitelist projection in
+``minorconsent.portal.agreement_record``), never from persistent objects.
+The copy stored with the agreement at activation (a ZODB blob) is the full
+certificate of the document as signed.  The clinic's download
+(``clinic_copy``) and a signer's copy are rendered on demand from the
+current state and events; a signer's copy shows only that signer's own IP
+address and browser: a parent must not learn where the other parent
+signed from.
 
 The DejaVu Sans fonts in ``fonts/`` (Bitstream Vera licence) cover the
 scripts of names that Latin-1 core fonts cannot.
 """
-from dataclasses import dataclass, replace
 from importlib.resources import files
 
 from fpdf import FPDF
 
+from minorconsent.portal.agreement_record import (  # noqa: F401 (the projection)
+    AgreementRecord, EventLine, SignatureLine, for_signer, record_of)
 from minorconsent.site.i18n import _
 
 FONTS = files(__package__) / 'fonts'
 
 
-@dataclass(frozen=True)
-class SignatureLine:
-    signer_id: str
-    name: str
-    authority: str
-    time: str
-    ip: str
-    user_agent: str
+def clinic_copy(agreement, clinic, t=None):
+    """The clinic's copy as it stands now: the full certificate rendered on
+    download from the agreement's current state and events.
 
-
-@dataclass(frozen=True)
-class EventLine:
-    time: str
-    kind: str
-    actor: str
-    ip: str
-    actor_id: str
-
-
-@dataclass(frozen=True)
-class AgreementRecord:
-    title: str
-    client_name: str
-    client_birth_date: str
-    practice: str
-    text: str
-    text_sha256: str
-    template_version: int
-    workflow_version: int
-    state_title: str
-    signatures: tuple
-    events: tuple
-
-
-def record_of(agreement, clinic, state_title):
-    users = clinic['users']
-    client = agreement.workflow_client()
-
-    def when(moment):
-        return moment.strftime('%Y-%m-%d %H:%M:%S UTC')
-    return AgreementRecord(
-        title=agreement.title, client_name=client.full_name,
-        client_birth_date=client.date_of_birth.isoformat(),
-        practice=clinic.settings.name, text=agreement.text,
-        text_sha256=agreement.text_sha256, template_version=agreement.template_version,
-        workflow_version=agreement.workflow_version, state_title=state_title,
-        signatures=tuple(SignatureLine(s.signer_id, s.typed_name, s.authority, when(s.time),
-                                       s.ip, s.user_agent)
-                         for s in agreement.signatures.values()),
-        events=tuple(EventLine(when(e.time), e.kind,
-                               users[e.actor_id].display_name if e.actor_id in users
-                               else e.actor_id, e.ip, e.actor_id)
-                     for e in agreement.event_list()))
-
-
-def for_signer(record, signer_id):
-    """The record with every other person's IP address and browser removed."""
-    return replace(
-        record,
-        signatures=tuple(s if s.signer_id == signer_id else replace(s, ip='', user_agent='')
-                         for s in record.signatures),
-        events=tuple(e if e.actor_id == signer_id else replace(e, ip='')
-                     for e in record.events))
+    Why on download: the copy stored at activation (``agreement.pdf``, a
+    blob whose hash the FHIR export carries) is the document as it was
+    signed, and stays unchanged as that record; but a certificate rendered
+    only then would still say "Active" after a revocation, a supersession,
+    an expiry or an end, without the event that did it.  Rendering the
+    certificate when someone asks for it always shows the present state
+    and every event, without a new blob per change (no workflow step has a
+    hook to re-render on, and a date-based end would need a timer).
+    """
+    from minorconsent.workflow.engine import definition_of
+    state_title = definition_of(agreement).state(agreement.state).title
+    return render(record_of(agreement, clinic, state_title), t or _same)
 
 
 def _same(text, mapping=None):

@@ -138,12 +138,13 @@ def agreement_invitations(request):
 
 @clinic_view(context=Agreement, name='agreement.pdf', permission='view')
 def agreement_pdf(request):
-    """The stored PDF with the full certificate, for the clinic."""
+    """The full certificate, for the clinic, rendered from the current state
+    and events (``pdf.clinic_copy``: a revocation shows at once)."""
+    from . import pdf
     agreement = request.context
     if agreement.pdf is None:
         return agreement_error(request, 'This agreement has no signed PDF yet.')
-    with agreement.pdf.open('r') as f:
-        return pdf_response(f.read())
+    return pdf_response(pdf.clinic_copy(agreement, request.clinic))
 
 
 @clinic_view(context=Agreement, name='consent.fhir.json', permission='view')

@@ -7,13 +7,14 @@ every client URL of every family, looking for it.
 """
 import dataclasses
 import re
+from datetime import date, datetime
 from urllib.parse import urljoin, urlparse
 
 import persistent
 import pytest
 from pyramid.events import BeforeRender
 
-from support import MARKER, ROLE_EMAILS, sign_in
+from support import MARKER, ROLE_EMAILS, csrf_of, new_browser, sign_in
 from minorconsent.disclosures.model import SafetyNotice
 from minorconsent.portal.parentview import ParentChildView, parent_view
 from test_authorization_matrix import TABLE
@@ -140,6 +141,190 @@ def test_parent_view_carries_no_private_text(app, clinic, demo):
             assert view is not None
             assert MARKER not in repr(view)
         assert parent_view(c['clients'][demo.ava], demo.user_ids['guardian'], c.settings) is None
+
+
+#: Modules whose frozen dataclasses are the guardian's whitelist: the parent
+#: view and the signed-agreement projection beside it.
+PARENT_VIEW_MODULES = ('minorconsent.portal.parentview', 'minorconsent.portal.agreement_record')
+
+
+def parent_view_types():
+    """Every whitelist type a guardian-facing renderer may receive: the
+    dataclasses of the parent-view modules, and the two whitelists other
+    rooms build for it (a safety notice's day and words, an accounting
+    line)."""
+    import importlib
+    from minorconsent.audit.accounting import AccessView
+    found = {SafetyNotice, AccessView}
+    for name in PARENT_VIEW_MODULES:
+        module = importlib.import_module(name)
+        found |= {value for value in vars(module).values()
+                  if isinstance(value, type) and dataclasses.is_dataclass(value)
+                  and value.__module__ == name}
+    return found
+
+
+PLAIN = (str, int, float, bool, type(None), date, datetime, bytes)
+
+
+def allowed_helper(key, value):
+    """Explicitly allowed non-data values: macros, the translate function."""
+    from functools import partial
+    from chameleon.zpt.template import Macro, Macros
+    from minorconsent.site.i18n import translate
+    if key in ('layout', 'summary_macros'):
+        from pyramid_chameleon.zpt import PyramidPageTemplateFile
+        return isinstance(value, (Macros, Macro, PyramidPageTemplateFile))
+    if key == 't':
+        if isinstance(value, partial):
+            return value.func is translate
+        code = getattr(value, '__code__', None)
+        return code is not None and code.co_filename.endswith('minorconsent/site/views.py')
+    return False
+
+
+def not_whitelisted(value, where='', types=None, depth=0):
+    """The paths of every value under ``value`` that is neither a parent-view
+    type nor a plain value (recursively through tuples, lists, dicts and
+    dataclass fields)."""
+    types = parent_view_types() if types is None else types
+    if isinstance(value, PLAIN):
+        return []
+    if depth > 12:
+        return [where + ' (too deep)']
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [bad for i, v in enumerate(value)
+                for bad in not_whitelisted(v, '%s[%d]' % (where, i), types, depth + 1)]
+    if isinstance(value, dict):
+        return [bad for k, v in value.items()
+                for bad in (not_whitelisted(k, '%s key' % where, types, depth + 1) +
+                            not_whitelisted(v, '%s[%r]' % (where, k), types, depth + 1))]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if type(value) not in types or not type(value).__dataclass_params__.frozen:
+            return ['%s: %s' % (where, type(value).__qualname__)]
+        return [bad for f in dataclasses.fields(value)
+                for bad in not_whitelisted(getattr(value, f.name), '%s.%s' % (where, f.name),
+                                           types, depth + 1)]
+    return ['%s: %s' % (where, type(value).__qualname__)]
+
+
+def namespace_problems(namespace):
+    return [bad for key, value in namespace.items() if not allowed_helper(key, value)
+            for bad in not_whitelisted(value, key)]
+
+
+def test_the_whitelist_check_is_not_blind(app, clinic, demo):
+    with clinic() as c:
+        mateo = c['clients'][demo.mateo]
+        view = parent_view(mateo, demo.user_ids['guardian'], c.settings)
+        assert namespace_problems({'child': view, 'n': 3, 'when': date.today()}) == []
+        assert namespace_problems({'child': (view, [mateo])}) == ['child[1][0]: Client']
+        assert namespace_problems({'x': {'k': object()}}) == ["x['k']: object"]
+        assert namespace_problems({'t': lambda text: text}) != []     # not the translate helper
+        from minorconsent.agreements.model import AgreementEvent
+        event = next(iter(mateo['agreements'][demo.mateo_consent].event_list()))
+        assert isinstance(event, AgreementEvent)
+        assert namespace_problems({'e': event}) == ['e: AgreementEvent']   # frozen, not ours
+
+
+#: Every template a guardian or adolescent sees.
+FAMILY_TEMPLATES = {'templates/family.pt', 'templates/child.pt', 'templates/teen.pt',
+                    'templates/agreement.pt', 'templates/summary_page.pt',
+                    'templates/access.pt', 'templates/review.pt', 'templates/invite.pt'}
+
+
+def test_every_guardian_facing_renderer_receives_only_whitelisted_values(
+        app, clinic, demo, monkeypatch):
+    """By construction: every portal template's whole namespace, the
+    summary PDF's and the signed-agreement PDF's arguments, and every
+    email a guardian receives (new summary, invitation, password reset)
+    hold parent-view types, plain values and the allowed helpers only."""
+    import minorconsent.site.mail as mail
+    from minorconsent.agreements import pdf as agreement_pdf
+    from minorconsent.portal import summary_pdf
+    captured, pdfs, mails = [], [], []
+    family_request = [True]     # off while staff act (their templates share names)
+
+    def record(event):
+        if family_request[0]:
+            captured.append(dict(event, **(event.rendering_val or {})))
+
+    def recording(name, original):
+        def wrapper(*args, **kwargs):
+            pdfs.append((name, args, kwargs))
+            return original(*args, **kwargs)
+        return wrapper
+    monkeypatch.setattr(summary_pdf, 'render', recording('summary', summary_pdf.render))
+    monkeypatch.setattr(agreement_pdf, 'render', recording('agreement', agreement_pdf.render))
+    original_send = mail.send
+
+    def send(request, to, subject, body):
+        mails.append((to, subject, body))
+        return original_send(request, to, subject, body)
+    # Each room imported ``send`` by name: replace it wherever it is.
+    import sys
+    for module in list(sys.modules.values()):
+        if getattr(module, 'send', None) is original_send and \
+                getattr(module, '__name__', '').startswith('minorconsent'):
+            monkeypatch.setattr(module, 'send', send)
+
+    with clinic() as c:
+        mateo = c['clients'][demo.mateo]
+        published = [s.__name__ for s in mateo['summaries'].values() if s.state == 'published']
+        (ava_consent,) = [a.__name__ for a in c['clients'][demo.ava]['agreements'].values()
+                          if a.state == 'sent']
+    app.registry.registerHandler(record, (BeforeRender,))
+    try:
+        mother = sign_in(app, ROLE_EMAILS['guardian'])
+        mateo_path = '/clients/%s/' % demo.mateo
+        mother.get('/family')
+        mother.get(mateo_path + 'family')
+        mother.get(mateo_path + 'access')
+        mother.get(mateo_path + 'agreements/%s/family' % demo.mateo_consent)
+        mother.get(mateo_path + 'agreements/%s/signed.pdf' % demo.mateo_consent)
+        mother.get(mateo_path + 'summaries/%s/family' % published[0])
+        mother.get(mateo_path + 'summaries/%s/summary.pdf' % published[0])
+        teen = sign_in(app, ROLE_EMAILS['adolescent'])
+        teen.get(mateo_path + 'mine')
+        teen.get(mateo_path + 'summaries/%s/review' % demo.mateo_review_summary)
+        # Emails: a new summary, an invitation, a password reset.
+        family_request[0] = False
+        therapist = sign_in(app, ROLE_EMAILS['therapist'])
+        form = therapist.get(mateo_path + 'add-summary').forms['form']
+        form['period'], form['parent_text'] = 'Winter', 'A good winter.'
+        page = form.submit().follow()
+        therapist.post(page.request.path + 'step', {'csrf_token': csrf_of(page),
+                                                    'step': 'publish'}, status=302)
+        other = sign_in(app, ROLE_EMAILS['therapist_other'])
+        agreement = '/clients/%s/agreements/%s/' % (demo.ava, ava_consent)
+        other.post(agreement + 'invitations', {'csrf_token': csrf_of(other.get(agreement))},
+                   status=302)
+        link = re.search(r'http://localhost(/invite/\S+)', mails[-1][2]).group(1)
+        family_request[0] = True
+        new_browser(app).get(link)                                     # the invitation page
+        anonymous = new_browser(app)
+        form = anonymous.get('/forgot-password').forms['form']
+        form['email'] = ROLE_EMAILS['guardian']
+        form.submit(status=302)
+    finally:
+        app.registry.unregisterHandler(record, (BeforeRender,))
+    family_pages = [v for v in captured if v.get('renderer_name') in FAMILY_TEMPLATES]
+    assert {v['renderer_name'] for v in family_pages} == FAMILY_TEMPLATES
+    for namespace in family_pages:
+        assert namespace['context'] is None and namespace['request'] is None
+        assert namespace_problems(namespace) == [], namespace['renderer_name']
+    assert sorted(name for name, _, _ in pdfs) == ['agreement', 'summary']
+    for name, args, kwargs in pdfs:
+        values = dict(enumerate(args), **kwargs)
+        # The last positional argument of both is the translate helper.
+        translate_helper = values.pop(len(args) - 1)
+        assert allowed_helper('t', translate_helper), name
+        assert not_whitelisted(values, name) == [], name
+    kinds = {to: body for to, subject, body in mails}
+    assert ROLE_EMAILS['guardian'] in kinds and ROLE_EMAILS['guardian_other'] in kinds
+    assert len([to for to, _, _ in mails if to == ROLE_EMAILS['guardian']]) == 2  # new + reset
+    for message in mails:
+        assert not_whitelisted(message, 'mail') == []
 
 
 def _contains_persistent(value, depth=0):

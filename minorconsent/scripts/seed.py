@@ -2,10 +2,14 @@
 
 Everything is invented; every address is ``@demo.test``.  With
 ``--private-marker TEXT`` every field a guardian must never see (private
-notes, clinical goal wording, diagnoses, internal contact and restriction
+notes, clinical goal wording, diagnoses and diagnosis codes, medications,
+internal contact and restriction comments, disclosures and their
+justification and recipients, third-party requests, the insurer's name,
+unpublished and withdrawn summaries, review comments, workflow-history
 comments) contains TEXT, so tests can prove it never reaches a guardian.
 """
 import argparse
+import hashlib
 import random
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -58,6 +62,18 @@ NOTES = (
 )
 
 
+def marker_code(marker):
+    """An ICD-10-CM-shaped code that stands for ``marker`` (always the same
+    for the same marker).  Diagnosis codes cannot hold the marker itself:
+    the client form accepts only ICD-10-CM codes
+    (``disclosures.insurer.ICD10``) and would refuse to save a seeded record
+    otherwise; tests look for this code where they look for the marker."""
+    digest = hashlib.sha256(marker.encode('utf-8')).digest()
+    first, rest = 'ABCDEFGHIJKLMNOPQRSTVWXYZ', '0123456789ABCDEFGHIJKLMNOPQRSTVWXYZ'
+    return '%s%d%d.%s' % (first[digest[0] % len(first)], digest[1] % 10, digest[2] % 10,
+                          ''.join(rest[b % len(rest)] for b in digest[3:7]))
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog='minorconsent-seed',
@@ -103,6 +119,10 @@ class Seeder:
     def private(self, text):
         """Text for a field no guardian may see, carrying the marker."""
         return '%s %s' % (self.marker, text) if self.marker else text
+
+    def private_codes(self, *codes):
+        """Diagnosis codes, plus the marker's own code (``marker_code``)."""
+        return codes + (marker_code(self.marker),) if self.marker else codes
 
     def account(self, email, name, roles, sign_in=True):
         user = User(email, name, roles)
@@ -150,7 +170,8 @@ class Seeder:
         father = self.account('restricted@demo.test', 'Victor Alvarez', ['guardian'])
         step = self.account('stepparent@demo.test', 'Dana Pike', ['guardian'])
         for child in (mateo, lucia):
-            link_guardian(self.clinic, child, mother, 'mother', True)
+            link = link_guardian(self.clinic, child, mother, 'mother', True)
+            link.contact.instructions = self.private('Mobile only; never the work line.')
             link_guardian(self.clinic, child, father, 'father', True, restricted=True,
                           restriction_note=self.private('Protective order, family court.'))
         link_guardian(self.clinic, mateo, step, 'step-parent', False)
@@ -187,20 +208,24 @@ class Seeder:
         from minorconsent.disclosures.requests import record_request
         guards = workflow_guards(self.registry)
         boss = Actor(supervisor.__name__, principals_for(supervisor))
-        mateo.diagnosis_codes = ('F41.1',)
+        mateo.diagnosis_codes = self.private_codes('F41.1')
         mateo.medications = (self.private('Sertraline 25 mg daily'),)
         day = self.today - timedelta(days=20)
         told = record_disclosure(
             self.clinic, mateo, self.registry, therapist.__name__, 'harm_self', 'guardian',
             'On our call we agreed Mateo should not be alone this weekend, and that you '
             'will call the crisis line if he asks to be left alone.', day,
-            guardian_id=mother.__name__)
-        fire(told, 'sign_off', boss, guards)
+            guardian_id=mother.__name__,
+            justification=self.private('Safety plan agreed in session; mother must know.'))
+        # Sign-off comments stay in the history, which no family member sees.
+        fire(told, 'sign_off', boss, guards,
+             comment=self.private('Risk assessment reviewed; notice appropriate.'))
         report = record_disclosure(
             self.clinic, mateo, self.registry, therapist.__name__, 'abuse', 'agency',
             self.private('Report made about a bruise Mateo described.'), day,
             recipient_name=self.private('County child protective services'))
-        fire(report, 'sign_off', boss, guards)
+        fire(report, 'sign_off', boss, guards,
+             comment=self.private('Mandated report confirmed.'))
         record_disclosure(
             self.clinic, mateo, self.registry, therapist.__name__, 'other', 'guardian',
             self.private('Told about a missed appointment.'), day,
@@ -218,8 +243,10 @@ class Seeder:
             self.clinic, mateo, self.registry, therapist.__name__, 'authorized', 'third_party',
             self.private('Attendance dates for September and the two goal titles.'),
             self.today, release=release, items=('attendance', 'goals'))
-        fire(shared, 'sign_off', boss, guards)
-        export_for_insurer(mateo, self.registry, therapist.__name__, 'Demo Health Plan',
+        fire(shared, 'sign_off', boss, guards,
+             comment=self.private('Within the release.'))
+        export_for_insurer(mateo, self.registry, therapist.__name__,
+                           self.private('Demo Health Plan'),
                            self.today - timedelta(days=90), self.today)
         record_request(mateo, therapist.__name__, self.private('Westside Middle School'),
                        'school', day, self.private('Asked whether Mateo is seen here.'),
@@ -255,7 +282,7 @@ class Seeder:
             summary = write_summary(self.clinic, mateo, period, text, therapist.__name__)
             for step in steps:
                 fire(summary, step, author, guards,
-                     comment='Corrected.' if step == 'withdraw' else '')
+                     comment=self.private('Corrected.') if step == 'withdraw' else '')
         summary.review_comment = self.private('Teen asked to leave out a detail.')
 
     def agreements(self, therapist, therapist2, mother, teen, parent2, co1, co2,
@@ -288,7 +315,8 @@ class Seeder:
         for agreement, person in ((pending, parent2), (joint, co2)):
             self.invitation_links[person.email] = self.clinic.invitations.issue(
                 agreement, person, days)
-            agreement.record('invited', therapist.__name__, 'invitation issued by the seed')
+            agreement.record('invited', therapist.__name__,
+                             self.private('invitation issued by the seed'))
 
     def generated_therapists(self, count):
         """``count`` therapists (without a supervisor: the demo supervisor

@@ -227,3 +227,30 @@ def test_signing_out_a_live_session_needs_the_token(app):
     browser = sign_in(app, THERAPIST)
     assert browser.post('/logout', {'csrf_token': 'forged'}, expect_errors=True).status_int == 400
     assert browser.get('/clients/').status_int == 200
+
+
+def test_unknown_addresses_cost_the_same_password_hashing(app):
+    """Timing must not tell which addresses have accounts: an unknown
+    address is checked against a dummy hash of the same profile."""
+    passwords = app.registry.passwords
+    checked = []
+    real = passwords.hasher
+
+    class Counting:
+        def verify(self, stored, password):
+            checked.append(stored)
+            return real.verify(stored, password)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+    passwords.hasher = Counting()
+    try:
+        attempt(app, 'nobody@demo.test', 'demo-password-1')
+        attempt(app, 'guardian@demo.test', 'wrong-password-1')
+    finally:
+        passwords.hasher = real
+    assert len(checked) == 2
+    unknown, known = checked
+    assert unknown == passwords._dummy
+    # Same algorithm and parameters: the same work.
+    assert unknown.rsplit('$', 2)[0] == known.rsplit('$', 2)[0]

@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 from webob import Request
+from webtest.forms import Upload
 from ZODB.DemoStorage import DemoStorage
 from ZODB.POSException import POSKeyError
 from ZODB.serialize import referencesf
@@ -103,7 +104,7 @@ class FormSpec:
                           [o for o in f.options if o][:1] or [''])
                 pairs.extend((f.name, v) for v in chosen)
             elif f.kind == 'file':
-                pairs.append((f.name, ('upload.toml', b'')))
+                pairs.append((f.name, Upload('upload.toml', b'', 'text/plain')))
             elif not f.value and f.kind in PLAUSIBLE:
                 pairs.append((f.name, PLAUSIBLE[f.kind]))
             else:

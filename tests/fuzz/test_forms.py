@@ -28,7 +28,8 @@ What is sent
     sends it missing or wrong.
 
 What must hold
-    Every answer is below 500 and is not the error page.  A *rejected*
+    Every answer is below 500 and is not the error page; a deform form's
+    400 carries an error next to a field.  A *rejected*
     request changes nothing: a 4xx, or a page re-shown (any 2xx HTML
     answer).  Accepted requests (redirects, downloads) may write, but what
     they stored must not break the pages showing it: the redirect's target
@@ -125,6 +126,11 @@ def check(world, form, pairs, res, written, throttle_ok=True):
                 '%s accepted %r, then GET %s answered %s' % (where, _short(pairs), path,
                                                               page.status))
         return
+    if (res.status_int == 400 and 'html' in res.content_type and throttle_ok
+            and any(f.name == '__formid__' for f in form.fields)):
+        # A deform form refuses with its fields' errors beside them.
+        assert 'id="error-' in res.text or 'class="error' in res.text, (
+            '%s refused %r without a field error' % (where, _short(pairs)))
     allowed = world.protected if throttle_ok and urlsplit(form.action).path == '/login' else ()
     changed = written() - set(allowed)
     assert not changed, ('%s rejected (%s) but wrote %s for %r'

@@ -4,20 +4,34 @@ Templates (versioned text), agreements that run under the workflows in
 ``workflows/``, and the rules for who must sign.  The rules are plain
 functions here, testable without HTTP; views only call them.
 """
+from dataclasses import replace
 from datetime import date
 from importlib.resources import files
 
 from minorconsent.site import find_clinic
 from minorconsent.site.folder import Folder
+from minorconsent.site.i18n import _
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, fire, start
 
 from .model import (KINDS, Agreement, AgreementTemplate, Signature, assent_expected,
-                    custody_policy, default_signers, utcnow)
+                    authority_words, custody_policy, default_signers, typed_name_matches,
+                    utcnow)
 
 
 class SigningError(ValueError):
-    """A signature that must not be recorded; the message says why."""
+    """A signature that must not be recorded; the message says why.
+
+    The message is a TranslationString (``message``), so the signing page
+    shows it in the signer's language; ``str()`` gives the English."""
+
+    @property
+    def message(self):
+        return self.args[0] if self.args else ''
+
+    def __str__(self):
+        message = self.message
+        return message.interpolate() if hasattr(message, 'interpolate') else str(message)
 
 
 def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
@@ -79,31 +93,33 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
         return agreement.signatures[user.__name__]
     role = signer_role(agreement, user)
     if role is None or not ACLHelper().permits(agreement, principals, 'sign'):
-        raise SigningError('This agreement is not waiting for your signature.')
+        raise SigningError(_('This agreement is not waiting for your signature.'))
     if shown_sha256 != agreement.text_sha256:
-        raise SigningError('The text changed since you opened it. Please read it again.')
+        raise SigningError(_('The text changed since you opened it. Please read it again.'))
     if newer_issued(agreement):
-        raise SigningError('A newer version of this document was sent. Please sign that one.')
+        raise SigningError(_('A newer version of this document was sent. Please sign that one.'))
     if not consented_to_electronic:
-        raise SigningError('Please agree to sign electronically.')
+        raise SigningError(_('Please agree to sign electronically.'))
     if not intent_to_sign:
-        raise SigningError('Please confirm that you intend to sign.')
+        raise SigningError(_('Please confirm that you intend to sign.'))
     typed_name = ' '.join((typed_name or '').split())
     if len(typed_name) < 2:
-        raise SigningError('Please type your full name.')
+        raise SigningError(_('Please type your full name.'))
+    if not typed_name_matches(typed_name, user.display_name):
+        raise SigningError(_('Type your full name as it appears on your account: ${name}',
+                             mapping={'name': user.display_name}))
     client = agreement.workflow_client()
     if role == 'guardian':
-        link = client['guardians'][user.__name__]
-        relationship = link.relationship
-        authority = 'Legal authority to consent (%s)' % link.relationship_title.lower()
+        relationship = client['guardians'][user.__name__].relationship
     else:
         relationship = 'client'
-        authority = ('The client, consenting on their own' if agreement.minor_consents
-                     else "The client's assent")
     now = now or utcnow()
-    signature = Signature(user.__name__, typed_name, role, relationship, authority, now,
+    signature = Signature(user.__name__, typed_name, role, relationship, '', now,
                           ip, user_agent[:300], agreement.template_version,
                           agreement.text_sha256, True, True)
+    # The certificate keeps the English words; family pages translate them.
+    authority = authority_words(signature, agreement.minor_consents).interpolate()
+    signature = replace(signature, authority=authority)
     agreement.signatures[user.__name__] = signature
     agreement.record('signed', user.__name__, authority, ip, user_agent[:300], now)
     activate_if_complete(agreement, registry, now)
@@ -202,6 +218,32 @@ def consenting_party_may_consent(ctx):
 
 def includeme(config):
     config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)
+    # The step and state ids this room's code fires or reads (the validator
+    # refuses a definition without them, with these reasons).
+    for kind, waiting, sending in (('consent', 'sent', 'send'),
+                                   ('confidentiality', 'proposed', 'propose'),
+                                   ('release', 'sent', 'send')):
+        config.require_workflow_step(
+            kind, 'activate', 'the system activates the agreement with this step when the '
+            'last signature arrives', from_states=(waiting,), to_state='active')
+        config.require_workflow_step(
+            kind, 'supersede', 'when a newer agreement of the same kind becomes active, the '
+            'system supersedes the older one with this step', from_states=('active',))
+        config.require_workflow_step(
+            kind, sending, 'sending the agreement out with this step invites the signers and '
+            'is recorded as the "sent" signature event', to_state=waiting)
+        config.require_workflow_state(
+            kind, waiting, 'an agreement waits for signatures, and its invitations work, '
+            'only in this state')
+        config.require_workflow_state(
+            kind, 'active', 'an agreement is in force only in this state')
+    for kind in ('consent', 'release'):
+        config.require_workflow_step(
+            kind, 'decline', "the family's Decline button fires this step (recorded as the "
+            '"declined" signature event)', from_states=('sent',))
+        config.require_workflow_step(
+            kind, 'revoke', "the family's Withdraw consent button fires this step (recorded "
+            'as the "revoked" signature event)', from_states=('active',))
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
     config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)

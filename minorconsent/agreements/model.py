@@ -17,6 +17,7 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
 from minorconsent.audit.recorder import note
+from minorconsent.site.i18n import _
 from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import Workflowed
 
@@ -203,3 +204,58 @@ def age_note(agreement, settings, today=None):
     if agreement.state in ('sent', 'proposed'):
         return 'Guardians can no longer sign: the client has reached the age of majority.'
     return ''
+
+
+def _name_words(name):
+    """The words of a name, without accents, case or punctuation."""
+    import unicodedata
+    plain = ''.join(ch for ch in unicodedata.normalize('NFKD', name or '')
+                    if not unicodedata.combining(ch)).casefold()
+    return [w for w in ''.join(ch if ch.isalnum() else ' ' for ch in plain).split() if w]
+
+
+def typed_name_matches(typed_name, account_name):
+    """Is ``typed_name`` plausibly the account holder's own name?
+
+    The rule (docs/SECURITY.md, "Agreements, invitations and signatures"):
+    accents, case and punctuation are ignored; the typed words must include
+    the account name's family name (its last word) and, where the account
+    name has two words or more, at least two words: so "Elena Alvarez",
+    "elena alvárez", "ALVAREZ, Elena" and "Elena M. Alvarez" sign as Elena
+    Alvarez, while "Mickey Mouse" and a bare "Alvarez" do not.  Why not an
+    exact match: people type middle initials, drop accents on a phone
+    keyboard or put the family name first, and refusing them proves
+    nothing; why not anything: a typed name that is not the signer's own
+    weakens the record of who signed (the account, signed in, is the
+    identity; the typed name is the signer's adoption of the signature).
+    An account without a name accepts any typed name of two characters.
+    """
+    account = _name_words(account_name)
+    if not account:
+        return True
+    typed = _name_words(typed_name)
+    return account[-1] in typed and len(typed) >= min(2, len(account))
+
+
+#: The words for a guardian's relationship in a signature's authority line.
+RELATIONSHIP_WORDS = {
+    'mother': _('mother'), 'father': _('father'), 'parent': _('parent'),
+    'step-parent': _('step-parent'), 'grandparent': _('grandparent'),
+    'foster-parent': _('foster parent'), 'legal-guardian': _('legal guardian'),
+    'caseworker': _('caseworker'), 'other': _('other'),
+}
+
+
+def authority_words(signature, minor_consents, translate=str):
+    """The basis of a signer's authority, as a translatable string: the
+    certificate keeps its English words (``Signature.authority``); a
+    family page shows it in the reader's language.  ``translate`` renders
+    the relationship word inside it (Pyramid's localizer does not translate
+    a mapping's values)."""
+    if signature.role == 'guardian':
+        relationship = RELATIONSHIP_WORDS.get(signature.relationship, signature.relationship)
+        return _('Legal authority to consent (${relationship})',
+                 mapping={'relationship': translate(relationship)})
+    if minor_consents:
+        return _('The client, consenting on their own')
+    return _("The client's assent")

@@ -7,6 +7,7 @@ from functools import partial
 import colander
 import deform
 from pyramid.authorization import ACLHelper
+from pyramid.i18n import get_localizer
 
 from minorconsent.agreements import SigningError, act, sign
 from minorconsent.agreements.model import Agreement
@@ -79,6 +80,21 @@ def signer_pdf(request):
     return pdf_response(pdf.render(record, partial(translate, request)))
 
 
+def with_translated_authority(request, view, agreement):
+    """``view`` with each signature's authority line in the reader's
+    language (the record keeps the English words for the certificate)."""
+    from dataclasses import replace
+    from minorconsent.agreements.model import authority_words
+    localizer = get_localizer(request)
+    stored = list(agreement.signatures.values())
+    if len(stored) != len(view.signatures):
+        return view
+    return replace(view, signatures=tuple(
+        replace(line, authority=localizer.translate(
+            authority_words(signature, agreement.minor_consents, localizer.translate)))
+        for line, signature in zip(view.signatures, stored)))
+
+
 def _principals(request):
     return Actor.from_request(request).principals
 
@@ -99,8 +115,8 @@ def family_agreement(request):
             (request.POST.get('__formid__') == 'sign' and not may_sign)
             or (request.POST.get('decline') == 'yes' and not may_decline)):
         from minorconsent.site.views import plain_page
-        return plain_page(request, 400, 'This document is not waiting for you',
-                          'Nothing was changed. It may already be signed or withdrawn.')
+        return plain_page(request, 400, _('This document is not waiting for you'),
+                          _('Nothing was changed. It may already be signed or withdrawn.'))
     if may_decline and request.method == 'POST' and request.POST.get('decline') == 'yes':
         act(agreement, request.registry, 'decline', actor, event='declined',
             ip=request.client_addr or '', user_agent=request.user_agent or '')
@@ -123,7 +139,9 @@ def family_agreement(request):
                      values['intent_to_sign'], values['text_sha256'],
                      request.client_addr or '', request.user_agent or '')
             except SigningError as exc:
-                sign_form.fail('typed_name', str(exc))
+                # Translated here: the field's label repeats the message
+                # for screen readers, and would show a msgid as it is.
+                sign_form.fail('typed_name', get_localizer(request).translate(exc.message))
             else:
                 return redirect(request, request.clinic_url(agreement, 'family'), 'signed')
     if may_revoke and revoke_form.submitted:
@@ -139,8 +157,8 @@ def family_agreement(request):
                 tell_therapists(request, agreement)
                 return redirect(request, request.clinic_url(agreement, 'family'), 'revoked')
     state_title = definition_of(agreement).state(agreement.state).title
-    return {'agreement': agreement_view(agreement, user.__name__, may_sign, may_revoke,
-                                        state_title),
+    view = agreement_view(agreement, user.__name__, may_sign, may_revoke, state_title)
+    return {'agreement': with_translated_authority(request, view, agreement),
             'sign_form': sign_form.render() if may_sign and user.__name__
             not in agreement.signatures else '',
             'revoke_form': revoke_form.render() if may_revoke else '',

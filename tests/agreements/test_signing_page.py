@@ -1,0 +1,113 @@
+"""The signing page: the typed name must be the account holder's, and a
+Spanish reader gets the signing errors and authority lines in Spanish."""
+import io
+
+import pypdf
+import pytest
+
+from minorconsent.agreements.model import typed_name_matches
+from support import ROLE_EMAILS, csrf_of, radio, sign_in
+
+WRONG_NAME = 'Type your full name as it appears on your account: Elena Alvarez'
+
+
+@pytest.mark.parametrize('typed, expected', [
+    ('Elena Alvarez', True),
+    ('elena alvárez', True),          # accents and case do not matter
+    ('ALVAREZ, Elena', True),         # nor order and punctuation
+    ('Elena M. Alvarez', True),       # a middle initial
+    ('E. Alvarez', True),
+    ('Mickey Mouse', False),
+    ('Alvarez', False),               # the full name, not only the family name
+    ('Elena', False),                 # the family name is required
+    ('Elena Alvarezz', False),
+])
+def test_the_typed_name_rule(typed, expected):
+    assert typed_name_matches(typed, 'Elena Álvarez') is expected
+    assert typed_name_matches(typed, 'Elena Alvarez') is expected
+
+
+def test_a_one_word_account_name_and_no_name():
+    assert typed_name_matches('Cher', 'Cher') and not typed_name_matches('Madonna', 'Cher')
+    assert typed_name_matches('Anyone Here', '')
+
+
+def sent_consent(app, clinic, client_id):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    client = '/clients/%s/' % client_id
+    form = therapist.get(client + 'add-agreement').forms['form']
+    form[radio(form)] = 'consent'
+    page = form.submit().follow()
+    with clinic() as c:
+        (ref,) = [a.__name__ for a in c['clients'][client_id]['agreements'].values()
+                  if a.state == 'draft']
+    therapist.post(client + 'agreements/%s/step' % ref,
+                   {'csrf_token': csrf_of(page), 'step': 'send'})
+    return client + 'agreements/%s/' % ref, ref
+
+
+def fill(form, name, consent=True):
+    form['typed_name'] = name
+    form['consented_to_electronic'] = consent
+    form['intent_to_sign'] = True
+    return form
+
+
+def test_a_name_that_is_not_the_account_holders_is_refused(app, clinic, demo):
+    path, ref = sent_consent(app, clinic, demo.lucia)
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    res = fill(mother.get(path + 'family').forms['sign'], 'Mickey Mouse').submit(status=400)
+    # Next to the field.
+    field = res.html.find(id='error-deformField2') or res.html.find(class_='invalid-feedback')
+    assert WRONG_NAME in field.text
+    with clinic() as c:
+        agreement = c['clients'][demo.lucia]['agreements'][ref]
+        assert agreement.state == 'sent' and len(agreement.signatures) == 0
+        assert 'signed' not in [e.kind for e in agreement.event_list()]
+    res = fill(res.forms['sign'], 'elena ALVÁREZ').submit().follow()
+    assert 'You have signed' in res.text
+    with clinic() as c:
+        agreement = c['clients'][demo.lucia]['agreements'][ref]
+        assert agreement.state == 'active'
+        assert agreement.signatures[demo.user_ids['guardian']].typed_name == 'elena ALVÁREZ'
+    # The certificate shows the name as typed and the account's name.
+    pdf = sign_in(app, ROLE_EMAILS['therapist']).get(path + 'agreement.pdf')
+    text = ''.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.body)).pages)
+    assert 'elena ALVÁREZ' in text, text
+    assert 'by Elena Alvarez' in text.replace('\n', ' ')
+
+
+def test_the_spanish_signing_page(app, clinic, demo):
+    with clinic() as c:
+        c['users'][demo.user_ids['guardian']].language = 'es'
+    path, ref = sent_consent(app, clinic, demo.lucia)
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    page = mother.get(path + 'family')
+    res = fill(page.forms['sign'], 'Elena Alvarez', consent=False).submit(status=400)
+    assert 'Por favor, acepte firmar electrónicamente.' in res.text
+    assert 'Please agree' not in res.text
+    res = fill(res.forms['sign'], 'Mickey Mouse').submit(status=400)
+    assert ('Escriba su nombre completo tal como aparece en su cuenta: Elena Alvarez'
+            in res.text)
+    res = fill(res.forms['sign'], 'Elena Alvarez').submit().follow()
+    assert 'Autoridad legal para consentir (madre)' in res.text
+    assert 'Legal authority' not in res.text
+    # A second signature on a document no longer waiting: a Spanish answer.
+    res = mother.post(path + 'family', {'csrf_token': csrf_of(page), '__formid__': 'sign',
+                                        'typed_name': 'Elena Alvarez'}, status=400)
+    assert 'Este documento no le está esperando' in res.text
+    assert 'No se cambió nada.' in res.text
+    # The record keeps the English words for the clinic's certificate.
+    with clinic() as c:
+        signature = c['clients'][demo.lucia]['agreements'][ref].signatures[
+            demo.user_ids['guardian']]
+        assert signature.authority == 'Legal authority to consent (mother)'
+
+
+def test_the_clients_own_signature_line_in_spanish(app, clinic, demo):
+    with clinic() as c:
+        c['users'][demo.user_ids['adolescent']].language = 'es'
+    teen = sign_in(app, ROLE_EMAILS['adolescent'])
+    page = teen.get('/clients/%s/agreements/%s/family' % (demo.mateo, demo.mateo_consent))
+    assert 'El asentimiento del cliente' in page.text
+    assert 'Autoridad legal para consentir (madre)' in page.text

@@ -47,11 +47,14 @@ class Clients(Folder):
 # --- rules that touch more than one object ----------------------------------
 
 def link_guardian(clinic, client, guardian, relationship, legal_authority,
-                  restricted=False, restriction_note='', actor_id='system'):
+                  restricted=False, restriction_note='', actor_id='system', language=None):
     """Tie ``guardian`` to ``client`` and index the tie.
 
     Staff and adolescent-client accounts cannot be guardians: a typo must
     not hand a child's page to a colleague or to another young client.
+    ``language`` is the one the therapist knows the guardian reads: kept
+    on an account that has no language yet, so the first invitation email
+    is in it; a language the person chose themselves is never overridden.
     """
     if guardian.__name__ in client['guardians']:
         raise ValueError('This guardian is already linked to this client.')
@@ -62,6 +65,8 @@ def link_guardian(clinic, client, guardian, relationship, legal_authority,
     link = GuardianLink(guardian.__name__, relationship, legal_authority,
                         restricted, restriction_note)
     client['guardians'].add(link, guardian.__name__)
+    if language in ('en', 'es') and getattr(guardian, 'language', None) is None:
+        guardian.language = language
     if 'guardian' not in guardian.roles:
         clinic['users'].set_roles(guardian, guardian.roles + ('guardian',))
     clinic['clients'].reindex(client)

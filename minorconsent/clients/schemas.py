@@ -167,12 +167,23 @@ class GuardianLinkSchema(colander.MappingSchema):
     restriction_note = _long_text('Reason for restriction (internal)', 1_000, required=False)
 
 
+#: What a therapist may say about a new guardian's language ('' : not known,
+#: mail in English).
+GUARDIAN_LANGUAGES = (('', 'Not known (English)'), ('en', 'English'), ('es', 'Spanish (Español)'))
+
+
 class NewGuardianSchema(GuardianLinkSchema):
     display_name = _text('Guardian name', 120)
     email = colander.SchemaNode(
         colander.String(), title='Guardian email address',
         widget=deform.widget.TextInputWidget(attributes={'type': 'email'}),
         validator=colander.All(colander.Length(max=254), colander.Email()))
+    language = colander.SchemaNode(
+        colander.String(), title="Language the guardian reads", missing='',
+        description='Their invitation email is written in it, until they choose a language '
+                    'on the portal (an existing account keeps its own).',
+        widget=deform.widget.SelectWidget(values=GUARDIAN_LANGUAGES),
+        validator=colander.OneOf([code for code, _title in GUARDIAN_LANGUAGES]))
 
     def after_bind(self, node, kw):
         # Name and address first, as a person fills the form.

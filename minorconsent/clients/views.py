@@ -308,7 +308,8 @@ def guardian_add(request):
             try:
                 link_guardian(clinic, client, guardian, values['relationship'],
                               values['legal_authority'], values['restricted'],
-                              values['restriction_note'], request.authenticated_userid)
+                              values['restriction_note'], request.authenticated_userid,
+                              language=values['language'] or None)
             except ValueError as exc:
                 form.fail('email', str(exc))
             else:

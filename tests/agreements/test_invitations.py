@@ -193,3 +193,41 @@ def test_the_therapist_cancels_the_invitations(app, clinic, demo):
     # The mother still finds the document waiting in her portal.
     mother = sign_in(app, ROLE_EMAILS['guardian'])
     assert 'sign' in mother.get(path + 'family').forms
+
+
+def link_new_guardian(therapist, client_id, email_address, name, language):
+    form = therapist.get('/clients/%s/add-guardian' % client_id).forms['form']
+    form['email'] = email_address
+    form['display_name'] = name
+    form['relationship'] = 'legal-guardian'
+    form['legal_authority'] = True
+    form['language'] = language
+    assert form.submit().status_int == 302
+
+
+def test_a_guardian_marked_spanish_gets_a_spanish_invitation(app, clinic, demo):
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    link_new_guardian(therapist, demo.lucia, 'rosa.demo@demo.test', 'Rosa Demo', 'es')
+    link_new_guardian(therapist, demo.lucia, 'sam.demo@demo.test', 'Sam Demo', '')
+    with clinic() as c:
+        assert c['users'].find_by_email('rosa.demo@demo.test').language == 'es'
+        assert c['users'].find_by_email('sam.demo@demo.test').language is None
+    since = time.time_ns()
+    send_new_consent(app, clinic, demo, demo.lucia)
+    (spanish,) = mails_to('rosa.demo@demo.test', since)
+    subject = str(email.header.make_header(email.header.decode_header(spanish['Subject'])))
+    assert subject.startswith('Un documento para revisar')
+    assert 'Abra este enlace para continuar' in body_of(spanish)
+    assert 'You have a document' not in body_of(spanish)
+    (english,) = mails_to('sam.demo@demo.test', since)
+    assert 'You have a document to review' in body_of(english)
+
+
+def test_a_language_the_guardian_chose_is_kept(app, clinic, demo):
+    with clinic() as c:
+        c['users'][demo.user_ids['guardian_other']].language = 'en'
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    link_new_guardian(therapist, demo.lucia, ROLE_EMAILS['guardian_other'], 'Chris Novak', 'es')
+    with clinic() as c:
+        assert c['users'][demo.user_ids['guardian_other']].language == 'en'
+        assert demo.user_ids['guardian_other'] in c['clients'][demo.lucia]['guardians']

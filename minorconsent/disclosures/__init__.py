@@ -125,6 +125,13 @@ def safety_notices(client, guardian_id, principals):
 
 
 def includeme(config):
+    config.require_workflow_step('disclosure', 'record_without_signoff', 'where the client has '
+                                 'no supervisor to sign a disclosure off, the system records '
+                                 'it at once with this step', from_initial=True)
+    config.require_workflow_state('release', 'active', 'information may be shared under a '
+                                  'release only while it is in this state')
+    config.require_workflow_state('consent', 'active', 'a client consents on their own only '
+                                  'under their consent in this state')
     config.scan('.views')
 
 

@@ -25,6 +25,13 @@ def hide_record_from_family_templates(event):
 
 def includeme(config):
     config.add_subscriber(hide_record_from_family_templates, BeforeRender)
+    # Called, not config.*: the portal is included before the workflow room.
+    from minorconsent.workflow import require_workflow_state, require_workflow_step
+    require_workflow_step(config, 'summary', 'return_to_draft', 'when the client asks for '
+                          'changes to a summary they are reviewing, this step sends it back '
+                          'to the therapist', from_states=('minor_review',), to_state='draft')
+    require_workflow_state(config, 'summary', 'published', 'the family pages show a summary '
+                           'from the day it reached this state')
     config.scan('.views')
     config.scan('.signing')
     config.scan('.invitations')

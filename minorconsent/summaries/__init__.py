@@ -78,6 +78,16 @@ def minor_agreed_if_reviewed(ctx):
 def includeme(config):
     config.add_workflow_guard('minor_agreed', minor_agreed)
     config.add_workflow_guard('minor_agreed_if_reviewed', minor_agreed_if_reviewed)
+    config.require_workflow_state('summary', 'draft', 'a summary can be edited only in this '
+                                  'state')
+    config.require_workflow_state('summary', 'minor_review', "the client's review of a summary "
+                                  'happens in this state, and publishing checks for it')
+    config.require_workflow_state('summary', 'published', 'guardians are told when a summary '
+                                  'reaches this state')
+    config.require_workflow_state('summary', 'withdrawn', 'only a summary in this state can be '
+                                  'corrected')
+    config.require_workflow_state('consent', 'active', 'guardians read summaries only under '
+                                  'a consent in this state')
     config.scan('.views')
 
 

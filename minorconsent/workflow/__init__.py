@@ -3,6 +3,11 @@
 ``includeme`` registers the built-in guards, reads every definition in
 ``workflows/`` and validates it; the app refuses to start with an invalid
 file and says why.  A new database gets the files as version 1.
+
+Rooms register guards (``config.add_workflow_guard``) and declare the step
+and state ids their code fires or reads (``config.require_workflow_step``,
+``config.require_workflow_state``; see ``requirements``): a definition
+without them is refused like any other unsound one.
 """
 from importlib.resources import files
 
@@ -10,11 +15,13 @@ from pyramid.exceptions import ConfigurationError
 
 from .definition import DefinitionError, loads
 from .guards import BUILT_IN
+from .requirements import STATE, STEP, merged, requirement
 from .store import WorkflowRecord, WorkflowStore
 from .validate import problems
 
 GUARDS_KEY = 'minorconsent.workflow_guards'
 DEFAULTS_KEY = 'minorconsent.workflow_defaults'
+REQUIREMENTS_KEY = 'minorconsent.workflow_requirements'
 
 
 def add_workflow_guard(config, name, condition):
@@ -28,6 +35,37 @@ def workflow_guards(registry):
     return registry.get(GUARDS_KEY, {})
 
 
+def _require(config, required):
+    def register():
+        found = config.registry.setdefault(REQUIREMENTS_KEY, {})
+        old = found.get(required.key)
+        found[required.key] = required if old is None else merged(old, required)
+    # No discriminator: two rooms may rely on the same id (their reasons add up).
+    config.action(None, register)
+
+
+def require_workflow_step(config, content_type, step_id, reason, from_states=(),
+                          to_state='', from_initial=False):
+    """Config directive: the code fires the step ``step_id`` of the
+    ``content_type``'s workflow (``reason``: why, in plain words, shown to
+    the admin whose definition lacks it).  ``from_states``/``to_state``:
+    where it must lead; ``from_initial``: it must start from the starting
+    state (wherever objects can leave that state)."""
+    _require(config, requirement(content_type, STEP, step_id, reason, from_states, to_state,
+                                 from_initial))
+
+
+def require_workflow_state(config, content_type, state_id, reason):
+    """Config directive: the code reads the state ``state_id`` of the
+    ``content_type``'s workflow by its id (``reason`` in plain words)."""
+    _require(config, requirement(content_type, STATE, state_id, reason))
+
+
+def workflow_requirements(registry):
+    """Every declared ``Requirement``, in a stable order."""
+    return tuple(sorted(registry.get(REQUIREMENTS_KEY, {}).values(), key=lambda r: r.key))
+
+
 def fire_posted_step(request, obj):
     """Fire the step a staff page POSTed (``step``, optional ``comment``)
     on ``obj`` as the requester; ``WorkflowError`` says why not."""
@@ -36,16 +74,17 @@ def fire_posted_step(request, obj):
                 workflow_guards(request.registry), (request.POST.get('comment') or '')[:1000])
 
 
-def read_definitions(directory, guards):
+def read_definitions(directory, guards, required=()):
     """``{id: (source, Workflow)}`` for every ``*.toml`` in ``directory``.
 
-    Raises ``DefinitionError`` naming the file and every problem in it.
+    Raises ``DefinitionError`` naming the file and every problem in it
+    (``required``: the declared ``Requirement``s).
     """
     found = {}
     for path in sorted(p for p in directory.iterdir() if p.name.endswith('.toml')):
         source = path.read_text(encoding='utf-8')
         workflow = loads(source, source='workflows/' + path.name)
-        wrong = problems(workflow, guards)
+        wrong = problems(workflow, guards, required)
         if wrong:
             raise DefinitionError(wrong, 'workflows/' + path.name)
         if workflow.id in found:
@@ -57,6 +96,8 @@ def read_definitions(directory, guards):
 
 def includeme(config):
     config.add_directive('add_workflow_guard', add_workflow_guard)
+    config.add_directive('require_workflow_step', require_workflow_step)
+    config.add_directive('require_workflow_state', require_workflow_state)
     for name, condition in BUILT_IN.items():
         config.add_workflow_guard(name, condition)
     directory = config.registry.settings.get('minorconsent.workflows_dir')
@@ -65,11 +106,13 @@ def includeme(config):
         from pathlib import Path
         where = Path(directory) if directory else files('minorconsent') / 'workflows'
         try:
-            defaults = read_definitions(where, workflow_guards(config.registry))
+            defaults = read_definitions(where, workflow_guards(config.registry),
+                                        workflow_requirements(config.registry))
         except DefinitionError as exc:
             raise ConfigurationError('Invalid workflow definition: %s' % exc) from exc
         config.registry[DEFAULTS_KEY] = defaults
-    # After every guard is registered (actions of a higher order run later).
+    # After every guard and requirement is registered (actions of a higher
+    # order run later).
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)
     config.add_evolve_step('0004-workflow-definitions', _install_defaults)
     config.add_evolve_step('0009-workflow-new-defaults', install_missing_defaults)

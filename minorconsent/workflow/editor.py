@@ -8,6 +8,11 @@ draft and publishing waits until there are none.  Changing a step in place
 (``update_transition``) is stricter: it is refused when it would add a
 problem (a door the invariants close, a state cut off), and the admin is
 told why at once rather than at publishing.
+
+Removing or renaming a step or state the code relies on (a requirement a
+room declared, ``requirements``) is allowed in a draft like any other
+half-done reshaping: the problem is listed beside the draft, with the
+room's reason, and publishing waits until the draft has the id again.
 """
 import copy
 
@@ -131,7 +136,7 @@ def find_transition(data, transition_id):
 
 
 def update_transition(data, transition_id, title, from_states, to_state, roles, guards=(),
-                      comment_required=False, *, known_guards):
+                      comment_required=False, *, known_guards, required=()):
     """Change a step in place: title, starting states, target state, who
     may fire it, its conditions, whether a comment is required.
 
@@ -145,10 +150,12 @@ def update_transition(data, transition_id, title, from_states, to_state, roles, 
     have (a file can name one; the form does not offer it) is kept.
 
     Checked by the validator before anything changes, ``known_guards``
-    being the registered guard names: the edit is refused if it would add
-    a problem to the draft -- a family member acting where they have no
-    part, a way into a consent-activating state without the signature
-    guard, a state that can no longer be reached, no final state left.
+    being the registered guard names and ``required`` the declared
+    requirements: the edit is refused if it would add a problem to the
+    draft -- a family member acting where they have no part, a way into a
+    consent-activating state without the signature guard, a state that
+    can no longer be reached, no final state left, a step the code fires
+    no longer leading where the code expects.
     Problems the draft already had do not block it (a draft may be half
     reshaped; the editor lists them and publishing waits), and an edit may
     fix them.  On refusal ``data`` is exactly as it was.
@@ -171,7 +178,7 @@ def update_transition(data, transition_id, title, from_states, to_state, roles, 
     candidate = copy.deepcopy(data)
     candidate['transitions'] = [edited if t.get('id') == transition_id else t
                                 for t in candidate['transitions']]
-    new = _new_problems(data, candidate, known_guards)
+    new = _new_problems(data, candidate, known_guards, required)
     if new:
         moved_from = edited['from'] != sorted(raw.get('from', []))
         moved_to = edited['to'] != raw.get('to')
@@ -182,7 +189,7 @@ def update_transition(data, transition_id, title, from_states, to_state, roles, 
     raw.update(edited)     # in place: the step keeps its place in the file
 
 
-def _soundness(data, guards):
+def _soundness(data, guards, required=()):
     """``(problems, unreachable state ids)`` of a draft mapping."""
     try:
         workflow = parse(data)
@@ -190,10 +197,10 @@ def _soundness(data, guards):
         return [Problem(p) for p in exc.problems], set()
     ids = {s.id for s in workflow.states}
     unreachable = ids - reachable(workflow) if workflow.initial_state in ids else set()
-    return problems(workflow, guards), unreachable
+    return problems(workflow, guards, required), unreachable
 
 
-def _new_problems(before, after, guards):
+def _new_problems(before, after, guards, required=()):
     """The problems ``after`` has that ``before`` did not.
 
     The validator only looks for unreachable states once nothing else is
@@ -201,8 +208,8 @@ def _new_problems(before, after, guards):
     already unreachable is an old problem, one that becomes so is new,
     whatever else the draft has.
     """
-    old, old_unreachable = _soundness(before, guards)
-    found, unreachable = _soundness(after, guards)
+    old, old_unreachable = _soundness(before, guards, required)
+    found, unreachable = _soundness(after, guards, required)
     new = [p for p in found if p not in old and p.state is None]
     initial = after.get('initial_state')
     for sid in sorted(unreachable - old_unreachable):

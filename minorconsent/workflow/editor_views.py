@@ -8,11 +8,12 @@ from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
-from . import workflow_guards
+from . import workflow_guards, workflow_requirements
 from .diagram import render_svg
 from .editor import EditError, add_state, add_transition, find_transition, remove_state, \
     remove_transition, rename_state, set_initial, update_state, update_transition
 from .schemas import AddStateSchema, AddStepSchema, StepSchema, state_schema
+from .requirements import STATE, STEP, of_content_type
 from .store import WorkflowRecord
 from .validate import FAMILY_ROLES, MAP_ROLES, PERMISSIONS, ROLE_FAMILY_PERMISSIONS
 from .views import check_source
@@ -28,6 +29,14 @@ def save_draft(record, data):
 
 def state_choices(data):
     return [(sid, raw.get('title') or sid) for sid, raw in data['states'].items()]
+
+
+def needed(request, record, kind):
+    """``{id: reason}`` of the steps or states (``kind``) of this workflow
+    that the code relies on, to say so beside them in the editor."""
+    content_type = record.definition().content_type
+    return {r.id: r.reason for r in of_content_type(
+        workflow_requirements(request.registry), content_type) if r.kind == kind}
 
 
 @clinic_view(context=WorkflowRecord, name='edit', permission='administer',
@@ -58,6 +67,8 @@ def workflow_edit(request):
     workflow, problems = check_source(record, tomli_w.dumps(data), request.registry)
     return {'record': record, 'data': data, 'problems': problems,
             'diagram': render_svg(workflow) if workflow else '',
+            'needed_steps': needed(request, record, STEP),
+            'needed_states': needed(request, record, STATE),
             'add_state_form': add_state_form.render(), 'add_step_form': add_step_form.render()}
 
 
@@ -103,7 +114,8 @@ def workflow_state(request):
             return redirect(request, back, 'saved')
     return {'form': form.render(), 'heading': 'State "%s" in the draft' % raw.get('title'),
             'back': back, 'state_id': state_id, 'error': error,
-            'is_initial': data['initial_state'] == state_id}
+            'is_initial': data['initial_state'] == state_id,
+            'needed': needed(request, record, STATE).get(state_id)}
 
 
 @clinic_view(context=WorkflowRecord, name='remove-step', permission='administer',
@@ -148,7 +160,8 @@ def workflow_step(request):
             try:
                 update_transition(data, step_id, values['title'], values['from_states'],
                                   values['to_state'], values['roles'], values['guards'],
-                                  values['comment_required'], known_guards=guards)
+                                  values['comment_required'], known_guards=guards,
+                                  required=workflow_requirements(request.registry))
             except EditError as exc:
                 refused = exc.problems or [str(exc)]
                 form.fail(exc.field or 'title', str(exc))
@@ -156,4 +169,5 @@ def workflow_step(request):
                 save_draft(record, data)
                 return redirect(request, back, 'saved')
     return {'form': form.render(), 'heading': 'Step "%s" in the draft' % raw.get('title'),
-            'back': back, 'step_id': step_id, 'refused': refused}
+            'back': back, 'step_id': step_id, 'refused': refused,
+            'needed': needed(request, record, STEP).get(step_id)}

@@ -1,9 +1,12 @@
 """Soundness and confidentiality rules every definition must satisfy.
 
-``problems(workflow, guards)`` lists, in plain words, everything wrong with
-a definition; an empty list means it may be activated.  The confidentiality
-rules here are *invariants*: no definition can switch them off, and the
-engine enforces them again when it computes an ACL (``engine.acl_for``).
+``problems(workflow, guards, required)`` lists, in plain words, everything
+wrong with a definition; an empty list means it may be activated.  The
+confidentiality rules here are *invariants*: no definition can switch them
+off, and the engine enforces them again when it computes an ACL
+(``engine.acl_for``).  ``required`` are the step and state ids the rooms'
+code relies on (``requirements``): a definition without them is refused
+with the room's reason.
 """
 import re
 from collections import deque
@@ -53,14 +56,17 @@ class Problem(str):
     what it is about: ``transition`` (a step's id) and ``field`` (which
     part of the step: ``from_states``, ``to_state``, ``roles``, ``guards``),
     or ``state`` for a state that cannot be reached, so a refused edit
-    puts the sentence next to the field that caused it.
+    puts the sentence next to the field that caused it.  ``requirement``
+    is the ``Requirement`` a definition fails to meet (a step or state the
+    code relies on).
     """
 
-    transition = field = state = None
+    transition = field = state = requirement = None
 
-    def __new__(cls, text, transition=None, field=None, state=None):
+    def __new__(cls, text, transition=None, field=None, state=None, requirement=None):
         problem = super().__new__(cls, text)
         problem.transition, problem.field, problem.state = transition, field, state
+        problem.requirement = requirement
         return problem
 
 
@@ -77,10 +83,64 @@ def reachable(workflow):
     return seen
 
 
-def problems(workflow, guards):
+def _quoted(ids):
+    return ' and '.join('"%s"' % i for i in ids)
+
+
+def requirement_problems(workflow, required):
+    """The ``Problem``s of ``workflow`` against the ``Requirement``s of its
+    content type among ``required``: a step or state the code relies on
+    that is missing, or a required step that no longer leads where the
+    code expects."""
+    found = []
+    known = {s.id for s in workflow.states}
+    for req in required:
+        if req.content_type != workflow.content_type:
+            continue
+        if req.kind == 'state':
+            if req.id not in known:
+                found.append(Problem('The state "%s" is needed by the app: %s.' % (req.id, req.reason),
+                                     requirement=req))
+            continue
+        step = next((t for t in workflow.transitions if t.id == req.id), None)
+        initial = workflow.initial_state
+        if req.from_initial and not workflow.transitions_from(initial):
+            continue       # objects never leave the starting state: nothing to do
+        if step is None:
+            where = []
+            if req.from_initial:
+                where.append('from the starting state "%s"' % initial)
+            elif req.from_states:
+                where.append('from %s' % _quoted(req.from_states))
+            if req.to_state:
+                where.append('to "%s"' % req.to_state)
+            found.append(Problem('The step "%s"%s is needed by the app: %s.'
+                                 % (req.id, ' (%s)' % ' '.join(where) if where else '',
+                                    req.reason),
+                                 transition=req.id, requirement=req))
+            continue
+        missing = [sid for sid in req.from_states if sid not in step.from_states]
+        if req.from_initial and initial not in step.from_states:
+            found.append(Problem('The step "%s" must start from the starting state "%s": %s.'
+                                 % (req.id, initial, req.reason), transition=req.id,
+                                 field='from_states', requirement=req))
+        elif missing:
+            found.append(Problem('The step "%s" must start from %s: %s.'
+                                 % (req.id, _quoted(missing), req.reason), transition=req.id,
+                                 field='from_states', requirement=req))
+        if req.to_state and step.to_state != req.to_state:
+            found.append(Problem('The step "%s" must go to "%s": %s.'
+                                 % (req.id, req.to_state, req.reason), transition=req.id,
+                                 field='to_state', requirement=req))
+    return found
+
+
+def problems(workflow, guards, required=()):
     """Everything wrong with ``workflow``, as sentences; [] when sound.
 
-    ``guards`` is the collection of registered guard names.
+    ``guards`` is the collection of registered guard names, ``required``
+    the declared ``Requirement``s (those of other content types are
+    ignored).
     """
     found = []
 
@@ -164,6 +224,7 @@ def problems(workflow, guards):
                     % (sid, workflow.initial_state), state=sid)
     if known and not any(not workflow.transitions_from(sid) for sid in known):
         say('The workflow has no final state: every state has a way out.')
+    found.extend(requirement_problems(workflow, required))
     return found
 
 

@@ -9,7 +9,7 @@ from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
-from . import workflow_guards
+from . import workflow_guards, workflow_requirements
 from .definition import DefinitionError, loads
 from .diagram import render_svg
 from .diff import changes
@@ -21,13 +21,16 @@ from .validate import problems as definition_problems
 
 
 def check_source(record, source, registry):
-    """``(workflow, problems)`` for a proposed new version of ``record``."""
+    """``(workflow, problems)`` for a proposed new version of ``record``:
+    the validator's (the declared requirements included) and the record's
+    own (its id and content type stay)."""
     current = record.definition()
     try:
         workflow = loads(source, version=record.versions.maxKey() + 1)
     except DefinitionError as exc:
         return None, exc.problems
-    found = definition_problems(workflow, workflow_guards(registry))
+    found = definition_problems(workflow, workflow_guards(registry),
+                                workflow_requirements(registry))
     if workflow.id != current.id:
         found.append('The id must stay "%s" (it was changed to "%s").' % (current.id, workflow.id))
     if workflow.content_type != current.content_type:

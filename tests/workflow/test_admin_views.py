@@ -4,10 +4,11 @@ import tomllib
 from support import ROLE_EMAILS, audit_entries, csrf_of, sign_in
 
 BASE = '/workflows/parent-summary/'
+CONSENT = '/workflows/consent-to-treatment/'
 
 
-def edit_draft(browser, change, status=302):
-    form = browser.get(BASE + 'draft').forms['form']
+def edit_draft(browser, change, status=302, base=BASE):
+    form = browser.get(base + 'draft').forms['form']
     form['source'] = change(form['source'].value)
     return form.submit(status=status)
 
@@ -105,31 +106,39 @@ def test_publish_maps_removed_states_and_moves_objects(app, clinic):
     from minorconsent.workflow.engine import start
     from wfsupport import Doc
     with clinic() as c:
-        seeded_drafts = c['workflows']['parent-summary'].population().get((1, 'draft'), 0)
+        seeded_drafts = c['workflows']['consent-to-treatment'].population().get((1, 'draft'), 0)
         client = next(iter(c['clients'].values()))
         client.add(Folder(), 'docs')
         for _ in range(3):
             doc = Doc()
             client['docs'].add(doc)
-            start(doc, 'parent-summary')
+            start(doc, 'consent-to-treatment')
     admin = sign_in(app, ROLE_EMAILS['admin'])
-    res = edit_draft(admin, lambda s: s.replace('[states.draft]', '[states.writing]')
-                     .replace('initial_state = "draft"', 'initial_state = "writing"')
-                     .replace('"draft"', '"writing"')).follow()
+
+    def rename_draft(source):
+        return (source.replace('[states.draft]', '[states.writing]')
+                .replace('initial_state = "draft"', 'initial_state = "writing"')
+                .replace('"draft"', '"writing"'))
+    # A summary's "draft" is the state the code lets staff edit in: it stays.
+    refused = edit_draft(admin, rename_draft, 400)
+    assert 'The state "draft" is needed by the app: a summary can be edited only ' \
+        'in this state.' in refused.text
+    # A consent's draft is only a name: renaming it maps its objects.
+    res = edit_draft(admin, rename_draft, base=CONSENT).follow()
     # The dry run: 3 objects in "draft", no target chosen yet.
     select = res.html.find('select', id='map-draft')
     assert select is not None and select.find('option', selected=True) is None
     cells = [td.get_text(strip=True) for td in select.find_parent('tr').find_all('td')]
     assert cells[:2] == ['draft', str(seeded_drafts + 3)]
     # Publishing without a choice is refused and changes nothing.
-    refused = admin.post(BASE + 'publish', {'csrf_token': csrf_of(res)}, status=400)
+    refused = admin.post(CONSENT + 'publish', {'csrf_token': csrf_of(res)}, status=400)
     assert 'Choose a new state for the objects in: draft.' in refused.text
     with clinic() as c:
-        assert c['workflows']['parent-summary'].current == 1
-    admin.post(BASE + 'publish', {'csrf_token': csrf_of(res), 'map.draft': 'writing',
+        assert c['workflows']['consent-to-treatment'].current == 1
+    admin.post(CONSENT + 'publish', {'csrf_token': csrf_of(res), 'map.draft': 'writing',
                                   'comment': 'Renamed draft'})
     with clinic() as c:
-        record = c['workflows']['parent-summary']
+        record = c['workflows']['consent-to-treatment']
         assert record.current == 2 and record.migration.finished
         population = record.population()
         assert population[(2, 'writing')] == seeded_drafts + 3
@@ -146,7 +155,7 @@ def test_publish_maps_removed_states_and_moves_objects(app, clinic):
     trail = [e for e in audit_entries(app) if e['actor'] == admin_id]
     published = [e for e in trail if e['action'] == 'admin.workflow_publish']
     assert len(published) == 1
-    assert published[0]['detail'].startswith('parent-summary: version 1 -> 2;')
+    assert published[0]['detail'].startswith('consent-to-treatment: version 1 -> 2;')
     assert 'draft->writing' in published[0]['detail']
     moved = [e for e in trail if e['action'] == 'workflow.migrate']
     assert moved and 'moved to version 2' in moved[0]['detail']

@@ -8,7 +8,11 @@
   reached the family never holds a staff permission, and a guardian who is
   not entitled (restricted) holds nothing.
 * Any edit of a step of an accepted definition leaves it sound, or is
-  refused and changes nothing.
+  refused and changes nothing -- the step and state ids the code relies on
+  (requirements the rooms declare) included.
+* With requirements declared, the validator accepts a sound definition
+  exactly when it has every required step and state, leading where
+  required; each problem names the id and gives the reason.
 """
 import copy
 
@@ -17,6 +21,7 @@ from hypothesis import HealthCheck, assume, event, given, settings, strategies a
 from minorconsent.workflow.definition import parse, to_data
 from minorconsent.workflow.editor import EditError, update_transition
 from minorconsent.workflow.engine import Actor, available, fire, start
+from minorconsent.workflow.requirements import requirement
 from minorconsent.workflow.validate import (FAMILY_ROLES, MAP_ROLES, PERMISSIONS,
                                             ROLE_FAMILY_PERMISSIONS, SIGNATURE_GUARD,
                                             TRANSITION_ROLES, problems, reachable)
@@ -180,9 +185,10 @@ def test_a_step_edit_keeps_a_sound_definition_sound_or_changes_nothing(workflow,
         'guards': kept_or('guards', st.lists(st.sampled_from(GUARD_POOL), max_size=2)),
         'comment_required': data.draw(st.booleans()),
     }
+    required = data.draw(requirements_met_by(workflow))
     before = copy.deepcopy(draft)
     try:
-        update_transition(draft, step_id, known_guards=GUARDS, **change)
+        update_transition(draft, step_id, known_guards=GUARDS, required=required, **change)
     except EditError as refused:
         event('refused')
         assert draft == before
@@ -192,5 +198,82 @@ def test_a_step_edit_keeps_a_sound_definition_sound_or_changes_nothing(workflow,
     else:
         event('accepted')
         edited = parse(draft)
-        assert problems(edited, GUARDS) == [] and sound(edited)
+        assert problems(edited, GUARDS, required) == [] and sound(edited)
+        assert meets(edited, required)
         assert [t['id'] for t in draft['transitions']] == [t['id'] for t in before['transitions']]
+
+
+def meets(workflow, required):
+    """An independent statement of the requirements, to check the validator by."""
+    ids = {s.id for s in workflow.states}
+    for req in required:
+        if req.content_type != workflow.content_type:
+            continue
+        if req.kind == 'state':
+            if req.id not in ids:
+                return False
+            continue
+        if req.from_initial and not workflow.transitions_from(workflow.initial_state):
+            continue
+        steps = [t for t in workflow.transitions if t.id == req.id]
+        if not steps or not set(req.from_states) <= set(steps[0].from_states):
+            return False
+        if req.to_state and steps[0].to_state != req.to_state:
+            return False
+        if req.from_initial and workflow.initial_state not in steps[0].from_states:
+            return False
+    return True
+
+
+REASON = 'the code needs %s'
+
+
+@st.composite
+def requirements(draw, step_ids):
+    """Random declarations about a definition's ids (and ids it lacks);
+    some for another content type, which must not count."""
+    found = []
+    for _ in range(draw(st.integers(0, 4))):
+        content_type = draw(st.sampled_from(['summary', 'summary', 'consent']))
+        if draw(st.booleans()):
+            sid = draw(st.sampled_from(STATE_IDS + ['nowhere']))
+            found.append(requirement(content_type, 'state', sid, REASON % sid))
+            continue
+        tid = draw(st.sampled_from(list(step_ids) + ['missing_step']))
+        from_initial = draw(st.booleans()) and draw(st.booleans())
+        found.append(requirement(
+            content_type, 'step', tid, REASON % tid,
+            () if from_initial else draw(st.lists(st.sampled_from(STATE_IDS), max_size=2)),
+            draw(st.sampled_from([''] + STATE_IDS)), from_initial))
+    return found
+
+
+@st.composite
+def requirements_met_by(draw, workflow):
+    """Declarations a sound ``workflow`` meets: some of its states, some of
+    its steps where they lead now."""
+    found = [requirement('summary', 'state', s.id, REASON % s.id)
+             for s in workflow.states if draw(st.booleans())]
+    for t in workflow.transitions:
+        if draw(st.booleans()):
+            found.append(requirement(
+                'summary', 'step', t.id, REASON % t.id,
+                draw(st.lists(st.sampled_from(t.from_states), max_size=2)),
+                draw(st.sampled_from(['', t.to_state])),
+                workflow.initial_state in t.from_states and draw(st.booleans())))
+    assert meets(workflow, found)
+    return found
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sound_definitions(), st.data())
+def test_requirements_are_met_exactly_or_named(workflow, data):
+    required = data.draw(requirements([t.id for t in workflow.transitions]))
+    found = problems(workflow, GUARDS, required)
+    assert (found == []) == meets(workflow, required)
+    event('met' if not found else 'refused')
+    for problem in found:
+        # Each names the id and says why, in the room's words.
+        req = problem.requirement
+        assert req is not None and req.content_type == 'summary'
+        assert '"%s"' % req.id in problem and problem.endswith(': %s.' % req.reason)

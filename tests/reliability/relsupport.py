@@ -18,7 +18,6 @@ import http.client
 import http.cookiejar
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
@@ -49,6 +48,7 @@ zodbconn.uri.audit = file://{dir}/Audit.fs
 minorconsent.password_profile = cheapest
 minorconsent.mail_debug = {dir}/mail
 minorconsent.audit.flush_seconds = {flush}
+minorconsent.rate_limits = off
 """
 
 SERVE = textwrap.dedent('''
@@ -343,7 +343,3 @@ def sealed_chain(path):
         return chain
     finally:
         db.close()
-
-
-def rmtree(path):
-    shutil.rmtree(path, ignore_errors=True)

@@ -20,7 +20,6 @@ directory, and checks that
 """
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest

@@ -70,14 +70,61 @@ def minor_agreed_if_reviewed(ctx):
     and publish over their objection, which the review exists to prevent.
     """
     summary = ctx.obj
-    if not summary.was_reviewed():
+    was_reviewed = getattr(summary, 'was_reviewed', None)
+    if was_reviewed is None:
+        # Named on another kind of object's step (any guard can be chosen
+        # in the editor): fail closed, like every guard.
+        return False
+    if not was_reviewed():
         return True
     return summary.review_agreed_now()
+
+
+def use_publish_guard(root, registry):
+    """Databases made before ``minor_agreed_if_reviewed`` publish from a
+    draft without it, so a therapist could publish over the adolescent's
+    objection.  Publish a version of the summary workflow with the guard on
+    that step and nothing else changed, and move its summaries (no state
+    changes; the history names 'system').  A clinic mid-migration, or whose
+    publishing step already names the guard or no longer starts from a
+    draft, is left alone."""
+    import re
+    from minorconsent.workflow import workflow_guards
+    from minorconsent.workflow.definition import loads
+    from minorconsent.workflow.migrate import publish_with_migration, run_batch
+    from minorconsent.workflow.validate import problems
+    record = root['workflows'].get('parent-summary') if 'workflows' in root else None
+    if record is None or (getattr(record, 'migration', None) is not None
+                          and not record.migration.finished):
+        return
+    found = [t for t in record.definition().transitions if t.id == 'publish']
+    if not found or 'minor_agreed_if_reviewed' in found[0].guards \
+            or 'draft' not in found[0].from_states:
+        return
+    blocks = re.split(r'(?m)^(?=\[\[transitions\]\])', record.versions[record.current])
+    for n, block in enumerate(blocks):
+        if not re.search(r'(?m)^id\s*=\s*"publish"\s*$', block):
+            continue
+        if re.search(r'(?m)^guards\s*=\s*\[', block):
+            block = re.sub(r'(?m)^(guards\s*=\s*\[)\s*', r'\1"minor_agreed_if_reviewed", ',
+                           block, count=1).replace('", ]', '"]')
+        else:
+            block = block.rstrip('\n') + '\nguards = ["minor_agreed_if_reviewed"]\n\n'
+        blocks[n] = block
+    new_source = ''.join(blocks)
+    workflow = loads(new_source)
+    if problems(workflow, workflow_guards(registry)):
+        return
+    publish_with_migration(record, new_source, workflow, {}, 'system',
+                           'Publishing from a draft names minor_agreed_if_reviewed.')
+    while run_batch(record):
+        pass
 
 
 def includeme(config):
     config.add_workflow_guard('minor_agreed', minor_agreed)
     config.add_workflow_guard('minor_agreed_if_reviewed', minor_agreed_if_reviewed)
+    config.add_evolve_step('0014-summaries-publish-guard', use_publish_guard)
     config.require_workflow_state('summary', 'draft', 'a summary can be edited only in this '
                                   'state')
     config.require_workflow_state('summary', 'minor_review', "the client's review of a summary "

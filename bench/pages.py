@@ -284,6 +284,9 @@ def seeded(where, clients, therapists, progress):
     ini.write_text(INI.format(dir=where, cache=CACHE))
     stamp = where / ('seeded-%d-%d-%d' % (clients, therapists, progress))
     if stamp.exists():
+        # A clinic kept from an earlier run gets the code's newer schema steps.
+        subprocess.run([str(BIN / 'minorconsent-evolve'), str(ini)], check=True,
+                       stdout=subprocess.DEVNULL)
         return ini
     for item in ('Data.fs', 'Audit.fs', 'blobs'):
         path = where / item

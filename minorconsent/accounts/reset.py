@@ -4,8 +4,12 @@ Asking for a reset answers the same whether or not the address has an
 account, and does the same database work either way: every request writes
 one per-address record (by SHA-256 of the address, with or without an
 account), which also caps how many reset mails one address can receive.
-Only a real, active account with a password gets a link; the mail names
-only the portal.
+Only a real, active account with a password, whose contact preferences
+allow email, gets a link; the mail names only the portal.  A person who
+told the clinic "no email" may have a reason (a shared or watched inbox):
+a reset link sent there would hand the account to whoever reads that
+inbox, so they get none, the page answers exactly as for anyone else, and
+the page says to call the clinic instead.
 
 Using a link sets the new password (through the one password policy),
 ends every session of the person and voids a half sign-in; it does not
@@ -129,6 +133,20 @@ RESET_TEXT = _('mail-password-reset', default=(
     'for this, you can ignore this message: your password stays the same.\n'))
 
 
+def accepts_email(clinic, user):
+    """Do this person's contact preferences allow email?  A guardian's, on
+    every child's record they are linked to (one "no email" is enough: it
+    is the same inbox); an adolescent's, on their own record.  Staff have
+    no contact preferences."""
+    clients = clinic['clients']
+    records = [client['guardians'][user.__name__].contact
+               for client in clients.children_of(user.__name__)
+               if user.__name__ in client['guardians']]
+    if user.client_id is not None and user.client_id in clients:
+        records.append(clients[user.client_id].contact)
+    return all(contact.email_ok for contact in records)
+
+
 def request_reset(request, email, now=None):
     """Handle "forgot your password" for ``email``; return the user mailed,
     or None.  The caller answers the same either way."""
@@ -137,7 +155,8 @@ def request_reset(request, email, now=None):
     resets = clinic.password_resets
     under_cap = resets.note_request(email, now)
     user = clinic['users'].find_by_email(email)
-    if user is None or not user.active or user.password_hash is None or not under_cap:
+    if (user is None or not user.active or user.password_hash is None or not under_cap
+            or not accepts_email(clinic, user)):
         return None
     token = resets.issue(user, now)
     localizer = localizer_for(request, user.language)

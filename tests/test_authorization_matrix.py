@@ -93,6 +93,9 @@ TABLE = {
     # Without a token, everyone learns only that the link is not valid.
     ('Clinic', 'invite', 'GET'): outcome(BAD_LINK),
     ('Clinic', 'reset-password', 'GET'): outcome(BAD_LINK),
+    # A change of email address is confirmed from a link mailed to the new
+    # address (tests/accounts/test_email_change.py opens real ones).
+    ('Clinic', 'confirm-email', 'GET'): outcome(BAD_LINK),
     ('Clinic', 'forgot-password', 'GET'): outcome(200),
     # Without a half sign-in (password accepted, code owed) there is no code step.
     ('Clinic', 'login-code', 'GET'): outcome(LOGIN),

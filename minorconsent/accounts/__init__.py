@@ -205,9 +205,11 @@ def includeme(config):
     config.add_evolve_step('0002-accounts-users', _add_users)
     config.add_evolve_step('0005-accounts-sign-in-throttle', _add_throttle)
     config.add_evolve_step('0011-accounts-two-factor-and-reset', _add_two_factor_and_reset)
+    config.add_evolve_step('0013-accounts-email-changes', _add_email_changes)
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')
+    config.scan('.email_views')
 
 
 def _add_users(root, registry):
@@ -219,6 +221,11 @@ def _add_two_factor_and_reset(root, registry):
     from .twofactor import PendingSignIns
     root.pending_sign_ins = PendingSignIns()
     root.password_resets = PasswordResets()
+
+
+def _add_email_changes(root, registry):
+    from .emailchange import EmailChanges
+    root.email_changes = EmailChanges()
 
 
 def _add_throttle(root, registry):

@@ -175,9 +175,52 @@ class NewAccountSchema(AccountSchema):
         validator=colander.All(colander.Length(max=1024), _strong))
 
 
-def account_schema(new=False):
-    schema = NewAccountSchema if new else AccountSchema
-    return schema(validator=_separate_duties)
+def account_schema(new=False, reauth_code=False):
+    """The admin's account form.  Editing adds the admin's own password
+    (and code, ``reauth_code``, where the admin has a second factor): asked
+    for, and checked, only when the email address changes."""
+    schema = (NewAccountSchema if new else AccountSchema)(validator=_separate_duties)
+    if not new:
+        schema.add(colander.SchemaNode(
+            colander.String(), name='current', title='Your password',
+            description='Only to change the email address: the address is where '
+                        '"forgot password" sends its link, so confirm it is you.',
+            widget=deform.widget.PasswordWidget(
+                attributes={'autocomplete': 'current-password'}),
+            missing='', validator=colander.Length(max=1024)))
+        if reauth_code:
+            code = _code_node('Code from your authenticator app')
+            code.missing = ''
+            code.description = 'Only to change the email address.'
+            schema.add(code)
+    return schema
+
+
+class EmailChangeSchema(colander.MappingSchema):
+    """A person's own change of address: the new address, and proof it is
+    them (current password; a code is added where they have a factor)."""
+    new_email = colander.SchemaNode(
+        colander.String(), title=_('New email address'),
+        description=_('We send a link to this address. The change takes effect when '
+                      'you open it.'),
+        widget=deform.widget.TextInputWidget(
+            attributes={'type': 'email', 'autocomplete': 'email'}),
+        validator=colander.All(colander.Length(max=254),
+                               colander.Email(msg=_('Enter an email address.'))))
+    current = colander.SchemaNode(
+        colander.String(), title=_('Current password'),
+        widget=deform.widget.PasswordWidget(
+            attributes={'autocomplete': 'current-password'}),
+        missing='', validator=colander.Length(max=1024))
+
+
+def email_change_schema(with_code=False):
+    schema = EmailChangeSchema()
+    if with_code:
+        code = _code_node()
+        code.missing = ''
+        schema.add(code)
+    return schema
 
 
 def password_change_schema(with_code=False):

@@ -12,8 +12,9 @@ from minorconsent.site.i18n import _
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url, page_number
 
-from . import (ROLE_TITLES, User, Users, authenticate, change_roles,
+from . import (ROLE_TITLES, User, Users, authenticate, change_roles, normalize_email,
                set_active, set_password)
+from .emailchange import apply_email_change, reauthenticate, trail_refusal
 from .schemas import LoginSchema, account_schema, min_length_of, password_change_schema
 from .twofactor import factor_of, is_enrolled, next_step
 
@@ -88,14 +89,24 @@ def logout_confirm(request):
 @clinic_view(context=Clinic, name='password', permission='signed-in',
              renderer='templates/password.pt')
 def password_change(request):
-    """Re-authentication in the same form: the current password, and a
-    code from the app where the person has a second factor."""
+    """The person's account page: their password, and their email address.
+
+    Both ask, in the same form, for the current password, and a code from
+    the app where the person has a second factor.  A new address takes
+    effect only from the link mailed to it (``email_views``)."""
+    from .email_views import FORM_ID, email_change_form, handle_email_change, pending_change
     identity = request.identity
     with_code = is_enrolled(identity.user)
     form = FormHandler(request, password_change_schema(with_code),
                        buttons=(button('change password', _('Change password')),),
                        password_email=identity.user.email)
-    if form.submitted:
+    email_form = email_change_form(request)
+    if email_form is not None and request.method == 'POST' \
+            and request.POST.get('__formid__') == FORM_ID:
+        response = handle_email_change(request, email_form)
+        if response is not None:
+            return response
+    elif form.submitted:
         from minorconsent.security.ratelimit import too_many
         limited = too_many(request, 'sign-in')
         if limited is not None:
@@ -112,7 +123,9 @@ def password_change(request):
                 set_password(request.clinic, passwords, identity.user,
                              values['new'], keep_token=identity.token)
                 return redirect(request, home_url(request), 'password-changed')
-    return {'form': form.render()}
+    return {'form': form.render(), 'email': identity.user.email,
+            'email_form': email_form.render() if email_form is not None else None,
+            'pending': pending_change(request)}
 
 
 # --- administration ------------------------------------------------------------
@@ -136,7 +149,14 @@ def users_list(request):
 def _apply_account(request, user, values):
     clinic = request.clinic
     users = clinic['users']
-    users.set_email(user, values['email'])
+    email_changed = normalize_email(values['email']) != user.email
+    if email_changed:
+        # The admin is not the person: all the person's sessions end
+        # (but the admin's own, when editing their own account).
+        identity = request.identity
+        apply_email_change(request, user, values['email'], 'admin.email_changed',
+                           'by the clinic admin',
+                           keep_token=identity.token if identity.user is user else None)
     if user.display_name != values['display_name']:
         user.display_name = values['display_name']
     before = (sorted(user.roles), user.active)
@@ -144,8 +164,9 @@ def _apply_account(request, user, values):
     users.set_supervisor(user, values['supervisor_id'] or None)
     set_active(clinic, user, values['active'])
     note(user, 'admin.account', record='', target='users/' + user.__name__,
-         detail='roles %s -> %s; active %s -> %s' % (
-             ','.join(before[0]), ','.join(sorted(user.roles)), before[1], user.active))
+         detail='roles %s -> %s; active %s -> %s%s' % (
+             ','.join(before[0]), ','.join(sorted(user.roles)), before[1], user.active,
+             '; email changed' if email_changed else ''))
 
 
 @clinic_view(context=Users, name='add', permission='administer',
@@ -184,18 +205,34 @@ def user_edit(request):
     appstruct = {'display_name': user.display_name, 'email': user.email,
                  'roles': set(user.roles), 'active': user.active,
                  'supervisor_id': user.supervisor_id or ''}
-    form = FormHandler(request, account_schema(), appstruct=appstruct, users=users,
-                       editing=user)
+    admin = request.identity.user
+    form = FormHandler(request, account_schema(reauth_code=is_enrolled(admin)),
+                       appstruct=appstruct, users=users, editing=user)
     if form.submitted:
         values = form.validate()
         if values is not None:
             other = users.find_by_email(values['email'])
+            email_changed = normalize_email(values['email']) != user.email
+            if email_changed:
+                # Re-authentication: the address is where "forgot password"
+                # sends its link, so changing it could take the account over.
+                from minorconsent.security.ratelimit import too_many
+                limited = too_many(request, 'sign-in')
+                if limited is not None:
+                    return limited
             if other is not None and other is not user:
                 form.fail('email', 'An account with this address already exists.')
-            elif user is request.identity.user and 'admin' not in values['roles']:
+            elif user is admin and 'admin' not in values['roles']:
                 form.fail('roles', 'You cannot remove your own admin role.')
-            elif user is request.identity.user and not values['active']:
+            elif user is admin and not values['active']:
                 form.fail('active', 'You cannot disable your own account.')
+            elif email_changed and (problem := reauthenticate(
+                    request.clinic, request.registry.passwords, admin,
+                    values['current'], values.get('code'))) is not None:
+                trail_refusal(request, 'auth.reauth_failed', user,
+                              'admin email change: %s'
+                              % ('password' if problem[0] == 'current' else 'code'))
+                form.fail(*problem)
             else:
                 _apply_account(request, user, values)
                 return redirect(request, request.clinic_url(users), 'saved')

@@ -1,5 +1,6 @@
 """Per-client-IP rate limits for the doors that guessing goes through:
-sign-in, the second-factor step, invitation links and password reset.
+sign-in, the second-factor step, invitation links, password reset and the
+change of one's email address (the form and its link).
 
 The counters live in this process's memory, not in ZODB, on purpose: a
 limit is checked on page views too (an invitation link opened), and a page
@@ -39,6 +40,9 @@ LIMITS = {
     'invitation': Limit(burst=30, per_seconds=4),
     'reset-request': Limit(burst=5, per_seconds=60),       # each may send a mail
     'reset-link': Limit(burst=20, per_seconds=6),
+    # A change of one's email address: checks the password, may send a mail.
+    'email-change': Limit(burst=5, per_seconds=60),
+    'email-link': Limit(burst=20, per_seconds=6),
 }
 
 

@@ -2,14 +2,20 @@
 of it reaches a guardian: not a page, not a PDF, not an email.
 
 Each example plants generated secrets (with markup, quotes and accents) in
-every private field: session notes, clinical goal wording, diagnosis,
-contact instructions, restriction notes, unpublished, in-review and
-withdrawn summaries, the teen's review comment, and another family's
-child's name.  Then it crawls everything the guardian can reach (PDFs read
-as text), has the therapist publish a summary (so a notification is
-mailed) and reads every email sent to the guardian.
+every private field: session notes, clinical goal wording, diagnosis and
+diagnosis codes, medications, contact instructions, restriction notes,
+unpublished, in-review and withdrawn summaries, the teen's review comment,
+disclosures and third-party requests, every workflow-history comment
+(withdrawals, sign-offs, ...), and another family's child's name.  Then it
+makes the app send the guardian every kind of email a guardian can receive
+(a summary's notification, an invitation to sign, a password reset: the
+notices of a decline or revocation go to the therapist, not to guardians),
+crawls everything the guardian can reach (PDFs read as text, and the links
+from those emails), and reads every email sent to the guardian.
 """
+import dataclasses
 import html
+import re
 import os
 import time
 
@@ -17,7 +23,7 @@ from hypothesis import HealthCheck, given, seed, settings, strategies as st
 from ZODB.DemoStorage import DemoStorage
 
 from support import (ROLE_EMAILS, clinic_of, csrf_of, mail_text, mails_since, multi_database,
-                     sign_in)
+                     new_browser, radio, sign_in)
 from test_parent_view_promise import crawl, every_family_client_url, readable
 
 SECRET = st.builds(lambda core: 'ZQ' + core,
@@ -65,6 +71,17 @@ def plant(clinic, demo, secrets):
             put(request, 'requester')
             put(request, 'asked_for')
             put(request, 'note')
+        client.diagnosis_codes = (next(it),)
+        planted.append(client.diagnosis_codes[0])
+        # Workflow histories are append-only through their API; the test
+        # rewrites every entry's comment in place (one secret per object).
+        for name in ('agreements', 'summaries', 'disclosures'):
+            for obj in client[name].values() if name in client else ():
+                comment = next(it)
+                planted.append(comment)
+                entries = obj.history._entries
+                for key, entry in list(entries.items()):
+                    entries[key] = dataclasses.replace(entry, comment=comment)
     put(clinic['clients'][demo.ava], 'first_name')       # another family's child
     put(clinic['clients'][demo.ava], 'last_name')
     return planted
@@ -72,6 +89,31 @@ def plant(clinic, demo, secrets):
 
 def mails_to(address, since):
     return [mail_text(m) for m in mails_since(since) if address in m['To']]
+
+
+def send_the_guardian_every_email(app, demo):
+    """Make the app mail the guardian each kind of message a guardian can
+    receive: a new summary's notification, an invitation to sign, and a
+    password-reset link (asked for from a signed-out browser)."""
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    form = therapist.get('/clients/%s/add-summary' % demo.mateo).forms['form']
+    form['period'], form['parent_text'] = 'Spring', 'Good steps this spring.'
+    page = form.submit().follow()
+    therapist.post(page.request.path + 'step', {'csrf_token': csrf_of(page),
+                                                'step': 'publish'})
+    form = therapist.get('/clients/%s/add-agreement' % demo.lucia).forms['form']
+    form[radio(form)] = 'consent'
+    page = form.submit().follow()
+    therapist.post(page.request.path + 'step', {'csrf_token': csrf_of(page), 'step': 'send'})
+    form = new_browser(app).get('/forgot-password').forms['form']
+    form['email'] = ROLE_EMAILS['guardian']
+    assert form.submit().status_int == 302
+
+
+def links_in(mails):
+    """The paths of this site's links in ``mails`` (invitation, reset)."""
+    return sorted({path for text in mails
+                   for path in re.findall(r'http://localhost(/[^\s]*)', text)})
 
 
 #: 200 in CI (the issue's floor); ``MINORCONSENT_LEAK_EXAMPLES=20`` for a
@@ -92,18 +134,22 @@ def no_private_text_ever_reaches_a_guardian(base_app, secrets):
         with clinic_of(db, app.registry) as clinic:
             planted = plant(clinic, demo, secrets)
         since = time.time_ns()
-        therapist = sign_in(app, ROLE_EMAILS['therapist'])
-        form = therapist.get('/clients/%s/add-summary' % demo.mateo).forms['form']
-        form['period'], form['parent_text'] = 'Spring', 'Good steps this spring.'
-        page = form.submit().follow()
-        therapist.post(page.request.path + 'step', {'csrf_token': csrf_of(page),
-                                                    'step': 'publish'})
+        send_the_guardian_every_email(app, demo)
+        mails = mails_to(ROLE_EMAILS['guardian'], since)
+        subjects = [text.split('\n', 1)[0] for text in mails]
+        for kind in ('Something new for you', 'A document to review', 'Reset your password'):
+            assert sum(subject.startswith(kind) for subject in subjects) == 1, subjects
+        assert len(mails) == 3, subjects
+        # The links in those emails, opened signed out as the mail's reader
+        # would (the reset link is spent only by choosing a password).
+        stranger = new_browser(app)
+        pages = {path: stranger.get(path, expect_errors=True) for path in links_in(mails)}
+        assert len(pages) == 3         # sign-in, invitation, reset
         guardian = sign_in(app, ROLE_EMAILS['guardian'])
-        pages = crawl(guardian)
+        pages.update(crawl(guardian))
         for path in every_family_client_url(demo):
             pages[path] = guardian.get(path, expect_errors=True)
-        texts = [readable(res) for res in pages.values()]
-        texts += list(mails_to(ROLE_EMAILS['guardian'], since))
+        texts = [readable(res) for res in pages.values()] + mails
         assert any('Good steps this spring.' in t for t in texts)   # the crawl saw the news
         for secret in planted:
             for shown in (secret, html.escape(secret), html.escape(secret, quote=False)):
@@ -120,7 +166,7 @@ def _shard(number):
         settings(max_examples=max(1, EXAMPLES // SHARDS), deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow,
                                         HealthCheck.function_scoped_fixture])(
-            given(secrets=st.lists(SECRET, min_size=90, max_size=90, unique=True))(
+            given(secrets=st.lists(SECRET, min_size=120, max_size=120, unique=True))(
                 no_private_text_ever_reaches_a_guardian)))
     test.__name__ = 'test_no_private_text_ever_reaches_a_guardian_%d' % number
     return test

@@ -120,3 +120,23 @@ def test_the_code_step_is_limited(limited, clinic):
         form['code'] = '000000'
         statuses.append(form.submit(expect_errors=True).status_int)
     assert statuses == [400, 400, 429]
+
+
+def test_email_changes_and_their_links_are_limited(limited):
+    """Each change checks the password and may send a mail: the form has a
+    door of its own, and so has the page its link opens."""
+    from support import sign_in
+    browser = sign_in(limited, ROLE_EMAILS['guardian'])
+    for n in range(2):
+        form = browser.get('/password').forms['email']
+        form['new_email'], form['current'] = 'x%d@example.org' % n, 'wrong password here'
+        assert form.submit(expect_errors=True).status_int == 400
+    form = browser.get('/password').forms['email']
+    form['new_email'], form['current'] = 'x@example.org', 'demo-password-1'
+    res = form.submit(expect_errors=True)
+    assert res.status_int == 429 and res.headers['Retry-After']
+    for _ in range(2):
+        browser.get('/confirm-email/guess', expect_errors=True)
+    assert browser.get('/confirm-email/guess', expect_errors=True).status_int == 429
+    assert any(e['action'] == 'auth.rate_limited' and e['detail'] == 'email-change'
+               for e in audit_entries(limited))

@@ -41,8 +41,12 @@ def email_change_form(request):
     if changes_of(request.clinic) is None:
         return None
     user = request.identity.user
-    return FormHandler(request, email_change_schema(is_enrolled(user)), formid=FORM_ID,
-                       buttons=(button('change email', _('Send me a confirmation link')),))
+    handler = FormHandler(request, email_change_schema(is_enrolled(user)), formid=FORM_ID,
+                          buttons=(button('change email', _('Send me a confirmation link')),))
+    # The password form above takes the page's one autofocus.
+    for child in handler.form.children:
+        child.autofocus = None
+    return handler
 
 
 def handle_email_change(request, form):

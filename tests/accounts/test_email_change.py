@@ -63,6 +63,35 @@ def no_address_in_clear(app, *addresses):
         assert address not in trail, address
 
 
+# --- the model ---------------------------------------------------------------------
+
+def test_masked_addresses_keep_a_checkable_hash_and_little_else():
+    from minorconsent.accounts.throttle import address_key
+    shown = masked(' Elena.Alvarez@Example.ORG ')
+    assert shown.startswith('e***@e***.org #')
+    assert shown.endswith(address_key('elena.alvarez@example.org')[:16])
+    assert 'alvarez' not in shown and 'example' not in shown
+    assert masked('x@localhost').startswith('x***@l***')
+
+
+def test_links_are_capped_per_person_and_pruned():
+    from types import SimpleNamespace
+    from minorconsent.accounts import utcnow
+    from minorconsent.accounts.emailchange import EmailChanges, LINK_MINUTES
+    changes = EmailChanges()
+    person = SimpleNamespace(__name__='u1', email='old@example.org')
+    now = utcnow()
+    tokens = [changes.issue(person, 'n%d@example.org' % n, now) for n in range(LINKS_PER_USER)]
+    assert not changes.under_cap('u1', now)
+    assert changes.under_cap('u1', now + timedelta(hours=1))
+    assert [changes.find(t).status(now) for t in tokens] == ['cancelled'] * (LINKS_PER_USER - 1) + ['valid']
+    assert changes.pending_for(person, now).new_email == 'n%d@example.org' % (LINKS_PER_USER - 1)
+    later = now + timedelta(minutes=LINK_MINUTES, days=1, seconds=1)
+    changes.prune(later)
+    assert all(changes.find(t) is None for t in tokens) and not changes.requests
+    assert changes.find('') is None and changes.find('x' * 101) is None
+
+
 # --- the admin's change ------------------------------------------------------------
 
 def admin_edit(admin, uid, **fields):
@@ -204,6 +233,7 @@ def test_the_account_page_offers_it_to_everyone_signed_in(app):
         page = sign_in(app, ROLE_EMAILS[role]).get('/password')
         assert 'email' in page.forms and 'form' in page.forms, role
         assert ROLE_EMAILS[role] in page.text
+        assert page.text.count('autofocus="autofocus"') == 1, role    # one per page
 
 
 def test_a_person_changes_their_address_from_a_link_sent_to_the_new_one(app, clinic, demo):

@@ -3,7 +3,8 @@ changing them.
 
 Every change that narrows what a person may do (disabling, a removed role, a
 new password) ends that person's sessions in the same transaction, so the
-change holds from the next request on, on every device.
+change holds from the next request on, on every device.  So does a change
+of email address (``emailchange``), which also tells the old address.
 """
 from datetime import datetime, timezone
 

@@ -92,7 +92,8 @@ def password_change(request):
     """The person's account page: their password, and their email address.
 
     Both ask, in the same form, for the current password, and a code from
-    the app where the person has a second factor.  A new address takes
+    the app where the person has a second factor (``reauthenticate``: a
+    paused sign-in address is refused too).  A new address takes
     effect only from the link mailed to it (``email_views``)."""
     from .email_views import FORM_ID, email_change_form, handle_email_change, pending_change
     identity = request.identity
@@ -114,11 +115,11 @@ def password_change(request):
         values = form.validate()
         if values is not None:
             passwords = request.registry.passwords
-            if not passwords.verify(identity.user.password_hash, values['current']):
-                form.fail('current', _('This is not your current password.'))
-            elif with_code and factor_of(identity.user).verify(values['code']) != 'ok':
-                form.fail('code', _('This code is not right. Enter the code your app '
-                                    'shows now.'))
+            # The same re-authentication as an email change.
+            problem = reauthenticate(request.clinic, passwords, identity.user,
+                                     values['current'], values.get('code'))
+            if problem is not None:
+                form.fail(*problem)
             else:
                 set_password(request.clinic, passwords, identity.user,
                              values['new'], keep_token=identity.token)

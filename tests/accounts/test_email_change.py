@@ -433,3 +433,32 @@ def test_the_pages_are_in_spanish(app, clinic):
         c['users'].find_by_email(GUARDIAN).language = 'es'
     page = sign_in(app, GUARDIAN).get('/password')
     assert 'Cambiar su correo electrónico' in page.text or 'correo electrónico' in page.text
+
+
+def test_a_database_not_yet_evolved_hides_the_form_instead_of_failing(app, clinic):
+    """Until ``minorconsent-evolve`` adds the store of pending changes, the
+    account page shows only the password form and links are unknown."""
+    with clinic() as c:
+        del c.email_changes
+    page = sign_in(app, GUARDIAN).get('/password')
+    assert page.status_int == 200 and 'email' not in page.forms and 'form' in page.forms
+    res = new_browser(app).get('/confirm-email/anything', expect_errors=True)
+    assert res.status_int == 404 and 'This link is not valid' in res.text
+
+
+def test_a_paused_address_cannot_re_authenticate(app, clinic):
+    """Failed sign-ins pause the address; its sessions cannot change the
+    password or the address meanwhile (the form says to wait)."""
+    from minorconsent.accounts import utcnow
+    here = sign_in(app, GUARDIAN)
+    with clinic() as c:
+        throttle = c.sign_in_throttle
+        for _ in range(6):
+            throttle.record_failure(GUARDIAN, utcnow())
+    res = ask_change(here)
+    assert res.status_int == 400 and 'Too many wrong attempts' in field_text(res, 'current', 'email')
+    form = here.get('/password').forms['form']
+    form['current'] = PASSWORD
+    form['new'] = form['confirm'] = 'violet kettle under moonlight'
+    res = form.submit(expect_errors=True)
+    assert res.status_int == 400 and 'Too many wrong attempts' in field_text(res, 'current', 'form')

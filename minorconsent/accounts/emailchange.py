@@ -21,6 +21,13 @@ treated like a password change, and more:
   reset links and other pending address changes die, every other session
   of the person ends, and the audit trail names the change with both
   addresses masked (``masked``), never in clear.
+* Mail honours the person's contact preferences, as everything the app
+  mails does (``reset.accepts_email``): a person who told the clinic "no
+  email" may have a shared or watched inbox, where a notice would tell its
+  reader that the account moved away.  They get no notice, and cannot
+  start a change that needs a link by mail: the form says to call the
+  clinic, whose admin can change the address (their notice is skipped
+  too, and the trail says so).
 * An address another account uses is refused with the same sentence as
   any unavailable address; it never says whose.  Refusals go on the audit
   trail through the read buffer (no commit of their own).
@@ -36,7 +43,7 @@ from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import send
 
 from . import normalize_email, utcnow
-from .reset import token_hash
+from .reset import accepts_email, token_hash
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
 
@@ -55,6 +62,8 @@ PAUSED = _('Too many wrong attempts. Wait a few minutes, then try again.')
 UNAVAILABLE = _('This address cannot be used for your account. Choose another one.')
 SAME_ADDRESS = _('This is already your email address.')
 TOO_MANY = _('You asked for several changes within an hour. Try again later.')
+NO_EMAIL = _('You asked the clinic not to email you, so no link can be sent. Call the '
+             'clinic at ${phone} to change your address.')
 
 
 def masked(email):
@@ -259,12 +268,18 @@ def request_email_change(request, user, new_email, now=None):
     clinic = request.clinic
     now = now or utcnow()
     changes = changes_of(clinic)
+    if not accepts_email(clinic, user):
+        # Before the address is looked at: no answer about it either.
+        trail_refusal(request, 'auth.email_change_refused', user,
+                      'no email in contact preferences')
+        return _(NO_EMAIL, mapping={'phone': clinic.settings.contact_phone}), None
     problem = address_problem(clinic['users'], user, new_email)
     if problem is None and not changes.under_cap(user.__name__, now):
         problem = TOO_MANY
     if problem is not None:
-        trail_refusal(request, 'auth.email_change_refused', user, {SAME_ADDRESS: 'same address', TOO_MANY: 'hourly cap reached'}
-                 .get(problem, 'address unavailable'))
+        trail_refusal(request, 'auth.email_change_refused', user,
+                      {SAME_ADDRESS: 'same address', TOO_MANY: 'hourly cap reached'}
+                      .get(problem, 'address unavailable'))
         return problem, None
     token = changes.issue(user, new_email, now)
     _mail(request, user, normalize_email(new_email), CONFIRM_SUBJECT, CONFIRM_TEXT, {
@@ -293,7 +308,8 @@ def apply_email_change(request, user, new_email, action, how, keep_token=None, a
     """Move ``user`` to ``new_email`` (the one way any address changes).
 
     Raises ``ValueError`` if another account has the address (nothing is
-    changed then).  The old address gets the notice; the person's reset
+    changed then).  The old address gets the notice (unless the person's
+    contact preferences say "no email"); the person's reset
     links and pending address changes die; every session of the person
     but ``keep_token`` ends; the trail's ``action`` entry names the change
     (masked addresses) and ``how``.  Returns the number of sessions ended.
@@ -310,11 +326,14 @@ def apply_email_change(request, user, new_email, action, how, keep_token=None, a
     if changes is not None:
         changes.cancel_for(user.__name__, now)
     ended = clinic.sessions.end_all_for(user.__name__, except_token=keep_token)
-    _mail(request, user, old, NOTICE_SUBJECT, NOTICE_TEXT,
-          {'portal': clinic.settings.portal_name})
+    told = accepts_email(clinic, user)
+    if told:
+        _mail(request, user, old, NOTICE_SUBJECT, NOTICE_TEXT,
+              {'portal': clinic.settings.portal_name})
     note(user, action, record='', target='users/' + user.__name__, actor=actor,
-         detail='email changed %s -> %s %s; old address told; %d session(s) ended%s' % (
-             masked(old), masked(user.email), how, ended,
+         detail='email changed %s -> %s %s; %s; %d session(s) ended%s' % (
+             masked(old), masked(user.email), how,
+             'old address told' if told else 'old address not told (no email)', ended,
              '; reset link cancelled' if reset_cancelled else ''))
     return ended
 

@@ -462,3 +462,36 @@ def test_a_paused_address_cannot_re_authenticate(app, clinic):
     form['new'] = form['confirm'] = 'violet kettle under moonlight'
     res = form.submit(expect_errors=True)
     assert res.status_int == 400 and 'Too many wrong attempts' in field_text(res, 'current', 'form')
+
+
+def no_email_on_lucias_record(clinic, demo):
+    """The mother told the clinic "no email" (one child's record is enough)."""
+    with clinic() as c:
+        c['clients'][demo.lucia]['guardians'][demo.user_ids['guardian']].contact.email_ok = False
+
+
+def test_no_email_in_the_contact_preferences_means_no_link_and_a_phone_number(
+        app, clinic, demo):
+    no_email_on_lucias_record(clinic, demo)
+    here = sign_in(app, GUARDIAN)
+    since = time.time_ns()
+    before = app.db.storage.lastTransaction()
+    res = ask_change(here)
+    assert res.status_int == 400
+    text = field_text(res, 'new_email', 'email')
+    assert 'not to email you' in text and '555-0100' in text
+    assert mails_since(since) == [] and app.db.storage.lastTransaction() == before
+    refused = entries(app, 'auth.email_change_refused')
+    assert refused[-1]['detail'] == 'no email in contact preferences'
+
+
+def test_the_admins_change_for_a_no_email_person_sends_no_notice(app, clinic, demo):
+    no_email_on_lucias_record(clinic, demo)
+    guardian = sign_in(app, GUARDIAN)
+    admin = sign_in(app, ADMIN)
+    since = time.time_ns()
+    res = admin_edit(admin, demo.user_ids['guardian'], email=NEW, current=PASSWORD)
+    assert res.status_int == 302 and email_of(clinic, demo.user_ids['guardian']) == NEW
+    assert mails_since(since) == []
+    assert guardian.get('/family').location.endswith('/login')
+    assert 'old address not told (no email)' in entries(app, 'admin.email_changed')[0]['detail']

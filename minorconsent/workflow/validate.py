@@ -99,8 +99,8 @@ def requirement_problems(workflow, required):
             continue
         if req.kind == 'state':
             if req.id not in known:
-                found.append(Problem('The state "%s" is needed by the app: %s.' % (req.id, req.reason),
-                                     requirement=req))
+                found.append(Problem('The state "%s" is needed by the app: %s.'
+                                     % (req.id, req.reason), requirement=req))
             continue
         step = next((t for t in workflow.transitions if t.id == req.id), None)
         initial = workflow.initial_state
@@ -124,7 +124,7 @@ def requirement_problems(workflow, required):
             found.append(Problem('The step "%s" must start from the starting state "%s": %s.'
                                  % (req.id, initial, req.reason), transition=req.id,
                                  field='from_states', requirement=req))
-        elif missing:
+        if missing:
             found.append(Problem('The step "%s" must start from %s: %s.'
                                  % (req.id, _quoted(missing), req.reason), transition=req.id,
                                  field='from_states', requirement=req))

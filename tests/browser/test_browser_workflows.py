@@ -48,6 +48,22 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
     add_step(page, 'approve', 'Approve and publish', 'Supervisor review', 'published',
              'Supervisor')
 
+    # A step is changed in place; an edit that would open a door is refused.
+    page.get_by_role('link', name='Change the step Approve and publish').click()
+    step = page.locator('form#step')
+    expect(step.locator('.item-roles').get_by_label('Supervisor')).to_be_checked()
+    step.locator('.item-roles').get_by_label('Guardian').check()
+    step.get_by_role('button', name='Save').click()
+    expect(page.get_by_role('alert').filter(has_text='Nothing was changed')).to_contain_text(
+        'would let a guardian act in "supervisor_review"')
+    ui.check_page(page, 'step edit refused')
+    step.locator('.item-roles').get_by_label('Guardian').uncheck()
+    step.locator('.item-guards').get_by_label('client is minor').check()
+    ui.check_page(page, 'step form')
+    step.get_by_role('button', name='Save').click()
+    expect(page.get_by_text('Your changes are saved.')).to_be_visible()
+    expect(page.get_by_text('by supervisor, if client is minor')).to_be_visible()
+
     # Publishing straight from a draft is no longer allowed: only after the
     # supervisor's approval (or the client's agreement, as shipped).
     page.get_by_role('button', name='Remove the step Publish to guardians').click()

@@ -96,6 +96,14 @@ def code_of_the_rooms():
         yield relative, path.read_text(encoding='utf-8')
 
 
+#: Ids the code looks for without relying on them (it does nothing where a
+#: clinic's definition lacks them): file -> ids.
+LOOKED_FOR_ONLY = {
+    # Evolve step 0014 adds a guard to the publishing step where there still is one.
+    'summaries/__init__.py': {'publish'},
+}
+
+
 def test_every_id_the_code_fires_or_compares_is_declared(declared):
     """A new ``fire(obj, 'step', ...)`` or ``obj.state == 'x'`` in a room
     without a declaration fails here: declare it in the room's includeme."""
@@ -118,7 +126,8 @@ def test_every_id_the_code_fires_or_compares_is_declared(declared):
                                      'revoke', 'send', 'propose',
                                      'record_without_signoff'}    # the search works
     assert {'active', 'published', 'minor_review', 'withdrawn'} <= {i for _, i in compared}
-    assert [(where, i) for where, i in sorted(fired) if i not in steps] == []
+    assert [(where, i) for where, i in sorted(fired)
+            if i not in steps and i not in LOOKED_FOR_ONLY.get(where, ())] == []
     assert [(where, i) for where, i in sorted(compared) if i not in states] == []
 
 

@@ -119,18 +119,40 @@ SERVE = textwrap.dedent('''
             conn.close()
     if len(sys.argv) > 5:       # and every 30 s, what each database's caches hold
         import threading, time
+        import os, tracemalloc
+        first = []
         def caches():
             while True:
                 time.sleep(30)
+                if tracemalloc.is_tracing():     # PYTHONTRACEMALLOC=N in the environment
+                    snap = tracemalloc.take_snapshot()
+                    if not first:
+                        first.append(snap)
+                    else:
+                        for stat in snap.compare_to(first[0], 'traceback')[:8]:
+                            logging.getLogger('soak').warning(
+                                'GROWTH %+d KiB %d blocks: %s', stat.size_diff >> 10,
+                                stat.count_diff, ' <- '.join(
+                                    '%s:%d' % (f.filename.split('site-packages/')[-1]
+                                               .split('mc-head/')[-1], f.lineno)
+                                    for f in reversed(stat.traceback)))
                 import gc
                 sizes = {}
                 for name, db in app.registry._zodb_databases.items():
                     found = []
                     db._connectionMap(lambda c: found.append(c._cache.total_estimated_size))
                     sizes[name or 'clinic'] = (db.cacheSize(), len(found), sum(found) >> 20)
-                logging.getLogger('soak').warning('CACHES %s; %d Python objects', ' '.join(
+                memos = []
+                try:     # the app's own bounded memos (names as of this writing)
+                    from minorconsent.portal.chart import _drawn
+                    from minorconsent.site.i18n import _memo
+                    memos = ['charts=%d' % _drawn.cache_info().currsize,
+                             'translations=%d' % len(_memo)]
+                except (ImportError, AttributeError):
+                    pass
+                logging.getLogger('soak').warning('CACHES %s; %d Python objects; %s', ' '.join(
                     '%s=%d objects in %d caches, ~%d MiB pickled' % (name, *each)
-                    for name, each in sizes.items()), len(gc.get_objects()))
+                    for name, each in sizes.items()), len(gc.get_objects()), ' '.join(memos))
         threading.Thread(target=caches, daemon=True).start()
     waitress.serve(app, host='127.0.0.1', port=int(sys.argv[2]), threads=threads,
                    connection_limit=1000, _quiet=True)

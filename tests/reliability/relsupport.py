@@ -177,7 +177,13 @@ class Browser:
             location = err.headers.get('Location')
             if location:
                 location = urllib.parse.urlsplit(location).path
-            return err.code, err.read().decode(), location
+            try:
+                body = err.read().decode()
+            except (OSError, http.client.HTTPException) as exc:
+                # Killed while sending the body: the status line alone is
+                # not an answer the person could act on.
+                raise Refused(repr(exc)) from exc
+            return err.code, body, location
         except (OSError, http.client.HTTPException) as exc:
             raise Refused(repr(exc)) from exc
 

@@ -6,12 +6,19 @@ page), 404 (indistinguishable from a page that does not exist).
 """
 import pytest
 
-from support import ROLES, audit_entries, csrf_of
+from support import ROLES, audit_entries, csrf_of, sign_in
 from minorconsent.site import ROUTE
 
 A, ADM, T, T2, SUP, G, G2, GR, TEEN = ROLES
 SIGNED_IN = ROLES[1:]
 GUARDIANS = (G, G2, GR)
+#: Dana Pike (stepparent@demo.test), linked to Mateo as a step-parent
+#: without legal authority: a guardian account the link grants nothing.
+#: Not in ``support.ROLES`` (the fuzzers and baselines use those); here her
+#: column is a guardian of another family's, row for row (set below TABLE).
+STEP = 'guardian_no_authority'
+STEP_EMAIL = 'stepparent@demo.test'
+MATRIX_ROLES = ROLES + (STEP,)
 
 
 def outcome(default, **special):
@@ -131,6 +138,10 @@ TABLE = {
     ('Disclosure', '', 'GET'): only(200, T, SUP),
     ('Disclosure', 'step', 'POST'): only(400, T, SUP),
 }
+# A link without legal authority is no link: the step-parent gets what a
+# guardian of another family gets, the nonexistent answer on every client URL.
+for _row in TABLE.values():
+    _row[STEP] = _row[G2]
 
 
 def registered_views(app):
@@ -189,7 +200,7 @@ def token(browser, role):
     return csrf_of(page)
 
 
-CASES = [(key, role) for key in TABLE for role in ROLES]
+CASES = [(key, role) for key in TABLE for role in MATRIX_ROLES]
 
 
 @pytest.mark.parametrize('key,role', CASES,
@@ -197,7 +208,7 @@ CASES = [(key, role) for key in TABLE for role in ROLES]
 def test_matrix(app, demo, browser_as, key, role):
     context, name, method = key
     expected = TABLE[key][role]
-    browser = browser_as(role)
+    browser = sign_in(app, STEP_EMAIL) if role == STEP else browser_as(role)
     path = target_path(demo, context) + name
     if method == 'POST':
         res = browser.post(path, {'csrf_token': token(browser, role)}, expect_errors=True)
@@ -215,7 +226,7 @@ def test_matrix(app, demo, browser_as, key, role):
     else:
         assert res.status_int == expected, res.status
     # Whatever the answer, the call is on the audit trail, with who made it.
-    actor = 'anonymous' if role == A else demo.user_ids[role]
+    actor = 'anonymous' if role == A else demo.stepparent if role == STEP else demo.user_ids[role]
     action = '%s %s.%s' % (method, context, name or 'index')
     assert any(e['action'] == action and e['actor'] == actor
                for e in audit_entries(app)), (action, actor)

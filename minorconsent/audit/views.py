@@ -99,8 +99,10 @@ def audit_viewer(request):
     users = request.clinic['users']
     names = {}
     for entry in entries:
+        # Staff by name; a family account by its opaque id only: the teen's
+        # own account name is the client's name, a parent's often shares it.
         user = users.get(entry['actor'])
-        names[entry['actor']] = user.display_name if user is not None else ''
+        names[entry['actor']] = user.display_name if user is not None and user.is_staff else ''
     query = {key: value for key, value in request.GET.items() if key != 'page'}
     return {
         'form': failure.render() if failure is not None else form.render(

@@ -17,9 +17,10 @@ from pyramid.events import BeforeRender
 from support import MARKER, ROLE_EMAILS, csrf_of, new_browser, sign_in
 from minorconsent.disclosures.model import SafetyNotice
 from minorconsent.portal.parentview import ParentChildView, parent_view
-from test_authorization_matrix import TABLE
+from test_authorization_matrix import STEP, STEP_EMAIL, TABLE
 
-FAMILY = ('guardian', 'guardian_other', 'guardian_restricted', 'adolescent')
+#: ``STEP`` is the step-parent linked to Mateo without legal authority.
+FAMILY = ('guardian', 'guardian_other', 'guardian_restricted', 'adolescent', STEP)
 
 
 def readable(res):
@@ -77,7 +78,7 @@ def test_marker_is_nowhere_a_family_member_can_reach(app, clinic, demo, role):
         with clinic() as c:
             allowed.append(c['clients'][demo.mateo]['summaries'][demo.mateo_review_summary]
                            .parent_text)
-    browser = sign_in(app, ROLE_EMAILS[role])
+    browser = sign_in(app, STEP_EMAIL if role == STEP else ROLE_EMAILS[role])
     pages = crawl(browser)
     assert len(pages) >= 3
     for path in every_family_client_url(demo):

@@ -138,12 +138,21 @@ def agreement_invitations(request):
 
 @clinic_view(context=Agreement, name='agreement.pdf', permission='view')
 def agreement_pdf(request):
-    """The full certificate, for the clinic, rendered from the current state
-    and events (``pdf.clinic_copy``: a revocation shows at once)."""
+    """The full certificate, for the clinic.
+
+    While the agreement is still active, nothing has happened to it since it
+    was signed: the clinic gets the stored document itself, byte for byte
+    the one the FHIR export carries (and whose hash it states).  Once it
+    has moved on (revoked, superseded, expired, ended), the certificate is
+    rendered from the current state and events (``pdf.clinic_copy``), so
+    the change and who made it show at once."""
     from . import pdf
     agreement = request.context
     if agreement.pdf is None:
         return agreement_error(request, 'This agreement has no signed PDF yet.')
+    if agreement.state == 'active':
+        with agreement.pdf.open('r') as stored:
+            return pdf_response(stored.read())
     return pdf_response(pdf.clinic_copy(agreement, request.clinic))
 
 

@@ -37,3 +37,17 @@ def test_after_a_revocation_both_copies_say_revoked(app, clinic, demo):
         assert agreement.pdf_sha256 == stored            # the document as signed
         with agreement.pdf.open('r') as f:
             assert hashlib.sha256(f.read()).hexdigest() == stored
+
+
+def test_an_active_agreement_downloads_the_stored_signed_document(app, demo, clinic):
+    """Byte for byte the document the FHIR export carries."""
+    import base64
+    import json
+    path = '/clients/%s/agreements/%s/' % (demo.mateo, demo.mateo_consent)
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    body = therapist.get(path + 'agreement.pdf').body
+    with clinic() as c:
+        stored = c['clients'][demo.mateo]['agreements'][demo.mateo_consent].pdf_sha256
+    assert hashlib.sha256(body).hexdigest() == stored
+    fhir = json.loads(therapist.get(path + 'consent.fhir.json').text)
+    assert base64.b64decode(fhir['sourceAttachment']['data']) == body

@@ -36,9 +36,12 @@ def test_the_export_is_a_csv_of_whitelisted_columns_and_is_recorded(app, demo, c
         assert 'F41.1' in mateo.diagnosis_codes
         days = sorted(n.session_date.isoformat() for n in mateo['notes'].values())
         assert [row['date_of_service'] for row in rows] == days
-        recorded = [d for d in mateo['disclosures'].values() if d.reason == 'insurer']
-        assert recorded[-1].text == res.text          # exactly what left
-        assert recorded[-1].recipient_name == 'Demo Health Plan'
+        # The export just made (the seed recorded one too; ids are random,
+        # so find it by what left rather than by position).
+        made = [d for d in mateo['disclosures'].values()
+                if d.reason == 'insurer' and d.text == res.text]   # exactly what left
+        assert len(made) == 1
+        assert made[0].recipient_name == 'Demo Health Plan'
     assert any(e['action'] == 'disclosure.record' and e['detail'] == 'insurer to insurer'
                for e in audit_entries(app))
 

@@ -25,6 +25,8 @@ def export(therapist, demo, first=None, last=None, status=200):
 
 
 def test_the_export_is_a_csv_of_whitelisted_columns_and_is_recorded(app, demo, clinic):
+    with clinic() as c:
+        before = set(c['clients'][demo.mateo]['disclosures'].keys())
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     res = export(therapist, demo)
     assert res.content_type == 'text/csv'
@@ -36,11 +38,11 @@ def test_the_export_is_a_csv_of_whitelisted_columns_and_is_recorded(app, demo, c
         assert 'F41.1' in mateo.diagnosis_codes
         days = sorted(n.session_date.isoformat() for n in mateo['notes'].values())
         assert [row['date_of_service'] for row in rows] == days
-        # The export just made (the seed recorded one too; ids are random,
-        # so find it by what left rather than by position).
-        made = [d for d in mateo['disclosures'].values()
-                if d.reason == 'insurer' and d.text == res.text]   # exactly what left
-        assert len(made) == 1
+        # The export just made (the seed recorded one too, and ids are
+        # random: found as the one disclosure that is new).
+        made = [d for key, d in mateo['disclosures'].items() if key not in before]
+        assert len(made) == 1 and made[0].reason == 'insurer'
+        assert made[0].text == res.text          # exactly what left
         assert made[0].recipient_name == 'Demo Health Plan'
     assert any(e['action'] == 'disclosure.record' and e['detail'] == 'insurer to insurer'
                for e in audit_entries(app))

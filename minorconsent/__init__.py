@@ -37,6 +37,7 @@ def includeme(config):
     config.include('pyramid_retry')
     config.include('pyramid_tm')
     config.include('pyramid_zodbconn')
+    drop_activity_monitors(config.registry)
     from .site.mail import include_mailer
     include_mailer(config)
     from .site import ROUTE, clinic_url, root_factory, request_clinic
@@ -46,6 +47,22 @@ def includeme(config):
     config.add_route(ROUTE, '/*traverse', factory=root_factory)
     for room in ROOMS:
         config.include(room)
+
+
+def drop_activity_monitors(registry):
+    """Remove the ZODB activity monitor pyramid_zodbconn gives each database.
+
+    ``ZODB.ActivityMonitor`` appends a ``(time, loads, stores)`` tuple for
+    every connection closed -- two per request, the clinic's connection
+    and its audit connection -- and keeps an hour of them (~96 bytes
+    each): at 400 requests/s, ~2.9 million tuples, about 260 MiB, rising
+    for the first hour.  bench/soak.py saw it as resident memory growing
+    for the whole run (bench/RESULTS.md).  Nothing here reads it (it feeds
+    the Zope control panel's activity chart).  A test or a debugging
+    session can still ``db.setActivityMonitor(...)`` its own.
+    """
+    for db in (getattr(registry, '_zodb_databases', None) or {}).values():
+        db.setActivityMonitor(None)
 
 
 def main(global_config, **settings):

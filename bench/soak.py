@@ -1,11 +1,13 @@
 """Soak: a bounded mixed read/write load, zero 5xx, bounded memory growth.
 
-    .venv/bin/python bench/soak.py --minutes 5 --connections 50
+    .venv/bin/python bench/soak.py --minutes 10 --connections 50
 
 In a temporary directory it seeds a clinic (``minorconsent-seed --clients
 200 --therapists 10 --progress 4``), serves it with waitress (8 threads, as
 production.ini; the ini also follows production.ini: argon2 ``default``
-profile, connection cache 50,000, audit trail on with its 1 s flush; the
+profile, a connection pool of 8 (one per thread), audit trail on with its
+1 s flush; connection caches of 50,000 objects (production.ini: 20,000 and
+40 MB), large enough to hold the whole clinic after the prewarm; the
 per-IP rate limits off, as one load generator is one address), on
 127.0.0.1, pinned to CPU 0 when ``taskset`` is there, and drives it from
 this process (pinned to CPU 1) with C virtual users, each its own
@@ -43,9 +45,17 @@ floor.  The median and peak are reported too.
 Before the load the server fills each of its threads' ZODB connection
 caches with every object of the clinic (``--cold`` does not): otherwise
 eight caches keep warming up for longer than the run, and that is most of
-what a 5-minute run would measure.  ``--log-conflicts`` shows, every
-30 s, what the databases' caches hold and how many Python objects the
-server has, and at the end the write conflicts ZODB could not merge.
+what a 5-minute run would measure.  The audit database's caches cannot
+be filled beforehand: the connection the audit sealer uses keeps the
+buckets it writes (one entry per request) until its cache reaches its
+object limit (zodburi's default, 10,000), about 40 MiB and 3.5 minutes
+at 390 requests/s, and then stays flat.  So the reference RSS is taken
+after a 240 s warm-up and the growth is measured over the rest: 10
+minutes give 6 minutes of steady state, in which a leak the size of the
+one fixed in RESULTS.md (~4 MiB a minute) shows as about +13 %.
+``--log-conflicts`` shows, every 30 s, what the databases' caches hold
+and how many Python objects the server has, and at the end the write
+conflicts ZODB could not merge.
 
 After the load the server is stopped with SIGTERM and the files are checked
 (``fstest`` on both, ``minorconsent-audit verify``).
@@ -78,7 +88,7 @@ BIN = Path(sys.executable).parent
 INI = """\
 [app:main]
 use = egg:minorconsent
-zodbconn.uri = file://{dir}/Data.fs?blobstorage_dir={dir}/blobs&connection_cache_size=50000
+zodbconn.uri = file://{dir}/Data.fs?blobstorage_dir={dir}/blobs&connection_pool_size=8&connection_cache_size=50000
 zodbconn.uri.audit = file://{dir}/Audit.fs
 retry.attempts = 3
 minorconsent.password_profile = default
@@ -138,16 +148,22 @@ SERVE = textwrap.dedent('''
                                     for f in reversed(stat.traceback)))
                 import gc
                 sizes = {}
+                memos = []
                 for name, db in app.registry._zodb_databases.items():
                     found = []
                     db._connectionMap(lambda c: found.append(c._cache.total_estimated_size))
                     sizes[name or 'clinic'] = (db.cacheSize(), len(found), sum(found) >> 20)
-                memos = []
+                    # ZODB.ActivityMonitor keeps a tuple per closed connection
+                    # for an hour; the app removes pyramid_zodbconn's (RESULTS.md)
+                    monitor = db.getActivityMonitor()
+                    if monitor is not None:
+                        memos.append('%s activity log=%d' % (name or 'clinic',
+                                                             len(getattr(monitor, 'log', ()))))
                 try:     # the app's own bounded memos (names as of this writing)
                     from minorconsent.portal.chart import _drawn
                     from minorconsent.site.i18n import _memo
-                    memos = ['charts=%d' % _drawn.cache_info().currsize,
-                             'translations=%d' % len(_memo)]
+                    memos += ['charts=%d' % _drawn.cache_info().currsize,
+                              'translations=%d' % len(_memo)]
                 except (ImportError, AttributeError):
                     pass
                 logging.getLogger('soak').warning('CACHES %s; %d Python objects; %s', ' '.join(
@@ -353,10 +369,11 @@ def main(argv=None):
     parser.add_argument('--minutes', type=float, default=5)
     parser.add_argument('--connections', type=int, default=50)
     parser.add_argument('--threads', type=int, default=8, help='waitress threads (8)')
-    parser.add_argument('--warmup', type=float, default=120,
-                        help='seconds before the reference RSS (120: each of the '
-                             'waitress threads\' ZODB connections fills its own cache '
-                             'with the working set, which takes about two minutes)')
+    parser.add_argument('--warmup', type=float, default=240,
+                        help='seconds before the reference RSS (240: the audit '
+                             'database\'s caches fill with newly sealed entries up to '
+                             'their object limit, about 3.5 minutes at 390 requests/s; '
+                             'use --minutes 10 for 6 minutes measured after it)')
     parser.add_argument('--clients', type=int, default=200)
     parser.add_argument('--therapists', type=int, default=10)
     parser.add_argument('--progress-share', type=float, default=0.2,

@@ -46,6 +46,7 @@ from . import normalize_email, utcnow
 from .reset import accepts_email, token_hash
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
+from minorconsent.site.links import SingleUseLink
 
 LINK_MINUTES = 60
 LINKS_PER_USER = 3             # within REQUEST_WINDOW
@@ -120,11 +121,8 @@ def address_problem(users, user, email):
 
 # --- the pending changes -----------------------------------------------------
 
-class EmailChangeLink(Persistent):
+class EmailChangeLink(SingleUseLink):
     """A person's request to move their account to ``new_email``."""
-
-    used = None
-    cancelled = None
 
     def __init__(self, user_id, old_email, new_email, created, expires):
         self.user_id = user_id
@@ -132,16 +130,6 @@ class EmailChangeLink(Persistent):
         self.new_email = new_email
         self.created = created
         self.expires = expires
-
-    def status(self, now=None):
-        now = now or utcnow()
-        if self.cancelled:
-            return 'cancelled'
-        if self.used:
-            return 'used'
-        if now >= self.expires:
-            return 'expired'
-        return 'valid'
 
 
 class EmailChanges(Persistent):

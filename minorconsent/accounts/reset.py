@@ -28,6 +28,7 @@ from minorconsent.site.mail import send
 
 from . import normalize_email, set_password, utcnow
 from .throttle import address_key
+from minorconsent.site.links import SingleUseLink
 
 LINK_MINUTES = 60
 MAILS_PER_ADDRESS = 3          # within REQUEST_WINDOW
@@ -38,25 +39,13 @@ def token_hash(token):
     return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
-class ResetLink(Persistent):
-    used = None
-    cancelled = None
+class ResetLink(SingleUseLink):
 
     def __init__(self, user_id, email, created, expires):
         self.user_id = user_id
         self.email = email
         self.created = created
         self.expires = expires
-
-    def status(self, now=None):
-        now = now or utcnow()
-        if self.cancelled:
-            return 'cancelled'
-        if self.used:
-            return 'used'
-        if now >= self.expires:
-            return 'expired'
-        return 'valid'
 
 
 class PasswordResets(Persistent):

@@ -13,6 +13,7 @@ from persistent import Persistent
 
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import send
+from minorconsent.site.links import SingleUseLink
 
 
 def utcnow():
@@ -23,9 +24,8 @@ def token_hash(token):
     return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
-class Invitation(Persistent):
-    used = None
-    cancelled = None
+class Invitation(SingleUseLink):
+    """A link inviting ``person_id`` to read and sign one agreement."""
 
     def __init__(self, client_id, agreement_id, person_id, email, created, expires):
         self.client_id = client_id
@@ -34,16 +34,6 @@ class Invitation(Persistent):
         self.email = email
         self.created = created
         self.expires = expires
-
-    def status(self, now=None):
-        now = now or utcnow()
-        if self.cancelled:
-            return 'cancelled'
-        if self.used:
-            return 'used'
-        if now >= self.expires:
-            return 'expired'
-        return 'valid'
 
 
 class Invitations(Persistent):

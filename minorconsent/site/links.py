@@ -1,0 +1,28 @@
+"""Single-use links that expire: invitations to sign, password resets and
+email-address confirmations share one life cycle.
+
+A link is stored under the SHA-256 of its token (never the token itself)
+and is ``valid`` until it is used, cancelled (a newer link, a restriction,
+a changed address) or past ``expires``; each room keeps its own record of
+what the link is for.
+"""
+from datetime import datetime, timezone
+
+from persistent import Persistent
+
+
+class SingleUseLink(Persistent):
+    used = None
+    cancelled = None
+    expires = None
+
+    def status(self, now=None):
+        """'valid', or why not: 'cancelled', 'used' or 'expired'."""
+        now = now or datetime.now(timezone.utc)
+        if self.cancelled:
+            return 'cancelled'
+        if self.used:
+            return 'used'
+        if now >= self.expires:
+            return 'expired'
+        return 'valid'

@@ -69,4 +69,10 @@ def main(global_config, **settings):
     """Paste entry point: the clinic as a standalone WSGI app."""
     with Configurator(settings=settings) as config:
         config.include(includeme)
+        # A path the clinic's route cannot match (its pattern's ``.*`` stops
+        # at a newline: ``/%0A/``) would get Pyramid's own plain-text 404,
+        # echoing the path.  Standalone, the whole site is the clinic: it
+        # gets the clinic's one not-found page.  (A host app keeps its own.)
+        from .site.views import not_found
+        config.add_notfound_view(not_found)
     return config.make_wsgi_app()

@@ -115,3 +115,14 @@ def test_secure_mode_uses_host_prefixed_cookies():
     assert cookie.startswith('__Host-mc_session=t;') and 'Secure' in cookie and 'Path=/' in cookie
     assert SessionBoundCSRF(secure_cookies=True).anonymous.cookie_profile.cookie_name \
         == '__Host-mc_csrf'
+
+
+def test_a_path_outside_the_clinic_route_gets_the_one_not_found_page(browser_as):
+    """A newline in a path stops the route's pattern (found by the URL
+    fuzzer): the answer must still be the clinic's not-found page."""
+    for role in ('anonymous', 'therapist', 'guardian'):
+        browser = browser_as(role)
+        nowhere = browser.get('/no-such-page-here/', status=404)
+        for path in ('/%0A/', '/x%0Ay/', '/clients/%0A/'):
+            res = browser.get(path, status=404)
+            assert res.body == nowhere.body, (role, path)

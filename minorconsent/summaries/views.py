@@ -186,6 +186,17 @@ def summary_step(request):
     return redirect(request, request.clinic_url(summary), 'step-done')
 
 
+def speak_as(request, language):
+    """Render the rest of this request in ``language`` (a family member's
+    saved choice); True if that changed anything."""
+    from minorconsent.site.i18n import CODES, localizer_for
+    if language not in CODES or language == request.locale_name:
+        return False
+    request.__dict__['locale_name'] = language
+    request.__dict__['localizer'] = localizer_for(request, language)
+    return True
+
+
 @clinic_view(context=Summary, name='preview', permission='view',
              renderer='minorconsent:portal/templates/child.pt')
 def summary_preview(request):
@@ -216,6 +227,12 @@ def summary_preview(request):
     pages.sort(key=lambda page: page[0].casefold())
     wanted = request.GET.get('guardian')
     chosen = next((page for page in pages if page[1] == wanted), pages[0] if pages else None)
+    if chosen is not None and speak_as(request, users[chosen[1]].language):
+        # In the guardian's language, as they will read it (the chart's
+        # words too); what the therapist wrote stays as written.
+        chosen = chosen[:2] + (parent_view(
+            client, chosen[1], clinic.settings, principals=principals_for(users[chosen[1]]),
+            t=lambda words: translate(request, words), preview=summary),)
     if chosen is None:
         # Nobody can read it now: the summary alone, as it will read.
         from minorconsent.portal.parentview import summary_views

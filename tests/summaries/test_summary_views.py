@@ -243,3 +243,23 @@ def test_after_review_only_the_teens_agreement_lets_the_therapist_publish(app, c
         (summary,) = [s for s in c['clients'][demo.mateo]['summaries'].values()
                       if s.period == 'Winter']
         assert summary.state == 'published'
+
+
+def test_the_preview_is_in_the_guardians_language(app, clinic, demo):
+    """A guardian who reads Spanish: the preview is their page in Spanish,
+    <main> for <main> with what they read once it is published."""
+    with clinic() as c:
+        c['users'][demo.user_ids['guardian']].language = 'es'
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page, path = new_summary(clinic, demo, therapist)
+    preview = therapist.get(path + 'preview')
+    preview_main = main_of(preview.text)
+    assert 'lang="es"' in preview.text
+    assert 'practising his plan' in preview_main          # the therapist's words as written
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'publish'}, status=302)
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    after = mother.get('/clients/%s/family' % demo.mateo)
+    assert 'lang="es"' in after.text
+    assert main_of(after.text) == preview_main
+    # The therapist's own pages stay in their language.
+    assert 'lang="en"' in therapist.get(path).text

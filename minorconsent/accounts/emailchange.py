@@ -216,11 +216,7 @@ def link_status(clinic, link, now=None):
     """
     if link is None:
         return 'unknown', None
-    status = link.status(now)
-    user = clinic['users'].get(link.user_id)
-    if status == 'valid' and (user is None or not user.active or user.email != link.old_email):
-        status = 'cancelled'
-    return status, user
+    return link.account_status(clinic['users'], link.user_id, link.old_email, now)
 
 
 # --- mail ----------------------------------------------------------------------

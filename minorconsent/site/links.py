@@ -26,3 +26,13 @@ class SingleUseLink(Persistent):
         if now >= self.expires:
             return 'expired'
         return 'valid'
+
+    def account_status(self, users, user_id, address, now=None):
+        """``(status, user)`` for a link sent to ``address`` for account
+        ``user_id``: one sent to an address the account no longer has, or
+        to an account since disabled or removed, counts as cancelled."""
+        status = self.status(now)
+        user = users.get(user_id)
+        if status == 'valid' and (user is None or not user.active or user.email != address):
+            status = 'cancelled'
+        return status, user

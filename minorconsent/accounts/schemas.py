@@ -61,13 +61,19 @@ def confirm_code_schema():
     return schema
 
 
-class ReauthSchema(colander.MappingSchema):
-    """Proof it is still the person, before a sensitive change."""
-    current = colander.SchemaNode(
-        colander.String(), title=_('Current password'),
+def password_node(title):
+    """A field for a password the person already has (the browser may fill
+    it in); sign-in, re-authentication and password change share it."""
+    return colander.SchemaNode(
+        colander.String(), title=title,
         widget=deform.widget.PasswordWidget(
             attributes={'autocomplete': 'current-password'}),
         validator=colander.Length(max=1024))
+
+
+class ReauthSchema(colander.MappingSchema):
+    """Proof it is still the person, before a sensitive change."""
+    current = password_node(_('Current password'))
 
 
 def reauth_schema(with_code):
@@ -83,19 +89,11 @@ class LoginSchema(colander.MappingSchema):
         widget=deform.widget.TextInputWidget(
             attributes={'type': 'email', 'autocomplete': 'username'}),
         validator=colander.Length(max=254))
-    password = colander.SchemaNode(
-        colander.String(), title=_('Password'),
-        widget=deform.widget.PasswordWidget(
-            attributes={'autocomplete': 'current-password'}),
-        validator=colander.Length(max=1024))
+    password = password_node(_('Password'))
 
 
 class PasswordChangeSchema(colander.MappingSchema):
-    current = colander.SchemaNode(
-        colander.String(), title=_('Current password'),
-        widget=deform.widget.PasswordWidget(
-            attributes={'autocomplete': 'current-password'}),
-        validator=colander.Length(max=1024))
+    current = password_node(_('Current password'))
     new = colander.SchemaNode(
         colander.String(), title=_('New password'),
         description=password_hint,

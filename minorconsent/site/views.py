@@ -171,6 +171,20 @@ def bad_url(exc, request):
                       _('Check the link, or go to the start page.'))
 
 
+def refuse_undecodable_query(event):
+    """A query string that is not UTF-8 once unquoted (``?page=%ff``) is a
+    bad address, answered like one (``bad_url``, 400) before any view reads
+    ``request.GET`` and fails on it (found by the URL fuzzer)."""
+    from urllib.parse import unquote_to_bytes
+    query = event.request.query_string
+    if not query:
+        return
+    try:
+        unquote_to_bytes(query.replace('+', ' ')).decode('utf-8')
+    except UnicodeDecodeError as exc:
+        raise URLDecodeError(exc.encoding, exc.object, exc.start, exc.end, exc.reason)
+
+
 def in_client_record(context):
     from minorconsent.clients import Client
     while context is not None:
@@ -296,6 +310,8 @@ def includeme(config):
     config.add_forbidden_view(forbidden, route_name=ROUTE)
     config.add_exception_view(http_exception, context=HTTPException, route_name=ROUTE)
     config.add_exception_view(bad_url, context=URLDecodeError)
+    from pyramid.events import NewRequest
+    config.add_subscriber(refuse_undecodable_query, NewRequest)
     config.add_exception_view(csrf_failed, context=BadCSRFToken, route_name=ROUTE)
     config.add_exception_view(csrf_failed, context=BadCSRFOrigin, route_name=ROUTE)
     config.add_exception_view(server_error, context=Exception, route_name=ROUTE,

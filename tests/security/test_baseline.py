@@ -126,3 +126,14 @@ def test_a_path_outside_the_clinic_route_gets_the_one_not_found_page(browser_as)
         for path in ('/%0A/', '/x%0Ay/', '/clients/%0A/'):
             res = browser.get(path, status=404)
             assert res.body == nowhere.body, (role, path)
+
+
+def test_a_query_string_that_is_not_utf8_is_a_bad_address(browser_as):
+    """``?page=%ff`` made a view reading ``request.GET`` answer 500 (found
+    by the URL fuzzer); it is a 400 'not a valid address' page anywhere."""
+    admin = browser_as('admin')
+    for path in ('/workflows/confidentiality-agreement/state?page=%ff', '/users/?page=%ff',
+                 '/login?x=%c3%28'):
+        res = admin.get(path, status=400)
+        assert 'This address is not valid' in res.text
+    assert admin.get('/users/?page=%c3%a9').status_int == 200   # real UTF-8 is fine

@@ -52,7 +52,7 @@ TABLE = {
     ('Clinic', 'family', 'GET'): only(200, *GUARDIANS, anonymous=LOGIN),
     ('Users', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Users', 'add', 'GET'): only(200, ADM, anonymous=LOGIN),
-    ('User', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('User', 'edit', 'GET'): only(200, ADM),
     ('Clients', '', 'GET'): only(200, T, T2, anonymous=LOGIN),
     ('Clients', 'add', 'GET'): only(200, T, T2, anonymous=LOGIN),
     ('Client', '', 'GET'): only(200, T, SUP),
@@ -110,7 +110,7 @@ TABLE = {
     # held there after their password (a required enrolment).
     ('Clinic', 'two-factor', 'GET'): outcome(200, anonymous=LOGIN),
     # The target (the therapist) has no factor: the reset is a no-op, recorded.
-    ('User', 'reset-two-factor', 'POST'): only(302, ADM, anonymous=LOGIN),
+    ('User', 'reset-two-factor', 'POST'): only(302, ADM),
     ('AgreementTemplates', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('AgreementTemplate', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),

@@ -49,6 +49,9 @@ class User(Persistent):
     password_changed = None
     language = None          # 'en' or 'es'; None: follow the browser
     two_factor = None        # a twofactor.TwoFactor once they start enrolling
+    # /users/<id> refused answers like a made-up id, to everyone
+    # (site.views.forbidden): an id must not tell that an account exists.
+    not_acknowledged = True
 
     def __init__(self, email, display_name, roles=()):
         self.email = normalize_email(email)

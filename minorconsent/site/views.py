@@ -194,9 +194,23 @@ def in_client_record(context):
     return False
 
 
+def is_unacknowledged(context):
+    """A page of a record whose existence is not told to whoever may not
+    see it: a client's file, or a resource whose class says
+    ``not_acknowledged = True`` (an account: ``/users/<id>``).  A refusal
+    there answers like a made-up id (404), even to a signed-out visitor."""
+    node = context
+    while node is not None:
+        if getattr(type(node), 'not_acknowledged', False):
+            return True
+        node = getattr(node, '__parent__', None)
+    return in_client_record(context)
+
+
 def forbidden(request):
-    """Anonymous on a non-client page: sign in.  Everything else: 404."""
-    if request.identity is None and not in_client_record(request.context):
+    """Anonymous on a page that is not a record's: sign in.  Everything
+    else: 404."""
+    if request.identity is None and not is_unacknowledged(request.context):
         return HTTPFound(location=request.clinic_url(request.clinic, 'login'))
     return not_found(request)
 

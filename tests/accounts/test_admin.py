@@ -1,5 +1,5 @@
 """Clinic admin: accounts and clinic settings."""
-from support import ROLE_EMAILS, new_browser, sign_in
+from support import ROLE_EMAILS, csrf_of, new_browser, sign_in
 
 
 def add_account(admin, email, name, role_index, password='long enough password', **extra):
@@ -142,3 +142,46 @@ def test_self_consent_ages_by_jurisdiction(app, clinic, demo):
     form.submit()
     with clinic() as c:
         assert c.settings.effective_self_consent_age() == 18   # not in the table: default
+
+
+def made_up_id(clinic, like):
+    """An account id of the same length and alphabet that nobody has."""
+    import secrets
+    import string
+    alphabet = string.ascii_letters + string.digits
+    with clinic() as c:
+        while True:
+            uid = ''.join(secrets.choice(alphabet) for _ in like)
+            if uid not in c['users']:
+                return uid
+
+
+def test_an_account_url_answers_like_a_made_up_one_to_everyone_but_the_admin(app, clinic, demo):
+    """``/users/<id>`` must not tell a signed-out visitor, a family member
+    or a therapist whether an account id exists: the same status, headers
+    and body, byte for byte, for a real id (theirs, a therapist's, the
+    admin's) and a made-up one, on every view of an account, GET and POST."""
+    from support import ROLES
+    real_ids = [demo.user_ids['therapist'], demo.user_ids['admin'], demo.user_ids['guardian']]
+    fake = made_up_id(clinic, real_ids[0])
+    for role in ROLES:
+        if role == 'admin':
+            continue
+        browser = new_browser(app) if role == 'anonymous' else sign_in(app, ROLE_EMAILS[role])
+        csrf = csrf_of(browser.get('/login' if role == 'anonymous' else '/password'))
+        ids = real_ids + ([demo.user_ids[role]] if role in demo.user_ids else [])
+        for suffix in ('', '/', '/edit', '/reset-two-factor', '/edit?page=2'):
+            for method in ('GET', 'POST'):
+                def call(uid):
+                    path = '/users/%s%s' % (uid, suffix)
+                    if method == 'POST':
+                        return browser.post(path, {'csrf_token': csrf}, expect_errors=True)
+                    return browser.get(path, expect_errors=True)
+                nowhere = call(fake)
+                assert nowhere.status_int == 404, (role, suffix, method)
+                for uid in ids:
+                    res = call(uid)
+                    where = (role, method, suffix, uid)
+                    assert res.status == nowhere.status, where
+                    assert sorted(res.headerlist) == sorted(nowhere.headerlist), where
+                    assert res.body == nowhere.body, where

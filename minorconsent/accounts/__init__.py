@@ -18,16 +18,24 @@ THERAPIST = 'therapist'
 SUPERVISOR = 'supervisor'
 GUARDIAN = 'guardian'
 ADOLESCENT = 'adolescent'
+#: Reads the whole audit trail and the accounting of disclosures, nothing
+#: else: who is a client and what was disclosed about whom is theirs to
+#: know, not the admin's (who sees staff and system actions only).
+PRIVACY_OFFICER = 'privacy_officer'
 
-ROLES = (ADMIN, THERAPIST, SUPERVISOR, GUARDIAN, ADOLESCENT)
+ROLES = (ADMIN, THERAPIST, SUPERVISOR, GUARDIAN, ADOLESCENT, PRIVACY_OFFICER)
 ROLE_TITLES = {
     ADMIN: 'Clinic admin',
     THERAPIST: 'Therapist',
     SUPERVISOR: 'Supervisor',
     GUARDIAN: 'Parent or guardian',
     ADOLESCENT: 'Adolescent client',
+    PRIVACY_OFFICER: 'Privacy officer',
 }
-STAFF_ROLES = (ADMIN, THERAPIST, SUPERVISOR)
+STAFF_ROLES = (ADMIN, THERAPIST, SUPERVISOR, PRIVACY_OFFICER)
+#: Roles an account holds alone (separation of duties): each oversees the
+#: others, so it must not be one of them.
+SOLE_ROLES = (ADMIN, PRIVACY_OFFICER)
 
 
 
@@ -210,6 +218,7 @@ def includeme(config):
     config.add_evolve_step('0005-accounts-sign-in-throttle', _add_throttle)
     config.add_evolve_step('0011-accounts-two-factor-and-reset', _add_two_factor_and_reset)
     config.add_evolve_step('0013-accounts-email-changes', _add_email_changes)
+    config.add_evolve_step('0025-accounts-conflict-free-throttle', _conflict_free_throttle)
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')
@@ -233,5 +242,13 @@ def _add_email_changes(root, registry):
 
 
 def _add_throttle(root, registry):
-    from .throttle import SignInThrottle
-    root.sign_in_throttle = SignInThrottle()
+    from .throttle import AddressThrottle
+    root.sign_in_throttle = AddressThrottle()
+
+
+def _conflict_free_throttle(root, registry):
+    """The sign-in counts move to shards that merge concurrent failures
+    (``throttle.AddressThrottle``), keeping every live count."""
+    from .throttle import SignInThrottle, conflict_free
+    if isinstance(root.sign_in_throttle, SignInThrottle):
+        root.sign_in_throttle = conflict_free(root.sign_in_throttle)

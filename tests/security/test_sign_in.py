@@ -68,8 +68,8 @@ def test_unknown_addresses_are_throttled_and_cost_the_same_write(app, clinic):
 
 def test_stale_throttle_records_are_forgotten():
     from datetime import datetime, timedelta, timezone
-    from minorconsent.accounts.throttle import SignInThrottle
-    throttle = SignInThrottle()
+    from minorconsent.accounts.throttle import AddressThrottle
+    throttle = AddressThrottle()
     t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     for n in range(5):
         throttle.record_failure('a%d@demo.test' % n, t0)

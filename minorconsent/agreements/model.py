@@ -207,34 +207,65 @@ def age_note(agreement, settings, today=None):
 
 
 def _name_words(name):
-    """The words of a name, without accents, case or punctuation."""
+    """The words of a name, without accents, case or punctuation (Hangul
+    syllables, which decompose into letters, are composed again)."""
     import unicodedata
-    plain = ''.join(ch for ch in unicodedata.normalize('NFKD', name or '')
-                    if not unicodedata.combining(ch)).casefold()
+    plain = unicodedata.normalize('NFC', ''.join(
+        ch for ch in unicodedata.normalize('NFKD', name or '')
+        if not unicodedata.combining(ch)).casefold())
     return [w for w in ''.join(ch if ch.isalnum() else ' ' for ch in plain).split() if w]
 
 
 def typed_name_matches(typed_name, account_name):
-    """Is ``typed_name`` plausibly the account holder's own name?
+    """Is ``typed_name`` the account holder's own name?
 
     The rule (docs/SECURITY.md, "Agreements, invitations and signatures"):
-    accents, case and punctuation are ignored; the typed words must include
-    the account name's family name (its last word) and, where the account
-    name has two words or more, at least two words: so "Elena Alvarez",
-    "elena alvárez", "ALVAREZ, Elena" and "Elena M. Alvarez" sign as Elena
-    Alvarez, while "Mickey Mouse" and a bare "Alvarez" do not.  Why not an
-    exact match: people type middle initials, drop accents on a phone
-    keyboard or put the family name first, and refusing them proves
-    nothing; why not anything: a typed name that is not the signer's own
-    weakens the record of who signed (the account, signed in, is the
-    identity; the typed name is the signer's adoption of the signature).
-    An account without a name accepts any typed name of two characters.
+    accents, case and punctuation are ignored, and so is the order of the
+    words; the typed name must contain the account name's given name (its
+    first word) and family name (its last word) in full.  Words of the
+    account name between them (middle names) may be left out, and words
+    the account name does not have (a middle name or initial) may be
+    added.  So "Elena Alvarez", "elena álvarez", "ALVAREZ, Elena" and
+    "Elena M. Alvarez" sign as Elena Alvarez, while "Victor Alvarez" (the
+    other parent), "E. Alvarez" (an initial is anyone's in the family), a
+    bare "Alvarez" and "Mickey Mouse" do not.  A hyphenated or apostrophed
+    name matches with or without its punctuation ("Anne Marie ONeill" for
+    Anne-Marie O'Neill).  A name in a script written without spaces
+    (Chinese, Japanese, Korean) matches with or without them: each part of
+    the account name must appear in the typed words.
+
+    Why not an exact match: people type middle names, drop accents on a
+    phone keyboard or put the family name first, and refusing them proves
+    nothing.  Why the given name in full: the people who could sign in
+    someone else's place (a parent, a step-parent, a sibling) usually share
+    the family name, so the given name is what tells them apart; a typed
+    name that is not the signer's own would put another person's name on
+    the certificate (the account, signed in, is the identity; the typed
+    name is the signer's adoption of the signature).  An account without a
+    name accepts any typed name of two characters.
     """
-    account = _name_words(account_name)
-    if not account:
+    parts = [_squashed(part) for part in (account_name or '').split()]
+    parts = [part for part in parts if part]
+    if not parts:
         return True
+    required = {parts[0], parts[-1]}
     typed = _name_words(typed_name)
-    return account[-1] in typed and len(typed) >= min(2, len(account))
+    runs = {''.join(typed[i:j]) for i in range(len(typed)) for j in range(i + 1, len(typed) + 1)}
+    return all(part in runs or (_written_without_spaces(part)
+                                and any(part in word for word in typed))
+               for part in required)
+
+
+def _squashed(part):
+    """One word of a name, its punctuation removed ("O'Neill": "oneill")."""
+    return ''.join(_name_words(part))
+
+
+def _written_without_spaces(part):
+    """Chinese, Japanese and Korean names are often typed without spaces
+    between the family and the given name (wide characters)."""
+    import unicodedata
+    return all(unicodedata.east_asian_width(ch) in ('W', 'F') for ch in part)
 
 
 #: The words for a guardian's relationship in a signature's authority line.

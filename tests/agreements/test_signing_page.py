@@ -16,7 +16,11 @@ WRONG_NAME = 'Type your full name as it appears on your account: Elena Alvarez'
     ('elena alvárez', True),          # accents and case do not matter
     ('ALVAREZ, Elena', True),         # nor order and punctuation
     ('Elena M. Alvarez', True),       # a middle initial
-    ('E. Alvarez', True),
+    ('Elena Maria Alvarez', True),    # a middle name
+    ('Álvarez Elena', True),          # family name first
+    ('E. Alvarez', False),            # the given name in full: an initial is anyone's
+    ('Victor Alvarez', False),        # the other parent (issue 14, item 10)
+    ('Lucia Alvarez', False),         # a child
     ('Mickey Mouse', False),
     ('Alvarez', False),               # the full name, not only the family name
     ('Elena', False),                 # the family name is required
@@ -30,6 +34,33 @@ def test_the_typed_name_rule(typed, expected):
 def test_a_one_word_account_name_and_no_name():
     assert typed_name_matches('Cher', 'Cher') and not typed_name_matches('Madonna', 'Cher')
     assert typed_name_matches('Anyone Here', '')
+
+
+@pytest.mark.parametrize('typed, account, expected', [
+    # The account's middle names may be left out; its given and family
+    # names may not.
+    ('Elena Alvarez', 'Elena María Alvarez', True),
+    ('María Alvarez', 'Elena María Alvarez', False),
+    # Hyphens and apostrophes are punctuation.
+    ('anne marie o neill', "Anne-Marie O'Neill", True),
+    ('Marie ONeill', "Anne-Marie O'Neill", False),
+    # Names written without spaces (Chinese, Japanese, Korean) match with
+    # or without them, in either order.
+    ('王小明', '王小明', True),
+    ('王 小明', '王小明', True),
+    ('山田花子', '山田 花子', True),
+    ('花子 山田', '山田 花子', True),
+    ('山田太郎', '山田 花子', False),
+    ('김민준', '김 민준', True),
+    ('김서연', '김 민준', False),
+])
+def test_the_typed_name_rule_for_other_names(typed, account, expected):
+    assert typed_name_matches(typed, account) is expected
+
+
+def test_the_teen_cannot_assent_under_a_sisters_name():
+    assert not typed_name_matches('Lucia Alvarez', 'Mateo Alvarez')
+    assert typed_name_matches('mateo alvarez', 'Mateo Alvarez')
 
 
 def sent_consent(app, clinic, client_id):
@@ -75,6 +106,26 @@ def test_a_name_that_is_not_the_account_holders_is_refused(app, clinic, demo):
     text = ''.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.body)).pages)
     assert 'elena ALVÁREZ' in text, text
     assert 'by Elena Alvarez' in text.replace('\n', ' ')
+
+
+def test_a_guardian_cannot_sign_under_the_other_parents_name(app, clinic, demo):
+    """The mother typed the court-barred father's name: refused next to
+    the field, 400, nothing signed; her own name with accents, another case
+    and a middle name signs."""
+    path, ref = sent_consent(app, clinic, demo.lucia)
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    res = fill(mother.get(path + 'family').forms['sign'], 'Victor Alvarez').submit(status=400)
+    field = res.html.find(class_='invalid-feedback') or res.html.find(id='error-deformField2')
+    assert WRONG_NAME in field.text
+    with clinic() as c:
+        agreement = c['clients'][demo.lucia]['agreements'][ref]
+        assert agreement.state == 'sent' and len(agreement.signatures) == 0
+    res = fill(res.forms['sign'], 'ÉLENA maría álvarez').submit().follow()
+    assert 'You have signed' in res.text
+    with clinic() as c:
+        signature = c['clients'][demo.lucia]['agreements'][ref].signatures[
+            demo.user_ids['guardian']]
+        assert signature.typed_name == 'ÉLENA maría álvarez'
 
 
 def test_the_spanish_signing_page(app, clinic, demo):

@@ -49,6 +49,9 @@ def app_settings(**overrides):
         # Tests seal buffered reads themselves (``flush_audit``).
         'minorconsent.audit.background': 'false',
         'minorconsent.mail_debug': MAIL_DIR,
+        # Links in mail come from here, never from the request; WebTest's
+        # requests go to http://localhost (tests/security/test_public_url.py).
+        'minorconsent.public_url': 'http://localhost',
         'minorconsent.password_profile': 'cheapest',
         'retry.attempts': '3',
         # The suite signs in hundreds of times from one address; the

@@ -40,6 +40,7 @@ from persistent import Persistent
 
 from minorconsent.audit import note
 from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import send
 
 from . import normalize_email, utcnow
@@ -268,7 +269,7 @@ def request_email_change(request, user, new_email, now=None):
     token = changes.issue(user, new_email, now)
     _mail(request, user, normalize_email(new_email), CONFIRM_SUBJECT, CONFIRM_TEXT, {
         'portal': clinic.settings.portal_name, 'minutes': LINK_MINUTES,
-        'url': request.clinic_url(clinic, 'confirm-email', token)})
+        'url': public_url(request, 'confirm-email', token)})
     note(user, 'auth.email_change_requested', record='', target='users/' + user.__name__,
          actor=user.__name__, detail='link sent to the new address %s' % masked(new_email))
     return None, token

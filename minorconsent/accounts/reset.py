@@ -24,6 +24,7 @@ from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
 from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import send
 
 from . import normalize_email, set_password, utcnow
@@ -148,7 +149,7 @@ def request_reset(request, email, now=None):
     send(request, user.email, localizer.translate(RESET_SUBJECT),
          localizer.translate(_(RESET_TEXT, mapping={
              'portal': clinic.settings.portal_name, 'minutes': LINK_MINUTES,
-             'url': request.clinic_url(clinic, 'reset-password', token)})))
+             'url': public_url(request, 'reset-password', token)})))
     return user
 
 

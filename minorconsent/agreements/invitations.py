@@ -12,6 +12,7 @@ from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
 from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import send
 from minorconsent.site.links import SingleUseLink
 
@@ -140,7 +141,7 @@ def invite_signers(request, agreement, now=None):
         send(request, person.email, localizer.translate(INVITATION_SUBJECT),
              localizer.translate(_(INVITATION_TEXT, mapping={
                  'portal': clinic.settings.portal_name, 'expires': expires,
-                 'url': request.clinic_url(clinic, 'invite', token)})))
+                 'url': public_url(request, 'invite', token)})))
         agreement.record('invited', request.authenticated_userid or 'system',
                          'invitation sent to %s' % person.display_name, now=now)
         sent += 1

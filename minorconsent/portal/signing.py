@@ -13,6 +13,7 @@ from minorconsent.agreements import SigningError, act, sign
 from minorconsent.agreements.model import Agreement
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
+from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import send
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -61,7 +62,7 @@ def tell_therapists(request, agreement):
         if tid in users and users[tid].active:
             send(request, users[tid].email, 'A document needs your attention',
                  REVOKED_TEXT.format(portal=clinic.settings.portal_name,
-                                     url=request.clinic_url(clinic, 'login')))
+                                     url=public_url(request, 'login')))
 
 
 @clinic_view(context=Agreement, name='signed.pdf', permission='view-published')

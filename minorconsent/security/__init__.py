@@ -27,6 +27,7 @@ def includeme(config):
     config.registry.rate_limiter = RateLimiter(
         enabled=asbool(settings.get('minorconsent.rate_limits', True)))
     config.add_tween('minorconsent.security.headers.security_tween_factory')
+    config.include('.gate')
     config.add_evolve_step('0001-security-sessions', _add_session_store)
 
 

@@ -8,6 +8,7 @@ from pyramid.authorization import ACLHelper
 
 from minorconsent.security.policy import principals_for
 from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import send
 
 NEW_SUBJECT = _('Something new for you')
@@ -35,6 +36,6 @@ def notify_guardians(request, summary):
         send(request, user.email, localizer.translate(NEW_SUBJECT),
              localizer.translate(_(NEW_TEXT, mapping={
                  'portal': clinic.settings.portal_name,
-                 'url': request.clinic_url(clinic, 'login')})))
+                 'url': public_url(request, 'login')})))
         told += 1
     return told

@@ -224,6 +224,8 @@ def write_config(pg, where, name, form='uri'):
     app['pyramid.includes'] = 'scaleout_retry_probe'
     port = free_port()
     config['server:main']['listen'] = '127.0.0.1:%d' % port
+    # production-postgres.ini enforces its host: these processes are reached here.
+    app['minorconsent.public_url'] = 'http://127.0.0.1:%d' % port
     config['logger_root']['level'] = 'WARN'
     path = where / (name + '.ini')
     with open(path, 'w') as f:

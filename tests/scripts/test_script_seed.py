@@ -380,6 +380,7 @@ def test_seed_refuses_a_production_like_config(tmp_path):
                    'zodbconn.uri = file://%s/Data.fs?blobstorage_dir=%s/blobs\n'
                    'zodbconn.uri.audit = file://%s/Audit.fs\n'
                    'minorconsent.password_profile = cheapest\n'
+                   'minorconsent.public_url = https://portal.clinic.example\n'
                    'minorconsent.secure_cookies = true\n' % (tmp_path, tmp_path, tmp_path))
     assert seed.main([str(ini), '--quiet']) == 2
     assert seed.main([str(ini), '--quiet', '--clients', '1', '--allow-secure-config']) == 0

@@ -5,7 +5,10 @@ Rules, all here and testable without HTTP:
 
 * A factor is switched on only after a first code from the new secret
   proves the person's app holds it (``confirm``).  Until then the current
-  factor, if any, stays in force.
+  factor, if any, stays in force.  The new secret belongs to the browser
+  that asked for it (``candidate_for``), for ``PENDING_ENROL_MINUTES``:
+  asking needs the password (``factorchange``), and another browser of
+  the same person neither sees nor confirms it.
 * A code is accepted for the current 30-second step and one step either
   side (clock drift), and *only for a step later than the last one
   accepted*: a code seen over a shoulder or replayed from a log is
@@ -71,6 +74,7 @@ class TwoFactor(Persistent):
     last_step = -1         # the last TOTP step accepted (replay guard)
     candidate = None       # a new secret shown for enrolment, not yet proven
     candidate_created = None
+    candidate_for = None   # SHA-256 of the token of the browser that asked for it
 
     def __init__(self):
         self.recovery_salt = secrets.token_hex(16)
@@ -127,10 +131,23 @@ class TwoFactor(Persistent):
         self.recovery_hashes = tuple(_recovery_hash(self.recovery_salt, c) for c in codes)
         return codes
 
-    def start(self, now=None):
-        """A new candidate secret (replacing an unconfirmed one)."""
+    def start(self, now=None, bound_to=None):
+        """A new candidate secret (replacing an unconfirmed one), for the
+        browser whose token hash is ``bound_to``."""
         self.candidate = pyotp.random_base32(32)
         self.candidate_created = now or utcnow()
+        self.candidate_for = bound_to
+        return self.candidate
+
+    def candidate_of(self, browser, now=None):
+        """The candidate secret if ``browser`` (a token hash) asked for it
+        less than ``PENDING_ENROL_MINUTES`` ago, else None."""
+        if self.candidate is None or not browser or self.candidate_for is None:
+            return None
+        if not hmac.compare_digest(self.candidate_for, browser):
+            return None
+        if (now or utcnow()) - self.candidate_created >= timedelta(minutes=PENDING_ENROL_MINUTES):
+            return None
         return self.candidate
 
     def confirm(self, code, now=None):
@@ -143,7 +160,7 @@ class TwoFactor(Persistent):
         if step is None:
             return None
         self.secret = self.candidate
-        self.candidate = self.candidate_created = None
+        self.candidate = self.candidate_created = self.candidate_for = None
         self.confirmed = now
         self.last_step = step
         return self.new_recovery_codes()
@@ -174,12 +191,13 @@ def next_step(clinic, user):
     return None
 
 
-def start_enrolment(user, now=None):
-    """Give ``user`` a candidate secret (their factor object made on first use)."""
+def start_enrolment(user, now=None, bound_to=None):
+    """Give ``user`` a candidate secret (their factor object made on
+    first use) for the browser whose token hash is ``bound_to``."""
     factor = factor_of(user)
     if factor is None:
         factor = user.two_factor = TwoFactor()
-    return factor.start(now)
+    return factor.start(now, bound_to)
 
 
 def provisioning_uri(clinic, user, secret):

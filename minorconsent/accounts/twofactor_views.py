@@ -6,6 +6,7 @@ of its own, never in the session cookie: nothing here creates a session
 until the second step is done.
 """
 import colander
+import deform
 from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 from pyramid.settings import asbool
@@ -19,9 +20,12 @@ from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url
 
 from . import User, utcnow
+from .emailchange import trail_refusal
+from .factorchange import (begin_new_factor, confirm_new_factor, reauthenticate_for_factor,
+                           renew_recovery_codes)
 from .schemas import CodeSchema, confirm_code_schema, reauth_schema
 from .twofactor import (check_second_factor, factor_of, is_enrolled, must_enrol,
-                        provisioning_uri, qr_svg, reset_factor, start_enrolment)
+                        provisioning_uri, qr_svg, reset_factor, start_enrolment, token_key)
 
 PENDING_COOKIE = 'mc_pending'
 
@@ -67,7 +71,8 @@ def begin_second_step(request, user, step):
     clinic = request.clinic
     token = clinic.pending_sign_ins.start(user, step)
     if step == 'enrol':
-        start_enrolment(user)
+        # The password was just given in this browser: its new secret.
+        start_enrolment(user, bound_to=token_key(token))
     note(clinic, 'auth.password_ok', actor=user.__name__,
          role=' '.join(sorted(user.roles)),
          detail='second factor asked' if step == 'code' else 'enrolment required')
@@ -160,75 +165,110 @@ def _codes_page(request, codes, continue_url):
     return {'codes': codes, 'continue_url': continue_url}
 
 
+def factor_reauth_schema(with_code):
+    """Proof it is the person before a change of their factor: the
+    password, and (``with_code``) a code from the app or a recovery code."""
+    schema = reauth_schema(with_code)
+    if with_code:
+        code = schema['code']
+        code.title = _('Code from your authenticator app, or a recovery code')
+        code.description = _('Lost your phone? One of your recovery codes works here.')
+        code.widget = deform.widget.TextInputWidget(
+            attributes={'autocomplete': 'one-time-code', 'autocapitalize': 'off',
+                        'spellcheck': 'false'})
+    return schema
+
+
+def _reauthenticated(request, form, user, values, what):
+    """True if the form's password (and code) are the person's; else the
+    form says what is wrong (400, nothing changed) and the trail has it."""
+    problem, _how = reauthenticate_for_factor(
+        request.clinic, request.registry.passwords, user,
+        values['current'], values.get('code'))
+    if problem is None:
+        return True
+    trail_refusal(request, 'auth.reauth_failed', user, '%s: %s' % (
+        what, 'password' if problem[0] == 'current' else 'code'))
+    form.fail(*problem)
+    return False
+
+
 @clinic_view(context=Clinic, name='two-factor', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/two_factor.pt')
 def two_factor(request):
     """Set up, replace or review one's second factor.
 
     Signed-in people (staff, and families who choose to) come here from
-    the menu; staff of a clinic that requires a factor and have none are
-    held here after their password, with no session, until they enrol.
+    the menu, and prove it is them before a new secret is shown or new
+    recovery codes are made (``factorchange``); staff of a clinic that
+    requires a factor and have none are held here after their password,
+    with no session, until they enrol.
     """
     clinic = request.clinic
     user, pending = _enrolment_subject(request)
     if user is None:
         return HTTPFound(location=request.clinic_url(clinic, 'login'))
-    passwords = request.registry.passwords
+    # This browser: its half sign-in, or its session (kept when the factor
+    # changes; the person's other sign-ins end).
+    token = pending_token(request) if pending is not None else request.identity.token
+    keep = None if pending is not None else request.identity.token
+    enrolled = is_enrolled(user)
     factor = factor_of(user)
-    start = FormHandler(request, colander.MappingSchema(), formid='start',
+    start = FormHandler(request, factor_reauth_schema(enrolled) if pending is None
+                        else colander.MappingSchema(), formid='start',
                         buttons=(button('start', _('Set up an authenticator app')
-                                        if not is_enrolled(user)
-                                        else _('Move to a new phone')),))
+                                        if not enrolled else _('Move to a new phone')),))
     confirm = FormHandler(request, confirm_code_schema(), formid='confirm',
                           buttons=(button('confirm', _('Turn on two-step sign-in')),))
-    recovery = FormHandler(request, reauth_schema(with_code=True), formid='recovery',
+    recovery = FormHandler(request, factor_reauth_schema(with_code=True), formid='recovery',
                            buttons=(button('new codes', _('Make new recovery codes')),))
     if start.submitted:
-        start_enrolment(user)
-        return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
-    if confirm.submitted and factor is not None and factor.candidate is not None:
+        limited = too_many(request, 'second-factor')
+        if limited is not None:
+            return limited
+        values = start.validate()
+        if values is not None and (pending is not None or _reauthenticated(
+                request, start, user, values, 'second factor')):
+            begin_new_factor(user, token)
+            return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
+    candidate = factor.candidate_of(token_key(token)) if factor is not None else None
+    if confirm.submitted and candidate is not None:
         limited = too_many(request, 'second-factor')
         if limited is not None:
             return limited
         values = confirm.validate()
         if values is not None:
-            replacing = factor.enrolled
-            codes = factor.confirm(values['code'])
+            codes = confirm_new_factor(request, user, values['code'], token, keep)
             if codes is None:
                 confirm.fail('code', _('This code is not right. Enter the code the app '
                                        'shows now for this account.'))
             else:
-                note(clinic, 'auth.two_factor_enrolled', actor=user.__name__,
-                     detail='replaced' if replacing else 'first')
                 if pending is not None:
                     finish_sign_in(request, user, request.response, 'after enrolment')
                 return _codes_page(request, codes, home_url(request))
-    if recovery.submitted and pending is None and is_enrolled(user):
+    if recovery.submitted and pending is None and enrolled:
+        limited = too_many(request, 'second-factor')
+        if limited is not None:
+            return limited
         values = recovery.validate()
-        if values is not None:
-            if not passwords.verify(user.password_hash, values['current']):
-                recovery.fail('current', _('This is not your current password.'))
-            elif factor.verify(values['code']) != 'ok':
-                recovery.fail('code', CODE_MESSAGES['wrong'])
-            else:
-                codes = factor.new_recovery_codes()
-                note(clinic, 'auth.recovery_codes_regenerated', actor=user.__name__)
-                return _codes_page(request, codes, request.clinic_url(clinic, 'two-factor'))
-    candidate = factor.candidate if factor is not None else None
+        if values is not None and _reauthenticated(request, recovery, user, values,
+                                                   'recovery codes'):
+            codes = renew_recovery_codes(request, user, keep)
+            return _codes_page(request, codes, request.clinic_url(clinic, 'two-factor'))
     uri = provisioning_uri(clinic, user, candidate) if candidate else None
     return {
         'required': pending is not None or must_enrol(clinic, user),
         'pending': pending is not None,
-        'enrolled': is_enrolled(user),
-        'confirmed': factor.confirmed if is_enrolled(user) else None,
-        'recovery_left': factor.recovery_left() if is_enrolled(user) else 0,
+        'enrolled': enrolled,
+        'confirmed': factor.confirmed if enrolled else None,
+        'recovery_left': factor.recovery_left() if enrolled else 0,
         'secret': ' '.join(candidate[i:i + 4] for i in range(0, len(candidate), 4))
         if candidate else None,
         'qr': qr_svg(uri, translate(request, _('QR code to scan with your authenticator app')))
         if uri else None,
-        'start_form': start.render() if not candidate else None,
+        'start_form': start.render() if not candidate or start.error else None,
         'confirm_form': confirm.render() if candidate else None,
-        'recovery_form': recovery.render() if is_enrolled(user) and pending is None else None,
+        'recovery_form': recovery.render() if enrolled and pending is None else None,
     }
 
 

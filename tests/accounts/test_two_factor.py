@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pyotp
 import pytest
 
-from support import ROLE_EMAILS, audit_entries, csrf_of, new_browser, sign_in
+from support import (ROLE_EMAILS, audit_entries, csrf_of, mail_text, mails_since, new_browser,
+                     sign_in)
 from minorconsent.accounts.twofactor import (PENDING_TRIES, PendingSignIns, TwoFactor,
                                              check_second_factor, step_of)
 from minorconsent.security.policy import COOKIE_NAME
@@ -215,8 +216,10 @@ def test_five_wrong_codes_end_the_half_sign_in(app, clinic):
 def test_families_are_not_asked_but_may_enrol(app, clinic):
     require_two_factor(clinic)
     guardian = sign_in(app, ROLE_EMAILS['guardian'])      # password only
-    page = guardian.get('/two-factor')
-    start = page.forms['start'].submit().follow()
+    form = guardian.get('/two-factor').forms['start']
+    assert 'code' not in form.fields            # no factor yet: the password only
+    form['current'] = PASSWORD
+    start = form.submit('start').follow()
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', start.text).group(1)
     form = start.forms['confirm']
     form['code'] = code_for(secret.replace(' ', ''))
@@ -304,3 +307,173 @@ def test_changing_the_password_asks_for_a_code_when_enrolled(app, clinic):
 @pytest.mark.parametrize('path', ['/two-factor', '/login-code'])
 def test_anonymous_without_a_half_sign_in_is_sent_to_sign_in(app, path):
     assert new_browser(app).get(path).location.endswith('/login')
+
+
+# --- changing the factor asks who it is ------------------------------------------
+
+FORBIDDEN_IN_MAIL = ('therap', 'Mateo', 'Lucia', 'Alvarez', 'Elena', 'child', 'counsel',
+                     'session', 'Demo Family', 'http')
+
+
+def signed_in_with_code(app, clinic, secret, steps_ahead=1):
+    """A browser through both steps (moving the replay guard back so that
+    several sign-ins within one test can use codes of the same steps)."""
+    with clinic() as c:
+        c['users'].find_by_email(THERAPIST).two_factor.last_step = -1
+    browser, _ = password_step(app)
+    code_step(browser, code_for(secret, steps_ahead), status=302)
+    return browser
+
+
+def forget_used_steps(clinic, email=THERAPIST):
+    with clinic() as c:
+        c['users'].find_by_email(email).two_factor.last_step = -1
+
+
+def secret_on(page):
+    found = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text)
+    return found.group(1).replace(' ', '') if found else None
+
+
+def factor_state(clinic, email=THERAPIST):
+    with clinic() as c:
+        factor = c['users'].find_by_email(email).two_factor
+        return (factor.secret, factor.candidate, factor.recovery_left()) if factor else None
+
+
+def in_spanish(app, what):
+    """The notice of ``what`` as the app's Spanish catalog has it."""
+    from types import SimpleNamespace
+    from minorconsent.accounts.factorchange import NOTICES
+    from minorconsent.site.i18n import _, localizer_for
+    return localizer_for(SimpleNamespace(registry=app.registry), 'es').translate(
+        _(NOTICES[what], mapping={'portal': 'Family Portal'}))
+
+
+def test_a_signed_in_session_alone_cannot_replace_the_factor(app, clinic):
+    """The attack: whoever holds a signed-in browser (a stolen cookie, an
+    unlocked computer) moved the factor to their own phone and took the
+    recovery codes.  Now the button asks for the password and a current
+    code first; without them nothing changes and no new secret is shown."""
+    secret, _ = enrol_in_db(clinic, THERAPIST)
+    browser = signed_in_with_code(app, clinic, secret)
+    before = factor_state(clinic)
+    page = browser.get('/two-factor')
+    # The attacker presses the button, scans the new secret with their own
+    # phone and confirms it, without the password.
+    res = browser.post('/two-factor', {'__formid__': 'start', 'start': 'start',
+                                       'csrf_token': csrf_of(page)}, expect_errors=True)
+    attacker_secret = secret_on(browser.get('/two-factor'))
+    if attacker_secret:
+        form = browser.get('/two-factor').forms['confirm']
+        form['code'] = code_for(attacker_secret)
+        form.submit(expect_errors=True)
+    assert factor_state(clinic) == before
+    assert res.status_int == 400 and attacker_secret is None
+    assert 'current' in page.forms['start'].fields and 'code' in page.forms['start'].fields
+    # Wrong password, or a right password with a wrong code: refused too.
+    for password, code in ((('not my password', code_for(secret, 2))),
+                           (PASSWORD, '000000' if code_for(secret, 2) != '000000' else '111111')):
+        form = browser.get('/two-factor').forms['start']
+        form['current'], form['code'] = password, code
+        res = form.submit('start', expect_errors=True)
+        assert res.status_int == 400 and secret_on(res) is None
+    assert factor_state(clinic) == before
+    refused = [e['detail'] for e in audit_entries(app) if e['action'] == 'auth.reauth_failed']
+    assert refused[-2:] == ['second factor: password', 'second factor: code']
+
+
+def test_moving_to_a_new_phone_ends_other_sessions_and_tells_the_person(app, clinic, demo):
+    secret, old_codes = enrol_in_db(clinic, THERAPIST)
+    other = signed_in_with_code(app, clinic, secret)
+    browser = signed_in_with_code(app, clinic, secret)
+    forget_used_steps(clinic)
+    with clinic() as c:
+        c['users'].find_by_email(THERAPIST).language = 'es'
+    form = browser.get('/two-factor').forms['start']
+    form['current'], form['code'] = PASSWORD, code_for(secret, 1)
+    page = form.submit('start').follow()
+    new = secret_on(page)
+    assert new and new != secret
+    # The other browser of the same person does not see the new secret,
+    # and cannot confirm it.
+    assert secret_on(other.get('/two-factor')) is None
+    since = time.time_ns()
+    form = page.forms['confirm']
+    form['code'] = code_for(new)
+    done = form.submit()
+    assert 'class="recovery-codes"' in done.text
+    assert factor_state(clinic)[0] == new
+    assert browser.get('/clients/').status_int == 200            # this browser stays
+    assert other.get('/clients/').location.endswith('/login')     # the other is out
+    mails = mails_since(since)
+    assert [m['To'] for m in mails] == [THERAPIST]
+    text = mail_text(mails[0])
+    assert 'Family Portal' in text
+    assert in_spanish(app, 'replaced') in text                         # the saved language
+    for word in FORBIDDEN_IN_MAIL:
+        assert word.lower() not in text.lower(), word
+    entry = [e for e in audit_entries(app) if e['action'] == 'auth.two_factor_enrolled'][-1]
+    assert entry['detail'] == 'replaced; 1 other sign-in ended; person told'
+    # The old recovery codes died with the old factor.
+    with clinic() as c:
+        assert not c['users'].find_by_email(THERAPIST).two_factor.use_recovery_code(old_codes[0])
+
+
+def test_a_recovery_code_stands_in_for_a_lost_phone(app, clinic):
+    """Lost phone: sign in with one recovery code, move to the new phone
+    with the password and another."""
+    secret, codes = enrol_in_db(clinic, THERAPIST)
+    browser, _ = password_step(app)
+    code_step(browser, codes[0], status=302)
+    form = browser.get('/two-factor').forms['start']
+    form['current'], form['code'] = PASSWORD, codes[1]
+    page = form.submit('start').follow()
+    new = secret_on(page)
+    form = page.forms['confirm']
+    form['code'] = code_for(new)
+    assert 'Your recovery codes' in form.submit().text
+    assert factor_state(clinic)[0] == new
+    used = [e['detail'] for e in audit_entries(app) if e['action'] == 'auth.recovery_code_used']
+    assert used == ['9 left', '8 left']
+
+
+def test_new_recovery_codes_need_the_password_end_other_sessions_and_mail(app, clinic):
+    secret, old_codes = enrol_in_db(clinic, THERAPIST)
+    other = signed_in_with_code(app, clinic, secret)
+    browser = signed_in_with_code(app, clinic, secret)
+    forget_used_steps(clinic)
+    form = browser.get('/two-factor').forms['recovery']
+    form['current'], form['code'] = 'not my password', code_for(secret, 1)
+    assert form.submit('new codes', expect_errors=True).status_int == 400
+    since = time.time_ns()
+    form = browser.get('/two-factor').forms['recovery']
+    form['current'], form['code'] = PASSWORD, old_codes[5]     # a recovery code will do
+    res = form.submit('new codes')
+    assert len(re.findall(r'<li><code>[a-z0-9]{5}-[a-z0-9]{5}</code></li>', res.text)) == 10
+    assert other.get('/clients/').location.endswith('/login')
+    assert browser.get('/clients/').status_int == 200
+    mails = mails_since(since)
+    assert [m['To'] for m in mails] == [THERAPIST]
+    text = mail_text(mails[0])
+    assert 'recovery codes' in text and 'contact your clinic' in text
+    for word in FORBIDDEN_IN_MAIL:
+        assert word.lower() not in text.lower(), word
+
+
+def test_required_enrolment_counts_the_password_just_given_and_tells_the_person(app, clinic):
+    """At the first required sign-in the password was just given: no
+    second password is asked, and the person gets the notice."""
+    require_two_factor(clinic)
+    browser, _ = password_step(app)
+    page = browser.get('/two-factor')
+    assert 'current' not in page.forms['confirm'].fields
+    since = time.time_ns()
+    form = page.forms['confirm']
+    form['code'] = code_for(secret_on(page))
+    assert 'Your recovery codes' in form.submit().text
+    text = mail_text(mails_since(since)[0])
+    assert 'Two-step sign-in was turned on' in text
+    # Another browser that only has the password is held at the code step.
+    other, res = password_step(app)
+    assert res.location.endswith('/login-code')

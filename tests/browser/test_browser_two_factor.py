@@ -34,6 +34,9 @@ def test_therapist_enrols_then_signs_in_with_a_code(tab, ui, own_therapist):
     page.goto('/two-factor')
     expect(page.get_by_role('heading', level=1)).to_have_text('Two-step sign-in')
     ui.check_page(page, 'two-step sign-in, not set up')
+    # Setting it up asks for the password first (a signed-in browser alone
+    # must not be enough to put the factor on someone else's phone).
+    page.locator('form#start').get_by_label('Current password').fill(support.DEMO_PASSWORD)
     with page.expect_navigation():
         page.get_by_role('button', name='Set up an authenticator app').click()
     expect(page.get_by_role('img', name='QR code to scan with your authenticator app')) \

@@ -10,18 +10,15 @@ current state and events; a signer's copy shows only that signer's own IP
 address and browser: a parent must not learn where the other parent
 signed from.
 
-The DejaVu Sans fonts in ``fonts/`` (Bitstream Vera licence) cover the
-scripts of names that Latin-1 core fonts cannot.
+The fonts (``documentpdf``): DejaVu Sans, and Noto Sans CJK for names in
+Chinese, Japanese or Korean script; a character neither draws is written
+as its code point, never dropped.
 """
-from importlib.resources import files
-
-from fpdf import FPDF
-
 from minorconsent.portal.agreement_record import (  # noqa: F401 (the projection)
     AgreementRecord, EventLine, SignatureLine, for_signer, record_of)
 from minorconsent.site.i18n import _
 
-FONTS = files(__package__) / 'fonts'
+from .documentpdf import FONTS, DocumentPDF  # noqa: F401 (FONTS: older imports)
 
 
 def clinic_copy(agreement, clinic, t=None):
@@ -50,11 +47,7 @@ def render(record, t=_same):
     """The PDF bytes of ``record``.  ``t`` translates the PDF's own labels
     (a signer's copy is in the signer's language); the agreement text and
     the names stay exactly as signed."""
-    pdf = FPDF(format='A4')
-    pdf.set_title(t(record.title))
-    pdf.set_creator('minorconsent')
-    pdf.add_font('DejaVu', '', str(FONTS / 'DejaVuSans.ttf'))
-    pdf.add_font('DejaVu', 'B', str(FONTS / 'DejaVuSans-Bold.ttf'))
+    pdf = DocumentPDF(t(record.title))
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     pdf.set_font('DejaVu', 'B', 16)

@@ -1,19 +1,13 @@
 """A summary as a PDF a guardian can keep: built from the parent view only
 (the child's first name, one ``SummaryView``, the clinic's contact
 details), so it can hold nothing the page does not show."""
-from fpdf import FPDF
-
-from minorconsent.agreements.pdf import FONTS
+from minorconsent.agreements.documentpdf import DocumentPDF
 
 
 def render(child_name, summary, contact, t=lambda text, mapping=None: text):
     """``t`` translates the labels (the guardian's language); what the
     therapist wrote stays as written."""
-    pdf = FPDF(format='A4')
-    pdf.set_title(t('Progress summary'))     # no names in metadata
-    pdf.set_creator('minorconsent')
-    pdf.add_font('DejaVu', '', str(FONTS / 'DejaVuSans.ttf'))
-    pdf.add_font('DejaVu', 'B', str(FONTS / 'DejaVuSans-Bold.ttf'))
+    pdf = DocumentPDF(t('Progress summary'))     # no names in metadata
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     pdf.set_font('DejaVu', 'B', 16)

@@ -8,9 +8,12 @@ reaches no PDF until it is added here on purpose — the same rule as
 
 * the clinic copy (``record_of``): the full certificate, every signer's IP
   address and browser;
-* a signer's copy (``for_signer``): only that signer's own IP address and
-  browser, because a parent must not learn where the other parent signed
-  from.
+* a signer's copy (``for_signer``): only that signer's own events (viewed,
+  signed, declined, revoked) and the document's (sent, activated,
+  superseded, ...), with only that signer's own IP address and browser,
+  because a parent must not learn from it when the other parent opened,
+  signed or declined the document, nor where from.  The signatures
+  themselves (names, authority, times) are the signed document and stay.
 """
 from dataclasses import dataclass, replace
 
@@ -72,11 +75,21 @@ def record_of(agreement, clinic, state_title):
                      for e in agreement.event_list()))
 
 
+#: Events of the document as a whole, fired by staff or the system, that
+#: every signer's copy lists.  Anything else (a view, a signature, a
+#: decline, an invitation, which name a person) is listed on a signer's
+#: copy only when it is that signer's own.
+DOCUMENT_EVENTS = frozenset({'started', 'sent', 'proposed', 'activated', 'superseded',
+                             'expired', 'expire', 'ended', 'end', 'withdraw_proposal'})
+
+
 def for_signer(record, signer_id):
-    """The record with every other person's IP address and browser removed."""
+    """The record as ``signer_id``'s own copy: their own events and the
+    document's, every other person's IP address and browser removed."""
     return replace(
         record,
         signatures=tuple(s if s.signer_id == signer_id else replace(s, ip='', user_agent='')
                          for s in record.signatures),
         events=tuple(e if e.actor_id == signer_id else replace(e, ip='')
-                     for e in record.events))
+                     for e in record.events
+                     if e.actor_id == signer_id or e.kind in DOCUMENT_EVENTS))

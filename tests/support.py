@@ -72,10 +72,14 @@ def multi_database(clinic_storage, audit_storage):
 
 @contextlib.contextmanager
 def clinic_of(db, registry):
-    """The clinic in ``db`` inside a transaction that commits on success."""
+    """The clinic in ``db`` inside a transaction that commits on success,
+    with ``registry`` current (as in a request: the engine reads the rooms'
+    declarations from it)."""
+    from pyramid.threadlocal import manager
     tm = transaction.TransactionManager(explicit=True)
     tm.begin()
     conn = db.open(transaction_manager=tm)
+    manager.push({'registry': registry, 'request': None})
     try:
         yield bootstrap_clinic(conn.root(), registry)
         tm.commit()
@@ -83,6 +87,7 @@ def clinic_of(db, registry):
         tm.abort()
         raise
     finally:
+        manager.pop()
         conn.close()
 
 

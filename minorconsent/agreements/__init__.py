@@ -14,9 +14,9 @@ from minorconsent.site.i18n import _
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, fire, start
 
-from .model import (KINDS, Agreement, AgreementTemplate, Signature, assent_expected,
-                    authority_words, custody_policy, default_signers, typed_name_matches,
-                    utcnow)
+from .model import (FAMILY_STATES, KINDS, Agreement, AgreementTemplate, Signature,
+                    assent_expected, authority_words, custody_policy, default_signers,
+                    typed_name_matches, utcnow)
 
 
 class SigningError(ValueError):
@@ -244,6 +244,11 @@ def includeme(config):
         config.require_workflow_step(
             kind, 'revoke', "the family's Withdraw consent button fires this step (recorded "
             'as the "revoked" signature event)', from_states=('active',))
+    for kind, roles in sorted(FAMILY_STATES.items()):
+        config.declare_family_states(
+            kind, 'a family member reads or signs an agreement only while it waits for '
+            'signatures or is in force (a guardian also sees one they declined or revoked)',
+            **roles)
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
     config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)

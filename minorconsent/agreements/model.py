@@ -26,6 +26,18 @@ KINDS = {
     'confidentiality': ('Confidentiality agreement', 'confidentiality-agreement'),
     'release': ('Release of information', 'release-of-information'),
 }
+#: Where a family member may read or act on an agreement, by kind and role
+#: (``config.declare_family_states``): waiting for signatures, in force,
+#: and, for a guardian, the consent or release they declined or revoked.
+#: A draft, or one superseded, expired or ended, is the clinic's record.
+FAMILY_STATES = {
+    'consent': {'guardian': ('sent', 'active', 'declined', 'revoked'),
+                'adolescent': ('sent', 'active')},
+    'confidentiality': {'guardian': ('proposed', 'active'),
+                        'adolescent': ('proposed', 'active')},
+    'release': {'guardian': ('sent', 'active', 'declined', 'revoked'),
+                'adolescent': ('sent', 'active')},
+}
 #: The kinds a therapist starts from the generic "new agreement" form (a
 #: release has its own form: recipient, items, purpose, end date).
 GENERAL_KINDS = ('consent', 'confidentiality')

@@ -11,8 +11,8 @@ from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, fire, start
 
-from .model import (INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure, DisclosureRefused,
-                    SafetyNotice, disclosures_of)
+from .model import (FAMILY_STATES, INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure,
+                    DisclosureRefused, SafetyNotice, disclosures_of)
 from .releases import ITEM_TITLES, active_since, is_live, live_on
 
 WORKFLOW = 'safety-disclosure'
@@ -120,6 +120,7 @@ def safety_notices(client, guardian_id, principals):
     found = [SafetyNotice(told_on=d.told_on, text=d.text)
              for d in disclosures_of(client)
              if d.recipient_kind == 'guardian' and d.guardian_id == guardian_id
+             and d.state in FAMILY_STATES['guardian']      # belt and braces
              and acl.permits(d, principals, 'view-published')]
     return tuple(sorted(found, key=lambda n: n.told_on, reverse=True))
 
@@ -128,6 +129,9 @@ def includeme(config):
     config.require_workflow_step('disclosure', 'record_without_signoff', 'where the client has '
                                  'no supervisor to sign a disclosure off, the system records '
                                  'it at once with this step', from_initial=True)
+    config.declare_family_states('disclosure', 'a guardian reads only the words disclosed to '
+                                 'them, once signed off; the client reads no disclosure in the '
+                                 'portal', **FAMILY_STATES)
     config.require_workflow_state('release', 'active', 'information may be shared under a '
                                   'release only while it is in this state')
     config.require_workflow_state('consent', 'active', 'a client consents on their own only '

@@ -26,6 +26,11 @@ REASON_TITLES = dict(REASONS, insurer='Billing: minimum necessary to the insurer
 #: the family without an authorization.
 SAFETY_REASONS = frozenset({'harm_self', 'harm_others', 'abuse', 'court_order'})
 
+#: A guardian reads the words disclosed to them only once it is recorded
+#: (signed off); the client never reads a disclosure in the portal
+#: (``config.declare_family_states``).
+FAMILY_STATES = {'guardian': ('recorded',), 'adolescent': ()}
+
 RECIPIENT_KINDS = (
     ('guardian', 'A guardian of the client'),
     ('third_party', 'A named person (a pediatrician, a school counselor, ...)'),

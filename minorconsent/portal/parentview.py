@@ -98,14 +98,19 @@ def _child_name(client):
     return client.preferred_name or client.first_name
 
 
-def agreement_links(client, user_id, principals):
-    """The agreements of ``client`` that these principals may read."""
+def agreement_links(client, user_id, principals, role='guardian'):
+    """The agreements of ``client`` that these principals may read: only in
+    a state the agreements room declares readable by ``role`` (belt and
+    braces: the ACL already says so), whatever a definition grants."""
     from pyramid.authorization import ACLHelper
+    from minorconsent.agreements.model import FAMILY_STATES
     from minorconsent.workflow.engine import definition_of
     if 'agreements' not in client:
         return ()
     acl, links = ACLHelper(), []
     for agreement in sorted(client['agreements'].values(), key=lambda a: a.created):
+        if agreement.state not in FAMILY_STATES.get(agreement.kind, {}).get(role, ()):
+            continue
         if acl.permits(agreement, principals, 'view-published'):
             links.append(AgreementLink(
                 ref=agreement.__name__, title=agreement.title,
@@ -175,7 +180,7 @@ def teen_view(client, users, principals=None):
         ref=client.__name__, name=_child_name(client),
         therapists=tuple(users[t].display_name for t in client.therapist_ids
                          if t in users),
-        agreements=agreement_links(client, client.self_account_id, principals)
+        agreements=agreement_links(client, client.self_account_id, principals, 'adolescent')
         if principals else (),
         summaries=(summary_views(client, principals, 'review') +
                    summary_views(client, principals)) if principals else ())
@@ -293,11 +298,17 @@ def summary_views(client, principals, permission='view-published', preview=None)
     publishing step's history entry)."""
     from dataclasses import replace
     from pyramid.authorization import ACLHelper
+    from minorconsent.summaries.model import PUBLISHED
     if 'summaries' not in client:
         return ()
+    # Belt and braces: whatever the ACL says (a definition's permission
+    # map), a family reads a summary only once published, and reviews it
+    # only in the client's review.
+    states = {'view-published': (PUBLISHED,), 'review': ('minor_review',)}.get(permission, ())
     acl = ACLHelper()
     found = [s for s in client['summaries'].values()
-             if s is not preview and acl.permits(s, principals, permission)]
+             if s is not preview and s.state in states
+             and acl.permits(s, principals, permission)]
     if preview is not None:
         found.append(preview)
 

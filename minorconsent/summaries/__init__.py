@@ -4,8 +4,8 @@ view only)."""
 from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import start
 
-from .model import (ACHIEVEMENT, GoalLine, Summary, add_progress, latest_parent_note,
-                    latest_rating, previous_summary_time)
+from .model import (ACHIEVEMENT, FAMILY_STATES, GoalLine, Summary, add_progress,
+                    latest_parent_note, latest_rating, previous_summary_time)
 
 
 def write_summary(clinic, client, period, parent_text, author_id):
@@ -125,6 +125,9 @@ def includeme(config):
     config.add_workflow_guard('minor_agreed', minor_agreed)
     config.add_workflow_guard('minor_agreed_if_reviewed', minor_agreed_if_reviewed)
     config.add_evolve_step('0014-summaries-publish-guard', use_publish_guard)
+    config.declare_family_states('summary', 'guardians read a summary only once it is '
+                                 'published, and the client also while reviewing it',
+                                 **FAMILY_STATES)
     config.require_workflow_state('summary', 'draft', 'a summary can be edited only in this '
                                   'state')
     config.require_workflow_state('summary', 'minor_review', "the client's review of a summary "

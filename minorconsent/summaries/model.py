@@ -27,6 +27,12 @@ ACHIEVEMENT = (
 )
 ACHIEVEMENT_TITLES = dict(ACHIEVEMENT)
 
+#: The state in which guardians read a summary (``parentview`` lists no
+#: other), and where each family role may read or act on one at all
+#: (``config.declare_family_states``): the client also in their review.
+PUBLISHED = 'published'
+FAMILY_STATES = {'guardian': (PUBLISHED,), 'adolescent': ('minor_review', PUBLISHED)}
+
 
 def utcnow():
     return datetime.now(timezone.utc)

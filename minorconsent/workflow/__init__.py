@@ -15,7 +15,9 @@ from pyramid.exceptions import ConfigurationError
 
 from .definition import DefinitionError, loads
 from .guards import BUILT_IN
-from .requirements import STATE, STEP, merged, requirement
+from .requirements import FAMILY, STATE, STEP, family_requirement, family_states, merged, \
+    requirement
+from .validate import FAMILY_ROLES
 from .store import WorkflowRecord, WorkflowStore
 from .validate import problems
 
@@ -61,6 +63,30 @@ def require_workflow_state(config, content_type, state_id, reason):
     _require(config, requirement(content_type, STATE, state_id, reason))
 
 
+def declare_family_states(config, content_type, reason, **roles):
+    """Config directive: the room that owns ``content_type`` says in which
+    states each family role (``guardian=(...)``, ``adolescent=(...)``) may
+    hold a permission, and why (plain words, shown to the admin whose
+    definition grants more).  A role left out is in no state; a definition
+    can narrow this, never widen it (the validator refuses, the engine
+    drops the grant)."""
+    for role, states in sorted(roles.items()):
+        _require(config, family_requirement(content_type, role, states, reason))
+
+
+def declared_family_states(content_type, registry=None):
+    """``{role: frozenset(states)}`` the rooms declared for
+    ``content_type`` (``registry``: the current one by default; without
+    the app's declarations, no state at all: fail closed)."""
+    if registry is None:
+        from pyramid.threadlocal import get_current_registry
+        registry = get_current_registry()
+    found = registry.get(REQUIREMENTS_KEY, {})
+    return family_states(
+        [r for r in (found.get((content_type, FAMILY, role)) for role in FAMILY_ROLES) if r],
+        content_type)
+
+
 def workflow_requirements(registry):
     """Every declared ``Requirement``, in a stable order."""
     return tuple(sorted(registry.get(REQUIREMENTS_KEY, {}).values(), key=lambda r: r.key))
@@ -98,6 +124,7 @@ def includeme(config):
     config.add_directive('add_workflow_guard', add_workflow_guard)
     config.add_directive('require_workflow_step', require_workflow_step)
     config.add_directive('require_workflow_state', require_workflow_state)
+    config.add_directive('declare_family_states', declare_family_states)
     for name, condition in BUILT_IN.items():
         config.add_workflow_guard(name, condition)
     directory = config.registry.settings.get('minorconsent.workflows_dir')

@@ -17,7 +17,7 @@ room's reason, and publishing waits until the draft has the id again.
 import copy
 
 from .definition import DefinitionError, parse
-from .validate import ID, MAP_ROLES, PERMISSIONS, Problem, problems, reachable
+from .validate import ID, MAP_ROLES, PERMISSIONS, UNREACHABLE, Problem, problems, reachable
 
 
 class EditError(ValueError):
@@ -47,9 +47,18 @@ def add_state(data, state_id, title, description=''):
                                 'permissions': {}}
 
 
-def update_state(data, state_id, title, description, activates_consent, permissions):
-    """Rename, describe and set the permission map of a state."""
-    state = data['states'][state_id]
+def update_state(data, state_id, title, description, activates_consent, permissions,
+                 known_guards=None, required=()):
+    """Rename, describe and set the permission map of a state.
+
+    With ``known_guards`` (the registered guard names; ``required`` the
+    declared requirements) the edit is checked like a step's: refused with
+    ``EditError`` when it would add a problem about this state -- a family
+    grant in a state the owning room does not declare family-visible, a
+    state no staff role can see, one nobody can leave -- and ``data`` is
+    then exactly as it was."""
+    candidate = copy.deepcopy(data) if known_guards is not None else data
+    state = candidate['states'][state_id]
     state['title'] = title
     state['description'] = description
     if activates_consent:
@@ -59,6 +68,13 @@ def update_state(data, state_id, title, description, activates_consent, permissi
     state['permissions'] = {role: sorted(set(perms)) for role, perms in permissions.items()
                             if role in MAP_ROLES and perms
                             and set(perms) <= set(PERMISSIONS)}
+    if known_guards is None:
+        return
+    new = _new_problems(data, candidate, known_guards, required)
+    if new:
+        field = next((p.field for p in new if p.field), None)
+        raise EditError(' '.join(new), field=field, problems=new)
+    data['states'][state_id] = state
 
 
 def remove_state(data, state_id):
@@ -183,7 +199,8 @@ def update_transition(data, transition_id, title, from_states, to_state, roles, 
         moved_from = edited['from'] != sorted(raw.get('from', []))
         moved_to = edited['to'] != raw.get('to')
         fallback = 'from_states' if moved_from and not moved_to else 'to_state'
-        field = next((p.field for p in new if p.field), None) or fallback
+        field = next((p.field for p in new if p.field and p.field != UNREACHABLE),
+                     None) or fallback
         raise EditError(' '.join(new), field=field, problems=new)
     raw.clear()
     raw.update(edited)     # in place: the step keeps its place in the file
@@ -210,9 +227,9 @@ def _new_problems(before, after, guards, required=()):
     """
     old, old_unreachable = _soundness(before, guards, required)
     found, unreachable = _soundness(after, guards, required)
-    new = [p for p in found if p not in old and p.state is None]
+    new = [p for p in found if p not in old and p.field != UNREACHABLE]
     initial = after.get('initial_state')
     for sid in sorted(unreachable - old_unreachable):
         new.append(Problem('State "%s" cannot be reached from the initial state "%s".'
-                           % (sid, initial), state=sid))
+                           % (sid, initial), state=sid, field=UNREACHABLE))
     return new

@@ -104,18 +104,48 @@ def workflow_state(request):
         appstruct['perm_' + role] = set(raw.get('permissions', {}).get(role, ()))
     form = FormHandler(request, state_schema(roles, PERMISSIONS), appstruct=appstruct,
                        formid='state')
+    refused = []
     if form.submitted and op is None:
         values = form.validate()
         if values is not None:
-            update_state(data, state_id, values['title'], values['description'],
-                         values['activates_consent'],
-                         {role: values['perm_' + role] for role, _ in roles})
-            save_draft(record, data)
-            return redirect(request, back, 'saved')
+            try:
+                update_state(data, state_id, values['title'], values['description'],
+                             values['activates_consent'],
+                             {role: values['perm_' + role] for role, _ in roles},
+                             known_guards=workflow_guards(request.registry),
+                             required=workflow_requirements(request.registry))
+            except EditError as exc:
+                # Each sentence next to the field it is about (all at the top too).
+                refused = exc.problems or [str(exc)]
+                fail_fields(form, refused)
+            else:
+                save_draft(record, data)
+                return redirect(request, back, 'saved')
     return {'form': form.render(), 'heading': 'State "%s" in the draft' % raw.get('title'),
-            'back': back, 'state_id': state_id, 'error': error,
+            'back': back, 'state_id': state_id, 'error': error, 'refused': refused,
+            'problems': [p for p in check_source(record, tomli_w.dumps(data),
+                                                 request.registry)[1]
+                         if getattr(p, 'state', None) == state_id] if not refused else [],
             'is_initial': data['initial_state'] == state_id,
             'needed': needed(request, record, STATE).get(state_id)}
+
+
+def fail_fields(form, refused):
+    """Put each refused ``Problem`` next to the form field it names (those
+    naming none next to the title); 400."""
+    import colander
+    import deform
+    fields = {node.name for node in form.form.schema}
+    by_field = {}
+    for problem in refused:
+        field = problem.field if getattr(problem, 'field', None) in fields else 'title'
+        by_field.setdefault(field, []).append(str(problem))
+    exc = colander.Invalid(form.form.schema, '')
+    for field, sentences in by_field.items():
+        exc[field] = ' '.join(sentences)
+    form.form.widget.handle_error(form.form, exc)
+    form.error = deform.ValidationFailure(form.form, form.form.cstruct, exc)
+    form.request.response.status = 400
 
 
 @clinic_view(context=WorkflowRecord, name='remove-step', permission='administer',

@@ -10,8 +10,10 @@ holds which *local role* on it (``workflow_local_roles``).  The engine then
 * fires a transition, appending to the object's append-only history.
 
 Family members (guardian, adolescent) never receive a permission outside
-``ROLE_FAMILY_PERMISSIONS``, whatever a definition says: the validator refuses
-such a definition and ``acl_for`` drops the grant again.
+``ROLE_FAMILY_PERMISSIONS``, nor in a state their room did not declare
+family-visible (``config.declare_family_states``), whatever a definition
+says: the validator refuses such a definition and ``acl_for`` drops the
+grant again.
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -97,14 +99,24 @@ def acl_for(obj):
 
 
 def _acl_for(obj):
-    state = definition_of(obj).state(obj.state)
+    workflow = definition_of(obj)
+    state = workflow.state(obj.state)
+    family = None
     acl = []
     for principal, roles in sorted(obj.workflow_local_roles().items()):
         granted = set()
         for role in roles:
             perms = set(state.granted(role))
-            if role in FAMILY_ROLES:
+            if role in FAMILY_ROLES and perms:
                 perms &= ROLE_FAMILY_PERMISSIONS[role]   # the invariant, again
+                # ... and only in the states the owning room declared
+                # (a stored definition published before a rule existed
+                # cannot widen them either).
+                if family is None:
+                    from . import declared_family_states
+                    family = declared_family_states(workflow.content_type)
+                if state.id not in family[role]:
+                    perms = set()
             granted |= perms
         if granted:
             acl.append((Allow, principal, tuple(sorted(granted))))

@@ -17,14 +17,30 @@ and the validator (``validate.problems``) refuses a definition of that
 content type that lacks one -- at start-up, on import, when a draft is
 saved as a file, and before publishing -- with the reason as its words.
 Two rooms may declare the same id: their reasons are both given.
+
+Which states a family role may read or act in is declared the same way, by
+the room that owns the content type, not by a definition's permission map::
+
+    config.declare_family_states(
+        'summary', 'guardians read a summary only once it is published',
+        guardian=('published',), adolescent=('minor_review', 'published'))
+
+The validator refuses a family grant in any other state (naming the state,
+the role and the reason), and the engine drops such a grant again when it
+computes an ACL, so a definition can narrow what a family sees, never
+widen it.  A content type without a declaration is family-visible in no
+state at all.
 """
 from dataclasses import dataclass, replace
 
 from pyramid.exceptions import ConfigurationError
 
-from .validate import CONTENT_TYPES, ID
+from .validate import CONTENT_TYPES, FAMILY, FAMILY_ROLES, ID, declares_family_states, \
+    family_states
 
 STEP, STATE = 'step', 'state'
+__all__ = ['FAMILY', 'STATE', 'STEP', 'Requirement', 'declares_family_states', 'family_states',
+           'family_requirement', 'merged', 'of_content_type', 'requirement']
 
 
 @dataclass(frozen=True)
@@ -38,12 +54,14 @@ class Requirement:
     where objects can leave that state at all.
     """
     content_type: str
-    kind: str                  # STEP or STATE
+    kind: str                  # STEP, STATE or FAMILY (then ``id`` is the family role)
     id: str
     reasons: tuple             # plain words, one per declaration
     from_states: tuple = ()
     to_state: str = ''
     from_initial: bool = False
+    #: FAMILY only: the states in which that role may hold a permission.
+    states: tuple = ()
 
     @property
     def key(self):
@@ -75,8 +93,34 @@ def requirement(content_type, kind, item_id, reason, from_states=(), to_state=''
                        tuple(sorted(set(from_states))), to_state, bool(from_initial))
 
 
+def family_requirement(content_type, role, states, reason):
+    """A checked FAMILY ``Requirement``: ``role`` may read or act in
+    ``states`` of ``content_type``'s workflow, and in no other."""
+    where = 'Family states of "%s" for "%s"' % (content_type, role)
+    if content_type not in CONTENT_TYPES:
+        raise ConfigurationError('%s: unknown content type (use one of: %s).'
+                                 % (where, ', '.join(sorted(CONTENT_TYPES))))
+    if role not in FAMILY_ROLES:
+        raise ConfigurationError('%s: "%s" is not a family role (use %s).'
+                                 % (where, role, ', '.join(FAMILY_ROLES)))
+    if isinstance(states, str):
+        states = (states,)
+    for sid in states:
+        if not isinstance(sid, str) or not ID.match(sid):
+            raise ConfigurationError('%s: "%s" is not a valid id.' % (where, sid))
+    reason = ' '.join((reason or '').split()).rstrip('.')
+    if not reason:
+        raise ConfigurationError('%s needs a reason in plain words.' % where)
+    return Requirement(content_type, FAMILY, role, (reason,), states=tuple(sorted(set(states))))
+
+
 def merged(old, new):
     """One requirement from two declarations of the same id."""
+    if old.kind == FAMILY and old.states != new.states:
+        raise ConfigurationError(
+            'The family states of "%s" for "%s" are declared twice, differently (%s; %s).'
+            % (old.content_type, old.id, ', '.join(old.states) or 'none',
+               ', '.join(new.states) or 'none'))
     if old.to_state and new.to_state and old.to_state != new.to_state:
         raise ConfigurationError(
             'The step "%s" of "%s" is required to go to "%s" and to "%s".'
@@ -91,3 +135,4 @@ def merged(old, new):
 def of_content_type(requirements, content_type):
     """The requirements that apply to a definition of ``content_type``."""
     return [r for r in requirements if r.content_type == content_type]
+

@@ -18,6 +18,9 @@ MAP_ROLES = STAFF_ROLES + FAMILY_ROLES
 #: Who may fire a transition: the map roles, plus the system itself
 #: (expiry at majority, activation when the last signature arrives).
 TRANSITION_ROLES = MAP_ROLES + ('system',)
+#: The ``transition`` of a history entry that records a move to a new
+#: version (``migrate``): no step may have this id.
+MIGRATION_STEP = 'migrate'
 
 #: Permissions a state may grant.
 PERMISSIONS = {
@@ -48,6 +51,31 @@ CONTENT_TYPES = {
 
 ID = re.compile(r'^[a-z][a-z0-9_-]{0,62}$')
 
+#: The ``field`` of the ``Problem`` of a state the initial state cannot reach.
+UNREACHABLE = 'reached'
+
+#: The kind of ``requirements.Requirement`` that declares a family role's
+#: states (see ``requirements``).
+FAMILY = 'family'
+
+
+def family_states(requirements, content_type):
+    """``{role: frozenset(state ids)}``: where each family role may hold a
+    permission on ``content_type``; a role (or a content type) without a
+    declaration is in no state at all."""
+    found = {role: frozenset() for role in FAMILY_ROLES}
+    for r in requirements:
+        if r.kind == FAMILY and r.content_type == content_type:
+            found[r.id] = frozenset(r.states)
+    return found
+
+
+def declares_family_states(requirements):
+    """Do ``requirements`` come from a configured app (with the rooms'
+    family declarations), rather than a caller that passed none?"""
+    return any(r.kind == FAMILY for r in requirements)
+
+
 
 class Problem(str):
     """One problem, as the sentence shown to the admin.
@@ -55,8 +83,10 @@ class Problem(str):
     It is a plain ``str`` everywhere it is shown; the editor also reads
     what it is about: ``transition`` (a step's id) and ``field`` (which
     part of the step: ``from_states``, ``to_state``, ``roles``, ``guards``),
-    or ``state`` for a state that cannot be reached, so a refused edit
-    puts the sentence next to the field that caused it.  ``requirement``
+    or ``state`` (a state's id) and ``field`` (which part of the state
+    form: ``perm_<role>``, ``activates_consent``, or ``UNREACHABLE`` for a
+    state that cannot be reached), so a refused edit puts the sentence next
+    to the field that caused it.  ``requirement``
     is the ``Requirement`` a definition fails to meet (a step or state the
     code relies on).
     """
@@ -95,7 +125,7 @@ def requirement_problems(workflow, required):
     found = []
     known = {s.id for s in workflow.states}
     for req in required:
-        if req.content_type != workflow.content_type:
+        if req.content_type != workflow.content_type or req.kind == FAMILY:
             continue
         if req.kind == 'state':
             if req.id not in known:
@@ -205,6 +235,9 @@ def problems(workflow, guards, required=()):
                     if sid in known and not workflow.state(sid).granted(role):
                         say('%s would let a %s act in "%s", where they have no part.'
                             % (where, role, sid), transition=t.id, field='roles')
+        if t.id == MIGRATION_STEP:
+            say('%s: the id "%s" is kept for the history entry that records a move to a new '
+                'version; choose another.' % (where, MIGRATION_STEP), transition=t.id, field='id')
         if t.permission and t.permission not in PERMISSIONS:
             say('%s requires the unknown permission "%s".' % (where, t.permission),
                 transition=t.id, field='permission')
@@ -221,11 +254,114 @@ def problems(workflow, guards, required=()):
         for sid in state_ids:
             if sid not in reachable(workflow):
                 say('State "%s" cannot be reached from the initial state "%s".'
-                    % (sid, workflow.initial_state), state=sid)
+                    % (sid, workflow.initial_state), state=sid, field=UNREACHABLE)
+    family_problems(workflow, required, say)
+    if workflow.initial_state in known:
+        initial_problems(workflow, say)
+    if known:
+        stuck_problems(workflow, required, say)
     if known and not any(not workflow.transitions_from(sid) for sid in known):
         say('The workflow has no final state: every state has a way out.')
     found.extend(requirement_problems(workflow, required))
     return found
+
+
+def _an(word):
+    return ('an %s' if word[:1] in 'aeiou' else 'a %s') % word
+
+
+def family_problems(workflow, required, say):
+    """A family grant in a state the owning room did not declare readable
+    by that role (``requirements``: ``declare_family_states``).  Checked
+    whenever the caller passes the app's declarations."""
+    if not declares_family_states(required):
+        return
+    allowed = family_states(required, workflow.content_type)
+    reasons = {r.id: r.reason for r in required
+               if r.kind == FAMILY and r.content_type == workflow.content_type}
+    kind = CONTENT_TYPES.get(workflow.content_type, workflow.content_type)
+    for state in workflow.states:
+        for role in FAMILY_ROLES:
+            granted = sorted(state.granted(role))
+            if not granted or state.id in allowed[role]:
+                continue
+            if allowed[role]:
+                where = 'only in %s' % _quoted(sorted(allowed[role]))
+            else:
+                where = 'in no state'
+            say('State "%s" gives the %s %s, but the app lets %s see or act on a %s %s%s.'
+                % (state.id, role, _quoted(granted), _an(role), kind, where,
+                   ': %s' % reasons[role] if reasons.get(role) else ''),
+                state=state.id, field='perm_' + role)
+
+
+def guarded_into(workflow, state_id):
+    """The steps into ``state_id`` that name a guard."""
+    return [t for t in workflow.transitions if t.to_state == state_id and t.guards]
+
+
+def initial_problems(workflow, say):
+    """Every object starts in the initial state with no step and no guard:
+    it must not be a state the definition lets objects reach only past a
+    guard, nor one that activates consent."""
+    state = workflow.state(workflow.initial_state)
+    if state.activates_consent:
+        say('The initial state "%s" activates consent: every new document would be in force '
+            'before anyone signed.' % state.id, state=state.id, field='activates_consent')
+    guarded = guarded_into(workflow, state.id)
+    if guarded:
+        say('The initial state "%s" is reached by %s only when %s hold: a new document would '
+            'start there without them.' % (
+                state.id, _quoted(t.id for t in guarded),
+                _quoted(sorted({g for t in guarded for g in t.guards}))),
+            state=state.id)
+
+
+def can_take(workflow, t, state, required):
+    """Can anybody take step ``t`` out of ``state``?
+
+    Staff take a step from the object's page, so only a staff role that
+    may *view* it there; a family member only where they have a part (the
+    engine gives them nothing elsewhere); the system only for the steps the
+    code fires (those the rooms declared); anyone holding ``permission``.
+    """
+    declared = declares_family_states(required)
+    allowed = family_states(required, workflow.content_type) if declared else None
+
+    def holds(role):
+        granted = set(state.granted(role))
+        if role in FAMILY_ROLES:
+            granted &= ROLE_FAMILY_PERMISSIONS[role]
+            if allowed is not None and state.id not in allowed[role]:
+                granted = set()
+        return granted
+    for role in t.roles:
+        if role == 'system':
+            fired = {r.id for r in required if r.kind == 'step'
+                     and r.content_type == workflow.content_type}
+            if not declared or t.id in fired:
+                return True
+        elif role in STAFF_ROLES and 'view' in holds(role):
+            return True
+        elif role in FAMILY_ROLES and holds(role):
+            return True
+    return bool(t.permission) and any(t.permission in holds(role) for role in MAP_ROLES)
+
+
+def stuck_problems(workflow, required, say):
+    """A state no staff role can see (its objects' pages answer "not
+    found" to everyone at the clinic), and a state with steps out of which
+    nobody can take any (its objects would stay there for good).  A final
+    state (no steps out) is a way to end, not a trap."""
+    for state in workflow.states:
+        if not any('view' in state.granted(role) for role in STAFF_ROLES):
+            say('Nobody at the clinic can see a document in "%s": give the therapist or the '
+                'supervisor "view" there.' % state.id, state=state.id, field='perm_therapist')
+        out = workflow.transitions_from(state.id)
+        if out and not any(can_take(workflow, t, state, required) for t in out):
+            say('Nobody can take a step out of "%s" (%s): give one of them a role that may see '
+                'or act in "%s", or make it a final state.'
+                % (state.id, _quoted(t.id for t in out), state.id), state=state.id)
 
 
 def visibility(workflow):

@@ -143,6 +143,8 @@ def workflow_publish(request):
     mapping = {key[4:]: value for key, value in request.POST.items()
                if key.startswith('map.') and value}
     error = None
+    if request.method == 'POST' and found:
+        request.response.status = 400     # the problems are listed; nothing changes
     if request.method == 'POST' and not found:
         try:
             publish_with_migration(record, record.draft, draft, mapping,

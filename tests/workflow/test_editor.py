@@ -1,4 +1,6 @@
 """The structured draft editor: model functions and pages."""
+import re
+
 import pytest
 
 from minorconsent.workflow.definition import parse, to_data
@@ -9,6 +11,7 @@ from minorconsent.workflow.validate import problems
 from support import ROLE_EMAILS, csrf_of, sign_in
 
 from test_definitions import shipped
+from test_edit_step import tick
 from wfsupport import GUARDS
 
 BASE = '/workflows/parent-summary/'
@@ -79,6 +82,16 @@ def test_editor_pages_build_a_publishable_draft(app, clinic):
     for box in form.fields['checkbox']:
         box.checked = box._value in ('draft', 'therapist')
     form['to_state'] = 'supervisor_review'
+    page = form.submit().follow()
+    # A state nobody at the clinic can see (the therapist's step would lead
+    # to "page not found"): said on the state's card, and publishing waits.
+    card = page.html.find('a', href=re.compile(r'state\?id=supervisor_review')).find_parent('li')
+    assert 'Nobody at the clinic can see a document in "supervisor_review"' in \
+        card.get_text(' ')
+    assert 'Review and publish' not in page.text
+    state = admin.get(BASE + 'state?id=supervisor_review')
+    form = state.forms['state']
+    tick(state, form, 'perm_supervisor', {'view', 'edit'})
     page = form.submit().follow()
     assert 'Review and publish' in page.text
     with clinic() as c:

@@ -1,5 +1,6 @@
 """The engine's second filter: ``engine._acl_for`` intersects a family
-role's grants with ``ROLE_FAMILY_PERMISSIONS`` again, so even a definition
+role's grants with ``ROLE_FAMILY_PERMISSIONS`` again, and drops them in a
+state the owning room does not declare family-visible, so even a definition
 that never went through the validator (a record edited in the database, a
 bug in the editor, a file restored from an old backup) cannot hand a
 guardian or the teen a staff permission.
@@ -58,9 +59,14 @@ def test_a_stored_unsound_definition_gives_the_family_only_family_permissions(fa
         acl = acl_for(doc)
         assert acl[-1] == DENY_ALL
         # The definition says everything; the guardian gets view-published
-        # and sign, the teen those and review, and nothing of staff's.
-        assert grants(acl, people['mother']) == ROLE_FAMILY_PERMISSIONS['guardian'], state
-        assert grants(acl, people['teen']) == ROLE_FAMILY_PERMISSIONS['adolescent'], state
+        # and sign, the teen those and review, and nothing of staff's --
+        # and only in the states the summaries room declares theirs: a
+        # guardian only once published, the teen also in their review.
+        assert grants(acl, people['mother']) == (
+            ROLE_FAMILY_PERMISSIONS['guardian'] if state == 'published' else set()), state
+        assert grants(acl, people['teen']) == (
+            ROLE_FAMILY_PERMISSIONS['adolescent'] if state in ('minor_review', 'published')
+            else set()), state
         for user, perm in ((people['mother'], 'view'), (people['mother'], 'edit'),
                            (people['mother'], 'review'),
                            (people['teen'], 'view'), (people['teen'], 'edit')):
@@ -70,3 +76,22 @@ def test_a_stored_unsound_definition_gives_the_family_only_family_permissions(fa
         # Staff keep what the definition gives them: the filter is for the family only.
         staff = set(dict(parse(data).state(state).permissions).get('therapist', ()))
         assert grants(acl, people['therapist']) == staff
+
+
+def test_without_the_rooms_declarations_the_family_gets_nothing(family):
+    """Fail closed: an engine that cannot read which states are
+    family-visible (no app configured) gives a family member nothing."""
+    from pyramid.registry import Registry
+    from pyramid.threadlocal import manager
+    clinic, client, people, data = family
+    doc = Doc()
+    client['docs'].add(doc)
+    start(doc, 'parent-summary', actor_id='system')
+    doc.state = 'published'
+    assert grants(acl_for(doc), people['mother']) == ROLE_FAMILY_PERMISSIONS['guardian']
+    manager.push({'registry': Registry('bare'), 'request': None})
+    try:
+        assert grants(acl_for(doc), people['mother']) == set()
+        assert grants(acl_for(doc), people['therapist'])      # staff unaffected
+    finally:
+        manager.pop()

@@ -87,6 +87,23 @@ def sound(workflow):
         return False
     if not any(not workflow.transitions_from(s) for s in ids):
         return False
+    # Someone at the clinic sees every state; objects start where no guard
+    # leads and nothing is in force; a state with steps out has one that
+    # somebody can take (staff who can view it, a family member with a
+    # part, the system).
+    initial = workflow.state(workflow.initial_state)
+    if initial.activates_consent or any(t.guards for t in workflow.transitions
+                                        if t.to_state == initial.id):
+        return False
+    for s in workflow.states:
+        if not any('view' in s.granted(r) for r in ('therapist', 'supervisor')):
+            return False
+        out = workflow.transitions_from(s.id)
+        if out and not any('system' in t.roles or any(
+                ('view' in s.granted(r)) if r in ('therapist', 'supervisor')
+                else bool(set(s.granted(r)) & ROLE_FAMILY_PERMISSIONS.get(r, set()))
+                for r in t.roles) for t in out):
+            return False
     return len({t.id for t in workflow.transitions}) == len(workflow.transitions)
 
 
@@ -103,11 +120,15 @@ def sound_definitions(draw):
     # Repair towards soundness so that many examples are accepted.
     states = list(data['states'])
     data['initial_state'] = states[0]
+    data['states'][states[0]]['activates_consent'] = False
     for sid, raw in data['states'].items():
         raw['permissions'] = {
             role: [p for p in perms if p in PERMISSIONS and
                    (role not in FAMILY_ROLES or p in ROLE_FAMILY_PERMISSIONS[role])]
             for role, perms in raw['permissions'].items() if role in MAP_ROLES}
+        # Someone at the clinic sees it (and takes the chain's step on).
+        raw['permissions']['therapist'] = sorted(
+            set(raw['permissions'].get('therapist', ())) | {'view'})
     chain = []
     for a, b in zip(states, states[1:]):
         chain.append({'id': 'chain_%s' % b, 'title': 'To ' + b, 'from': [a], 'to': b,
@@ -115,7 +136,8 @@ def sound_definitions(draw):
     extra = [t for t in data['transitions']
              if set(t['from']) <= set(states) and t['to'] in states and t['roles']
              and set(t['roles']) <= set(TRANSITION_ROLES) and set(t['guards']) <= set(GUARDS)
-             and states[-1] not in t['from']]
+             and states[-1] not in t['from']
+             and not (t['to'] == states[0] and t['guards'])]
     for t in extra:   # family members act only where they have a part
         t['roles'] = [r for r in t['roles'] if r not in FAMILY_ROLES or all(
             data['states'][s]['permissions'].get(r) for s in t['from'])]

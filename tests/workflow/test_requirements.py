@@ -296,7 +296,8 @@ def test_removing_return_to_draft_in_the_editor_blocks_publishing(app, clinic):
     assert 'The draft cannot be published' in publish.text
     assert 'return_to_draft' in publish.html.find('div', class_='alert-danger').get_text()
     assert 'Objects in flight' not in publish.text          # no publishing form
-    admin.post(BASE + 'publish', {'csrf_token': csrf_of(page), 'comment': 'anyway'})
+    admin.post(BASE + 'publish', {'csrf_token': csrf_of(page), 'comment': 'anyway'},
+               status=400)
     with clinic() as c:
         record = c['workflows']['parent-summary']
         assert record.current == 1 and 'return_to_draft' not in record.draft
@@ -319,7 +320,7 @@ def test_removing_or_renaming_a_required_state_in_the_editor_shows_why(app, clin
     shown = admin.get(BASE + 'edit').html.find('div', class_='alert-danger').get_text(' ')
     assert 'The state "withdrawn" is needed by the app: only a summary in this state can ' \
         'be corrected.' in ' '.join(shown.split())
-    admin.post(BASE + 'publish', {'csrf_token': csrf_of(page)})
+    admin.post(BASE + 'publish', {'csrf_token': csrf_of(page)}, status=400)
     with clinic() as c:
         assert c['workflows']['parent-summary'].current == 1
 

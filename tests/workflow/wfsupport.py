@@ -90,3 +90,24 @@ def family_clinic(workflows):
 def principals(user):
     return ('system.Everyone', 'system.Authenticated', 'user:' + user.__name__) + \
         tuple('role:' + r for r in user.roles)
+
+
+def declared_registry():
+    """A registry holding the rooms' family-state declarations (as the app
+    makes them), for engine tests without the app: the engine reads them
+    from the current registry and, without them, gives a family nothing."""
+    from pyramid.registry import Registry
+    from minorconsent.agreements.model import FAMILY_STATES as AGREEMENTS
+    from minorconsent.disclosures.model import FAMILY_STATES as DISCLOSURE
+    from minorconsent.summaries.model import FAMILY_STATES as SUMMARY
+    from minorconsent.workflow import REQUIREMENTS_KEY
+    from minorconsent.workflow.requirements import family_requirement
+    declared = dict(AGREEMENTS, summary=SUMMARY, disclosure=DISCLOSURE)
+    found = {}
+    for content_type, roles in declared.items():
+        for role, states in roles.items():
+            req = family_requirement(content_type, role, states, 'declared by the room')
+            found[req.key] = req
+    registry = Registry('workflow-tests')
+    registry[REQUIREMENTS_KEY] = found
+    return registry

@@ -22,7 +22,7 @@ treated like a password change, and more:
   of the person ends, and the audit trail names the change with both
   addresses masked (``masked``), never in clear.
 * Mail honours the person's contact preferences, as everything the app
-  mails does (``reset.accepts_email``): a person who told the clinic "no
+  mails does (the one rule, ``minorconsent.clients.contact``): a person who told the clinic "no
   email" may have a shared or watched inbox, where a notice would tell its
   reader that the account moved away.  They get no notice, and cannot
   start a change that needs a link by mail: the form says to call the
@@ -41,10 +41,10 @@ from persistent import Persistent
 from minorconsent.audit import note
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
-from minorconsent.site.mail import send
+from minorconsent.site.mail import may_email, send
 
 from . import normalize_email, utcnow
-from .reset import accepts_email, token_hash
+from .reset import token_hash
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
 from minorconsent.site.links import SingleUseLink
@@ -239,8 +239,8 @@ NOTICE_TEXT = _('mail-email-changed-notice', default=(
 def _mail(request, user, to, subject, text, mapping):
     """In the person's saved language, naming only the portal."""
     localizer = localizer_for(request, user.language)
-    send(request, to, localizer.translate(subject),
-         localizer.translate(_(text, mapping=mapping)))
+    send(request, user, localizer.translate(subject),
+         localizer.translate(_(text, mapping=mapping)), address=to)
 
 
 # --- the rules -------------------------------------------------------------------
@@ -253,7 +253,7 @@ def request_email_change(request, user, new_email, now=None):
     clinic = request.clinic
     now = now or utcnow()
     changes = changes_of(clinic)
-    if not accepts_email(clinic, user):
+    if not may_email(request, user):
         # Before the address is looked at: no answer about it either.
         trail_refusal(request, 'auth.email_change_refused', user,
                       'no email in contact preferences')
@@ -311,7 +311,7 @@ def apply_email_change(request, user, new_email, action, how, keep_token=None, a
     if changes is not None:
         changes.cancel_for(user.__name__, now)
     ended = clinic.sessions.end_all_for(user.__name__, except_token=keep_token)
-    told = accepts_email(clinic, user)
+    told = may_email(request, user)
     if told:
         _mail(request, user, old, NOTICE_SUBJECT, NOTICE_TEXT,
               {'portal': clinic.settings.portal_name})

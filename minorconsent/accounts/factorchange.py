@@ -26,10 +26,9 @@ recovery codes: the owner is locked out, and nobody tells them.  So:
 """
 from minorconsent.audit import note
 from minorconsent.site.i18n import _, localizer_for
-from minorconsent.site.mail import send
+from minorconsent.site.mail import may_email, send
 
 from .emailchange import CODE_WRONG, reauthenticate
-from .reset import accepts_email
 from .twofactor import factor_of, start_enrolment, token_key
 
 FACTOR_CODE_WRONG = _('This code is not right. Enter the code your app shows now, or one '
@@ -127,10 +126,10 @@ def tell_person(request, user, what):
     'recovery codes'); False (nothing sent) where the person asked for no
     email."""
     clinic = request.clinic
-    if not accepts_email(clinic, user):
+    if not may_email(request, user):
         return False
     localizer = localizer_for(request, user.language)
-    send(request, user.email, localizer.translate(NOTICE_SUBJECT),
+    send(request, user, localizer.translate(NOTICE_SUBJECT),
          localizer.translate(_(NOTICES[what],
                                mapping={'portal': clinic.settings.portal_name})))
     return True

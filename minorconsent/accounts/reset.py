@@ -25,7 +25,7 @@ from persistent import Persistent
 
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
-from minorconsent.site.mail import send
+from minorconsent.site.mail import may_email, send
 
 from . import normalize_email, set_password, utcnow
 from .throttle import address_key
@@ -119,20 +119,6 @@ RESET_TEXT = _('mail-password-reset', default=(
     'for this, you can ignore this message: your password stays the same.\n'))
 
 
-def accepts_email(clinic, user):
-    """Do this person's contact preferences allow email?  A guardian's, on
-    every child's record they are linked to (one "no email" is enough: it
-    is the same inbox); an adolescent's, on their own record.  Staff have
-    no contact preferences."""
-    clients = clinic['clients']
-    records = [client['guardians'][user.__name__].contact
-               for client in clients.children_of(user.__name__)
-               if user.__name__ in client['guardians']]
-    if user.client_id is not None and user.client_id in clients:
-        records.append(clients[user.client_id].contact)
-    return all(contact.email_ok for contact in records)
-
-
 def request_reset(request, email, now=None):
     """Handle "forgot your password" for ``email``; return the user mailed,
     or None.  The caller answers the same either way."""
@@ -142,11 +128,11 @@ def request_reset(request, email, now=None):
     under_cap = resets.note_request(email, now)
     user = clinic['users'].find_by_email(email)
     if (user is None or not user.active or user.password_hash is None or not under_cap
-            or not accepts_email(clinic, user)):
+            or not may_email(request, user)):
         return None
     token = resets.issue(user, now)
     localizer = localizer_for(request, user.language)
-    send(request, user.email, localizer.translate(RESET_SUBJECT),
+    send(request, user, localizer.translate(RESET_SUBJECT),
          localizer.translate(_(RESET_TEXT, mapping={
              'portal': clinic.settings.portal_name, 'minutes': LINK_MINUTES,
              'url': public_url(request, 'reset-password', token)})))

@@ -13,7 +13,7 @@ from persistent import Persistent
 
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
-from minorconsent.site.mail import send
+from minorconsent.site.mail import may_email, send
 from minorconsent.site.links import SingleUseLink
 
 
@@ -107,15 +107,6 @@ def people_to_invite(agreement, users):
     return people
 
 
-def accepts_email(agreement, user):
-    """The person's contact preferences allow email."""
-    client = agreement.workflow_client()
-    if user.__name__ == client.self_account_id:
-        return client.contact.email_ok
-    link = client['guardians'].get(user.__name__)
-    return link is not None and link.contact.email_ok
-
-
 INVITATION_SUBJECT = _('A document to review')
 INVITATION_TEXT = _('mail-invitation', default=(
     'Hello,\n\nYou have a document to review and sign on ${portal}.\n\n'
@@ -131,14 +122,14 @@ def invite_signers(request, agreement, now=None):
     now = now or utcnow()
     sent = 0
     for person in people_to_invite(agreement, clinic['users']):
-        if not accepts_email(agreement, person):
+        if not may_email(request, person):
             agreement.record('not invited', request.authenticated_userid or 'system',
                              '%s does not accept email' % person.display_name, now=now)
             continue
         token = clinic.invitations.issue(agreement, person, clinic.settings.invitation_days, now)
         expires = (now + timedelta(days=clinic.settings.invitation_days)).date().isoformat()
         localizer = localizer_for(request, person.language)
-        send(request, person.email, localizer.translate(INVITATION_SUBJECT),
+        send(request, person, localizer.translate(INVITATION_SUBJECT),
              localizer.translate(_(INVITATION_TEXT, mapping={
                  'portal': clinic.settings.portal_name, 'expires': expires,
                  'url': public_url(request, 'invite', token)})))

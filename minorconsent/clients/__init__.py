@@ -172,6 +172,9 @@ def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):
 
 def includeme(config):
     config.add_evolve_step('0003-clients-folder', _add_clients)
+    # The one "may we email this person" rule, for every mail the app sends.
+    from .contact import accepts_email
+    config.set_email_rule(accepts_email)
     config.scan('.views')
 
 

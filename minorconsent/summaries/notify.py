@@ -2,14 +2,15 @@
 
 The message says only that: no child's name, no clinic specialty, no
 content.  It goes to each guardian who may read the summary now (entitled,
-consent active) and allows email in their contact preferences.
+consent active) and may be emailed (the one rule of
+``minorconsent.clients.contact``: no record of theirs says "no email").
 """
 from pyramid.authorization import ACLHelper
 
 from minorconsent.security.policy import principals_for
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
-from minorconsent.site.mail import send
+from minorconsent.site.mail import may_email, send
 
 NEW_SUBJECT = _('Something new for you')
 NEW_TEXT = _('mail-something-new', default=(
@@ -27,13 +28,13 @@ def notify_guardians(request, summary):
     told = 0
     for gid, link in client['guardians'].items():
         user = users.get(gid)
-        if user is None or not link.contact.email_ok:
+        if user is None or not may_email(request, user):
             continue
         if not acl.permits(summary, principals_for(user), 'view-published'):
             continue
         # In the guardian's language: the email says the same in each.
         localizer = localizer_for(request, user.language)
-        send(request, user.email, localizer.translate(NEW_SUBJECT),
+        send(request, user, localizer.translate(NEW_SUBJECT),
              localizer.translate(_(NEW_TEXT, mapping={
                  'portal': clinic.settings.portal_name,
                  'url': public_url(request, 'login')})))

@@ -49,6 +49,14 @@ def test_an_unreadable_form_body_is_a_400_and_changes_nothing(app, demo, content
     assert writes(app) == before
 
 
+def test_a_nested_part_without_a_boundary_is_a_400(app):
+    body = (b'--outer\r\nContent-Disposition: form-data; name="email"\r\n'
+            b'Content-Type: multipart/mixed\r\n\r\nx\r\n--outer--\r\n')
+    res = new_browser(app).post('/login', body, expect_errors=True,
+                                headers={'Content-Type': 'multipart/form-data; boundary=outer'})
+    assert res.status_int == 400 and 'This form could not be read' in res.text
+
+
 def test_a_utf8_form_still_signs_in(app):
     for content_type in ('application/x-www-form-urlencoded; charset=UTF-8',
                          'application/x-www-form-urlencoded; charset="utf8"'):

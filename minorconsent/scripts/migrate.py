@@ -1,12 +1,17 @@
 """minorconsent-migrate: move objects in flight to their workflow's newest
-published version, in batches, each committed on its own (resumable)."""
+published version, in batches, each committed on its own (resumable).
+
+A stored migration that would move documents past a guard (into a state
+that activates consent, that a family can see, or that a guarded step
+leads to; see ``workflow.migrate.target_problem``) is refused: nothing of
+it moves, the reason goes to stderr and the exit code is 1."""
 import argparse
 import sys
 
 from pyramid.paster import bootstrap, setup_logging
 from tqdm import tqdm
 
-from minorconsent.workflow.migrate import run_batch
+from minorconsent.workflow.migrate import MigrationError, run_batch
 
 from .common import close_databases
 
@@ -28,6 +33,7 @@ def main(argv=None):
         request, registry = env['request'], env['registry']
         request.tm.begin()
         store = request.clinic['workflows']
+        code = 0
         for wid in list(store.keys()):
             record = store[wid]
             migration = getattr(record, 'migration', None)
@@ -36,16 +42,26 @@ def main(argv=None):
             with tqdm(total=migration.total, initial=migration.moved(), unit='object',
                       desc=wid, disable=args.quiet) as bar:
                 while True:
-                    moved = run_batch(record, args.batch)
+                    try:
+                        moved = run_batch(record, args.batch)
+                    except MigrationError as exc:
+                        # A move past a guard (stored before the rules):
+                        # nothing of it happens; the documents keep working
+                        # under their old version.
+                        request.tm.abort()
+                        request.tm.begin()
+                        print('Refused: %s' % exc, file=sys.stderr)
+                        code = 1
+                        break
                     request.tm.commit()
                     request.tm.begin()
                     bar.update(moved)
                     if moved < args.batch:
+                        print('%s: moved to version %d.' % (wid, migration.to_version))
                         break
-            print('%s: moved to version %d.' % (wid, migration.to_version))
         request.tm.abort()
     close_databases(registry)
-    return 0
+    return code
 
 
 if __name__ == '__main__':  # pragma: no cover

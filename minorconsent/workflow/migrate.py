@@ -2,7 +2,11 @@
 
 Publishing a version moves every object of the current version to it.  A
 state the new version lacks must be mapped, by the admin, to one of its
-states: there is no silent fallback to the initial state.  Objects move in
+states: there is no silent fallback to the initial state.  Only such a
+state is mapped, and only into a state no guarded step leads to, that does
+not activate consent and that no family member can see
+(``target_problem``): a move is history, never a way past a signature, a
+review or a sign-off.  Objects move in
 batches; each batch is a transaction of its own when run by
 ``minorconsent-migrate``, and a crash loses at most the batch in progress:
 the moved objects have left the old ``(version, state)`` index, so the next
@@ -22,7 +26,83 @@ from .history import HistoryEntry
 
 
 class MigrationError(ValueError):
-    pass
+    """A move refused; ``problems`` is ``{old state: sentence}`` for the
+    choices at fault (shown next to each)."""
+
+    def __init__(self, message, problems=None):
+        super().__init__(message)
+        self.problems = dict(problems or {})
+
+
+def family_visible(workflow, family):
+    """Ids of the states of ``workflow`` a family member can see anything
+    in: those the rooms declare (``family``: ``{role: states}``) where the
+    definition grants the role anything -- or, without the declarations,
+    every state that grants a family role anything."""
+    from .validate import FAMILY_ROLES
+    found = set()
+    for state in workflow.states:
+        for role in FAMILY_ROLES:
+            if state.granted(role) and (family is None or state.id in family.get(role, ())):
+                found.add(state.id)
+    return found
+
+
+def target_problem(old, new, state, target, family):
+    """Why the documents in ``state`` (of version ``old``) may not go to
+    ``target`` of version ``new``; '' when they may.
+
+    A state map exists for the states the new version removes, and only
+    into a state a document can be in without having passed a guard or a
+    signature: no guarded step leads to it, it does not activate consent,
+    and no family member can see a document in it.  So a migration never
+    makes a document active, published or visible to a family."""
+    if not new.has_state(target):
+        return '"%s" is not a state of the new version.' % target
+    if new.has_state(state):
+        if target == state:
+            return ''
+        return ('The documents in "%s" stay in "%s": the new version keeps that state, and a '
+                'state map is only for the states it removes.' % (state, state))
+    return entry_problem(new, target, family)
+
+
+def entry_problem(new, target, family):
+    """Why a document may not be put into ``target`` without a step; ''."""
+    into = new.state(target)
+    if into.activates_consent:
+        return ('"%s" activates consent: a document gets there only with every required '
+                'signature, never by a move.' % target)
+    if target in family_visible(new, family):
+        return ('A family member can see documents in "%s": a move never shows a document '
+                'to a family.' % target)
+    guarded = [t for t in new.transitions if t.to_state == target and t.guards]
+    if guarded:
+        return ('"%s" is reached only when %s holds: a move would skip that check.'
+                % (target, ' and '.join('"%s"' % g for g in sorted(
+                    {g for t in guarded for g in t.guards}))))
+    return ''
+
+
+def allowed_targets(new, family):
+    """The states of ``new`` the documents of a removed state may go to."""
+    return [s.id for s in new.states if not entry_problem(new, s.id, family)]
+
+
+def mapping_problems(old, new, mapping, family):
+    """``{state: sentence}`` for every choice of ``mapping`` that may not
+    be made (``family``: the rooms' declared family states, or None)."""
+    found = {}
+    for state, target in sorted(mapping.items()):
+        problem = target_problem(old, new, state, target, family)
+        if problem:
+            found[state] = problem
+    return found
+
+
+def declared_family(workflow):
+    from . import declared_family_states
+    return declared_family_states(workflow.content_type)
 
 
 class Migration(Persistent):
@@ -50,30 +130,36 @@ def occupied(record):
 def plan(record, new_workflow, mapping=None):
     """The dry run: ``[(old state, count, new state or None)]``.
 
-    Kept states map to themselves unless ``mapping`` says otherwise; a
-    removed state without a mapping shows ``None``.
+    Kept states map to themselves (a mapping for one is refused by
+    ``publish_with_migration``); a removed state without a mapping shows
+    ``None``.
     """
     mapping = mapping or {}
     rows = []
     for state, count in sorted(occupied(record).items()):
-        target = mapping.get(state) or (state if new_workflow.has_state(state) else None)
+        target = state if new_workflow.has_state(state) else (mapping.get(state) or None)
         rows.append((state, count, target))
     return rows
 
 
-def publish_with_migration(record, source, new_workflow, mapping, actor_id, comment=''):
+def publish_with_migration(record, source, new_workflow, mapping, actor_id, comment='',
+                           family=None):
     """Publish ``source`` and start moving the current version's objects.
 
     ``mapping`` must send every occupied state the new version lacks to a
-    state it has; otherwise ``MigrationError`` and nothing changes.
+    state it has, each allowed by ``target_problem`` (``family``: the
+    declared family states, by default the current registry's); otherwise
+    ``MigrationError`` and nothing changes.
     """
+    family = declared_family(new_workflow) if family is None else family
+    refused = mapping_problems(record.definition(), new_workflow, mapping, family)
+    if refused:
+        raise MigrationError(' '.join(refused[s] for s in sorted(refused)), refused)
     rows = plan(record, new_workflow, mapping)
     missing = [state for state, _, target in rows if target is None]
     if missing:
-        raise MigrationError('Choose a new state for the objects in: %s.' % ', '.join(missing))
-    wrong = [target for _, _, target in rows if not new_workflow.has_state(target)]
-    if wrong:
-        raise MigrationError('These are not states of the new version: %s.' % ', '.join(wrong))
+        raise MigrationError('Choose a new state for the objects in: %s.' % ', '.join(missing),
+                             {s: 'Choose a new state for these objects.' for s in missing})
     if getattr(record, 'migration', None) is not None and not record.migration.finished:
         raise MigrationError('A previous migration is still running; finish it first.')
     old_version = record.current
@@ -89,14 +175,25 @@ def publish_with_migration(record, source, new_workflow, mapping, actor_id, comm
     return version
 
 
-def run_batch(record, size=1000, now=None):
-    """Move up to ``size`` objects; return how many moved (0 when done)."""
+def run_batch(record, size=1000, now=None, family=None):
+    """Move up to ``size`` objects; return how many moved (0 when done).
+
+    ``MigrationError`` (nothing moved) for a mapping ``target_problem``
+    refuses."""
     migration = getattr(record, 'migration', None)
     if migration is None or migration.finished:
         return 0
     now = now or datetime.now(timezone.utc)
     old = record.definition(migration.from_version)
     new = record.definition(migration.to_version)
+    # A migration stored before these rules, or written into the database,
+    # is held to them too: nothing moves past a guard.
+    refused = mapping_problems(old, new, migration.mapping,
+                               declared_family(new) if family is None else family)
+    if refused:
+        raise MigrationError('%s: the move to version %d is refused: %s' % (
+            record.__name__, migration.to_version,
+            ' '.join(refused[s] for s in sorted(refused))), refused)
     moved = 0
     for state, target in sorted(migration.mapping.items()):
         if moved >= size:

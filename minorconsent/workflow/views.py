@@ -13,7 +13,8 @@ from . import workflow_guards, workflow_requirements
 from .definition import DefinitionError, loads
 from .diagram import render_svg
 from .diff import changes
-from .migrate import MigrationError, plan, publish_with_migration, run_batch
+from .migrate import (MigrationError, allowed_targets, declared_family, plan,
+                      publish_with_migration, run_batch)
 from .schemas import DraftSchema, ImportSchema
 from .store import WorkflowRecord, WorkflowStore
 from .validate import MAP_ROLES, PERMISSIONS, visibility
@@ -142,7 +143,7 @@ def workflow_publish(request):
     draft, found = check_source(record, record.draft, request.registry)
     mapping = {key[4:]: value for key, value in request.POST.items()
                if key.startswith('map.') and value}
-    error = None
+    error, refused = None, {}
     if request.method == 'POST' and found:
         request.response.status = 400     # the problems are listed; nothing changes
     if request.method == 'POST' and not found:
@@ -151,7 +152,7 @@ def workflow_publish(request):
                                    request.authenticated_userid,
                                    (request.POST.get('comment') or '')[:500])
         except MigrationError as exc:
-            error = str(exc)
+            error, refused = str(exc), exc.problems
             request.response.status = 400
         else:
             run_batch(record, IN_REQUEST_BATCH)
@@ -163,6 +164,9 @@ def workflow_publish(request):
             'changes': changes(current, draft) if draft else [],
             'moves': plan(record, draft, mapping) if draft else [],
             'new_states': draft.states if draft else (), 'error': error,
+            'refused': refused,
+            'allowed': set(allowed_targets(draft, declared_family(draft))) if draft else set(),
+            'kept': {s.id for s in draft.states} if draft else set(),
             'mapping': mapping, 'text_diff': text_diff,
             'diagram': render_svg(draft) if draft else ''}
 

@@ -38,7 +38,7 @@ def test_dry_run_counts_and_requires_a_mapping():
     assert plan(record, new, {'draft': 'writing'}) == [('draft', 5, 'writing')]
     with pytest.raises(MigrationError, match='Choose a new state'):
         publish_with_migration(record, source, new, {}, 'admin')
-    with pytest.raises(MigrationError, match='not states of the new version'):
+    with pytest.raises(MigrationError, match='is not a state of the new version'):
         publish_with_migration(record, source, new, {'draft': 'limbo'}, 'admin')
     assert record.current == 1 and record.population() == {(1, 'draft'): 5}
 

@@ -95,7 +95,8 @@ def is_live(release, today=None):
 
 def active_since(release):
     """The day the release became active (its last activation)."""
-    days = [e.time.date() for e in release.history if e.to_state == 'active']
+    # The step that activated it, never a later move to a new workflow version.
+    days = [e.time.date() for e in release.history.steps() if e.to_state == 'active']
     return days[-1] if days else None
 
 

@@ -278,7 +278,8 @@ class SummaryView:
 
 def summary_view(summary):
     from minorconsent.summaries.model import ACHIEVEMENT_TITLES
-    published = [e.time for e in summary.history if e.to_state == 'published']
+    # The step that published it, never a later move to a new workflow version.
+    published = [e.time for e in summary.history.steps() if e.to_state == 'published']
     return SummaryView(
         ref=summary.__name__, client_ref=summary.workflow_client().__name__,
         period=summary.period, text=summary.parent_text,

@@ -115,7 +115,7 @@ def entry_time(entry):
 
 
 def ever_published(summary):
-    return any(e.to_state == 'published' for e in summary.history)
+    return any(e.to_state == 'published' for e in summary.history.steps())
 
 
 def previous_summary_time(client, before=None):
@@ -230,7 +230,7 @@ class Summary(Workflowed, Persistent):
 
     def was_reviewed(self):
         """Has this summary ever been in the adolescent's review?"""
-        return any(e.to_state == 'minor_review' for e in self.history)
+        return any(e.to_state == 'minor_review' for e in self.history.steps())
 
     def review_agreed_now(self):
         """Did the adolescent agree to exactly the text as it is now?"""

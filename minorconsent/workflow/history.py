@@ -3,6 +3,11 @@
 Entries live in an ``IOBTree`` keyed by sequence number: appending touches
 one bucket, never rewrites the whole history (unlike a tuple), and the class
 offers no way to change or remove an entry.
+
+An entry whose ``transition`` is ``migrate`` records a move to a new
+version of the workflow (``migrate.run_batch``): it is history, never an
+event of the document's life, so dates shown to anyone come from
+``steps()``, not from the latest entry.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +15,10 @@ from datetime import datetime
 from BTrees.IOBTree import IOBTree
 from BTrees.Length import Length
 from persistent import Persistent
+
+#: The ``transition`` of the entry a move to a new version adds (no step
+#: may have this id: ``validate`` refuses it).
+MIGRATION_STEP = 'migrate'
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,13 @@ class HistoryEntry:
     comment: str
     workflow_id: str
     version: int
+
+    @property
+    def is_migration(self):
+        """A move to a new version of the workflow (``migrate``): history,
+        not an event of the document's life -- its time is the day an admin
+        published a version, not a day anything happened to the document."""
+        return self.transition == MIGRATION_STEP
 
 
 class History(Persistent):
@@ -48,3 +64,13 @@ class History(Persistent):
     def latest(self):
         n = self._length()
         return self._entries[n - 1] if n else None
+
+    def steps(self):
+        """The entries of the document's own life: its start and the steps
+        fired on it, without the moves to new versions.  Every date shown
+        (published, signed, became active) is read from these."""
+        return [e for e in self if not e.is_migration]
+
+    def latest_step(self):
+        steps = self.steps()
+        return steps[-1] if steps else None

@@ -22,7 +22,7 @@ from persistent import Persistent
 
 from minorconsent.audit.recorder import note
 
-from .history import HistoryEntry
+from .history import MIGRATION_STEP, HistoryEntry
 
 
 class MigrationError(ValueError):
@@ -204,7 +204,7 @@ def run_batch(record, size=1000, now=None, family=None):
             obj = record.members[key]
             record.leave(obj)
             obj.history.append(HistoryEntry(
-                time=now, actor=migration.actor_id, transition='migrate',
+                time=now, actor=migration.actor_id, transition=MIGRATION_STEP,
                 transition_title='Moved to version %d' % migration.to_version,
                 from_state=state, from_title=old.state(state).title,
                 to_state=target, to_title=new.state(target).title,

@@ -11,6 +11,8 @@ with the room's reason.
 import re
 from collections import deque
 
+from .history import MIGRATION_STEP
+
 #: Roles a permission map may name, relative to one object.
 STAFF_ROLES = ('therapist', 'supervisor')
 FAMILY_ROLES = ('guardian', 'adolescent')
@@ -18,9 +20,6 @@ MAP_ROLES = STAFF_ROLES + FAMILY_ROLES
 #: Who may fire a transition: the map roles, plus the system itself
 #: (expiry at majority, activation when the last signature arrives).
 TRANSITION_ROLES = MAP_ROLES + ('system',)
-#: The ``transition`` of a history entry that records a move to a new
-#: version (``migrate``): no step may have this id.
-MIGRATION_STEP = 'migrate'
 
 #: Permissions a state may grant.
 PERMISSIONS = {

@@ -21,7 +21,8 @@ MARKER = 'PRIVATE-MARKER-q7Zx'
 
 
 ROLES = ('anonymous', 'admin', 'therapist', 'therapist_other', 'supervisor',
-         'guardian', 'guardian_other', 'guardian_restricted', 'adolescent')
+         'guardian', 'guardian_other', 'guardian_restricted', 'adolescent',
+         'privacy_officer')
 
 
 ROLE_EMAILS = {
@@ -33,6 +34,7 @@ ROLE_EMAILS = {
     'guardian_other': 'guardian2@demo.test',
     'guardian_restricted': 'restricted@demo.test',
     'adolescent': 'teen@demo.test',
+    'privacy_officer': 'privacy@demo.test',
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from support import ROLES, audit_entries, csrf_of, sign_in
 from minorconsent.site import ROUTE
 
-A, ADM, T, T2, SUP, G, G2, GR, TEEN = ROLES
+A, ADM, T, T2, SUP, G, G2, GR, TEEN, PO = ROLES
 SIGNED_IN = ROLES[1:]
 GUARDIANS = (G, G2, GR)
 #: Dana Pike (stepparent@demo.test), linked to Mateo as a step-parent
@@ -120,8 +120,11 @@ TABLE = {
     # Without ?id= there is no such step: the admin gets the not-found page
     # too (tests/workflow/test_edit_step.py opens and saves a real step).
     ('WorkflowRecord', 'step', 'GET'): only(404, anonymous=LOGIN),
-    ('Clinic', 'audit', 'GET'): only(200, ADM, anonymous=LOGIN),
-    ('Clinic', 'audit.csv', 'GET'): only(200, ADM, anonymous=LOGIN),
+    # The admin's view is of staff and system actions; the privacy officer
+    # reads the whole trail and the accounting of disclosures, nothing else.
+    ('Clinic', 'audit', 'GET'): only(200, ADM, PO, anonymous=LOGIN),
+    ('Clinic', 'audit.csv', 'GET'): only(200, ADM, PO, anonymous=LOGIN),
+    ('Clinic', 'disclosure-accounting', 'GET'): only(200, PO, anonymous=LOGIN),
     ('Client', 'sharing', 'GET'): only(200, T, SUP),
     ('Client', 'access', 'GET'): only(200, G),
     # Without a language, the request is refused; anonymous people have none to save.

@@ -5,7 +5,7 @@ import deform
 from minorconsent.security.passwords import MIN_LENGTH, password_problem
 from minorconsent.site.i18n import _
 
-from . import ADMIN, ROLE_TITLES
+from . import ADMIN, PRIVACY_OFFICER, ROLE_TITLES
 
 
 def min_length_of(request):
@@ -134,12 +134,27 @@ def _supervisor_validator(node, kw):
 def _separate_duties(node, value):
     """Clinic administration is kept apart from clinical and family roles:
     an admin manages accounts and settings and sees no client record, so
-    an admin account cannot also be a therapist, supervisor or relative."""
+    an admin account cannot also be a therapist, supervisor or relative.
+    The privacy officer, who reads the whole audit trail (the admin's
+    actions included), holds no other role either."""
     roles = set(value.get('roles') or ())
-    if ADMIN in roles and roles - {ADMIN}:
-        exc = colander.Invalid(node, '')
-        exc['roles'] = 'Use a separate account for clinic administration.'
-        raise exc
+    for role, message in ((PRIVACY_OFFICER, 'Use a separate account for the privacy officer.'),
+                          (ADMIN, 'Use a separate account for clinic administration.')):
+        if role in roles and roles - {role}:
+            exc = colander.Invalid(node, '')
+            exc['roles'] = message
+            raise exc
+
+
+#: What each role may do, in plain words, under the role choices.
+ROLES_IN_WORDS = (
+    'Clinic admin: accounts, clinic settings, workflows and agreement texts; sees no '
+    'client record, and of the audit trail only staff and system actions. '
+    'Therapist: their own clients. Supervisor: the clients of the therapists they '
+    'supervise. Parent or guardian, adolescent client: the family pages. '
+    'Privacy officer: reads the whole audit trail (who is a client, what was '
+    'disclosed about whom) and the accounting of disclosures, and nothing else. '
+    'The clinic admin and the privacy officer each need an account of their own.')
 
 
 class AccountSchema(colander.MappingSchema):
@@ -150,7 +165,7 @@ class AccountSchema(colander.MappingSchema):
         widget=deform.widget.TextInputWidget(attributes={'type': 'email'}),
         validator=colander.All(colander.Length(max=254), colander.Email()))
     roles = colander.SchemaNode(
-        colander.Set(), title='Roles',
+        colander.Set(), title='Roles', description=ROLES_IN_WORDS,
         widget=deform.widget.CheckboxChoiceWidget(values=list(ROLE_TITLES.items())),
         validator=colander.All(
             colander.Length(min=1, min_err='Choose at least one role.'),

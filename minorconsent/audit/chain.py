@@ -104,11 +104,17 @@ class AuditLog(Persistent):
         stored = self.entries.get(seq)
         return as_dict(stored) if stored is not None else None
 
+    def by_actors(self, actors):
+        """The seqs of the entries made by any of ``actors`` (a BTree set)."""
+        found = [self.by_actor[actor] for actor in actors if actor in self.by_actor]
+        return multiunion(found) if found else LOTreeSet()
+
     def select(self, record=None, actor=None, action=None, first_day=None,
-               last_day=None):
+               last_day=None, within=None):
         """The seqs matching every given filter, oldest first (a BTree set,
-        so a filter never loads entries it does not return)."""
-        sets = []
+        so a filter never loads entries it does not return).  ``within``
+        (a set of seqs) narrows to what the reader may see."""
+        sets = [] if within is None else [within]
         for index, key in ((self.by_record, record), (self.by_actor, actor),
                            (self.by_action, action)):
             if key:

@@ -1,8 +1,11 @@
-"""The admin's audit viewer: filters, pages newest first, CSV export.
+"""The audit viewer: filters, pages newest first, CSV export; and the
+privacy officer's accounting of disclosures.
 
 Entries name clients by their opaque id (a therapist gives the privacy
-officer the reference from the client's page): the viewer lets an admin
-check who touched a record without learning who the clinic's clients are.
+officer the reference from the client's page).  The privacy officer reads
+the whole trail; the admin reads staff and system actions without client
+references or details (``scope``): checking what staff did must not teach
+the admin who the clinic's clients are or what was disclosed about whom.
 """
 import csv
 import io
@@ -19,6 +22,7 @@ from minorconsent.site.forms import date_widget
 from minorconsent.site.views import clinic_view, page_number
 
 from .chain import FIELDS, log_of
+from .scope import scope_for
 
 PAGE_SIZE = 50
 CSV_LIMIT = 100_000
@@ -57,10 +61,16 @@ class FilterSchema(colander.MappingSchema):
             raise exc
 
 
-def _filters(request, audit):
-    """(deform form, error, filter kwargs or None when the input is bad)."""
-    actions = list(audit.by_action.keys()) if audit is not None else []
-    schema = FilterSchema().bind(actions=actions)
+def _filters(request, audit, scope):
+    """(deform form, error, filter kwargs or None when the input is bad).
+
+    The admin's form has no client reference, and offers only the actions
+    of the entries the admin may see."""
+    schema = FilterSchema()
+    if not scope.whole:
+        schema = schema.clone()
+        del schema['record']
+    schema = schema.bind(actions=scope.actions(audit))
     form = deform.Form(schema, method='GET', buttons=('filter',), formid='audit-filter')
     if 'filter' not in request.GET and '__formid__' not in request.GET:
         return form, None, {}
@@ -79,23 +89,33 @@ def _filters(request, audit):
             request.response.status = 400
             return form, deform.ValidationFailure(form, form.cstruct, exc), None
         found['actor'] = user.__name__
-    found['record'] = values['record'].strip()
+    found['record'] = values['record'].strip() if scope.whole else ''
     found['action'] = values['action']
     found['first_day'] = values['first_day'].isoformat() if values['first_day'] else None
     found['last_day'] = values['last_day'].isoformat() if values['last_day'] else None
     return form, None, found
 
 
-@clinic_view(context=Clinic, name='audit', permission='administer',
+def _selected(audit, scope, filters):
+    """The seqs the filters pick among what the reader may see (None:
+    every entry, the privacy officer unfiltered)."""
+    if scope.whole and not any(filters.values()):
+        return None
+    return audit.select(within=None if scope.whole else scope.seqs, **filters)
+
+
+@clinic_view(context=Clinic, name='audit', permission='read-audit',
              renderer='templates/audit.pt')
 def audit_viewer(request):
     audit = audit_log(request)
-    form, failure, filters = _filters(request, audit)
+    scope = scope_for(request, audit)
+    form, failure, filters = _filters(request, audit, scope)
     entries, total = [], 0
     page = page_number(request)
     if audit is not None and filters is not None:
-        seqs = audit.select(**filters) if any(filters.values()) else None
+        seqs = _selected(audit, scope, filters)
         entries, total = audit.newest(seqs, start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+        entries = [scope.shown(entry) for entry in entries]
     users = request.clinic['users']
     names = {}
     for entry in entries:
@@ -103,11 +123,14 @@ def audit_viewer(request):
         # own account name is the client's name, a parent's often shares it.
         user = users.get(entry['actor'])
         names[entry['actor']] = user.display_name if user is not None and user.is_staff else ''
-    query = {key: value for key, value in request.GET.items() if key != 'page'}
+    # The admin's filter has no client reference: a link does not carry one.
+    query = {key: value for key, value in request.GET.items()
+             if key != 'page' and (scope.whole or key != 'record')}
     return {
         'form': failure.render() if failure is not None else form.render(
             {k: v for k, v in (filters or {}).items() if k in ('record', 'action') and v}),
         'entries': entries,
+        'whole': scope.whole,
         'names': names,
         'total': total,
         'head': (audit.head_seq, audit.head_hash) if audit is not None else (0, ''),
@@ -118,11 +141,15 @@ def audit_viewer(request):
     }
 
 
-@clinic_view(context=Clinic, name='audit.csv', permission='administer')
+@clinic_view(context=Clinic, name='audit.csv', permission='read-audit')
 def audit_csv(request):
-    """The filtered entries, oldest first, hashes included, as CSV."""
+    """The filtered entries, oldest first, hashes included, as CSV.  The
+    admin's rows about a client have its reference, path and detail blank
+    (so their hash no longer recomputes from the row: the hash names the
+    sealed entry, which the privacy officer's export shows in full)."""
     audit = audit_log(request)
-    form, failure, filters = _filters(request, audit)
+    scope = scope_for(request, audit)
+    form, failure, filters = _filters(request, audit, scope)
     if failure is not None:
         return Response('Check the filters: ' + '; '.join(
             '%s: %s' % item for item in failure.error.asdict().items()),
@@ -131,13 +158,59 @@ def audit_csv(request):
     writer = csv.writer(out)
     writer.writerow(FIELDS + ('hash',))
     if audit is not None:
-        seqs = audit.select(**filters) if any(filters.values()) else audit.entries.keys()
-        for count, seq in enumerate(seqs):
+        seqs = _selected(audit, scope, filters)
+        for count, seq in enumerate(audit.entries.keys() if seqs is None else seqs):
             if count >= CSV_LIMIT:
                 break
-            entry = audit.get(seq)
+            entry = scope.shown(audit.get(seq))
             writer.writerow([cell(entry[name]) for name in FIELDS + ('hash',)])
     response = Response(out.getvalue(), content_type='text/csv', charset='utf-8')
     response.content_disposition = 'attachment; filename="audit-%s.csv"' % date.today().isoformat()
     return response
 
+
+
+def accounting_filter_schema():
+    """The viewer's filters less person and action."""
+    schema = FilterSchema().clone()
+    del schema['email']
+    del schema['action']
+    return schema
+
+
+@clinic_view(context=Clinic, name='disclosure-accounting', permission='read-whole-audit',
+             renderer='templates/accounting.pt')
+def disclosure_accounting(request):
+    """The privacy officer's accounting of disclosures (``officer``)."""
+    from .officer import WHAT, disclosure_seqs
+    audit = audit_log(request)
+    form = deform.Form(accounting_filter_schema(), method='GET', buttons=('filter',),
+                       formid='accounting-filter')
+    filters, rendered, bad = {}, None, False
+    if 'filter' in request.GET or '__formid__' in request.GET:
+        try:
+            values = form.validate(request.GET.items())
+        except deform.ValidationFailure as failure:
+            request.response.status = 400
+            rendered, bad = failure.render(), True
+        else:
+            filters = {'record': values['record'].strip(),
+                       'first_day': values['first_day'].isoformat() if values['first_day'] else None,
+                       'last_day': values['last_day'].isoformat() if values['last_day'] else None}
+            rendered = form.render({'record': filters['record']} if filters['record'] else {})
+    entries, total = [], 0
+    page = page_number(request)
+    if audit is not None and not bad:
+        entries, total = audit.newest(disclosure_seqs(audit, **filters),
+                                      start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+    users = request.clinic['users']
+    names = {}
+    for entry in entries:
+        user = users.get(entry['actor'])
+        names[entry['actor']] = user.display_name if user is not None and user.is_staff else ''
+    query = {key: value for key, value in request.GET.items() if key != 'page'}
+    return {
+        'form': rendered if rendered is not None else form.render(),
+        'entries': entries, 'names': names, 'what': WHAT, 'total': total, 'page': page,
+        'next_page': page + 1 if page * PAGE_SIZE < total else None, 'query': query,
+    }

@@ -36,6 +36,7 @@ STAFF = (
     ('supervisor@demo.test', 'Dr. Jordan Lee', ['supervisor']),
     ('therapist@demo.test', 'Dr. Robin Reyes', ['therapist']),
     ('therapist2@demo.test', 'Sam Okafor', ['therapist']),
+    ('privacy@demo.test', 'Morgan Ashby', ['privacy_officer']),
 )
 
 FIRST = ('Mia', 'Noah', 'Liam', 'Zoe', 'Ella', 'Owen', 'Ivy', 'Leo', 'Ruby',
@@ -415,6 +416,7 @@ DEMO_SIGN_INS = (
     ('coparent1@demo.test', 'joint custody: has signed the consent'),
     ('coparent2@demo.test', 'joint custody: the consent waits for this signature'),
 )
+    ('privacy@demo.test', 'privacy officer (the whole audit trail, nothing else)'),
 
 
 if __name__ == '__main__':  # pragma: no cover

@@ -35,7 +35,10 @@ class Clinic(Folder):
     #: granted on each client by its own computed ACL, which ends in
     #: DENY_ALL, so nothing granted here reaches a child's record.
     __acl__ = [
-        (Allow, 'role:admin', ('administer', 'signed-in')),
+        (Allow, 'role:admin', ('administer', 'read-audit', 'signed-in')),
+        # The whole audit trail (client references, family accounts'
+        # actions, disclosure details) and the accounting of disclosures.
+        (Allow, 'role:privacy_officer', ('read-audit', 'read-whole-audit', 'signed-in')),
         (Allow, 'role:therapist', ('list-clients', 'add-client', 'signed-in')),
         (Allow, 'role:supervisor', ('supervise', 'signed-in')),
         (Allow, 'role:guardian', ('family', 'signed-in')),

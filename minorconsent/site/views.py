@@ -37,6 +37,8 @@ NAV = (
     ('admin', 'workflows', 'Workflows'),
     ('admin', 'agreement-templates', 'Agreement texts'),
     ('admin', 'audit', 'Audit trail'),
+    ('privacy_officer', 'audit', 'Audit trail'),
+    ('privacy_officer', 'disclosure-accounting', 'Accounting of disclosures'),
 )
 
 

@@ -1,4 +1,7 @@
-"""The admin's viewer: filters, bad filters next to the field, CSV."""
+"""The audit viewer: filters, bad filters next to the field, CSV.
+
+Filtering by client reference is the privacy officer's (the admin sees
+staff and system actions without clients: test_privacy_officer.py)."""
 import csv
 import io
 
@@ -16,8 +19,8 @@ def visit_mateo(app, demo, times=2):
 
 def test_filter_by_client_person_and_action(app, demo):
     visit_mateo(app, demo)
-    admin = sign_in(app, ROLE_EMAILS['admin'])
-    page = admin.get('/audit')
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
+    page = officer.get('/audit')
     assert 'GET Client.index' in page.text
     form = page.forms['audit-filter']
     form['record'] = demo.mateo
@@ -90,10 +93,10 @@ def test_a_date_range_shows_the_entries_of_its_days_both_ends_included(app, demo
     (docs/SECURITY.md, audit trail): 00:00:00 of the first day and
     23:59:59.999999 of the last are in; a microsecond outside is not."""
     seal_probes(app, demo.mateo)
-    admin = sign_in(app, ROLE_EMAILS['admin'])
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
 
     def viewer(**filters):
-        return admin.get('/audit', dict(filters, __formid__='audit-filter', filter='filter'))
+        return officer.get('/audit', dict(filters, __formid__='audit-filter', filter='filter'))
     res = viewer(first_day='2024-03-10', last_day='2024-03-15')
     assert shown_probes(res) == ['first-day', 'inside', 'last-day']
     assert '3 matching entries' in res.text           # nothing of today either
@@ -118,8 +121,8 @@ def test_csv_export_applies_the_date_range_with_the_other_filters(app, demo):
     from minorconsent.audit.chain import FIELDS, entry_hash
     seal_probes(app, demo.mateo)
     seal_probes(app, demo.lucia)
-    admin = sign_in(app, ROLE_EMAILS['admin'])
-    res = admin.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
+    res = officer.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
                                    'record': demo.mateo, 'action': PROBE_ACTION,
                                    'first_day': '2024-03-10', 'last_day': '2024-03-15'})
     assert res.content_type == 'text/csv'
@@ -131,14 +134,14 @@ def test_csv_export_applies_the_date_range_with_the_other_filters(app, demo):
         values = [int(row['seq'])] + [row[name] for name in FIELDS[1:]]
         assert entry_hash(values) == row['hash']
     # The same range for every client holds Lucia's probes too, in order.
-    res = admin.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
+    res = officer.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
                                    'first_day': '2024-03-10', 'last_day': '2024-03-15'})
     rows = list(csv.DictReader(io.StringIO(res.text)))
     assert [(row['record'], row['target']) for row in rows] == [
         (client, 'probe-' + name) for client in (demo.mateo, demo.lucia)
         for name in ('first-day', 'inside', 'last-day')]
     # Bad dates are refused, not ignored.
-    res = admin.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
+    res = officer.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
                                    'first_day': '2024-03-15', 'last_day': '2024-03-10'},
                     status=400)
     assert 'The end date is before the start date.' in res.text
@@ -146,14 +149,14 @@ def test_csv_export_applies_the_date_range_with_the_other_filters(app, demo):
 
 def test_csv_export_holds_the_filtered_entries_with_their_hashes(app, demo):
     visit_mateo(app, demo)
-    admin = sign_in(app, ROLE_EMAILS['admin'])
-    res = admin.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
+    res = officer.get('/audit.csv', {'__formid__': 'audit-filter', 'filter': 'filter',
                                    'record': demo.mateo, 'action': 'GET Client.index'})
     assert res.content_type == 'text/csv'
     rows = list(csv.DictReader(io.StringIO(res.text)))
     assert len(rows) == 2
     assert {row['record'] for row in rows} == {demo.mateo}
     assert all(len(row['hash']) == 64 for row in rows)
-    everything = list(csv.DictReader(io.StringIO(admin.get('/audit.csv').text)))
+    everything = list(csv.DictReader(io.StringIO(officer.get('/audit.csv').text)))
     assert len(everything) > len(rows)
     assert [int(r['seq']) for r in everything] == sorted(int(r['seq']) for r in everything)

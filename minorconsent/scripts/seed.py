@@ -405,6 +405,7 @@ def commit_batch(request):
 
 DEMO_SIGN_INS = (
     ('admin@demo.test', 'clinic admin'),
+    ('privacy@demo.test', 'privacy officer (the whole audit trail, nothing else)'),
     ('therapist@demo.test', 'therapist of the Alvarez children'),
     ('therapist2@demo.test', 'therapist of the Novak child'),
     ('supervisor@demo.test', 'supervisor of therapist@demo.test'),
@@ -416,7 +417,6 @@ DEMO_SIGN_INS = (
     ('coparent1@demo.test', 'joint custody: has signed the consent'),
     ('coparent2@demo.test', 'joint custody: the consent waits for this signature'),
 )
-    ('privacy@demo.test', 'privacy officer (the whole audit trail, nothing else)'),
 
 
 if __name__ == '__main__':  # pragma: no cover

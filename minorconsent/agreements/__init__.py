@@ -174,6 +174,13 @@ def store_pdf(agreement):
     data = pdf.render(pdf.record_of(agreement, find_clinic(agreement), state_title))
     agreement.pdf = Blob(data)
     agreement.pdf_sha256 = text_hash_bytes(data)
+    # The signed document's hash on the chain, not only beside the PDF in
+    # the clinic's (mutable) database.
+    from minorconsent.audit.recorder import note
+    note(agreement, 'agreement.document_stored', actor='system',
+         detail='%s v%s pdf sha256 %s text sha256 %s' % (
+             agreement.kind, agreement.template_version, agreement.pdf_sha256,
+             agreement.text_sha256))
 
 
 def text_hash_bytes(data):

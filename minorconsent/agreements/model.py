@@ -177,8 +177,10 @@ class Agreement(Workflowed, Persistent):
             now or utcnow(), kind, actor_id, detail, ip, user_agent)
         self._event_count.change(1)
         # Sent, viewed, signed, declined, revoked: each on the audit trail too.
+        # A signature names the exact text signed on the chain itself.
         note(self, 'agreement.' + kind, actor=actor_id,
-             detail='%s v%s' % (self.kind, self.template_version))
+             detail='%s v%s' % (self.kind, self.template_version)
+             + (' text sha256 %s' % self.text_sha256 if kind == 'signed' else ''))
 
     def event_list(self):
         return list(self.events.values())

@@ -1,0 +1,199 @@
+"""Witnessed chain heads: a cut, a re-hash or an undo of the audit trail.
+
+Each attack below leaves a chain that verifies on its own (asserted with
+``chain.verify``: that is all ``minorconsent-audit verify`` checked
+before witnesses), and ``verify`` must now name the first witnessed head
+the chain no longer reaches.
+"""
+import contextlib
+import shutil
+
+import pytest
+import transaction
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
+from minorconsent.audit import note
+from minorconsent.audit.chain import FIELDS, entry_hash, log_of, verify
+from minorconsent.audit.witness import create_key, load_private_key, witness_line
+from minorconsent.scripts import audit, seed
+
+from scripthelpers import run, site  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def witnessed(site):
+    """A seeded site with a witness key, a witness file and one witness."""
+    site.witness_file = site.dir / 'witness' / 'audit-witness.log'
+    site.witness_file.parent.mkdir()
+    site.key = site.dir / 'keys' / 'audit-witness.key'
+    site.key.parent.mkdir()
+    with open(site.ini, 'a') as ini:
+        ini.write('minorconsent.audit.witness_file = %s\n' % site.witness_file)
+        ini.write('minorconsent.audit.witness_key = %s\n' % site.key)
+    assert run(seed, site.ini, '--quiet', '--clients', '1')[0] == 0
+    code, out, _ = run(audit, 'witness-key', site.ini)
+    assert code == 0 and site.key.exists() and (site.dir / 'keys/audit-witness.key.pub').exists()
+    assert oct(site.key.stat().st_mode & 0o777) == '0o600'
+    code, out, _ = run(audit, 'witness', site.ini)
+    assert code == 0 and out.startswith('v1 ')
+    return site
+
+
+@contextlib.contextmanager
+def audit_log_of(site, commit=True):
+    db = DB(FileStorage(str(site.dir / 'Audit.fs')))
+    try:
+        tm = transaction.TransactionManager(explicit=True)
+        tm.begin()
+        conn = db.open(transaction_manager=tm)
+        yield log_of(conn.root(), create=False)
+        if commit:
+            tm.commit()
+        else:
+            tm.abort()
+        conn.close()
+    finally:
+        db.close()
+
+
+def more_entries(site, count=3):
+    """Entries written offline, then sealed (as a script would)."""
+    databases = {}
+    db = DB(FileStorage(str(site.dir / 'Data.fs'), blob_dir=str(site.dir / 'blobs')),
+            databases=databases, database_name='')
+    DB(FileStorage(str(site.dir / 'Audit.fs')), databases=databases, database_name='audit')
+    try:
+        with transaction.manager:
+            conn = db.open()
+            for number in range(count):
+                note(conn.root()['minorconsent'], 'test.later', detail='later %d' % number)
+        conn.close()
+    finally:
+        for each in list(databases.values()):
+            each.close()
+    assert run(audit, 'seal', site.ini)[0] == 0
+
+
+def verify_script(site):
+    code, out, _ = run(audit, 'verify', site.ini)
+    return code, out
+
+
+def test_an_untouched_witnessed_trail_verifies(witnessed):
+    more_entries(witnessed)
+    assert run(audit, 'witness', witnessed.ini)[0] == 0
+    code, out = verify_script(witnessed)
+    assert code == 0, out
+    assert out.startswith('OK: ')
+    assert 'Witnessed: 2 heads' in out and 'all on the chain' in out
+    lines = witnessed.witness_file.read_text().splitlines()
+    assert len(lines) == 2 and all(line.startswith('v1 ') for line in lines)
+
+
+def test_cutting_the_newest_entries_is_caught(witnessed):
+    with audit_log_of(witnessed) as log:
+        witnessed_seq = log.head_seq
+        keep = witnessed_seq - 3
+        for seq in range(keep + 1, witnessed_seq + 1):
+            entry = log.get(seq)
+            for name, field in log.INDEXES:
+                index = getattr(log, name)
+                key = log.index_key(field, entry)
+                if key:
+                    index[key].remove(seq)
+                    if not index[key]:
+                        del index[key]
+            del log.entries[seq]
+        log.head_seq, log.head_hash = keep, log.entries[keep][-1]
+        assert verify(log) == keep          # the chain alone cannot tell
+    code, out = verify_script(witnessed)
+    assert code == 1
+    assert out.startswith('BROKEN: witness line 1 (entry %d, ' % witnessed_seq)
+    assert 'the chain ends at entry %d' % keep in out
+    # Nor does the next witness bless the shorter chain.
+    before = witnessed.witness_file.read_text()
+    code, out, _ = run(audit, 'witness', witnessed.ini)
+    assert code == 1 and out.startswith('BROKEN: the chain no longer follows from witness line 1')
+    assert witnessed.witness_file.read_text() == before
+
+
+def test_rehashing_the_chain_after_a_rewrite_is_caught(witnessed):
+    with audit_log_of(witnessed) as log:
+        head = log.head_seq
+        prev = log.entries[4][-1]
+        for seq in range(5, head + 1):
+            values = list(log.entries[seq][:len(FIELDS)])
+            if seq == 5:
+                values[FIELDS.index('detail')] = 'nothing to see'
+            values[-1] = prev
+            prev = entry_hash(values)
+            log.entries[seq] = tuple(values) + (prev,)
+        log.head_hash = prev
+        assert verify(log) == head
+    code, out = verify_script(witnessed)
+    assert code == 1
+    assert out.startswith('BROKEN: witness line 1 (entry %d, ' % head)
+    assert 'entry %d has another hash (rewritten)' % head in out
+
+
+def test_undoing_the_last_transactions_of_the_audit_storage_is_caught(witnessed):
+    more_entries(witnessed)
+    assert run(audit, 'witness', witnessed.ini)[0] == 0
+    # ZODB's own undo of the last seal.
+    db = DB(FileStorage(str(witnessed.dir / 'Audit.fs')))
+    try:
+        last = db.undoLog(0, 1)[0]['id']
+        with transaction.manager:
+            db.undo(last)
+    finally:
+        db.close()
+    with audit_log_of(witnessed, commit=False) as log:
+        assert verify(log) == log.head_seq
+    code, out = verify_script(witnessed)
+    assert code == 1 and out.startswith('BROKEN: witness line 2 (entry ')
+    assert 'the chain ends at entry' in out
+
+
+def test_restoring_an_older_copy_of_the_audit_file_is_caught(witnessed):
+    older = witnessed.dir / 'Audit.fs.older'
+    shutil.copyfile(witnessed.dir / 'Audit.fs', older)
+    more_entries(witnessed)
+    assert run(audit, 'witness', witnessed.ini)[0] == 0
+    shutil.copyfile(older, witnessed.dir / 'Audit.fs')
+    (witnessed.dir / 'Audit.fs.index').unlink(missing_ok=True)
+    code, out = verify_script(witnessed)
+    assert code == 1 and out.startswith('BROKEN: witness line 2 (entry ')
+
+
+def test_a_witness_signed_with_another_key_is_refused(witnessed, tmp_path):
+    other = tmp_path / 'other.key'
+    create_key(str(other), str(other) + '.pub')
+    with audit_log_of(witnessed, commit=False) as log:
+        seq, head = log.head_seq, log.head_hash
+    line = witness_line(load_private_key(str(other)), '2030-01-01T00:00:00.000000Z', seq, head)
+    with open(witnessed.witness_file, 'a') as out:
+        out.write(line + '\n')
+    code, out = verify_script(witnessed)
+    assert code == 1
+    assert out.startswith('BROKEN: witness line 2 is signed with another key')
+
+
+def test_an_altered_witness_line_is_refused(witnessed):
+    text = witnessed.witness_file.read_text()
+    head = text.split('head=')[1][:64]
+    witnessed.witness_file.write_text(text.replace(head, '0' * 64))
+    code, out = verify_script(witnessed)
+    assert code == 1
+    assert out.startswith('BROKEN: witness line 1: its signature does not verify')
+
+
+def test_a_configured_witness_file_that_is_missing_is_reported(witnessed):
+    witnessed.witness_file.unlink()
+    code, out = verify_script(witnessed)
+    assert code == 1 and out.startswith('BROKEN: no witness file at ')
+
+
+def test_witness_key_is_never_replaced(witnessed):
+    code, out, _ = run(audit, 'witness-key', witnessed.ini)
+    assert code == 2 and 'exists already' in out

@@ -3,8 +3,12 @@
 ``chain``: the append-only, hash-chained log in its own database.
 ``recorder``: transactional entries for writes, group-committed reads.
 ``access``: a view deriver that records every clinic view.
-``views``: the admin viewer and CSV export; ``accounting``: what a guardian
-may see of it (who at the clinic read their child's summaries).
+``views``: the viewer and CSV export; ``scope``: how much of it a reader
+sees (the privacy officer everything, the admin staff and system actions
+without clients); ``officer``: the privacy officer's accounting of
+disclosures; ``accounting``: what a guardian may see of it (who at the
+clinic read their child's summaries); ``witness``: signed copies of the
+chain head kept outside the database, which ``verify`` checks.
 
 Settings:
 
@@ -15,6 +19,11 @@ Settings:
 ``minorconsent.audit.flush_seconds``
     How often buffered page-view entries are sealed (default 1).  This is
     the window of reads a crash can lose.
+``minorconsent.audit.witness_file``, ``minorconsent.audit.witness_key``,
+``minorconsent.audit.witness_public_key``
+    Read by ``minorconsent-audit`` only (never by the server): where the
+    witnessed heads are appended, the Ed25519 key that signs them, and the
+    public key that checks them (default: the key's path + ``.pub``).
 """
 from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool

@@ -197,3 +197,15 @@ def test_a_configured_witness_file_that_is_missing_is_reported(witnessed):
 def test_witness_key_is_never_replaced(witnessed):
     code, out, _ = run(audit, 'witness-key', witnessed.ini)
     assert code == 2 and 'exists already' in out
+
+
+def test_verify_and_witness_run_beside_a_live_server(witnessed):
+    """A server holds Audit.fs's lock; cron's witness and verify read it
+    read-only instead of failing on the lock."""
+    live = FileStorage(str(witnessed.dir / 'Audit.fs'))
+    try:
+        assert run(audit, 'witness', witnessed.ini)[0] == 0
+        code, out = verify_script(witnessed)
+        assert code == 0 and 'Witnessed: 2 heads' in out
+    finally:
+        live.close()

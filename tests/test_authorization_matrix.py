@@ -47,6 +47,7 @@ TABLE = {
     ('Clinic', 'logout', 'GET'): outcome(200, anonymous=LOGIN),
     ('Clinic', 'logout', 'POST'): outcome(302),
     ('Clinic', 'password', 'GET'): outcome(200, anonymous=LOGIN),
+    ('Clinic', 'electronic-records', 'GET'): outcome(200, anonymous=LOGIN),
     ('Clinic', 'settings', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'supervision', 'GET'): only(200, SUP, anonymous=LOGIN),
     ('Clinic', 'family', 'GET'): only(200, *GUARDIANS, anonymous=LOGIN),

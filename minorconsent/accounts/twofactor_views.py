@@ -87,7 +87,8 @@ def finish_sign_in(request, user, response, detail):
     request.clinic.pending_sign_ins.end(pending_token(request))
     note(request.clinic, 'auth.sign_in', actor=user.__name__,
          role=' '.join(sorted(user.roles)), detail=detail)
-    response.headerlist.extend(remember(request, user.__name__))
+    response.headerlist.extend(remember(request, user.__name__,
+                                        method='password+second-factor'))
     set_pending_cookie(request, response, None)
     return response
 

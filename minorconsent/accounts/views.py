@@ -48,7 +48,7 @@ def login(request):
             if user is not None:
                 note(request.clinic, 'auth.sign_in', actor=user.__name__,
                      role=' '.join(sorted(user.roles)))
-                headers = remember(request, user.__name__)
+                headers = remember(request, user.__name__, method='password')
                 return HTTPFound(location=home_url(request), headers=headers)
             known = request.clinic['users'].find_by_email(values['email'])
             # Unknown addresses are not written down: the trail would

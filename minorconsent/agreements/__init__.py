@@ -14,6 +14,7 @@ from minorconsent.site.i18n import _
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, fire, start
 
+from . import esign
 from .model import (FAMILY_STATES, KINDS, Agreement, AgreementTemplate, Signature,
                     assent_expected, authority_words, custody_policy, default_signers,
                     typed_name_matches, utcnow)
@@ -82,11 +83,14 @@ def signer_role(agreement, user):
 
 
 def sign(clinic, registry, agreement, user, principals, typed_name, consented_to_electronic,
-         intent_to_sign, shown_sha256, ip='', user_agent='', now=None):
+         intent_to_sign, shown_sha256, ip='', user_agent='', now=None, authenticated_by=''):
     """Record ``user``'s signature; activate the agreement when it completes.
 
-    Refused with ``SigningError`` unless every condition holds.  A second
-    submission of the same signature returns the first one.
+    Refused with ``SigningError`` unless every condition holds, among them
+    the person's standing consent to electronic records (``esign``).  A
+    second submission of the same signature returns the first one.
+    ``authenticated_by``: how the signer's session began (the session's
+    ``auth_method``), for the certificate.
     """
     from pyramid.authorization import ACLHelper
     if user.__name__ in agreement.signatures:
@@ -98,6 +102,9 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
         raise SigningError(_('The text changed since you opened it. Please read it again.'))
     if newer_issued(agreement):
         raise SigningError(_('A newer version of this document was sent. Please sign that one.'))
+    if not esign.has_agreed(user):
+        raise SigningError(_('Please read and agree to the disclosure about electronic '
+                             'documents before your first electronic signature.'))
     if not consented_to_electronic:
         raise SigningError(_('Please agree to sign electronically.'))
     if not intent_to_sign:
@@ -116,7 +123,7 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
     now = now or utcnow()
     signature = Signature(user.__name__, typed_name, role, relationship, '', now,
                           ip, user_agent[:300], agreement.template_version,
-                          agreement.text_sha256, True, True)
+                          agreement.text_sha256, True, True, authenticated_by or '')
     # The certificate keeps the English words; family pages translate them.
     authority = authority_words(signature, agreement.minor_consents).interpolate()
     signature = replace(signature, authority=authority)

@@ -107,6 +107,23 @@ class Signature:
     text_sha256: str
     consented_to_electronic: bool
     intent_to_sign: bool
+    #: How the signer had signed in (``security.sessions.SIGN_IN_METHODS``);
+    #: '' where not recorded (signatures made before it was, and the seed).
+    #: A default, so signatures stored without the field still load.
+    authenticated_by: str = ''
+
+
+#: How a signer signed in, in the certificate's words (translatable).
+AUTHENTICATION_WORDS = {
+    'password': _('Signed in with a password.'),
+    'password+second-factor': _('Signed in with a password and a second factor.'),
+    'single-use-link': _('Signed in with a single-use link sent to their email address.'),
+    '': _('How the signer signed in was not recorded.'),
+}
+
+
+def authentication_words(method):
+    return AUTHENTICATION_WORDS.get(method or '', AUTHENTICATION_WORDS[''])
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from minorconsent.portal.agreement_record import (  # noqa: F401 (the projection
 from minorconsent.site.i18n import _
 
 from .documentpdf import FONTS, DocumentPDF  # noqa: F401 (FONTS: older imports)
+from .model import authentication_words
 
 
 def clinic_copy(agreement, clinic, t=None):
@@ -89,6 +90,7 @@ def render(record, t=_same):
             detail += t(', from ${ip}, ${browser}',
                         {'ip': s.ip, 'browser': s.user_agent or t('unknown browser')})
         detail += t('. Agreed to sign electronically and confirmed the intent to sign.')
+        detail += ' ' + t(str(authentication_words(s.authenticated_by)))
         pdf.multi_cell(0, 5, detail, new_x='LMARGIN', new_y='NEXT')
         pdf.ln(1)
     pdf.ln(2)

@@ -26,6 +26,7 @@ class SignatureLine:
     time: str                 # UTC
     ip: str
     user_agent: str
+    authenticated_by: str = ''   # how the signer had signed in (a method key)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def record_of(agreement, clinic, state_title):
         text_sha256=agreement.text_sha256, template_version=agreement.template_version,
         workflow_version=agreement.workflow_version, state_title=state_title,
         signatures=tuple(SignatureLine(s.signer_id, s.typed_name, s.authority, when(s.time),
-                                       s.ip, s.user_agent)
+                                       s.ip, s.user_agent, s.authenticated_by)
                          for s in agreement.signatures.values()),
         events=tuple(EventLine(when(e.time), e.kind,
                                users[e.actor_id].display_name if e.actor_id in users

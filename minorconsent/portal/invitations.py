@@ -105,7 +105,8 @@ def invitation(request):
         if values is not None:
             set_password(clinic, request.registry.passwords, person, values['password'])
             found.used = datetime.now(timezone.utc)
-            return HTTPFound(location=target, headers=remember(request, person.__name__))
+            return HTTPFound(location=target, headers=remember(
+                request, person.__name__, method='single-use-link'))
     return {'title': t('You have a document to review'),
             'text': t('Choose a password for ${email} to read and sign it.',
                       {'email': person.email}),

@@ -11,6 +11,7 @@ from pyramid.i18n import get_localizer
 
 from minorconsent.agreements import SigningError, act, sign
 from minorconsent.agreements.model import Agreement
+from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.canonical import public_url
@@ -20,7 +21,7 @@ from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
-from .parentview import agreement_view
+from .parentview import agreement_view, clinic_contact
 
 
 class SignSchema(colander.MappingSchema):
@@ -35,6 +36,40 @@ class SignSchema(colander.MappingSchema):
         colander.Boolean(), title=_('I have read the text above and I intend to sign it.'),
         missing=False)
     text_sha256 = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget())
+
+
+def _must_agree(node, value):
+    if not value:
+        raise colander.Invalid(node, _('Please tick the box to agree, or ask the practice '
+                                       'for paper documents.'))
+
+
+class DisclosureSchema(colander.MappingSchema):
+    """The consumer's consent to electronic records (``agreements.esign``),
+    under the disclosure it agrees to (``templates/esign_disclosure.pt``)."""
+    agreed = colander.SchemaNode(
+        colander.Boolean(), title=_('I have read this and I agree to receive and sign '
+                                    'documents electronically.'),
+        missing=False, validator=_must_agree)
+
+
+def disclosure_form(request):
+    return FormHandler(request, DisclosureSchema(),
+                       buttons=(button('agree', _('I agree')),), formid='electronic-records')
+
+
+def esign_macros():
+    from pyramid.threadlocal import get_current_registry
+    from minorconsent.site.views import cached_template
+    return cached_template(get_current_registry(),
+                           'minorconsent.portal:templates/esign_disclosure.pt').macros
+
+
+def agree_to_electronic_records(request, user):
+    """Record the agreement with the language the disclosure was read in."""
+    from minorconsent.agreements import esign
+    esign.agree(user, get_localizer(request).locale_name, request.client_addr or '',
+                request.user_agent or '')
 
 
 class RevokeSchema(colander.MappingSchema):
@@ -129,16 +164,32 @@ def family_agreement(request):
                          user_agent=request.user_agent or '')
     sign_form = FormHandler(request, SignSchema(), buttons=(button('sign', _('Sign')),), formid='sign',
                             appstruct={'text_sha256': agreement.text_sha256})
+    # Before a person's first electronic signature: the disclosure about
+    # electronic records, agreed once (agreements/esign.py).
+    from minorconsent.agreements import esign
+    needs_disclosure = (may_sign and user.__name__ not in agreement.signatures
+                        and not esign.has_agreed(user))
+    esign_form = disclosure_form(request)
+    if needs_disclosure and esign_form.submitted:
+        if esign_form.validate() is not None:
+            agree_to_electronic_records(request, user)
+            return redirect(request, request.clinic_url(agreement, 'family'))
+    elif needs_disclosure and sign_form.submitted:
+        # A signature posted without the disclosure agreed: nothing is
+        # signed, the disclosure says why, next to its box.
+        esign_form.fail('agreed', _('Please read and agree to the disclosure about electronic '
+                                    'documents before your first electronic signature.'))
     revoke_form = FormHandler(request, RevokeSchema(), buttons=(button('withdraw consent', _('Withdraw consent')),),
                               formid='revoke')
-    if may_sign and sign_form.submitted:
+    if may_sign and not needs_disclosure and sign_form.submitted:
         values = sign_form.validate()
         if values is not None:
             try:
                 sign(request.clinic, request.registry, agreement, user, principals,
                      values['typed_name'], values['consented_to_electronic'],
                      values['intent_to_sign'], values['text_sha256'],
-                     request.client_addr or '', request.user_agent or '')
+                     request.client_addr or '', request.user_agent or '',
+                     authenticated_by=request.identity.session.auth_method or '')
             except SigningError as exc:
                 # Translated here: the field's label repeats the message
                 # for screen readers, and would show a msgid as it is.
@@ -160,7 +211,39 @@ def family_agreement(request):
     state_title = definition_of(agreement).state(agreement.state).title
     view = agreement_view(agreement, user.__name__, may_sign, may_revoke, state_title)
     return {'agreement': with_translated_authority(request, view, agreement),
-            'sign_form': sign_form.render() if may_sign and user.__name__
-            not in agreement.signatures else '',
+            'sign_form': sign_form.render() if may_sign and not needs_disclosure
+            and user.__name__ not in agreement.signatures else '',
+            'esign_form': esign_form.render() if needs_disclosure else '',
+            'esign_macros': esign_macros(),
+            'contact': clinic_contact(request.clinic.settings),
             'revoke_form': revoke_form.render() if may_revoke else '',
             'may_decline': may_decline}
+
+
+@clinic_view(context=Clinic, name='electronic-records', permission='signed-in',
+             renderer='templates/electronic_records.pt')
+def electronic_records(request):
+    """The disclosure about electronic documents, whether and when the
+    person agreed, and the way to agree or to withdraw (then the next
+    signature asks again, and the practice uses paper)."""
+    from minorconsent.agreements import esign
+    from minorconsent.site.views import plain_page
+    user = request.identity.user
+    form = disclosure_form(request)
+    agreed = esign.has_agreed(user)
+    if request.method == 'POST' and request.POST.get('withdraw') == 'yes':
+        if not agreed:
+            return plain_page(request, 400, _('There is no consent to withdraw'),
+                              _('Nothing was changed.'))
+        esign.withdraw(user)
+        return redirect(request, request.clinic_url(request.clinic, 'electronic-records'),
+                        'saved')
+    if not agreed and form.submitted and form.validate() is not None:
+        agree_to_electronic_records(request, user)
+        return redirect(request, request.clinic_url(request.clinic, 'electronic-records'),
+                        'saved')
+    found = esign.consent_of(user) if agreed else None
+    return {'agreed_on': found.time.strftime('%Y-%m-%d %H:%M UTC') if found else None,
+            'form': '' if agreed else form.render(),
+            'contact': clinic_contact(request.clinic.settings),
+            'esign_macros': esign_macros()}

@@ -63,6 +63,15 @@ NOTES = (
 )
 
 
+def agree_once(person):
+    """The demo people who have signed agreed to electronic documents
+    first (agreements/esign.py); the others are asked at their first
+    signature."""
+    from minorconsent.agreements import esign
+    if not esign.has_agreed(person):
+        esign.agree(person, 'en', '192.0.2.9', 'minorconsent-seed')
+
+
 def marker_code(marker):
     """An ICD-10-CM-shaped code that stands for ``marker`` (always the same
     for the same marker).  Diagnosis codes cannot hold the marker itself:
@@ -237,6 +246,7 @@ class Seeder:
             'Coordinating care with the family doctor', self.today + timedelta(days=180)))
         act(release, self.registry, 'send', Actor(therapist.__name__,
                                                    principals_for(therapist)), event='sent')
+        agree_once(mother)
         sign(self.clinic, self.registry, release, mother, principals_for(mother),
              mother.display_name, True, True, release.text_sha256, '192.0.2.30',
              'minorconsent-seed')
@@ -296,6 +306,7 @@ class Seeder:
 
         def signed(agreement, *people):
             for n, person in enumerate(people):
+                agree_once(person)
                 sign(self.clinic, self.registry, agreement, person, principals_for(person),
                      person.display_name, True, True, agreement.text_sha256,
                      '192.0.2.%d' % (10 + n), 'minorconsent-seed')

@@ -94,7 +94,9 @@ class ClinicSecurityPolicy:
         """Start a fresh session for ``userid`` and return its cookie.
 
         Any session the browser already had is ended first, so a session
-        token planted before sign-in is worthless after it.
+        token planted before sign-in is worthless after it.  ``method``
+        (keyword): how the person signed in, kept on the session for the
+        certificate of what they sign (``sessions.SIGN_IN_METHODS``).
         """
         clinic = request.clinic
         old = request.cookies.get(self.cookie_name)
@@ -102,7 +104,7 @@ class ClinicSecurityPolicy:
             clinic.sessions.end(old)
         idle, lifetime, _ = session_timing(clinic.settings)
         clinic.sessions.prune_for(userid, idle, lifetime)
-        token, session = clinic.sessions.create(userid)
+        token, session = clinic.sessions.create(userid, auth_method=kw.get('method'))
         user = clinic['users'][userid]
         request.__dict__['_mc_identity'] = Identity(user, session, token)
         return [('Set-Cookie', self._cookie(token))]

@@ -37,16 +37,28 @@ def token_key(token):
     return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
+#: How a person proved who they are when a session began (recorded on
+#: each electronic signature's certificate).
+SIGN_IN_METHODS = ('password', 'password+second-factor', 'single-use-link')
+
+
 class Session(Persistent):
     """One signed-in browser."""
 
     ended = False      # signed out; removed at the user's next sign-in
+    #: One of ``SIGN_IN_METHODS``; None for a session begun before the
+    #: method was recorded (a class default: those sessions keep working).
+    auth_method = None
 
-    def __init__(self, user_id, created, csrf_token):
+    def __init__(self, user_id, created, csrf_token, auth_method=None):
         self.user_id = user_id
         self.created = created
         self.last_seen = created
         self.csrf_token = csrf_token
+        if auth_method is not None:
+            if auth_method not in SIGN_IN_METHODS:
+                raise ValueError('unknown sign-in method %r' % auth_method)
+            self.auth_method = auth_method
 
     def _p_resolveConflict(self, old, committed, new):
         """Concurrent touches of one session: keep the latest ``last_seen``.
@@ -76,15 +88,16 @@ class SessionStore(Persistent):
     def __len__(self):
         return len(self._by_key)
 
-    def create(self, user_id, now=None):
+    def create(self, user_id, now=None, auth_method=None):
         """Start a session; return ``(token, session)``.
 
         The token is shown to the browser once and never stored.
+        ``auth_method``: how the person signed in (``SIGN_IN_METHODS``).
         """
         now = now or utcnow()
         token = secrets.token_urlsafe(32)
         key = token_key(token)
-        session = Session(user_id, now, secrets.token_urlsafe(32))
+        session = Session(user_id, now, secrets.token_urlsafe(32), auth_method)
         self._by_key[key] = session
         keys = self._by_user.get(user_id)
         if keys is None:

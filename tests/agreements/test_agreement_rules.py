@@ -3,7 +3,7 @@ import dataclasses
 
 import pytest
 
-from minorconsent.agreements import SigningError, act, sign, start_agreement
+from minorconsent.agreements import SigningError, act, esign, sign, start_agreement
 from minorconsent.agreements.model import text_hash
 from minorconsent.accounts import User
 from minorconsent.clients import link_guardian
@@ -35,6 +35,8 @@ def do_sign(c, registry, agreement, user, **kw):
                   intent_to_sign=True, shown_sha256=agreement.text_sha256,
                   ip='192.0.2.7', user_agent='test-agent')
     values.update(kw)
+    if not esign.has_agreed(user):
+        esign.agree(user)               # the disclosure about electronic documents
     return sign(c, registry, agreement, user, principals(user), **values)
 
 

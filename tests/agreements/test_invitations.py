@@ -91,14 +91,19 @@ def test_a_new_guardian_creates_an_account_through_the_link_and_signs(app, clini
     form['password'] = form['confirm'] = 'my own long passphrase'
     res = form.submit()
     assert res.location.endswith(path + 'family')
-    form = res.follow().forms['sign']
+    # First the disclosure about electronic documents, once.
+    form = res.follow().forms['electronic-records']
+    form['agreed'] = True
+    form = form.submit().follow().forms['sign']
     form['typed_name'] = 'Aunt Demo'
     form['consented_to_electronic'] = form['intent_to_sign'] = True
     form.submit()
-    # Both legal guardians (the mother and the aunt) must sign: one is in.
+    # Both legal guardians (the mother and the aunt) must sign: one is in,
+    # signed in through the single-use link.
     with clinic() as c:
         agreement = c['clients'][demo.lucia]['agreements'][ref]
         assert aunt.__name__ in agreement.signatures and agreement.state == 'sent'
+        assert agreement.signatures[aunt.__name__].authenticated_by == 'single-use-link'
     # The link worked once.
     again = new_browser(app).get(link, status=410)
     assert 'already been used' in again.text

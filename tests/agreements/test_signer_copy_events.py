@@ -30,7 +30,9 @@ def test_a_signers_copy_shows_only_their_own_events(app, clinic, demo):
     first = sign_in(app, 'coparent1@demo.test')
     first.get(path + 'family')                      # Jamie views it again
     second = sign_in(app, 'coparent2@demo.test')
-    form = second.get(path + 'family').forms['sign']  # Alex views it ...
+    form = second.get(path + 'family').forms['electronic-records']  # Alex views it ...
+    form['agreed'] = True                           # (a first signature)
+    form = form.submit().follow().forms['sign']
     form['typed_name'] = 'Alex Fairhaven'
     form['consented_to_electronic'] = form['intent_to_sign'] = True
     form.submit().follow()                          # ... and signs: active

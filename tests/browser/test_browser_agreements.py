@@ -64,6 +64,13 @@ def test_new_guardian_from_the_email_link_to_an_active_consent(new_tab, ui):
     family.get_by_role('button', name='Create My Account').click()
     expect(family.get_by_role('heading', level=1)).to_have_text('Consent to treatment')
     expect(family.locator('.agreement-text')).to_contain_text('risk of serious harm')
+    # A first electronic signature: the disclosure about electronic
+    # documents comes first, once.
+    expect(family.get_by_role('heading', name='Before you sign electronically')).to_be_visible()
+    ui.check_page(family, 'electronic documents disclosure')
+    family.get_by_label('I have read this and I agree to receive and sign documents '
+                        'electronically.').check()
+    family.get_by_role('button', name=re.compile('^I agree$', re.I)).click()
     ui.check_page(family, 'document to sign')
     family.get_by_label('I agree to sign this document electronically.').check()
     family.get_by_label('Type your full name').fill('Robin Quill')
@@ -98,6 +105,9 @@ def test_joint_custody_needs_the_second_parent(new_tab, ui):
     page.get_by_role('link', name='Consent to treatment').click()
     expect(page.locator('.badge')).to_have_text('Sent for signature')
     expect(page.get_by_text('Jamie Fairhaven')).to_be_visible()      # the first signature
+    page.get_by_label('I have read this and I agree to receive and sign documents '
+                      'electronically.').check()
+    page.get_by_role('button', name=re.compile('^I agree$', re.I)).click()
     page.get_by_label('I agree to sign this document electronically.').check()
     page.get_by_label('Type your full name').fill('Alex Fairhaven')
     page.get_by_label('I have read the text above and I intend to sign it.').check()

@@ -175,7 +175,7 @@ def allowed_helper(key, value):
     from functools import partial
     from chameleon.zpt.template import Macro, Macros
     from minorconsent.site.i18n import translate
-    if key in ('layout', 'summary_macros'):
+    if key in ('layout', 'summary_macros', 'esign_macros'):
         from pyramid_chameleon.zpt import PyramidPageTemplateFile
         return isinstance(value, (Macros, Macro, PyramidPageTemplateFile))
     if key == 't':

@@ -231,6 +231,7 @@ def consenting_party_may_consent(ctx):
 
 
 def includeme(config):
+    config.add_client_container('agreements', Agreement)
     config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)
     # The step and state ids this room's code fires or reads (the validator
     # refuses a definition without them, with these reasons).

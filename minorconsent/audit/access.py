@@ -35,6 +35,13 @@ def describe(obj):
     return '', '/'.join(reversed(names))
 
 
+def kind_of(context):
+    """The record class a context is, or stands in for: a client URL the
+    person may not see is recorded as the same action, real or made up
+    (``clients.hidden``)."""
+    return getattr(context, 'audit_kind', None) or type(context).__name__
+
+
 def actor_of(request):
     identity = request.identity
     if identity is None:
@@ -64,8 +71,7 @@ def audited_view(view, info):
         actor, role = actor_of(request)
         record, target = describe(context)
         entry = make_entry(
-            '%s %s.%s' % (request.method, type(context).__name__,
-                          request.view_name or 'index'),
+            '%s %s.%s' % (request.method, kind_of(context), request.view_name or 'index'),
             actor=actor or 'anonymous', role=role, record=record,
             target=target, ip=client_ip(request))
         unsafe = request.method not in SAFE_METHODS

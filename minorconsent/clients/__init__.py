@@ -172,6 +172,11 @@ def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):
 
 def includeme(config):
     config.add_evolve_step('0003-clients-folder', _add_clients)
+    # Client URLs the person may not see and made-up ones: one road.
+    config.include('.hidden')
+    config.add_client_container('goals', Goal)
+    config.add_client_container('notes', Note)
+    config.add_client_container('guardians', GuardianLink)
     # The one "may we email this person" rule, for every mail the app sends.
     from .contact import accepts_email
     config.set_email_rule(accepts_email)

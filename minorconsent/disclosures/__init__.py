@@ -126,6 +126,9 @@ def safety_notices(client, guardian_id, principals):
 
 
 def includeme(config):
+    from .requests import ThirdPartyRequest
+    config.add_client_container('disclosures', Disclosure)
+    config.add_client_container('requests', ThirdPartyRequest)
     config.require_workflow_step('disclosure', 'record_without_signoff', 'where the client has '
                                  'no supervisor to sign a disclosure off, the system records '
                                  'it at once with this step', from_initial=True)

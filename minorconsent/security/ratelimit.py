@@ -43,6 +43,11 @@ LIMITS = {
     # A change of one's email address: checks the password, may send a mail.
     'email-change': Limit(burst=5, per_seconds=60),
     'email-link': Limit(burst=20, per_seconds=6),
+    # Client URLs the address may not see, real or made up
+    # (clients/hidden.py): no person needs more; a timing probe needs far more.
+    'client-probe': Limit(burst=30, per_seconds=2),
+    # Past that budget, one entry a minute per address on the trail.
+    'client-probe-noted': Limit(burst=1, per_seconds=60),
 }
 
 
@@ -93,6 +98,13 @@ class RateLimiter:
         return self.buckets[name].take(key)
 
 
+def check(request, name, key=None):
+    """Spend one of the request's address's tokens at door ``name``: 0 if
+    it may go on, else the seconds to wait."""
+    ip = request.client_addr or ''
+    return request.registry.rate_limiter.check(name, key if key is not None else ip)
+
+
 def too_many(request, name, key=None):
     """None if the request may go on; else the 429 response to return.
 
@@ -100,18 +112,26 @@ def too_many(request, name, key=None):
     the audit trail through the read buffer (no commit of its own: a flood
     must not turn into a flood of writes).
     """
-    limiter = request.registry.rate_limiter
-    ip = request.client_addr or ''
-    wait = limiter.check(name, key if key is not None else ip)
+    wait = check(request, name, key)
     if not wait:
         return None
+    note_limited(request, name)
+    return limited_page(request, wait)
+
+
+def note_limited(request, name):
+    """Put a refusal at door ``name`` on the trail (read buffer)."""
     from minorconsent.audit.recorder import make_entry
-    from minorconsent.site.i18n import _
-    from minorconsent.site.views import plain_page
     identity = request.identity
     request.registry.audit_recorder.add(make_entry(
         'auth.rate_limited', actor=identity.userid if identity is not None else 'anonymous',
-        detail=name, ip=ip, outcome='429'))
+        detail=name, ip=request.client_addr or '', outcome='429'))
+
+
+def limited_page(request, wait):
+    """The 429 page: wait this many minutes, with ``Retry-After``."""
+    from minorconsent.site.i18n import _
+    from minorconsent.site.views import plain_page
     minutes = max(1, math.ceil(wait / 60))
     response = plain_page(request, 429, _('Too many attempts'),
                           _('Please wait ${minutes} minute(s), then try again.',

@@ -122,6 +122,7 @@ def use_publish_guard(root, registry):
 
 
 def includeme(config):
+    config.add_client_container('summaries', Summary)
     config.add_workflow_guard('minor_agreed', minor_agreed)
     config.add_workflow_guard('minor_agreed_if_reviewed', minor_agreed_if_reviewed)
     config.add_evolve_step('0014-summaries-publish-guard', use_publish_guard)

@@ -126,7 +126,8 @@ def client_add(request):
             client.medications = split_lines(values['medications'])
             request.context.add_client(client)
             return redirect(request, request.clinic_url(client), 'client-added')
-    return {'form': form.render(), 'heading': 'New client', 'back': None}
+    return {'form': form.render(), 'heading': 'New client', 'page_title': 'New client',
+            'back': None}
 
 
 @clinic_view(context=Client, permission='view-clinical',

@@ -21,7 +21,10 @@ read on that road.
 
 Only ids are treated so: a path segment shaped like one
 (``site.folder.new_id``: twelve letters and digits).  Anything else cannot
-be a client, and answers not found from its shape alone, as before.
+be a client, and answers not found from its shape alone, as before.  For a
+person who may enter the client, a made-up record id below it (a summary,
+an agreement ...) takes the same placeholder road from there on, so it is
+refused and recorded as a record they may not see would be.
 
 Rooms above this one say what their containers under a client hold
 (``config.add_client_container('summaries', Summary)``), so the road to
@@ -124,23 +127,43 @@ def requested_path(request):
 def hidden_road(containers, clients, segments):
     """The traversal result of ``segments`` (``clients``, an id, ...)
     through placeholders only, shaped as the real tree would shape it."""
-    context = placeholder(Client, segments[1], clients)
-    for position in range(2, len(segments)):
+    return _walk(containers, placeholder(Client, segments[1], clients), segments, 2)
+
+
+def _walk(containers, context, segments, position):
+    """Go on from ``context`` at ``segments[position]`` through placeholders."""
+    for position in range(position, len(segments)):
         segment, rest, before = segments[position], segments[position + 1:], segments[:position]
         if segment[:2] == '@@':
-            return _found(context, segment[2:], rest, before, clients)
+            return _found(context, segment[2:], rest, before)
         kind = context.audit_kind
         if kind == 'Client' and segment in containers:
             context = placeholder(Folder, segment, context)
         elif kind == 'Folder' and looks_like_id(segment):
             context = placeholder(containers[context.__name__], segment, context)
         else:
-            return _found(context, segment, rest, before, clients)
-    return _found(context, '', (), segments, clients)
+            return _found(context, segment, rest, before)
+    return _found(context, '', (), segments)
 
 
-def _found(context, view_name, subpath, traversed, clients):
-    root = clients.__parent__
+def missing_record(containers, found):
+    """Inside a client the person may enter, a made-up record id in one of
+    its containers (``/clients/<id>/summaries/<made-up>/...``) takes the
+    placeholder road too: refused and recorded like a record they may not
+    see, instead of an unrecorded plain not found."""
+    container, name = found['context'], found['view_name']
+    if not (type(container) is Folder and isinstance(container.__parent__, Client)
+            and container.__name__ in containers and looks_like_id(name)):
+        return found
+    segments = tuple(found['traversed']) + (name,) + tuple(found['subpath'])
+    item = placeholder(containers[container.__name__], name, container)
+    return _walk(containers, item, segments, len(found['traversed']) + 1)
+
+
+def _found(context, view_name, subpath, traversed):
+    root = context
+    while root.__parent__ is not None:
+        root = root.__parent__
     return {'context': context, 'view_name': view_name, 'subpath': tuple(subpath),
             'traversed': tuple(traversed), 'virtual_root': root,
             'virtual_root_path': (), 'root': root}
@@ -172,6 +195,8 @@ class ClinicTraverser:
                     spend_probe_budget(request)
                     return hidden_road(request.registry.client_containers, clients,
                                        segments)
+                return missing_record(request.registry.client_containers,
+                                      self.traverse(request))
         return self.traverse(request)
 
 

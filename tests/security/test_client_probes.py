@@ -133,3 +133,24 @@ def test_past_its_budget_an_address_gets_429_for_real_and_made_up_alike(app, dem
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     for _ in range(allowed + 5):
         therapist.get('/clients/%s/' % demo.mateo, status=200)
+
+
+def test_inside_a_client_a_made_up_record_id_is_refused_like_a_hidden_record(app, demo):
+    """The mother may enter Mateo's record, not his summary in review: a
+    made-up summary id is refused and recorded the same way."""
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    mateo = '/clients/%s/' % demo.mateo
+    since = len(audit_entries(app))
+    hidden = mother.get(mateo + 'summaries/%s/summary.pdf' % demo.mateo_review_summary,
+                        status=404)
+    none = mother.get(mateo + 'summaries/%s/summary.pdf' % MADE_UP, status=404)
+    assert hidden.body == none.body
+    entries = [e for e in audit_entries(app)[since:] if e['record'] == demo.mateo]
+    assert [(e['action'], e['outcome']) for e in entries] == [
+        ('GET Summary.summary.pdf', 'denied')] * 2
+    assert entries[1]['target'] == 'summaries/' + MADE_UP
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    since = len(audit_entries(app))
+    therapist.get(mateo + 'goals/%s/progress' % MADE_UP, status=404)
+    [entry] = [e for e in audit_entries(app)[since:] if e['record'] == demo.mateo]
+    assert (entry['action'], entry['outcome']) == ('GET Goal.progress', 'denied')

@@ -58,6 +58,55 @@ def test_the_typed_name_rule_for_other_names(typed, account, expected):
     assert typed_name_matches(typed, account) is expected
 
 
+@pytest.mark.parametrize('typed, account', [
+    # Another person's full name before, after or around one's own (the
+    # review after issue 14): the typed name is the account's name and
+    # nothing else, so no one else's name reaches the certificate.
+    ('Jamie Fairhaven Alex', 'Alex Fairhaven'),        # the other parent's, then his
+    ('Victor Alvarez Elena', 'Elena Alvarez'),
+    ('Victor Alvarez, Elena', 'Elena Alvarez'),
+    ('Elena Alvarez for Victor Alvarez', 'Elena Alvarez'),
+    ('Elena for Victor Alvarez', 'Elena Alvarez'),
+    ('Victor Alvarez (Elena Alvarez)', 'Elena Alvarez'),
+    ('Elena Alvarez (Victor Alvarez)', 'Elena Alvarez'),
+    ('Elena Alvarez Victor', 'Elena Alvarez'),
+    ('Elena Alvarez Alvarez', 'Elena Alvarez'),
+    ('Anyone Else NG', 'Ng'),
+    ('Ng Anyone', 'Ng'),
+    ('王小明的丈夫李四', '王小明'),
+    ('李四王小明', '王小明'),
+    ('王小明 李四', '王小明'),
+    ('山田花子さん', '山田 花子'),
+    ('山田太郎花子', '山田 花子'),
+])
+def test_the_typed_name_is_the_account_name_and_nothing_else(typed, account):
+    assert typed_name_matches(typed, account) is False
+
+
+@pytest.mark.parametrize('typed, account', [
+    ('Alex Fairhaven', 'Alex Fairhaven'),
+    ('Fairhaven, Alex', 'Alex Fairhaven'),
+    ('Fairhaven Alex', 'Alex Fairhaven'),
+    ('Alvarez, Elena M.', 'Elena Alvarez'),
+    ('Alvarez, Elena María', 'Elena María Alvarez'),
+    ('Elena M Alvarez', 'Elena María Alvarez'),
+    ('Elena M. J. Alvarez', 'Elena Alvarez'),           # initials
+    ('García López, Elena', 'Elena García López'),      # a two-word family name first
+    ('Elena García López', 'Elena García López'),
+    ('van Beethoven, Ludwig', 'Ludwig van Beethoven'),
+    ('Beethoven, Ludwig van', 'Ludwig van Beethoven'),
+    ('Ng', 'Ng'),
+    ('NG.', 'Ng'),
+    ('王小明', '王小明'),
+    ('王 小明', '王小明'),
+    ('花子山田', '山田 花子'),
+    ('Anne-Marie O\'Neill', "Anne-Marie O'Neill"),
+    ('ONeill, Anne Marie', "Anne-Marie O'Neill"),
+])
+def test_legitimate_forms_of_the_account_name(typed, account):
+    assert typed_name_matches(typed, account) is True
+
+
 def test_the_teen_cannot_assent_under_a_sisters_name():
     assert not typed_name_matches('Lucia Alvarez', 'Mateo Alvarez')
     assert typed_name_matches('mateo alvarez', 'Mateo Alvarez')

@@ -24,6 +24,10 @@ Settings:
     Read by ``minorconsent-audit`` only (never by the server): where the
     witnessed heads are appended, the Ed25519 key that signs them, and the
     public key that checks them (default: the key's path + ``.pub``).
+``minorconsent.audit.witness_max_age_minutes``
+    Read by ``verify``: an entry older than this that no witness covers,
+    after a witness older than this, is reported as broken (the schedule
+    stopped).  Default 60; 0 turns the check off.
 """
 from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool

@@ -130,6 +130,7 @@ def parse_line(line, number, public_key):
         signature = base64.b64decode(sig[4:], validate=True)
         if seq < 0 or len(head) != 64:
             raise ValueError
+        parse_stamp(at)
     except ValueError:
         raise WitnessError('witness line %d is not a witness line' % number) from None
     if kid != key_id(public_key):
@@ -143,14 +144,25 @@ def parse_line(line, number, public_key):
     return Witness(number, at, seq, head)
 
 
+def parse_stamp(text):
+    """The UTC time of a witness line or an entry (``2026-11-30T08:15:00.123456Z``);
+    ValueError for anything else."""
+    from datetime import datetime, timezone
+    if not text.endswith('Z'):
+        raise ValueError(text)
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=timezone.utc)
+
+
 def read_witnesses(path, public_key):
     """Every witness in the file, in order; ``WitnessError`` at the first
-    line that is not a valid, signed witness."""
+    line that is not a valid, signed witness.  Blank lines are skipped (an
+    editor's or a copy's trailing newline); a line with anything else on it
+    must be a witness."""
     found = []
     with open(path, encoding='utf-8') as lines:
         for number, line in enumerate(lines, 1):
             line = line.rstrip('\n')
-            if line:
+            if line.strip():
                 found.append(parse_line(line, number, public_key))
     return found
 
@@ -209,3 +221,32 @@ def extends(log, witness):
     if prev != log.head_hash:
         return 'the chain does not end at its recorded head'
     return None
+
+
+def overdue(log, newest, now, max_age):
+    """Why the chain has gone unwitnessed for too long, or None.
+
+    Too long: the newest witness is older than ``max_age`` (a timedelta)
+    and so is the first entry after it.  Then the schedule has stopped (or
+    was stopped), and everything since could be cut unnoticed.  A quiet
+    trail (nothing after the newest witness) needs no new witness, and an
+    entry younger than ``max_age`` is inside the window.  Both times are
+    asked because an entry is stamped when it is recorded, and sealed onto
+    the chain (where a witness sees it) a little later.
+    """
+    if log is None or log.head_seq <= newest.seq:
+        return None
+    first = log.entries.get(newest.seq + 1)
+    if first is None:       # (unreached() reports a chain that skips)
+        return None
+    cutoff = now - max_age
+    try:
+        recorded = parse_stamp(first[1])
+    except ValueError:
+        recorded = cutoff
+    if parse_stamp(newest.at) > cutoff or recorded > cutoff:
+        return None
+    return ('the newest, witness line %d (entry %d), is from %s, and entry %d, recorded %s, '
+            'and %d after it are not witnessed' % (
+                newest.number, newest.seq, newest.at, newest.seq + 1, first[1],
+                log.head_seq - newest.seq - 1))

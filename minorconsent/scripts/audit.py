@@ -13,13 +13,21 @@ the witness file (run it from cron or a systemd timer; README).
 inbox (written by transactions while no server was running, e.g. by a
 script) onto the chain.
 
+A configured witness file must vouch for the chain: one that holds no
+head while the chain has entries (emptied), or whose newest head is older
+than ``minorconsent.audit.witness_max_age_minutes`` while an entry as old
+waits after it (the schedule stopped), is reported as broken too; so is a
+chain that is gone while witnesses name its entries.
+
 ``verify`` and ``witness`` open the audit database read-only, so they run
 beside a live server (a FileStorage is locked by the server otherwise).
 """
 import argparse
+import contextlib
 import os
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 from pyramid.paster import get_appsettings, setup_logging
 
@@ -33,6 +41,13 @@ from .common import close_databases
 WITNESS_FILE = 'minorconsent.audit.witness_file'
 WITNESS_KEY = 'minorconsent.audit.witness_key'
 WITNESS_PUBLIC_KEY = 'minorconsent.audit.witness_public_key'
+WITNESS_MAX_AGE = 'minorconsent.audit.witness_max_age_minutes'
+#: Minutes an entry may wait for a witness (the schedule is every 5).
+DEFAULT_MAX_AGE_MINUTES = 60
+
+
+def now():
+    return datetime.now(timezone.utc)
 
 
 def main(argv=None):
@@ -43,6 +58,11 @@ def main(argv=None):
                         help='verify: the chain and every witnessed head; seal: the inbox; '
                              'witness: sign the head and append it to the witness file; '
                              'witness-key: make the witness key pair')
+    parser.add_argument('--start', action='store_true',
+                        help='witness: begin a new witness file for a chain that has entries '
+                             '(the first witness, or after a restore); without it a missing '
+                             'or empty witness file is refused, so a deleted one is not '
+                             'silently started again')
     parser.add_argument('config_uri', help='e.g. production.ini')
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     setup_logging(args.config_uri)
@@ -53,15 +73,13 @@ def main(argv=None):
         if args.command == 'witness-key':
             return _make_key(settings)
         db = _open_read_only(settings)
-        if db is None:
-            print('The audit trail is empty.')
-            return 0 if args.command == 'verify' else 1
         try:
             if args.command == 'witness':
-                return _witness(settings, db)
+                return _witness(settings, db, start=args.start)
             return _verify(settings, db)
         finally:
-            db.close()
+            if db is not None:
+                db.close()
     except witnesses.WitnessError as exc:
         print('ERROR: %s' % exc)
         return 2
@@ -97,6 +115,32 @@ def _open_read_only(settings):
     return DB(factory(), **{k: v for k, v in dbkw.items() if k != 'database_name'})
 
 
+@contextlib.contextmanager
+def _audit_log(db):
+    """The chain (None when there is no audit database or no chain in it)."""
+    if db is None:
+        yield None
+        return
+    conn = db.open()
+    try:
+        yield log_of(conn.root(), create=False)
+    finally:
+        conn.close()
+
+
+def _max_age(settings):
+    """The maximum witness age as a timedelta (None: not checked)."""
+    text = (settings.get(WITNESS_MAX_AGE) or '').strip() or str(DEFAULT_MAX_AGE_MINUTES)
+    try:
+        minutes = float(text)
+        if not 0 <= minutes < 10 ** 7:
+            raise ValueError
+    except ValueError:
+        raise witnesses.WitnessError('%s must be a number of minutes (0: no age check), '
+                                     'not %r' % (WITNESS_MAX_AGE, text)) from None
+    return timedelta(minutes=minutes) if minutes else None
+
+
 def _paths(settings):
     key = settings.get(WITNESS_KEY) or ''
     public = settings.get(WITNESS_PUBLIC_KEY) or (key + '.pub' if key else '')
@@ -130,16 +174,18 @@ def _read(path, public_key):
     return witnesses.read_witnesses(path, public_key)
 
 
-def _witness(settings, db):
+def _witness(settings, db, start=False):
     """Sign the current head and append it, unless the chain no longer
-    follows from the newest witnessed head (then nothing is appended)."""
+    follows from the newest witnessed head (then nothing is appended).
+
+    A witness file with no head while the chain has entries is begun only
+    with ``start``: otherwise whoever deleted or emptied the file (and then
+    cut the chain) would have cron's next run bless what is left."""
     path, key_path, _ = _paths(settings)
     if not path or not key_path:
         raise witnesses.WitnessError('set %s and %s (README)' % (WITNESS_FILE, WITNESS_KEY))
     key = witnesses.load_private_key(key_path)
-    conn = db.open()
-    try:
-        audit_log = log_of(conn.root(), create=False)
+    with _audit_log(db) as audit_log:
         try:
             earlier = _read(path, key.public_key())
         except witnesses.WitnessError as exc:
@@ -153,6 +199,13 @@ def _witness(settings, db):
                       '(entry %d, witnessed %s): %s' % (
                           earlier[-1].number, earlier[-1].seq, earlier[-1].at, reason))
                 return 1
+        entries = audit_log.head_seq if audit_log is not None else 0
+        if not earlier and entries and not start:
+            print('BROKEN: the witness file %s holds no witnessed head, but the chain has %d '
+                  'entries: nothing appended.  If this is the first witness (or the witness '
+                  'file was moved aside after a restore), run "minorconsent-audit witness '
+                  '--start" once (README).' % (path, entries))
+            return 1
         seq, head = (audit_log.head_seq, audit_log.head_hash) if audit_log is not None \
             else (0, GENESIS)
         from minorconsent.audit.recorder import utc_stamp
@@ -160,15 +213,12 @@ def _witness(settings, db):
         witnesses.append_line(path, line)
         print(line)
         return 0
-    finally:
-        conn.close()
 
 
 def _verify(settings, db):
-    conn = db.open()
-    try:
-        audit_log = log_of(conn.root(), create=False)
-        path = _paths(settings)[0]
+    path = _paths(settings)[0]
+    max_age = _max_age(settings) if path else None
+    with _audit_log(db) as audit_log:
         if audit_log is None and not path:
             print('The audit trail is empty.')
             return 0
@@ -180,15 +230,18 @@ def _verify(settings, db):
             except Broken as broken:
                 print('BROKEN: entry %s: %s' % (broken.seq, broken.reason))
                 return 1
+        found = None
         if path:
-            code = _verify_witnesses(settings, path, audit_log)
-            if code:
-                return code
-        print('OK: %d entries verified in %.1f s; head %s' % (
-            count, time.perf_counter() - started,
-            audit_log.head_hash if audit_log is not None else GENESIS))
+            found = _verify_witnesses(settings, path, audit_log, max_age)
+            if found is None:
+                return 1
+        if audit_log is None:
+            print('The audit trail is empty.')
+        else:
+            print('OK: %d entries verified in %.1f s; head %s' % (
+                count, time.perf_counter() - started, audit_log.head_hash))
         if path:
-            print(_witnessed_summary(settings, path))
+            print(_witnessed_summary(path, found, audit_log))
         else:
             print('Not witnessed: set %s and run "minorconsent-audit witness" on a schedule '
                   '(README); without it a rewrite of the whole chain goes unnoticed.'
@@ -197,35 +250,50 @@ def _verify(settings, db):
         if waiting:
             print('%d entries are waiting to be sealed (minorconsent-audit seal).' % waiting)
         return 0
-    finally:
-        conn.close()
 
 
-def _verify_witnesses(settings, path, audit_log):
+def _verify_witnesses(settings, path, audit_log, max_age):
+    """The witnesses, all reached and recent enough; None (after printing
+    what is broken) otherwise."""
     if not os.path.exists(path):
         print('BROKEN: no witness file at %s (run "minorconsent-audit witness"; README)' % path)
-        return 1
+        return None
     try:
         found = witnesses.read_witnesses(path, _public_key(settings))
     except witnesses.WitnessError as exc:
         print('BROKEN: %s' % exc)
-        return 1
+        return None
+    entries = audit_log.head_seq if audit_log is not None else 0
+    if not found and entries:
+        print('BROKEN: the witness file %s holds no witnessed head, but the chain has %d '
+              'entries (emptied or replaced; keep it append-only, README)' % (path, entries))
+        return None
     missed = witnesses.unreached(audit_log, found)
     if missed is not None:
         witness, reason = missed
         print('BROKEN: witness line %d (entry %d, head %s, witnessed %s) is not on the '
               'chain: %s' % (witness.number, witness.seq, witness.head[:16], witness.at, reason))
-        return 1
-    return 0
+        return None
+    late = witnesses.overdue(audit_log, found[-1], now(), max_age) \
+        if found and max_age is not None else None
+    if late is not None:
+        print('BROKEN: no witness for more than %g minutes: %s (%s): is "minorconsent-audit '
+              'witness" still running on its schedule?' % (
+                  max_age.total_seconds() / 60, late, WITNESS_MAX_AGE))
+        return None
+    return found
 
 
-def _witnessed_summary(settings, path):
-    found = witnesses.read_witnesses(path, _public_key(settings))
+def _witnessed_summary(path, found, audit_log):
     if not found:
         return 'Witnessed: no head yet in %s.' % path
     newest = found[-1]
-    return 'Witnessed: %d heads in %s, all on the chain; the newest, entry %d, at %s.' % (
+    text = 'Witnessed: %d heads in %s, all on the chain; the newest, entry %d, at %s.' % (
         len(found), path, newest.seq, newest.at)
+    after = (audit_log.head_seq if audit_log is not None else 0) - newest.seq
+    if after > 0:
+        text += ' %d entries after the newest witness are not witnessed yet.' % after
+    return text
 
 
 if __name__ == '__main__':  # pragma: no cover

@@ -35,7 +35,7 @@ def witnessed(site):
     code, out, _ = run(audit, 'witness-key', site.ini)
     assert code == 0 and site.key.exists() and (site.dir / 'keys/audit-witness.key.pub').exists()
     assert oct(site.key.stat().st_mode & 0o777) == '0o600'
-    code, out, _ = run(audit, 'witness', site.ini)
+    code, out, _ = run(audit, 'witness', '--start', site.ini)
     assert code == 0 and out.startswith('v1 ')
     return site
 
@@ -209,3 +209,116 @@ def test_verify_and_witness_run_beside_a_live_server(witnessed):
         assert code == 0 and 'Witnessed: 2 heads' in out
     finally:
         live.close()
+
+
+# --- an emptied, deleted or stale witness (review after issue 14) -------------
+
+def test_an_emptied_witness_file_is_caught(witnessed):
+    """``: > audit-witness.log`` (an attacker's first step before cutting
+    the chain) left "Witnessed: no head yet", exit 0."""
+    witnessed.witness_file.write_text('')
+    code, out = verify_script(witnessed)
+    assert code == 1, out
+    assert out.startswith('BROKEN: the witness file %s holds no witnessed head, '
+                          'but the chain has ' % witnessed.witness_file)
+    # Blank lines alone are no witness either.
+    witnessed.witness_file.write_text('\n\n')
+    code, out = verify_script(witnessed)
+    assert code == 1 and 'holds no witnessed head' in out
+
+
+def test_a_deleted_audit_database_is_caught(witnessed):
+    """The witnesses vouch for entries: a chain that is gone altogether
+    is not "empty"."""
+    for name in ('Audit.fs', 'Audit.fs.index', 'Audit.fs.tmp', 'Audit.fs.lock'):
+        (witnessed.dir / name).unlink(missing_ok=True)
+    code, out = verify_script(witnessed)
+    assert code == 1, out
+    assert out.startswith('BROKEN: witness line 1 (entry ')
+    assert 'the chain ends at entry 0' in out
+
+
+def test_blank_lines_are_tolerated_and_a_line_that_is_no_witness_is_not(witnessed):
+    with open(witnessed.witness_file, 'a') as out:
+        out.write('\n')
+    more_entries(witnessed)
+    assert run(audit, 'witness', witnessed.ini)[0] == 0
+    code, out = verify_script(witnessed)
+    assert code == 0 and 'Witnessed: 2 heads' in out, out
+    with open(witnessed.witness_file, 'a') as out:
+        out.write('v1 yesterday seq=1 head=%s\n' % ('0' * 64))
+    code, out = verify_script(witnessed)
+    assert code == 1 and out.startswith('BROKEN: witness line 4 is not a witness line'), out
+
+
+def later(monkeypatch, minutes):
+    """``verify`` run ``minutes`` from now."""
+    from datetime import datetime, timedelta, timezone
+    now = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    monkeypatch.setattr(audit, 'now', lambda: now)
+
+
+def test_a_witness_that_stopped_is_caught(witnessed, monkeypatch):
+    """Entries older than the maximum age (60 minutes by default) that no
+    witness covers: the schedule stopped (or was stopped), and everything
+    since could be cut unnoticed."""
+    more_entries(witnessed)
+    later(monkeypatch, 61)
+    code, out = verify_script(witnessed)
+    assert code == 1, out
+    assert out.startswith('BROKEN: no witness for more than 60 minutes: ')
+    assert 'witness line 1 (entry ' in out and 'minorconsent.audit.witness_max_age_minutes' in out
+    # A shorter maximum age, from the settings.
+    monkeypatch.undo()
+    later(monkeypatch, 11)
+    with open(witnessed.ini, 'a') as ini:
+        ini.write('minorconsent.audit.witness_max_age_minutes = 10\n')
+    code, out = verify_script(witnessed)
+    assert code == 1 and out.startswith('BROKEN: no witness for more than 10 minutes: '), out
+    # A new witness covers them again.
+    monkeypatch.undo()
+    assert run(audit, 'witness', witnessed.ini)[0] == 0
+    later(monkeypatch, 11)
+    code, out = verify_script(witnessed)
+    assert code == 0, out
+
+
+def test_a_quiet_trail_needs_no_new_witness(witnessed, monkeypatch):
+    """An old witness with nothing after it, or with entries younger than
+    the maximum age after it, is fine (a quiet weekend; the window)."""
+    later(monkeypatch, 24 * 60)
+    code, out = verify_script(witnessed)
+    assert code == 0 and out.startswith('OK: '), out
+    monkeypatch.undo()
+    more_entries(witnessed)
+    code, out = verify_script(witnessed)
+    assert code == 0, out
+    assert 'entries after the newest witness' in out
+
+
+def test_a_bad_maximum_age_is_a_configuration_error(witnessed):
+    with open(witnessed.ini, 'a') as ini:
+        ini.write('minorconsent.audit.witness_max_age_minutes = soon\n')
+    code, out, _ = run(audit, 'verify', witnessed.ini)
+    assert code == 2 and out.startswith('ERROR: minorconsent.audit.witness_max_age_minutes')
+
+
+@pytest.mark.parametrize('how', ['deleted', 'emptied'])
+def test_witness_does_not_silently_start_again_after_its_file_is_lost(witnessed, how):
+    """Deleting (or emptying) the witness file and letting cron's next
+    ``witness`` start a new one would bless whatever the chain holds by
+    then: ``witness`` refuses, and only ``witness --start`` (the operator,
+    on purpose: the first witness, or after a restore) begins a new file."""
+    if how == 'deleted':
+        witnessed.witness_file.unlink()
+    else:
+        witnessed.witness_file.write_text('')
+    code, out, _ = run(audit, 'witness', witnessed.ini)
+    assert code == 1, out
+    assert out.startswith('BROKEN: the witness file %s holds no witnessed head, but the chain '
+                          'has ' % witnessed.witness_file)
+    assert '--start' in out
+    assert not witnessed.witness_file.exists() or witnessed.witness_file.read_text() == ''
+    code, out, _ = run(audit, 'witness', '--start', witnessed.ini)
+    assert code == 0 and out.startswith('v1 ')
+    assert verify_script(witnessed)[0] == 0

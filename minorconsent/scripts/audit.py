@@ -288,8 +288,8 @@ def _witnessed_summary(path, found, audit_log):
     if not found:
         return 'Witnessed: no head yet in %s.' % path
     newest = found[-1]
-    text = 'Witnessed: %d heads in %s, all on the chain; the newest, entry %d, at %s.' % (
-        len(found), path, newest.seq, newest.at)
+    text = 'Witnessed: %d head%s in %s, all on the chain; the newest, entry %d, at %s.' % (
+        len(found), '' if len(found) == 1 else 's', path, newest.seq, newest.at)
     after = (audit_log.head_seq if audit_log is not None else 0) - newest.seq
     if after > 0:
         text += ' %d entries after the newest witness are not witnessed yet.' % after

@@ -195,7 +195,9 @@ def write_config(pg, where, name, form='uri'):
     """An ini file for one app process (or a script): production-postgres.ini
     with the test server's address, a blob cache of its own, plain-HTTP
     cookies (the test client talks to waitress directly, without the TLS
-    proxy), cheap password hashing, a mail folder and a retry probe."""
+    proxy), cheap password hashing, a mail folder, a retry probe, and the
+    audit witness's file and key in the test's folder (production's are
+    under /srv and /etc)."""
     config = _production()
     app = config['app:main']
     blob_dir = where / (name + '-blobcache')
@@ -220,6 +222,11 @@ def write_config(pg, where, name, form='uri'):
     app['minorconsent.password_profile'] = 'cheapest'
     app['minorconsent.audit.flush_seconds'] = '0.2'
     app['minorconsent.mail_debug'] = str(where / 'mail')
+    assert app['minorconsent.audit.witness_file'] and app['minorconsent.audit.witness_key']
+    witness = where / (name + '-witness')
+    witness.mkdir(exist_ok=True)
+    app['minorconsent.audit.witness_file'] = str(witness / 'audit-witness.log')
+    app['minorconsent.audit.witness_key'] = str(witness / 'audit-witness.key')
     # Logs each pyramid_retry retry, so the test can count them.
     app['pyramid.includes'] = 'scaleout_retry_probe'
     port = free_port()
@@ -231,7 +238,21 @@ def write_config(pg, where, name, form='uri'):
     with open(path, 'w') as f:
         config.write(f)
     return SimpleNamespace(path=path, port=port, url='http://127.0.0.1:%d' % port,
-                           name=name, log=where / (name + '.log'))
+                           name=name, log=where / (name + '.log'),
+                           witness_file=witness / 'audit-witness.log',
+                           witness_key=witness / 'audit-witness.key')
+
+
+def witnessed_verify(config):
+    """``minorconsent-audit verify`` as production runs it: the witness key
+    made once, the head witnessed (``--start`` for the first witness of a
+    chain with entries), then verified against every witness; its output."""
+    if not config.witness_key.exists():
+        run_script('minorconsent-audit', 'witness-key', config.path)
+    first = () if config.witness_file.exists() else ('--start',)
+    line = run_script('minorconsent-audit', 'witness', *first, config.path)
+    assert line.startswith('v1 '), line
+    return run_script('minorconsent-audit', 'verify', config.path)
 
 
 def script_env():

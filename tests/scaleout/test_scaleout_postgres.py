@@ -37,7 +37,8 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, bu
 import pytest
 import transaction
 
-from scaleout_support import AUDIT_DB, CLINIC_DB, open_database, run_script, write_config
+from scaleout_support import (AUDIT_DB, CLINIC_DB, open_database, run_script,
+                              witnessed_verify, write_config)
 
 pytestmark = pytest.mark.xdist_group('scaleout-postgres')
 
@@ -379,8 +380,9 @@ def test_concurrent_writes_conflict_retried_nothing_lost(apps, deployment, direc
     # progress POST must have its entry on it.
     for proc in apps.procs:
         deployment.stop_app(proc)
-    out = run_script('minorconsent-audit', 'verify', deployment.one.path)
+    out = witnessed_verify(deployment.one)
     assert out.startswith('OK: '), out
+    assert 'Witnessed: 1 head in' in out and 'all on the chain' in out, out
     assert 'waiting to be sealed' not in out, out
     sealed = direct_audit_actions(deployment)
     assert sealed['POST Goal.progress 302'] == sum(len(n) for n in acknowledged.values())
@@ -453,9 +455,12 @@ def test_scripts_create_the_schema_in_empty_databases(deployment):
     run_script('minorconsent-init', config.path, '--email', 'admin@clinic.test',
                '--name', 'First Admin', '--password', 'a-long-enough-password-1')
     run_script('minorconsent-evolve', config.path)
-    # init writes no audit entry; verify must still open the new database.
-    assert run_script('minorconsent-audit', 'verify', config.path) == \
-        'The audit trail is empty.\n'
+    # init writes no audit entry; witness and verify must still open the
+    # new database: the empty chain's head (entry 0) is witnessed, and a
+    # later entry must follow from it.
+    out = witnessed_verify(config)
+    assert out.startswith('The audit trail is empty.\nWitnessed: 1 head in %s, all on the '
+                          'chain; the newest, entry 0, ' % config.witness_file), out
 
     # History-preserving clinic database, history-free audit database.
     clinic_tables, audit_tables = _public_tables(pg, 'fresh'), _public_tables(pg, 'fresh_audit')
@@ -594,8 +599,9 @@ def test_zodbconvert_a_filestorage_then_zodbpack(deployment):
                                 .replace('/%s?' % AUDIT_DB, '/conv_audit?'))
 
     def check():
-        out = run_script('minorconsent-audit', 'verify', config.path)
+        out = witnessed_verify(config)
         assert out.startswith('OK: ') and out.split('head ')[1].split()[0] == head, out
+        assert 'all on the chain' in out, out
         found = Direct(deployment, config)
         try:
             def pdfs(clinic):

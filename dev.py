@@ -14,6 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +59,8 @@ def ensure_chromium():
 def serve():
     ensure_venv('testing')
     var = HERE / 'var'
-    if not (var / 'Data.fs').exists():
+    first_run = not (var / 'Data.fs').exists()
+    if first_run:
         var.mkdir(exist_ok=True)
         run(BIN / 'minorconsent-seed', HERE / 'development.ini')
     else:
@@ -66,8 +68,32 @@ def serve():
         print('Demo sign-ins: admin@, therapist@, therapist2@, supervisor@, '
               'guardian@, guardian2@, teen@ (all @demo.test), password '
               'demo-password-1 (unless you seeded another)')
+    witness(var, first_run)
     print('Serving on http://127.0.0.1:6543', flush=True)
     os.execv(str(BIN / 'pserve'), [str(BIN / 'pserve'), str(HERE / 'development.ini')])
+
+
+def witness(var, first_run):
+    """Witness the development audit chain (development.ini: the file
+    var/audit-witness.log, the key var/audit-witness.key), so that
+    ``minorconsent-audit verify development.ini`` checks it as production's
+    cron does.  A newly seeded database begins a new witness file (an old
+    one, which names another chain's entries, is kept aside); a failed
+    witness is reported, and the server starts anyway."""
+    ini = HERE / 'development.ini'
+    log, key = var / 'audit-witness.log', var / 'audit-witness.key'
+    if first_run and log.exists():
+        aside = var / ('audit-witness-before-%s.log' % time.strftime('%Y%m%dT%H%M%S'))
+        log.rename(aside)
+        print('The witness file of the earlier database is kept as', aside)
+    if not key.exists():
+        run(BIN / 'minorconsent-audit', 'witness-key', ini)
+    start = () if log.exists() else ('--start',)
+    cmd = [BIN / 'minorconsent-audit', 'witness', *start, ini]
+    print('+', ' '.join(str(c) for c in cmd), flush=True)
+    if subprocess.run([str(c) for c in cmd]).returncode:
+        print('The audit chain was not witnessed: minorconsent-audit verify development.ini '
+              'says why.', flush=True)
 
 
 def test(args):

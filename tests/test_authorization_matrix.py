@@ -110,8 +110,9 @@ TABLE = {
     # Everyone signed in may set up a second factor; anonymous only when
     # held there after their password (a required enrolment).
     ('Clinic', 'two-factor', 'GET'): outcome(200, anonymous=LOGIN),
-    # The target (the therapist) has no factor: the reset is a no-op, recorded.
-    ('User', 'reset-two-factor', 'POST'): only(302, ADM),
+    # The admin's own password is asked first: a POST with only the CSRF
+    # token is refused next to the field (tests/accounts/test_two_factor.py).
+    ('User', 'reset-two-factor', 'POST'): only(400, ADM),
     ('AgreementTemplates', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('AgreementTemplate', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('WorkflowRecord', 'edit', 'GET'): only(200, ADM, anonymous=LOGIN),

@@ -29,7 +29,7 @@ from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import may_email, send
 
 from .emailchange import CODE_WRONG, reauthenticate
-from .twofactor import factor_of, start_enrolment, token_key
+from .twofactor import factor_of, reset_factor, start_enrolment, token_key
 
 FACTOR_CODE_WRONG = _('This code is not right. Enter the code your app shows now, or one '
                       'of your recovery codes.')
@@ -51,6 +51,11 @@ NOTICES = {
         'recovery codes no longer work, and every other device signed in to the\n'
         'account was signed out.\n\n'
         'If this was not you, contact your clinic.\n')),
+    'removed': _('mail-two-factor-removed', default=(
+        'Hello,\n\nTwo-step sign-in for your ${portal} account was removed by the\n'
+        'clinic. Codes from your authenticator app and your recovery codes no\n'
+        'longer work, and every device signed in to the account was signed out.\n\n'
+        'If you did not ask the clinic for this, contact your clinic.\n')),
 }
 
 
@@ -121,9 +126,24 @@ def _after_change(request, user, action, what, keep_token):
          detail=detail if what == 'recovery codes' else '%s; %s' % (what, detail))
 
 
+def remove_by_the_clinic(request, user):
+    """The admin removes ``user``'s factor (a lost phone; after the
+    admin's own re-authentication): every sign-in of the person ends and
+    the person is told, since an admin session in the wrong hands would
+    otherwise strip a factor unnoticed.  The trail says who and whether
+    the person was told."""
+    had = reset_factor(request.clinic, user)
+    told = had and tell_person(request, user, 'removed')
+    note(user, 'admin.two_factor_reset', record='', target='users/' + user.__name__,
+         detail='second factor removed; %s' % (
+             'person told' if told else 'person not told (no email)')
+         if had else 'no second factor to remove')
+    return had
+
+
 def tell_person(request, user, what):
     """The content-free notice of ``what`` changed ('first', 'replaced',
-    'recovery codes'); False (nothing sent) where the person asked for no
+    'recovery codes', 'removed' by the clinic); False (nothing sent) where the person asked for no
     email."""
     clinic = request.clinic
     if not may_email(request, user):

@@ -20,12 +20,12 @@ from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url
 
 from . import User, utcnow
-from .emailchange import trail_refusal
+from .emailchange import reauthenticate, trail_refusal
 from .factorchange import (begin_new_factor, confirm_new_factor, reauthenticate_for_factor,
-                           renew_recovery_codes)
+                           remove_by_the_clinic, renew_recovery_codes)
 from .schemas import CodeSchema, confirm_code_schema, reauth_schema
 from .twofactor import (check_second_factor, factor_of, is_enrolled, must_enrol,
-                        provisioning_uri, qr_svg, reset_factor, start_enrolment, token_key)
+                        provisioning_uri, qr_svg, start_enrolment, token_key)
 
 PENDING_COOKIE = 'mc_pending'
 
@@ -273,13 +273,37 @@ def two_factor(request):
     }
 
 
+def reset_factor_form(request, admin):
+    """The admin's "Remove second factor" form on the edit page: the
+    admin's own password, and code where the admin has a factor."""
+    form = FormHandler(request, reauth_schema(is_enrolled(admin)), formid='reset-factor',
+                       buttons=(button('remove', _('Remove second factor')),))
+    form.form.action = request.clinic_url(request.context, 'reset-two-factor')
+    return form
+
+
 @clinic_view(context=User, name='reset-two-factor', permission='administer',
-             request_method='POST')
+             request_method='POST', renderer='templates/reset_two_factor.pt')
 def admin_reset_two_factor(request):
     """A staff member lost their phone: the admin removes the factor (and
-    every session of the person); the trail says who did it."""
+    every session of the person).  Like the admin's change of an address,
+    it first asks for the admin's own password and code
+    (``emailchange.reauthenticate``); the person is mailed a content-free
+    notice (``factorchange.remove_by_the_clinic``); the trail says who."""
     user = request.context
-    had = reset_factor(request.clinic, user)
-    note(user, 'admin.two_factor_reset', record='', target='users/' + user.__name__,
-         detail='second factor removed' if had else 'no second factor to remove')
-    return redirect(request, request.clinic_url(user, 'edit'), 'two-factor-reset')
+    admin = request.identity.user
+    form = reset_factor_form(request, admin)
+    limited = too_many(request, 'sign-in')
+    if limited is not None:
+        return limited
+    values = form.validate()
+    if values is not None:
+        problem = reauthenticate(request.clinic, request.registry.passwords, admin,
+                                 values['current'], values.get('code'))
+        if problem is None:
+            remove_by_the_clinic(request, user)
+            return redirect(request, request.clinic_url(user, 'edit'), 'two-factor-reset')
+        trail_refusal(request, 'auth.reauth_failed', user, 'second factor removal: %s'
+                      % ('password' if problem[0] == 'current' else 'code'))
+        form.fail(*problem)
+    return {'form': form.render(), 'edit_url': request.clinic_url(user, 'edit')}

@@ -237,8 +237,10 @@ def user_edit(request):
             else:
                 _apply_account(request, user, values)
                 return redirect(request, request.clinic_url(users), 'saved')
+    from .twofactor_views import reset_factor_form
     factor = factor_of(user)
     return {'form': form.render(), 'heading': 'Edit account', 'two_factor': {
         'enrolled': is_enrolled(user),
         'confirmed': factor.confirmed if is_enrolled(user) else None,
-        'reset_url': request.clinic_url(user, 'reset-two-factor')}}
+        'reset_form': reset_factor_form(request, admin).render()
+        if is_enrolled(user) else None}}

@@ -244,19 +244,74 @@ def test_admin_resets_a_lost_factor(app, clinic, demo):
     browser, _ = password_step(app)
     admin = sign_in(app, ROLE_EMAILS['admin'])
     require_two_factor(clinic)
+    with clinic() as c:
+        c['users'].find_by_email(THERAPIST).language = 'es'
     page = admin.get('/users/%s/edit' % demo.user_ids['therapist'])
     assert 'Remove second factor' in page.text
-    res = admin.post('/users/%s/reset-two-factor' % demo.user_ids['therapist'],
-                     {'csrf_token': csrf_of(page)})
+    form = page.forms['reset-factor']
+    form['current'] = PASSWORD
+    since = time.time_ns()
+    res = form.submit()
     assert res.status_int == 302
     with clinic() as c:
         assert c['users'].find_by_email(THERAPIST).two_factor is None
         assert c.sessions.count_for(demo.user_ids['therapist']) == 0
+    # The person is told, in their language, with nothing in the mail.
+    mails = mails_since(since)
+    assert [m['To'] for m in mails] == [THERAPIST]
+    text = mail_text(mails[0])
+    assert in_spanish(app, 'removed') in text
+    for word in FORBIDDEN_IN_MAIL:
+        assert word.lower() not in text.lower(), word
     # Required by the clinic: the therapist enrols again at the next sign-in.
     _, res = password_step(app)
     assert res.location.endswith('/two-factor')
     entry = [e for e in audit_entries(app) if e['action'] == 'admin.two_factor_reset'][0]
-    assert entry['actor'] == demo.user_ids['admin'] and entry['detail'] == 'second factor removed'
+    assert entry['actor'] == demo.user_ids['admin']
+    assert entry['detail'] == 'second factor removed; person told'
+
+
+def test_removing_someones_factor_asks_for_the_admins_password_and_code(app, clinic, demo):
+    """A signed-in admin browser alone (a copied cookie, an unlocked
+    computer) cannot take a person's second factor away."""
+    enrol_in_db(clinic, THERAPIST)
+    admin_secret, _codes = enrol_in_db(clinic, ROLE_EMAILS['admin'])
+    admin = new_browser(app)
+    form = admin.get('/login').forms['form']
+    form['email'], form['password'] = ROLE_EMAILS['admin'], PASSWORD
+    form.submit()
+    code_step(admin, code_for(admin_secret, 1), status=302)
+    forget_used_steps(clinic, ROLE_EMAILS['admin'])
+    url = '/users/%s/reset-two-factor' % demo.user_ids['therapist']
+    page = admin.get('/users/%s/edit' % demo.user_ids['therapist'])
+    since = time.time_ns()
+    # Only the CSRF token, as the edit page used to send.
+    res = admin.post(url, {'csrf_token': csrf_of(page)}, expect_errors=True)
+    assert res.status_int == 400 and 'Required' in res.text
+    for password, code, message in (
+            ('wrong-password-1', code_for(admin_secret, 1), 'This is not your current password'),
+            (PASSWORD, '000000', 'This code is not right'),
+            (PASSWORD, '', 'Required')):
+        form = page.forms['reset-factor']
+        form['current'], form['code'] = password, code
+        res = form.submit(expect_errors=True)
+        assert res.status_int == 400
+        assert message in res.text
+    with clinic() as c:
+        assert c['users'].find_by_email(THERAPIST).two_factor is not None
+    assert mails_since(since) == []
+    refused = [e for e in audit_entries(app) if e['action'] == 'auth.reauth_failed']
+    assert [e['detail'] for e in refused] == [
+        'second factor removal: password', 'second factor removal: code']
+    assert {e['target'] for e in refused} == {'users/' + demo.user_ids['therapist']}
+    assert not [e for e in audit_entries(app) if e['action'] == 'admin.two_factor_reset']
+    # The admin's own password and current code: removed.
+    forget_used_steps(clinic, ROLE_EMAILS['admin'])
+    form = page.forms['reset-factor']
+    form['current'], form['code'] = PASSWORD, code_for(admin_secret, 1)
+    assert form.submit().status_int == 302
+    with clinic() as c:
+        assert c['users'].find_by_email(THERAPIST).two_factor is None
 
 
 def test_turning_the_requirement_on_signs_out_unenrolled_staff(app, clinic, demo):

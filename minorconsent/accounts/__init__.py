@@ -75,6 +75,23 @@ class User(Persistent):
         return any(role in STAFF_ROLES for role in self.roles)
 
 
+def is_client_account(user):
+    """A client's own account (an adolescent's): its name is the client's.
+    Linked to a client record, or holding the role, either suffices (an
+    admin who unticks the role must not uncover the name)."""
+    return user.client_id is not None or ADOLESCENT in user.roles
+
+
+def admin_label(user):
+    """How the clinic admin, who sees no client record, sees an account:
+    by its name, but a client's own account by an opaque label
+    ("Client account 1a2b3c4d", the start of its id): the admin learns
+    that an account is a client's, never whose."""
+    if is_client_account(user):
+        return 'Client account %s' % user.__name__[:8]
+    return user.display_name
+
+
 class Users(Folder):
     """All accounts, with BTree indexes by email, role and supervisor."""
 

@@ -188,11 +188,24 @@ class NewAccountSchema(AccountSchema):
         validator=colander.All(colander.Length(max=1024), _strong))
 
 
-def account_schema(new=False, reauth_code=False):
+def account_schema(new=False, reauth_code=False, client_account=False):
     """The admin's account form.  Editing adds the admin's own password
     (and code, ``reauth_code``, where the admin has a second factor): asked
-    for, and checked, only when the email address changes."""
+    for, and checked, only when the email address changes.
+
+    A client's own account (``client_account``, an adolescent's) is edited
+    without its name and with an empty address field: the admin sees no
+    client record, and the name (often the address too) says who the
+    client is.  An address typed in replaces the one kept; left empty, the
+    address stays."""
     schema = (NewAccountSchema if new else AccountSchema)(validator=_separate_duties)
+    if client_account:
+        del schema['display_name']
+        email = schema['email']
+        email.missing = ''
+        email.title = 'New email address'
+        email.description = ('The address is not shown for a client\'s own account. '
+                             'Leave this empty to keep it; type a new one to replace it.')
     if not new:
         schema.add(colander.SchemaNode(
             colander.String(), name='current', title='Your password',

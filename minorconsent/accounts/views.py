@@ -12,9 +12,9 @@ from minorconsent.site.i18n import _
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url, page_number
 
-from . import (ROLE_TITLES, User, Users, authenticate, change_roles, normalize_email,
-               set_active, set_password)
-from .emailchange import apply_email_change, reauthenticate, trail_refusal
+from . import (ROLE_TITLES, User, Users, admin_label, authenticate, change_roles,
+               is_client_account, normalize_email, set_active, set_password)
+from .emailchange import apply_email_change, masked, reauthenticate, trail_refusal
 from .schemas import LoginSchema, account_schema, min_length_of, password_change_schema
 from .twofactor import factor_of, is_enrolled, next_step
 
@@ -144,13 +144,22 @@ def users_list(request):
         'users': rows[:PAGE_SIZE],
         'next_page': page + 1 if len(rows) > PAGE_SIZE else None,
         'role_titles': ROLE_TITLES,
+        'label': admin_label,
+        'address': shown_address,
     }
+
+
+def shown_address(user):
+    """The address as the admin sees it: a client's own address often
+    holds the teen's name, so it is masked (``emailchange.masked``: its
+    first letters and a hash a candidate address can be checked against)."""
+    return masked(user.email) if is_client_account(user) else user.email
 
 
 def _apply_account(request, user, values):
     clinic = request.clinic
     users = clinic['users']
-    email_changed = normalize_email(values['email']) != user.email
+    email_changed = bool(values['email']) and normalize_email(values['email']) != user.email
     if email_changed:
         # The admin is not the person: all the person's sessions end
         # (but the admin's own, when editing their own account).
@@ -158,7 +167,7 @@ def _apply_account(request, user, values):
         apply_email_change(request, user, values['email'], 'admin.email_changed',
                            'by the clinic admin',
                            keep_token=identity.token if identity.user is user else None)
-    if user.display_name != values['display_name']:
+    if 'display_name' in values and user.display_name != values['display_name']:
         user.display_name = values['display_name']
     before = (sorted(user.roles), user.active)
     change_roles(clinic, user, values['roles'])
@@ -195,7 +204,8 @@ def user_add(request):
                 note(users, 'admin.account', target='users/' + user.__name__,
                      detail='created; roles %s' % ','.join(sorted(user.roles)))
                 return redirect(request, request.clinic_url(users), 'account-added')
-    return {'form': form.render(), 'heading': 'New account', 'two_factor': None}
+    return {'form': form.render(), 'heading': 'New account', 'two_factor': None,
+            'client_account': None}
 
 
 @clinic_view(context=User, name='edit', permission='administer',
@@ -203,17 +213,23 @@ def user_add(request):
 def user_edit(request):
     user = request.context
     users = user.__parent__
-    appstruct = {'display_name': user.display_name, 'email': user.email,
+    # A client's own account: no name and no address on the form (the
+    # admin sees no client record); an address typed in replaces the one
+    # kept, unseen, and the name stays as the clinic recorded it.
+    client = is_client_account(user)
+    appstruct = {'display_name': user.display_name, 'email': '' if client else user.email,
                  'roles': set(user.roles), 'active': user.active,
                  'supervisor_id': user.supervisor_id or ''}
     admin = request.identity.user
-    form = FormHandler(request, account_schema(reauth_code=is_enrolled(admin)),
+    form = FormHandler(request, account_schema(reauth_code=is_enrolled(admin),
+                                               client_account=client),
                        appstruct=appstruct, users=users, editing=user)
     if form.submitted:
         values = form.validate()
         if values is not None:
-            other = users.find_by_email(values['email'])
-            email_changed = normalize_email(values['email']) != user.email
+            other = users.find_by_email(values['email']) if values['email'] else None
+            email_changed = bool(values['email']) \
+                and normalize_email(values['email']) != user.email
             if email_changed:
                 # Re-authentication: the address is where "forgot password"
                 # sends its link, so changing it could take the account over.
@@ -239,7 +255,9 @@ def user_edit(request):
                 return redirect(request, request.clinic_url(users), 'saved')
     from .twofactor_views import reset_factor_form
     factor = factor_of(user)
-    return {'form': form.render(), 'heading': 'Edit account', 'two_factor': {
+    return {'form': form.render(), 'heading': 'Edit account',
+            'client_account': admin_label(user) if client else None,
+            'address': shown_address(user) if client else None, 'two_factor': {
         'enrolled': is_enrolled(user),
         'confirmed': factor.confirmed if is_enrolled(user) else None,
         'reset_form': reset_factor_form(request, admin).render()

@@ -292,7 +292,8 @@ def _witnessed_summary(path, found, audit_log):
         len(found), '' if len(found) == 1 else 's', path, newest.seq, newest.at)
     after = (audit_log.head_seq if audit_log is not None else 0) - newest.seq
     if after > 0:
-        text += ' %d entries after the newest witness are not witnessed yet.' % after
+        text += (' 1 entry after the newest witness is not witnessed yet.' if after == 1 else
+                 ' %d entries after the newest witness are not witnessed yet.' % after)
     return text
 
 

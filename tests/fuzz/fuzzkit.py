@@ -271,23 +271,29 @@ def build_world(base_app, role, crawl_limit=80):
 
 
 @contextlib.contextmanager
-def example_layer(world):
+def example_layer(world, prepare=None):
     """One more copy-on-write layer over ``world`` for one example.
 
     Yields a function returning the oids that existed before the layer and
     were written since the mark (the session's fresh touch is committed
-    before the mark, so a read within the next minute writes nothing)."""
+    before the mark, so a read within the next minute writes nothing).
+    ``prepare(clinic)``, if given, runs in that same transaction, before
+    the mark: what it writes (an admin publishing a workflow version) is
+    the example's starting point, not something a request wrote."""
     clinic_storage = DemoStorage(base=world.databases[''].storage, close_base_on_close=False)
     audit_storage = DemoStorage(base=world.databases['audit'].storage,
                                 close_base_on_close=False)
     db, databases = multi_database(clinic_storage, audit_storage)
     try:
         with _registry_databases(world.app, databases):
-            if world.role != 'anonymous':
+            if world.role != 'anonymous' or prepare is not None:
                 with clinic_of(db, world.app.registry) as clinic:
-                    uid = world.demo.user_ids[world.role]
-                    for key in clinic.sessions._by_user[uid]:
-                        clinic.sessions._by_key[key].last_seen = datetime.now(timezone.utc)
+                    if prepare is not None:
+                        prepare(clinic)
+                    if world.role != 'anonymous':
+                        uid = world.demo.user_ids[world.role]
+                        for key in clinic.sessions._by_user[uid]:
+                            clinic.sessions._by_key[key].last_seen = datetime.now(timezone.utc)
             mark = clinic_storage.lastTransaction()
 
             def written_since_mark():

@@ -26,6 +26,14 @@ What must hold, besides "below 500 and not the error page":
   ``tests/security/test_baseline.py::test_a_client_you_may_not_see_looks_exactly_like_no_client``
   applied to every generated path (``same_as_nothing`` below).
 
+Before each example's request an admin publishes one random edit of a
+workflow that the app's check accepts (``tests/workflow_edits.py``: grants
+for any role in any state, added, renamed and removed states and steps,
+with their documents moved to the new version), so the promise is checked
+against any definition the validator accepts, not only the shipped ones:
+a careless admin must not be able to turn a "no" into a page that shows
+something, or into a 500.
+
 There is no JSON API: the app's only JSON is the FHIR consent export, a
 GET download behind the same permissions (``agreements/views.py``), and
 no view reads a JSON body; so there is no OpenAPI document to run
@@ -34,12 +42,13 @@ schemathesis against.  ``test_there_is_no_json_api`` keeps that true.
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import event, given, strategies as st
 
 from support import ROLES
 from fuzzdata import EXAMPLES, fuzz_settings
 from fuzzkit import class_names, example_layer, is_error_page, raw_request
 from test_authorization_matrix import TABLE, target_path
+from workflow_edits import describe, edits, publish_edit
 
 pytestmark = pytest.mark.xdist_group('fuzz')
 
@@ -127,10 +136,15 @@ def test_odd_urls_never_fail_and_no_looks_like_nothing(world_of, role):
     nowhere = raw_request(world, 'GET', '/clients/doesnotexist/').body
     bases = bases_of(world)
 
+    admin = demo.user_ids['admin']
+
     @fuzz_settings(max(10 * EXAMPLES, 60))
-    @given(path=odd_path(bases, ids), method=st.sampled_from(['GET', 'GET', 'HEAD', 'POST']))
-    def run(path, method):
-        with example_layer(world) as written:
+    @given(path=odd_path(bases, ids), method=st.sampled_from(['GET', 'GET', 'HEAD', 'POST']),
+           edit=edits())
+    def run(path, method, edit):
+        def publish(clinic):
+            event(describe(publish_edit(clinic, world.app.registry, edit, admin)))
+        with example_layer(world, publish) as written:
             form = {'csrf_token': world.csrf} if method == 'POST' else None
             res = raw_request(world, method, path, form)
             assert res.status_int < 500 and not is_error_page(res), (method, path[:300], res.status)

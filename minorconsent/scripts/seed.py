@@ -25,6 +25,7 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, fire
 from minorconsent.clients import Client, Goal, Note, link_guardian
 from minorconsent.site import ROOT_KEY, bootstrap_clinic
+from minorconsent.site.canonical import public_url
 
 from .common import clinic_transaction
 
@@ -384,6 +385,7 @@ def main(argv=None):
         elif clinic['users'].find_by_email('admin@demo.test') is not None:
             print('Demo data is already there (use --reset to start over).')
             return 0
+        registry = request.registry
         password_hash = request.registry.passwords.hash(args.password)
         seeder = Seeder(clinic, password_hash, args.private_marker, request.registry)
         therapists = seeder.named_families()
@@ -398,9 +400,9 @@ def main(argv=None):
                                           else DEMO_PASSWORD))
     for email, role in DEMO_SIGN_INS:
         print('  %-24s %s' % (email, role))
-    print('Pending invitation links (on the development server):')
+    print('Pending invitation links:')
     for email, token in sorted(seeder.invitation_links.items()):
-        print('  %-24s http://127.0.0.1:6543/invite/%s' % (email, token))
+        print('  %-24s %s' % (email, public_url(registry, 'invite', token)))
     return 0
 
 

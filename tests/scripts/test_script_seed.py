@@ -140,6 +140,19 @@ def test_output_lists_the_demo_sign_ins(seeded):
     assert DEMO_PASSWORD in seeded.out
 
 
+def test_invitation_links_use_the_configured_public_url(site):
+    """The printed links lead where the mails' do (minorconsent.public_url),
+    not to the development server's address."""
+    with open(site.ini, 'a') as ini:
+        ini.write('minorconsent.public_url = https://portal.clinic.example\n')
+    code, out, _ = run(seed, site.ini, '--quiet', '--clients', '0')
+    assert code == 0
+    links = [line.split()[-1] for line in out.splitlines() if '/invite/' in line]
+    assert links and all(link.startswith('https://portal.clinic.example/invite/')
+                         for link in links), out
+    assert '127.0.0.1' not in out
+
+
 def test_every_seeded_address_is_a_demo_test_address(seeded):
     with open_db(seeded) as (root, clinic):
         emails = [u.email for u in clinic['users'].values()]

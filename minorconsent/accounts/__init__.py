@@ -236,6 +236,7 @@ def includeme(config):
     config.add_evolve_step('0011-accounts-two-factor-and-reset', _add_two_factor_and_reset)
     config.add_evolve_step('0013-accounts-email-changes', _add_email_changes)
     config.add_evolve_step('0025-accounts-conflict-free-throttle', _conflict_free_throttle)
+    config.add_evolve_step('0026-accounts-conflict-free-resets', _conflict_free_resets)
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')
@@ -247,10 +248,10 @@ def _add_users(root, registry):
 
 
 def _add_two_factor_and_reset(root, registry):
-    from .reset import PasswordResets
+    from .reset import Resets
     from .twofactor import PendingSignIns
     root.pending_sign_ins = PendingSignIns()
-    root.password_resets = PasswordResets()
+    root.password_resets = Resets()
 
 
 def _add_email_changes(root, registry):
@@ -269,3 +270,12 @@ def _conflict_free_throttle(root, registry):
     from .throttle import SignInThrottle, conflict_free
     if isinstance(root.sign_in_throttle, SignInThrottle):
         root.sign_in_throttle = conflict_free(root.sign_in_throttle)
+
+
+def _conflict_free_resets(root, registry):
+    """Password-reset requests and links move to shards that merge
+    concurrent requests (``reset.Resets``), keeping live links and the
+    hour's requests."""
+    from .reset import PasswordResets, sharded
+    if isinstance(root.password_resets, PasswordResets):
+        root.password_resets = sharded(root.password_resets)

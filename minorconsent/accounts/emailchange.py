@@ -324,15 +324,10 @@ def apply_email_change(request, user, new_email, action, how, keep_token=None, a
 
 
 def _cancel_reset(resets, user, now):
-    """Void the person's unused reset link (``PasswordResets.issue`` keeps
-    only the newest valid).  ``reset.link_status`` also refuses a link
-    whose address is no longer the account's: this makes it explicit."""
-    key = resets.by_user.get(user.__name__)
-    link = resets.by_hash.get(key) if key is not None else None
-    if link is not None and link.status(now) == 'valid':
-        link.cancelled = now
-        return True
-    return False
+    """Void the person's unused reset link (only the newest can be valid).
+    ``reset.link_status`` also refuses a link whose address is no longer
+    the account's: this makes it explicit."""
+    return resets.cancel_for(user.__name__, now)
 
 
 def confirm_email_change(request, link, user, now=None):

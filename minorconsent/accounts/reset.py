@@ -11,6 +11,11 @@ a reset link sent there would hand the account to whoever reads that
 inbox, so they get none, the page answers exactly as for anyone else, and
 the page says to call the clinic instead.
 
+Requests and links are kept in shards that merge concurrent requests
+(``resetstore``: a burst of requests for one address answered 500s when
+they all rewrote one record); the cap on mails and "only the newest link
+works" hold under concurrency (see there).
+
 Using a link sets the new password (through the one password policy),
 ends every session of the person and voids a half sign-in; it does not
 sign them in: they sign in with the new password, and with their second
@@ -28,6 +33,7 @@ from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import may_email, send
 
 from . import normalize_email, set_password, utcnow
+from .resetstore import ShardedResets
 from .throttle import address_key
 from minorconsent.site.links import SingleUseLink
 
@@ -49,8 +55,41 @@ class ResetLink(SingleUseLink):
         self.expires = expires
 
 
+class Resets(ShardedResets):
+    """``clinic.password_resets`` since evolve step 0026: concurrent
+    requests merge (``resetstore``)."""
+
+    def __init__(self):
+        super().__init__(MAILS_PER_ADDRESS, REQUEST_WINDOW)
+
+    def issue(self, user, now=None):
+        """A new link for ``user``; their earlier ones stop working, being
+        older (``is_newest``).  The token, shown only in the mail."""
+        now = now or utcnow()
+        self.prune(now)
+        token = secrets.token_urlsafe(32)
+        link = ResetLink(user.__name__, user.email, now, now + timedelta(minutes=LINK_MINUTES))
+        self.add_link(token_hash(token), link)
+        return token
+
+    def find(self, token):
+        if not token or len(token) > 100:
+            return None
+        return self.get(token_hash(token))
+
+    def cancel_for(self, user_id, now=None):
+        """Void the person's valid link (an address change, by the admin)."""
+        key = self.newest_key(user_id)
+        link = self.get(key) if key is not None else None
+        if link is not None and link.status(now) == 'valid':
+            link.cancelled = now or utcnow()
+            return True
+        return False
+
+
 class PasswordResets(Persistent):
-    """``clinic.password_resets``: links by token hash; requests by address."""
+    """The store before evolve step 0026 (concurrent requests conflict),
+    kept so an old database works until ``minorconsent-evolve`` runs."""
 
     def __init__(self):
         self.by_hash = OOBTree()
@@ -58,13 +97,27 @@ class PasswordResets(Persistent):
         self.requests = OOBTree()         # address key -> tuple of request times
         self._by_time = OOTreeSet()       # (expires, hash), for pruning
 
-    def note_request(self, email, now):
-        """Record a request for ``email`` (account or not); True while the
-        address is under its mail cap."""
+    def under_cap(self, email, now):
+        key = address_key(normalize_email(email))
+        recent = [t for t in self.requests.get(key, ()) if now - t < REQUEST_WINDOW]
+        return len(recent) < MAILS_PER_ADDRESS
+
+    def note_request(self, email, now, mailed=False):
+        """Record a request for ``email`` (account or not)."""
         key = address_key(normalize_email(email))
         recent = tuple(t for t in self.requests.get(key, ()) if now - t < REQUEST_WINDOW)
         self.requests[key] = recent + (now,)
-        return len(recent) < MAILS_PER_ADDRESS
+
+    def is_newest(self, link):
+        return True                       # ``issue`` cancels the older link
+
+    def cancel_for(self, user_id, now=None):
+        key = self.by_user.get(user_id)
+        link = self.by_hash.get(key) if key is not None else None
+        if link is not None and link.status(now) == 'valid':
+            link.cancelled = now or utcnow()
+            return True
+        return False
 
     def issue(self, user, now=None):
         """A new link for ``user`` (their earlier one stops working); the token."""
@@ -100,6 +153,25 @@ class PasswordResets(Persistent):
                 del self.requests[key]
 
 
+def sharded(old):
+    """A ``Resets`` holding what ``old`` (a ``PasswordResets``) holds:
+    live links (the newest per person valid, as before) and the last
+    hour's requests (each counted against the cap as a mail)."""
+    new = Resets()
+    for key, link in old.by_hash.items():
+        new._of(new.links, key).put(key, (link.expires, link))
+        link.key = key
+    for user_id, key in old.by_user.items():
+        link = old.by_hash.get(key)
+        if link is not None:
+            new._of(new.newest, new._user_key(user_id)).put(user_id, (link.created, key))
+    for key, times in old.requests.items():
+        entries = tuple((t, n, True) for n, t in enumerate(times))
+        if entries:
+            new._of(new.requests, key).put(key, entries)
+    return new
+
+
 def link_status(clinic, link, now=None):
     """'valid', 'expired', 'used', 'cancelled' or 'unknown', and the user.
 
@@ -108,7 +180,10 @@ def link_status(clinic, link, now=None):
     """
     if link is None:
         return 'unknown', None
-    return link.account_status(clinic['users'], link.user_id, link.email, now)
+    status, user = link.account_status(clinic['users'], link.user_id, link.email, now)
+    if status == 'valid' and not clinic.password_resets.is_newest(link):
+        status = 'cancelled'              # a newer link was sent
+    return status, user
 
 
 RESET_SUBJECT = _('Reset your password')
@@ -125,10 +200,13 @@ def request_reset(request, email, now=None):
     clinic = request.clinic
     now = now or utcnow()
     resets = clinic.password_resets
-    under_cap = resets.note_request(email, now)
+    under_cap = resets.under_cap(email, now)
     user = clinic['users'].find_by_email(email)
-    if (user is None or not user.active or user.password_hash is None or not under_cap
-            or not may_email(request, user)):
+    mailed = not (user is None or not user.active or user.password_hash is None
+                  or not under_cap or not may_email(request, user))
+    # Every request writes its record, mail or not (the same work either way).
+    resets.note_request(email, now, mailed)
+    if not mailed:
         return None
     token = resets.issue(user, now)
     localizer = localizer_for(request, user.language)

@@ -7,7 +7,13 @@ agency".  The admin's view is therefore of *staff and system actions*
 only (entries whose actor is ``system``, ``anonymous`` or an account that
 holds staff roles and no family role), and even there the client
 reference, the path below it and the detail of any entry about a client
-are blank.  The privacy officer reads everything.
+are blank.  So are such an entry's hash and every entry's ``prev`` (the
+hash of the entry before, which may be one the admin does not see): an
+entry's hash is the SHA-256 of all its fields, so an admin who learnt a
+client's reference and a record's path could otherwise recompute it for
+each likely detail ("abuse to agency", "harm_self to guardian") and
+confirm which it was.  For the same reason the head the admin is shown is
+the newest entry they see in full.  The privacy officer reads everything.
 
 The same scope serves the viewer's pages, its counts, its action list and
 the CSV export, so no door shows more than another.
@@ -45,9 +51,24 @@ class TrailScope:
     seqs: object = None
 
     def shown(self, entry):
-        if self.whole or not entry['record']:
+        if self.whole:
             return entry
-        return dict(entry, record='', target='', detail='')
+        if not entry['record']:
+            return dict(entry, prev='')
+        return dict(entry, record='', target='', detail='', hash='', prev='')
+
+    def head(self, audit_log, look_back=1000):
+        """``(entries on the chain, seq, hash)`` of the head the reader may
+        be shown: the chain's, or for the admin the newest entry they see in
+        full among the last ``look_back`` they see (seq 0, no hash, if none)."""
+        if audit_log is None:
+            return 0, 0, ''
+        if self.whole:
+            return audit_log.head_seq, audit_log.head_seq, audit_log.head_hash
+        for entry in audit_log.newest(self.seqs, count=look_back)[0]:
+            if not entry['record']:
+                return audit_log.head_seq, entry['seq'], entry['hash']
+        return audit_log.head_seq, 0, ''
 
     def actions(self, audit_log):
         """The action names the reader's filter may offer: for the admin,

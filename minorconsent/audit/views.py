@@ -133,7 +133,7 @@ def audit_viewer(request):
         'whole': scope.whole,
         'names': names,
         'total': total,
-        'head': (audit.head_seq, audit.head_hash) if audit is not None else (0, ''),
+        'head': scope.head(audit),
         'next_page': page + 1 if page * PAGE_SIZE < total else None,
         'page': page,
         'query': query,
@@ -144,9 +144,9 @@ def audit_viewer(request):
 @clinic_view(context=Clinic, name='audit.csv', permission='read-audit')
 def audit_csv(request):
     """The filtered entries, oldest first, hashes included, as CSV.  The
-    admin's rows about a client have its reference, path and detail blank
-    (so their hash no longer recomputes from the row: the hash names the
-    sealed entry, which the privacy officer's export shows in full)."""
+    admin's rows about a client have its reference, path, detail and hash
+    blank, and every admin's row its ``prev`` (audit/scope.py says why);
+    the privacy officer's export shows the sealed entries in full."""
     audit = audit_log(request)
     scope = scope_for(request, audit)
     form, failure, filters = _filters(request, audit, scope)

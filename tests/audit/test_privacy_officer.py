@@ -136,3 +136,64 @@ def test_a_privacy_officer_account_holds_no_other_role(app):
     submit(('privacy_officer',), 302)
     officer = sign_in(app, 'quinn@demo.test', 'a long enough password 1')
     assert officer.get('/', status=302).location.endswith('/audit')
+
+
+def test_the_admin_cannot_confirm_a_guessed_detail_by_its_hash(app, demo):
+    """An entry's hash is the SHA-256 of all its fields: an admin who saw
+    a blanked entry's hash (its own row, the next row's ``prev``, or the
+    head on /audit) and learnt a client's reference and a record's path
+    could recompute it for "abuse to agency", "harm_self to guardian" ...
+    and confirm which it was.  The admin sees no hash of an entry not
+    shown to them in full."""
+    from minorconsent.audit.chain import FIELDS, entry_hash
+    family_activity(app, demo)
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
+    sealed = {row['seq']: row for row in
+              csv.DictReader(io.StringIO(export(officer).text))}
+    disclosures = [row for row in sealed.values() if row['action'] == 'disclosure.record']
+    assert disclosures
+
+    def recomputed(row, **guess):
+        values = [int(row['seq'])] + [dict(row, **guess)[name] for name in FIELDS[1:]]
+        return entry_hash(values)
+    # The attack works on a whole row: the hash recomputes from its fields.
+    assert all(recomputed(row) == row['hash'] for row in disclosures)
+
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    rows = list(csv.DictReader(io.StringIO(export(admin).text)))
+    seen = {row['hash'] for row in rows} | {row['prev'] for row in rows}
+    seen.discard('')
+    full = {row['hash'] for row in rows if row['record'] or not sealed[row['seq']]['record']}
+    for row in sealed.values():
+        if row['hash'] not in full:
+            assert row['hash'] not in seen, row['action']
+    # The guess, tried against everything the admin's export holds.
+    for row in disclosures:
+        admin_row = next(r for r in rows if r['seq'] == row['seq'])
+        assert not admin_row['detail']
+        for guess in ('abuse to agency', 'harm_self to guardian', 'other to guardian'):
+            assert recomputed(row, detail=guess) not in seen
+
+
+
+def test_the_admin_sees_no_head_hash_of_an_entry_about_a_client(app, clinic, demo):
+    """The head on /audit is the newest entry's hash: when that entry is
+    about a client, the admin sees the newest hash of one they see in full."""
+    from minorconsent.audit import note
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    app.registry.audit_recorder.flush()
+    with clinic() as c:
+        note(c['clients'][demo.mateo], 'disclosure.record', detail='abuse to agency',
+             actor=demo.user_ids['therapist'], role='therapist')
+    app.registry.audit_recorder.flush()
+    page = admin.get('/audit').text
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
+    rows = list(csv.DictReader(io.StringIO(export(officer, action='disclosure.record').text)))
+    newest = max(rows, key=lambda row: int(row['seq']))
+    assert newest['detail'] == 'abuse to agency'
+    assert newest['hash'][:16] not in page
+    # The head shown is that of the newest entry the admin sees in full.
+    shown = page.split('ends in <code>')[1][:16]
+    rows = list(csv.DictReader(io.StringIO(export(officer).text)))
+    (match,) = [row for row in rows if row['hash'].startswith(shown)]
+    assert not match['record'] and int(match['seq']) < int(newest['seq'])

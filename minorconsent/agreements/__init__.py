@@ -250,8 +250,13 @@ def includeme(config):
         config.require_workflow_state(
             kind, waiting, 'an agreement waits for signatures, and its invitations work, '
             'only in this state')
+        # A release is an authorization to share, not consent to treatment:
+        # its "active" does not activate consent, but is guarded the same.
         config.require_workflow_state(
-            kind, 'active', 'an agreement is in force only in this state')
+            kind, 'active', 'an agreement is in force only in this state, which it may reach '
+            'only once every required guardian signed and the minor assented where needed',
+            activates_consent=kind != 'release',
+            guards_into=('all_required_guardians_signed', 'minor_assented_or_not_required'))
     for kind in ('consent', 'release'):
         config.require_workflow_step(
             kind, 'decline', "the family's Decline button fires this step (recorded as the "

@@ -121,6 +121,7 @@ def safety_notices(client, guardian_id, principals):
              for d in disclosures_of(client)
              if d.recipient_kind == 'guardian' and d.guardian_id == guardian_id
              and d.state in FAMILY_STATES['guardian']      # belt and braces
+             and d.history.entered_by_step(d.state)        # signed off (or recorded) by a step
              and acl.permits(d, principals, 'view-published')]
     return tuple(sorted(found, key=lambda n: n.told_on, reverse=True))
 
@@ -131,7 +132,13 @@ def includeme(config):
     config.add_client_container('requests', ThirdPartyRequest)
     config.require_workflow_step('disclosure', 'record_without_signoff', 'where the client has '
                                  'no supervisor to sign a disclosure off, the system records '
-                                 'it at once with this step', from_initial=True)
+                                 'it at once with this step', from_initial=True,
+                                 guards=('client_has_no_supervisor',))
+    config.require_workflow_state('disclosure', 'recorded', 'a guardian reads a disclosure '
+                                  'addressed to them once it is recorded, and a supervisor '
+                                  'signs it off first wherever the client has one',
+                                  guards_into=('client_has_no_supervisor',),
+                                  exempt_roles=('supervisor',))
     config.declare_family_states('disclosure', 'a guardian reads only the words disclosed to '
                                  'them, once signed off; the client reads no disclosure in the '
                                  'portal', **FAMILY_STATES)

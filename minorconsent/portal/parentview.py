@@ -111,6 +111,10 @@ def agreement_links(client, user_id, principals, role='guardian'):
     for agreement in sorted(client['agreements'].values(), key=lambda a: a.created):
         if agreement.state not in FAMILY_STATES.get(agreement.kind, {}).get(role, ()):
             continue
+        # An agreement reaches a family state by a step (sent, signed,
+        # declined ...), never by being created there or moved there.
+        if not agreement.history.entered_by_step(agreement.state):
+            continue
         if acl.permits(agreement, principals, 'view-published'):
             links.append(AgreementLink(
                 ref=agreement.__name__, title=agreement.title,
@@ -307,8 +311,11 @@ def summary_views(client, principals, permission='view-published', preview=None)
     # only in the client's review.
     states = {'view-published': (PUBLISHED,), 'review': ('minor_review',)}.get(permission, ())
     acl = ACLHelper()
+    # ... and only once a step brought it there (never created there, nor
+    # moved there by a new workflow version).
     found = [s for s in client['summaries'].values()
              if s is not preview and s.state in states
+             and s.history.entered_by_step(s.state)
              and acl.permits(s, principals, permission)]
     if preview is not None:
         found.append(preview)

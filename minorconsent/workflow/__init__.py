@@ -47,20 +47,29 @@ def _require(config, required):
 
 
 def require_workflow_step(config, content_type, step_id, reason, from_states=(),
-                          to_state='', from_initial=False):
+                          to_state='', from_initial=False, guards=()):
     """Config directive: the code fires the step ``step_id`` of the
     ``content_type``'s workflow (``reason``: why, in plain words, shown to
     the admin whose definition lacks it).  ``from_states``/``to_state``:
     where it must lead; ``from_initial``: it must start from the starting
-    state (wherever objects can leave that state)."""
+    state (wherever objects can leave that state); ``guards``: the
+    conditions it must name (the code relies on them holding)."""
     _require(config, requirement(content_type, STEP, step_id, reason, from_states, to_state,
-                                 from_initial))
+                                 from_initial, guards=guards))
 
 
-def require_workflow_state(config, content_type, state_id, reason):
+def require_workflow_state(config, content_type, state_id, reason, activates_consent=False,
+                           guards_into=(), exempt_roles=()):
     """Config directive: the code reads the state ``state_id`` of the
-    ``content_type``'s workflow by its id (``reason`` in plain words)."""
-    _require(config, requirement(content_type, STATE, state_id, reason))
+    ``content_type``'s workflow by its id (``reason`` in plain words).
+
+    ``activates_consent``: the code reads it as "in force", so the state
+    must be flagged so (and the signature guard stands on every way in);
+    ``guards_into``: every step into it must name these guards, except a
+    step only ``exempt_roles`` may take."""
+    _require(config, requirement(content_type, STATE, state_id, reason,
+                                 guards=guards_into, exempt_roles=exempt_roles,
+                                 activates_consent=activates_consent))
 
 
 def declare_family_states(config, content_type, reason, **roles):

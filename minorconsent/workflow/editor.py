@@ -95,9 +95,21 @@ def remove_state(data, state_id):
     data['transitions'] = kept
 
 
-def set_initial(data, state_id):
+def set_initial(data, state_id, known_guards=None, required=()):
+    """Make ``state_id`` the starting state.  With ``known_guards``
+    (``required``: the declared requirements) refused with ``EditError``
+    when that adds a problem about the state -- a state a family member
+    sees, one behind a guard, one that activates consent: every new
+    document would be there without a step -- and ``data`` unchanged."""
     if state_id not in data['states']:
         raise EditError('There is no state "%s".' % state_id)
+    if known_guards is not None:
+        candidate = copy.deepcopy(data)
+        candidate['initial_state'] = state_id
+        new = [p for p in _new_problems(data, candidate, known_guards, required)
+               if p.state == state_id and p.field != UNREACHABLE]
+        if new:
+            raise EditError(' '.join(new), problems=new)
     data['initial_state'] = state_id
 
 

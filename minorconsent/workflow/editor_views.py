@@ -87,8 +87,11 @@ def workflow_state(request):
         try:
             if op == 'rename':
                 rename_state(data, state_id, (request.POST.get('new_id') or '').strip())
+            elif op == 'remove':
+                remove_state(data, state_id)
             else:
-                (remove_state if op == 'remove' else set_initial)(data, state_id)
+                set_initial(data, state_id, known_guards=workflow_guards(request.registry),
+                            required=workflow_requirements(request.registry))
         except EditError as exc:
             error = str(exc)
             request.response.status = 400
@@ -122,7 +125,10 @@ def workflow_state(request):
                 save_draft(record, data)
                 return redirect(request, back, 'saved')
     return {'form': form.render(), 'heading': 'State "%s" in the draft' % raw.get('title'),
-            'back': back, 'state_id': state_id, 'error': error, 'refused': refused,
+            'back': back, 'state_id': state_id, 'refused': refused,
+            # A refused "make this the starting state" is said beside its button.
+            'error': error if op != 'make-initial' else None,
+            'initial_error': error if op == 'make-initial' else None,
             'problems': [p for p in check_source(record, tomli_w.dumps(data),
                                                  request.registry)[1]
                          if getattr(p, 'state', None) == state_id] if not refused else [],

@@ -71,6 +71,22 @@ class History(Persistent):
         (published, signed, became active) is read from these."""
         return [e for e in self if not e.is_migration]
 
+    def entered_by_step(self, state):
+        """Did the document come into its present stay in ``state`` by a
+        step fired on it -- not by being created there, nor by a move to a
+        new version?  What a family may read is shown only then (a
+        definition that started documents in a family state, or a stored
+        move into one, shows the family nothing)."""
+        entries = list(self)
+        if not entries or entries[-1].to_state != state:
+            return False
+        for entry in reversed(entries):
+            if entry.to_state != state:
+                return False
+            if entry.from_state != state:      # the way in (a loop or a kept-state move is not)
+                return bool(entry.transition) and not entry.is_migration
+        return False
+
     def latest_step(self):
         steps = self.steps()
         return steps[-1] if steps else None

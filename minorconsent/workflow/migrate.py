@@ -3,8 +3,8 @@
 Publishing a version moves every object of the current version to it.  A
 state the new version lacks must be mapped, by the admin, to one of its
 states: there is no silent fallback to the initial state.  Only such a
-state is mapped, and only into a state no guarded step leads to, that does
-not activate consent and that no family member can see
+state is mapped, and only into the starting state, provided no guarded step
+leads to it, it does not activate consent and no family member can see it
 (``target_problem``): a move is history, never a way past a signature, a
 review or a sign-off.  Objects move in
 batches; each batch is a transaction of its own when run by
@@ -53,10 +53,11 @@ def target_problem(old, new, state, target, family):
     ``target`` of version ``new``; '' when they may.
 
     A state map exists for the states the new version removes, and only
-    into a state a document can be in without having passed a guard or a
-    signature: no guarded step leads to it, it does not activate consent,
-    and no family member can see a document in it.  So a migration never
-    makes a document active, published or visible to a family."""
+    into the starting state -- where a document is without having passed
+    a step -- and only if no guarded step leads to it, it does not activate
+    consent, and no family member can see a document in it.  So a
+    migration never makes a document active, published, withdrawn or
+    visible to a family."""
     if not new.has_state(target):
         return '"%s" is not a state of the new version.' % target
     if new.has_state(state):
@@ -68,7 +69,12 @@ def target_problem(old, new, state, target, family):
 
 
 def entry_problem(new, target, family):
-    """Why a document may not be put into ``target`` without a step; ''."""
+    """Why a document may not be put into ``target`` without a step; ''.
+
+    Only the starting state, where every document begins without a step,
+    and only if it is behind no guard, activates no consent and shows a
+    family nothing (the validator says the same of a starting state; a
+    version stored before that rule is held to it here)."""
     into = new.state(target)
     if into.activates_consent:
         return ('"%s" activates consent: a document gets there only with every required '
@@ -76,11 +82,16 @@ def entry_problem(new, target, family):
     if target in family_visible(new, family):
         return ('A family member can see documents in "%s": a move never shows a document '
                 'to a family.' % target)
-    guarded = [t for t in new.transitions if t.to_state == target and t.guards]
+    from .validate import guarded_into
+    guarded = guarded_into(new, target)
     if guarded:
         return ('"%s" is reached only when %s holds: a move would skip that check.'
                 % (target, ' and '.join('"%s"' % g for g in sorted(
                     {g for t in guarded for g in t.guards}))))
+    if target != new.initial_state:
+        return ('Documents of a removed state may go only into the starting state "%s": '
+                '"%s" is reached by a step, and a move never takes the place of one.'
+                % (new.initial_state, target))
     return ''
 
 

@@ -62,6 +62,15 @@ class Requirement:
     from_initial: bool = False
     #: FAMILY only: the states in which that role may hold a permission.
     states: tuple = ()
+    #: STEP: the guards the step must name.  STATE: the guards every step
+    #: into the state must name -- except a step only ``exempt_roles`` may
+    #: take (a supervisor's sign-off needs no "no supervisor" guard).
+    guards: tuple = ()
+    exempt_roles: tuple = ()
+    #: STATE only: the code reads the state as "in force", so it must be
+    #: flagged ``activates_consent`` (and the signature guard then stands on
+    #: every way into it).
+    activates_consent: bool = False
 
     @property
     def key(self):
@@ -73,7 +82,7 @@ class Requirement:
 
 
 def requirement(content_type, kind, item_id, reason, from_states=(), to_state='',
-                from_initial=False):
+                from_initial=False, guards=(), exempt_roles=(), activates_consent=False):
     """A checked ``Requirement``; ``ConfigurationError`` for a bad declaration."""
     where = 'Workflow requirement %s "%s" of "%s"' % (kind, item_id, content_type)
     if content_type not in CONTENT_TYPES:
@@ -89,8 +98,24 @@ def requirement(content_type, kind, item_id, reason, from_states=(), to_state=''
         raise ConfigurationError('%s needs a reason in plain words.' % where)
     if kind == STATE and (from_states or to_state or from_initial):
         raise ConfigurationError('%s: only a step has states to start from or go to.' % where)
+    if kind == STEP and (exempt_roles or activates_consent):
+        raise ConfigurationError('%s: only a state activates consent or exempts roles.' % where)
+    guards, exempt_roles = _ids(guards, where), _ids(exempt_roles, where)
+    if exempt_roles and not guards:
+        raise ConfigurationError('%s: exempt roles without guards.' % where)
     return Requirement(content_type, kind, item_id, (reason,),
-                       tuple(sorted(set(from_states))), to_state, bool(from_initial))
+                       tuple(sorted(set(from_states))), to_state, bool(from_initial),
+                       guards=guards, exempt_roles=exempt_roles,
+                       activates_consent=bool(activates_consent))
+
+
+def _ids(names, where):
+    if isinstance(names, str):
+        names = (names,)
+    for name in names:
+        if not isinstance(name, str) or not ID.match(name):
+            raise ConfigurationError('%s: "%s" is not a valid id.' % (where, name))
+    return tuple(sorted(set(names)))
 
 
 def family_requirement(content_type, role, states, reason):
@@ -126,7 +151,15 @@ def merged(old, new):
             'The step "%s" of "%s" is required to go to "%s" and to "%s".'
             % (old.id, old.content_type, old.to_state, new.to_state))
     reasons = old.reasons + tuple(r for r in new.reasons if r not in old.reasons)
-    return replace(old, reasons=reasons,
+    # Guards add up; a role is exempt only if every declaration naming
+    # guards exempts it.
+    if old.guards and new.guards:
+        exempt = tuple(sorted(set(old.exempt_roles) & set(new.exempt_roles)))
+    else:
+        exempt = old.exempt_roles or new.exempt_roles
+    return replace(old, reasons=reasons, guards=tuple(sorted(set(old.guards) | set(new.guards))),
+                   exempt_roles=exempt,
+                   activates_consent=old.activates_consent or new.activates_consent,
                    from_states=tuple(sorted(set(old.from_states) | set(new.from_states))),
                    to_state=old.to_state or new.to_state,
                    from_initial=old.from_initial or new.from_initial)

@@ -90,7 +90,7 @@ class Problem(str):
     code relies on).
     """
 
-    transition = field = state = requirement = None
+    transition = field = state = requirement = guard = None
 
     def __new__(cls, text, transition=None, field=None, state=None, requirement=None):
         problem = super().__new__(cls, text)
@@ -130,6 +130,15 @@ def requirement_problems(workflow, required):
             if req.id not in known:
                 found.append(Problem('The state "%s" is needed by the app: %s.'
                                      % (req.id, req.reason), requirement=req))
+                continue
+            if req.activates_consent and not workflow.state(req.id).activates_consent:
+                found.append(Problem(
+                    'State "%s" must activate consent (tick "activates consent"): %s.'
+                    % (req.id, req.reason), state=req.id, field='activates_consent',
+                    requirement=req))
+            for t in workflow.transitions:
+                if t.to_state == req.id:
+                    found.extend(_missing_guards(workflow, t, req))
             continue
         step = next((t for t in workflow.transitions if t.id == req.id), None)
         initial = workflow.initial_state
@@ -161,6 +170,43 @@ def requirement_problems(workflow, required):
             found.append(Problem('The step "%s" must go to "%s": %s.'
                                  % (req.id, req.to_state, req.reason), transition=req.id,
                                  field='to_state', requirement=req))
+        found.extend(_missing_guards(workflow, step, req))
+    # One sentence per missing guard of a step, whichever declaration asks.
+    seen, unique = set(), []
+    for p in found:
+        key = (p.transition, p.field, getattr(p, 'guard', None))
+        if p.field == 'guards' and key in seen:
+            continue
+        seen.add(key)
+        unique.append(p)
+    return unique
+
+
+def _missing_guards(workflow, t, req):
+    """A ``Problem`` per guard ``req`` asks of step ``t`` and ``t`` lacks
+    (for a state: unless only ``req.exempt_roles`` may take ``t``; the
+    signature guard into a consent-activating state is already named by
+    the general rule)."""
+    if req.kind == 'state' and t.roles and not t.permission \
+            and set(t.roles) <= set(req.exempt_roles):
+        return []
+    into = workflow.state(t.to_state) if workflow.has_state(t.to_state) else None
+    found = []
+    for guard in req.guards:
+        if guard in t.guards or (guard == SIGNATURE_GUARD and into is not None
+                                 and into.activates_consent):
+            continue
+        if req.kind == 'state':
+            text = 'Transition "%s" goes to "%s" without the "%s" guard: %s%s.' % (
+                t.id, req.id, guard, req.reason,
+                ' (only a step that %s alone may take needs none)'
+                % ' or '.join('the %s' % r for r in req.exempt_roles)
+                if req.exempt_roles else '')
+        else:
+            text = 'Transition "%s" must name the "%s" guard: %s.' % (t.id, guard, req.reason)
+        problem = Problem(text, transition=t.id, field='guards', requirement=req)
+        problem.guard = guard
+        found.append(problem)
     return found
 
 
@@ -256,7 +302,7 @@ def problems(workflow, guards, required=()):
                     % (sid, workflow.initial_state), state=sid, field=UNREACHABLE)
     family_problems(workflow, required, say)
     if workflow.initial_state in known:
-        initial_problems(workflow, say)
+        initial_problems(workflow, say, required)
     if known:
         stuck_problems(workflow, required, say)
     if known and not any(not workflow.transitions_from(sid) for sid in known):
@@ -295,15 +341,27 @@ def family_problems(workflow, required, say):
 
 
 def guarded_into(workflow, state_id):
-    """The steps into ``state_id`` that name a guard."""
-    return [t for t in workflow.transitions if t.to_state == state_id and t.guards]
+    """The steps into ``state_id`` that name a guard about what the
+    document passed.  ``client_has_no_supervisor`` says who may act where
+    nobody can sign off (a way back to the draft from a supervisor's
+    review), not what a document in ``state_id`` went through: a step
+    naming only it does not count."""
+    return [t for t in workflow.transitions if t.to_state == state_id
+            and set(t.guards) - {NO_SUPERVISOR_GUARD}]
 
 
-def initial_problems(workflow, say):
+def initial_problems(workflow, say, required=()):
     """Every object starts in the initial state with no step and no guard:
     it must not be a state the definition lets objects reach only past a
-    guard, nor one that activates consent."""
+    guard, nor one that activates consent, nor one a family member sees or
+    acts in (a grant there, or a state the owning room declares a family
+    state): a document reaches the family only by a step."""
     state = workflow.state(workflow.initial_state)
+    declared = family_states(required, workflow.content_type)
+    if any(state.granted(role) or state.id in declared[role] for role in FAMILY_ROLES):
+        say('The initial state "%s" is a state a family member sees or acts in: every new '
+            'document would start there and reach the family without a step or a check; '
+            'start in a state only the clinic sees.' % state.id, state=state.id)
     if state.activates_consent:
         say('The initial state "%s" activates consent: every new document would be in force '
             'before anyone signed.' % state.id, state=state.id, field='activates_consent')
@@ -317,7 +375,12 @@ def initial_problems(workflow, say):
 
 
 def can_take(workflow, t, state, required):
-    """Can anybody take step ``t`` out of ``state``?
+    """Can anybody take step ``t`` out of ``state``?"""
+    return bool(takers(workflow, t, state, required))
+
+
+def takers(workflow, t, state, required):
+    """The roles that can take step ``t`` out of ``state``.
 
     Staff take a step from the object's page, so only a staff role that
     may *view* it there; a family member only where they have a part (the
@@ -334,17 +397,24 @@ def can_take(workflow, t, state, required):
             if allowed is not None and state.id not in allowed[role]:
                 granted = set()
         return granted
+    found = set()
     for role in t.roles:
         if role == 'system':
             fired = {r.id for r in required if r.kind == 'step'
                      and r.content_type == workflow.content_type}
             if not declared or t.id in fired:
-                return True
+                found.add(role)
         elif role in STAFF_ROLES and 'view' in holds(role):
-            return True
+            found.add(role)
         elif role in FAMILY_ROLES and holds(role):
-            return True
-    return bool(t.permission) and any(t.permission in holds(role) for role in MAP_ROLES)
+            found.add(role)
+    if t.permission:
+        found |= {role for role in MAP_ROLES if t.permission in holds(role)}
+    return found
+
+
+#: The guard of the way out where nobody can sign off.
+NO_SUPERVISOR_GUARD = 'client_has_no_supervisor'
 
 
 def stuck_problems(workflow, required, say):
@@ -357,10 +427,19 @@ def stuck_problems(workflow, required, say):
             say('Nobody at the clinic can see a document in "%s": give the therapist or the '
                 'supervisor "view" there.' % state.id, state=state.id, field='perm_therapist')
         out = workflow.transitions_from(state.id)
-        if out and not any(can_take(workflow, t, state, required) for t in out):
+        who = [(t, takers(workflow, t, state, required)) for t in out]
+        if out and not any(roles for _, roles in who):
             say('Nobody can take a step out of "%s" (%s): give one of them a role that may see '
                 'or act in "%s", or make it a final state.'
                 % (state.id, _quoted(t.id for t in out), state.id), state=state.id)
+        elif out and all(roles <= {'supervisor'} for _, roles in who):
+            # Some clients have no supervisor (and some therapists none):
+            # their documents would stay here for good.
+            say('Only the supervisor can take a step out of "%s" (%s), and some clients have no '
+                'supervisor: add a step out of "%s" that the therapist may take, with the '
+                'guard "%s" (as "record_without_signoff" does in the disclosure workflow).'
+                % (state.id, _quoted(t.id for t, roles in who if roles), state.id,
+                   NO_SUPERVISOR_GUARD), state=state.id)
 
 
 def visibility(workflow):

@@ -41,9 +41,14 @@ def test_a_state_no_staff_role_can_see_is_named(app):
     assert 'Nobody at the clinic can see a document in "supervisor_review": give the ' \
         'therapist or the supervisor "view" there.' in mine
     assert any(p.field == 'perm_therapist' for p in mine)
-    # The supervisor seeing it is enough (and lets them take "approve").
-    assert problems(parse(with_review({'supervisor': ['view', 'edit']})), GUARDS,
-                    required) == []
+    # The supervisor seeing it is enough (and lets them take "approve"),
+    # with a way on where the client has no supervisor.
+    data = with_review({'supervisor': ['view', 'edit']})
+    assert [p.state for p in problems(parse(data), GUARDS, required)] == ['supervisor_review']
+    data['states']['supervisor_review']['permissions']['therapist'] = ['view']
+    data['transitions'].append(dict(OUT, id='no_supervisor', roles=['therapist'],
+                                    guards=['client_has_no_supervisor']))
+    assert problems(parse(data), GUARDS, required) == []
 
 
 def test_a_state_nobody_can_leave_is_named(app):

@@ -203,7 +203,7 @@ def test_a_good_edit_changes_the_draft(app, clinic):
     page = admin.get(BASE + 'step?id=withdraw')
     form = page.forms['step']
     form['title'] = 'Take back'
-    tick(page, form, 'roles', {'supervisor'})
+    tick(page, form, 'roles', {'therapist'})
     tick(page, form, 'guards', {'client_is_minor'})
     form['comment_required'] = False
     res = form.submit()
@@ -214,7 +214,7 @@ def test_a_good_edit_changes_the_draft(app, clinic):
         withdraw = step(parse_draft(record.draft), 'withdraw')
         assert record.current == 1
     assert withdraw == {'id': 'withdraw', 'title': 'Take back', 'from': ['published'],
-                        'to': 'withdrawn', 'roles': ['supervisor'],
+                        'to': 'withdrawn', 'roles': ['therapist'],
                         'guards': ['client_is_minor']}
     # The form now shows the draft's values.
     assert admin.get(BASE + 'step?id=withdraw').forms['step']['title'].value == 'Take back'

@@ -31,6 +31,11 @@ def test_add_a_supervisor_review_state_with_functions():
                    'supervisor_review', ['therapist'])
     add_transition(data, 'approve', 'Approve and publish', ['supervisor_review'],
                    'published', ['supervisor'])
+    # Only the supervisor could move it on, and some clients have none.
+    assert 'Only the supervisor can take a step out of "supervisor_review"' in \
+        ' '.join(problems(parse(data), GUARDS))
+    add_transition(data, 'no_supervisor', 'Publish (no supervisor)', ['supervisor_review'],
+                   'published', ['therapist'], ['client_has_no_supervisor'])
     assert problems(parse(data), GUARDS) == []
     assert data['states']['supervisor_review']['permissions'] == {
         'therapist': ['view'], 'supervisor': ['edit', 'view']}

@@ -74,13 +74,14 @@ def test_a_removed_state_goes_only_where_no_guard_and_no_family_is(app, clinic):
     page = edit_draft(admin, rename('draft', 'writing'), base=CONSENT).follow()
     offered = [o['value'] for o in page.html.find('select', id='map-draft').find_all('option')
                if o['value']]
-    # Only where a document can be without a signature, and no family sees it.
-    assert offered == ['writing', 'expired', 'superseded']
+    # Only the starting state, where a document is without any step.
+    assert offered == ['writing']
     token = csrf_of(page)
     for target, words in (
             ('active', '"active" activates consent'),
             ('sent', 'A family member can see documents in "sent"'),
-            ('declined', 'A family member can see documents in "declined"')):
+            ('declined', 'A family member can see documents in "declined"'),
+            ('expired', 'may go only into the starting state "writing"')):
         res = admin.post(CONSENT + 'publish', {'csrf_token': token, 'map.draft': target},
                          status=400)
         select = res.html.find('select', id='map-draft')

@@ -92,17 +92,25 @@ def sound(workflow):
     # somebody can take (staff who can view it, a family member with a
     # part, the system).
     initial = workflow.state(workflow.initial_state)
-    if initial.activates_consent or any(t.guards for t in workflow.transitions
+    if initial.activates_consent or any(set(t.guards) - {'client_has_no_supervisor'}
+                                        for t in workflow.transitions
                                         if t.to_state == initial.id):
+        return False
+    # ... and no family member sees or acts there.
+    if any(initial.granted(role) for role in FAMILY_ROLES):
         return False
     for s in workflow.states:
         if not any('view' in s.granted(r) for r in ('therapist', 'supervisor')):
             return False
         out = workflow.transitions_from(s.id)
-        if out and not any('system' in t.roles or any(
+
+        def takers(t):
+            return {r for r in t.roles if r == 'system' or (
                 ('view' in s.granted(r)) if r in ('therapist', 'supervisor')
-                else bool(set(s.granted(r)) & ROLE_FAMILY_PERMISSIONS.get(r, set()))
-                for r in t.roles) for t in out):
+                else bool(set(s.granted(r)) & ROLE_FAMILY_PERMISSIONS.get(r, set())))}
+        # Somebody can take one -- and not only the supervisor (some
+        # clients have none).
+        if out and all(takers(t) <= {'supervisor'} for t in out):
             return False
     return len({t.id for t in workflow.transitions}) == len(workflow.transitions)
 
@@ -121,6 +129,8 @@ def sound_definitions(draw):
     states = list(data['states'])
     data['initial_state'] = states[0]
     data['states'][states[0]]['activates_consent'] = False
+    for role in FAMILY_ROLES:       # documents start where no family member is
+        data['states'][states[0]]['permissions'].pop(role, None)
     for sid, raw in data['states'].items():
         raw['permissions'] = {
             role: [p for p in perms if p in PERMISSIONS and

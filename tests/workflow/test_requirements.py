@@ -198,7 +198,8 @@ def test_removing_a_required_state_names_the_state_and_the_steps(declared):
     remove_state(data, 'active')
     found = ' '.join(problems(parse(data), GUARDS, declared))
     assert 'The state "active" is needed by the app: an agreement is in force only in ' \
-        'this state; guardians read summaries only under a consent in this state' in found
+        'this state' in found
+    assert 'guardians read summaries only under a consent in this state' in found
     assert 'The step "activate" (from "sent" to "active") is needed by the app' in found
 
 
@@ -216,14 +217,24 @@ def test_a_step_from_the_starting_state_is_needed_only_where_objects_leave_it(de
     disclosure = to_data(shipped()['safety-disclosure'])
     data = to_data(shipped()['safety-disclosure'])
     remove_transition(data, 'record_without_signoff')
-    assert problems(parse(data), GUARDS, declared) == [
-        'The step "record_without_signoff" (from the starting state "awaiting_signoff") is '
-        'needed by the app: where the client has no supervisor to sign a disclosure off, the '
-        'system records it at once with this step.']
-    # A clinic without sign-off starts disclosures in "recorded": nothing to fire.
+    found = problems(parse(data), GUARDS, declared)
+    assert 'The step "record_without_signoff" (from the starting state "awaiting_signoff") is ' \
+        'needed by the app: where the client has no supervisor to sign a disclosure off, the ' \
+        'system records it at once with this step.' in found
+    # (and without it only the supervisor could take a disclosure on)
+    assert [p.state for p in found if p.startswith('Only the supervisor')] == [
+        'awaiting_signoff']
+    # A clinic without sign-off can no longer start disclosures in
+    # "recorded": a guardian reads them there, and the room declares it
+    # theirs even where the definition grants them nothing.
     set_initial(data, 'recorded')
     remove_state(data, 'awaiting_signoff')
-    assert problems(parse(data), GUARDS, declared) == []
+    assert [p.state for p in problems(parse(data), GUARDS, declared)] == ['recorded']
+    data['states']['recorded']['permissions'].pop('guardian')
+    assert problems(parse(data), GUARDS, declared) == [
+        'The initial state "recorded" is a state a family member sees or acts in: every new '
+        'document would start there and reach the family without a step or a check; start '
+        'in a state only the clinic sees.']
     # The step exists but no longer starts where new disclosures wait.
     data = disclosure
     data['states']['queued'] = {'title': 'Queued', 'permissions': {'therapist': ['view']}}

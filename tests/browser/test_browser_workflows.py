@@ -34,7 +34,8 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
     add_state.get_by_label('State id').fill('supervisor_review')
     add_state.get_by_label('Title').fill('Supervisor review')
     add_state.get_by_role('button', name='Add State').click()
-    expect(page.get_by_text('State "supervisor_review" cannot be reached')).to_be_visible()
+    # Said in the list of problems and on the state's card.
+    expect(page.get_by_text('State "supervisor_review" cannot be reached').first).to_be_visible()
     ui.check_page(page, 'draft with a problem')
 
     page.get_by_role('link', name='Change “Supervisor review” and who may do what in it').click()
@@ -47,6 +48,16 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
              'Therapist')
     add_step(page, 'approve', 'Approve and publish', 'Supervisor review', 'published',
              'Supervisor')
+    # Some clients have no supervisor: their summaries would stay in review.
+    expect(page.get_by_text('Only the supervisor can take a step out of "supervisor_review"')
+           .first).to_be_visible()
+    add_step(page, 'publish_unsupervised', 'Publish (no supervisor)', 'Supervisor review',
+             'published', 'Therapist')
+    page.get_by_role('link', name='Change the step Publish (no supervisor)').click()
+    page.locator('form#step .item-guards').get_by_label('client has no supervisor').check()
+    page.locator('form#step').get_by_role('button', name='Save').click()
+    expect(page.get_by_text('Your changes are saved.')).to_be_visible()
+    expect(page.get_by_text('Only the supervisor can take a step out')).to_have_count(0)
 
     # A step is changed in place; an edit that would open a door is refused.
     page.get_by_role('link', name='Change the step Approve and publish').click()

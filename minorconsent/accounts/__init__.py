@@ -237,6 +237,7 @@ def includeme(config):
     config.add_evolve_step('0013-accounts-email-changes', _add_email_changes)
     config.add_evolve_step('0025-accounts-conflict-free-throttle', _conflict_free_throttle)
     config.add_evolve_step('0026-accounts-conflict-free-resets', _conflict_free_resets)
+    config.include('.hidden')
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')

@@ -48,6 +48,10 @@ LIMITS = {
     'client-probe': Limit(burst=30, per_seconds=2),
     # Past that budget, one entry a minute per address on the trail.
     'client-probe-noted': Limit(burst=1, per_seconds=60),
+    # Account URLs (/users/<id>...) of anyone but the admin, real or made
+    # up (accounts/hidden.py); the same rule.
+    'account-probe': Limit(burst=30, per_seconds=2),
+    'account-probe-noted': Limit(burst=1, per_seconds=60),
 }
 
 

@@ -132,3 +132,4 @@ def includeme(config):
     serialize_template_compilation()
     config.include('.i18n')
     config.include('.views')
+    config.include('.hidden')

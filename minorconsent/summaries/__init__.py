@@ -134,7 +134,9 @@ def includeme(config):
     config.require_workflow_state('summary', 'minor_review', "the client's review of a summary "
                                   'happens in this state, and publishing checks for it')
     config.require_workflow_state('summary', 'published', 'guardians are told when a summary '
-                                  'reaches this state')
+                                  'reaches this state, and a summary the client reviewed '
+                                  'reaches it only with their agreement to its text',
+                                  guards_into=('minor_agreed_if_reviewed',))
     config.require_workflow_state('summary', 'withdrawn', 'only a summary in this state can be '
                                   'corrected')
     config.require_workflow_state('consent', 'active', 'guardians read summaries only under '

@@ -15,7 +15,8 @@ from pyramid.exceptions import ConfigurationError
 
 from .definition import DefinitionError, loads
 from .guards import BUILT_IN
-from .requirements import FAMILY, STATE, STEP, family_requirement, family_states, merged, \
+from .requirements import REQUIREMENTS_KEY, FAMILY, STATE, STEP, declared_family_states, \
+    declared_guards, family_requirement, family_states, merged, \
     requirement
 from .validate import FAMILY_ROLES
 from .store import WorkflowRecord, WorkflowStore
@@ -23,7 +24,6 @@ from .validate import problems
 
 GUARDS_KEY = 'minorconsent.workflow_guards'
 DEFAULTS_KEY = 'minorconsent.workflow_defaults'
-REQUIREMENTS_KEY = 'minorconsent.workflow_requirements'
 
 
 def add_workflow_guard(config, name, condition):
@@ -81,19 +81,6 @@ def declare_family_states(config, content_type, reason, **roles):
     drops the grant)."""
     for role, states in sorted(roles.items()):
         _require(config, family_requirement(content_type, role, states, reason))
-
-
-def declared_family_states(content_type, registry=None):
-    """``{role: frozenset(states)}`` the rooms declared for
-    ``content_type`` (``registry``: the current one by default; without
-    the app's declarations, no state at all: fail closed)."""
-    if registry is None:
-        from pyramid.threadlocal import get_current_registry
-        registry = get_current_registry()
-    found = registry.get(REQUIREMENTS_KEY, {})
-    return family_states(
-        [r for r in (found.get((content_type, FAMILY, role)) for role in FAMILY_ROLES) if r],
-        content_type)
 
 
 def workflow_requirements(registry):

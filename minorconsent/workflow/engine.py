@@ -27,6 +27,7 @@ from minorconsent.site.folder import new_id
 
 from .guards import GuardContext
 from .history import History, HistoryEntry
+from .requirements import declared_family_states, declared_guards
 from .validate import FAMILY_ROLES, ROLE_FAMILY_PERMISSIONS
 
 SYSTEM = 'system'
@@ -113,7 +114,6 @@ def _acl_for(obj):
                 # (a stored definition published before a rule existed
                 # cannot widen them either).
                 if family is None:
-                    from . import declared_family_states
                     family = declared_family_states(workflow.content_type)
                 if state.id not in family[role]:
                     perms = set()
@@ -169,13 +169,18 @@ def guard_context(obj, actor, today=None):
                         actor_id=actor.id, today=today or date.today())
 
 
-def _may_fire(obj, transition, actor, roles, guards, ctx):
+def _may_fire(workflow, obj, transition, actor, roles, guards, ctx):
     by_role = bool(set(transition.roles) & roles)
     by_permission = bool(transition.permission) and actor.id != SYSTEM and bool(
         ACLHelper().permits(obj, actor.principals, transition.permission))
     if not (by_role or by_permission):
         return False
-    return all(guards[name](ctx) for name in transition.guards)
+    # The definition's guards, and again those the rooms rely on: a stored
+    # definition that lost one (published before the validator asked for
+    # it) still cannot activate a consent on one signature.  A guard that is
+    # not registered fails closed.
+    names = set(transition.guards) | declared_guards(workflow, transition)
+    return all(name in guards and guards[name](ctx) for name in sorted(names))
 
 
 def available(obj, actor, guards, today=None):
@@ -184,7 +189,7 @@ def available(obj, actor, guards, today=None):
     roles = actor_roles(obj, actor)
     ctx = guard_context(obj, actor, today)
     return [t for t in workflow.transitions_from(obj.state)
-            if _may_fire(obj, t, actor, roles, guards, ctx)]
+            if _may_fire(workflow, obj, t, actor, roles, guards, ctx)]
 
 
 def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
@@ -198,7 +203,7 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
         raise WorkflowError('"%s" cannot be done from "%s".'
                             % (transition.title, workflow.state(obj.state).title))
     ctx = guard_context(obj, actor, today)
-    if not _may_fire(obj, transition, actor, actor_roles(obj, actor), guards, ctx):
+    if not _may_fire(workflow, obj, transition, actor, actor_roles(obj, actor), guards, ctx):
         raise WorkflowError('You may not "%s" now.' % transition.title)
     comment = (comment or '').strip()
     if transition.comment_required and not comment:

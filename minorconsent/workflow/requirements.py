@@ -34,13 +34,18 @@ state at all.
 from dataclasses import dataclass, replace
 
 from pyramid.exceptions import ConfigurationError
+from pyramid.threadlocal import get_current_registry
 
-from .validate import CONTENT_TYPES, FAMILY, FAMILY_ROLES, ID, declares_family_states, \
-    family_states
+from .validate import CONTENT_TYPES, FAMILY, FAMILY_ROLES, ID, SIGNATURE_GUARD, \
+    declares_family_states, family_states
+
+# Where the configurator keeps the rooms' declarations.
+REQUIREMENTS_KEY = 'minorconsent.workflow_requirements'
 
 STEP, STATE = 'step', 'state'
-__all__ = ['FAMILY', 'STATE', 'STEP', 'Requirement', 'declares_family_states', 'family_states',
-           'family_requirement', 'merged', 'of_content_type', 'requirement']
+__all__ = ['FAMILY', 'REQUIREMENTS_KEY', 'STATE', 'STEP', 'Requirement', 'declared_family_states',
+           'declared_guards', 'declares_family_states', 'family_states', 'family_requirement',
+           'merged', 'of_content_type', 'requirement']
 
 
 @dataclass(frozen=True)
@@ -169,3 +174,44 @@ def of_content_type(requirements, content_type):
     """The requirements that apply to a definition of ``content_type``."""
     return [r for r in requirements if r.content_type == content_type]
 
+
+def declared_family_states(content_type, registry=None):
+    """``{role: frozenset(states)}`` the rooms declared for
+    ``content_type`` (``registry``: the current one by default; without
+    the app's declarations, no state at all: fail closed)."""
+    if registry is None:
+        registry = get_current_registry()
+    found = registry.get(REQUIREMENTS_KEY, {})
+    return family_states(
+        [r for r in (found.get((content_type, FAMILY, role)) for role in FAMILY_ROLES) if r],
+        content_type)
+
+
+def declared_guards(workflow, transition, registry=None):
+    """The guards the rooms declared for ``transition`` of ``workflow``,
+    whatever the definition names: a required step's own guards, the
+    guards every step into its target state must name (unless only the
+    declaration's exempt roles may take the step), and the signature
+    guard into a state that is, or that the code reads as, in force.
+
+    The validator refuses a definition without them; the engine checks
+    them again when a step fires, so a definition stored before a rule
+    (or written into the database) cannot skip a check the code relies on.
+    Without the app's declarations (no configured registry) the signature
+    guard still stands on a consent-activating state."""
+    if registry is None:
+        registry = get_current_registry()
+    found = registry.get(REQUIREMENTS_KEY, {})
+    ctype, target = workflow.content_type, transition.to_state
+    guards = set()
+    step = found.get((ctype, STEP, transition.id))
+    if step is not None:
+        guards |= set(step.guards)
+    state = found.get((ctype, STATE, target))
+    if state is not None and not (transition.roles and not transition.permission and
+                                  set(transition.roles) <= set(state.exempt_roles)):
+        guards |= set(state.guards)
+    in_force = state is not None and state.activates_consent
+    if in_force or (workflow.has_state(target) and workflow.state(target).activates_consent):
+        guards.add(SIGNATURE_GUARD)
+    return guards

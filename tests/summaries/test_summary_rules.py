@@ -37,6 +37,7 @@ def test_guardians_read_published_summaries_only_with_active_consent(app, clinic
         with pytest.raises(WorkflowError, match='may not'):
             fire(summary, 'publish_reviewed', author, guards)   # the teen has not agreed
         summary.review_agreed = True
+        summary.review_agreed_revision = summary.revision     # to this very text
         fire(summary, 'publish_reviewed', author, guards)
         assert reads(summary, mother) and reads(summary, teen)
         assert not reads(summary, father)                                   # restricted

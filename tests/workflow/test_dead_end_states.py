@@ -20,7 +20,7 @@ REVIEW = {'title': 'Supervisor review', 'permissions': {}}
 INTO = {'id': 'send_to_supervisor', 'title': 'Send to supervisor', 'from': ['draft'],
         'to': 'supervisor_review', 'roles': ['therapist']}
 OUT = {'id': 'approve', 'title': 'Approve', 'from': ['supervisor_review'], 'to': 'published',
-       'roles': ['supervisor']}
+       'roles': ['supervisor'], 'guards': ['minor_agreed_if_reviewed']}
 
 
 def with_review(permissions, out=OUT):
@@ -47,7 +47,8 @@ def test_a_state_no_staff_role_can_see_is_named(app):
     assert [p.state for p in problems(parse(data), GUARDS, required)] == ['supervisor_review']
     data['states']['supervisor_review']['permissions']['therapist'] = ['view']
     data['transitions'].append(dict(OUT, id='no_supervisor', roles=['therapist'],
-                                    guards=['client_has_no_supervisor']))
+                                    guards=['client_has_no_supervisor',
+                                            'minor_agreed_if_reviewed']))
     assert problems(parse(data), GUARDS, required) == []
 
 

@@ -195,7 +195,7 @@ def test_the_step_form_is_filled_with_the_current_values(app):
     assert {b._value for b in checkboxes(page, form, 'guards')} == set(app.registry[
         'minorconsent.workflow_guards'])
     guarded = sign_in(app, ROLE_EMAILS['admin']).get(BASE + 'step?id=publish_reviewed')
-    assert ticked(guarded, 'guards') == ['minor_agreed']
+    assert ticked(guarded, 'guards') == ['minor_agreed', 'minor_agreed_if_reviewed']
 
 
 def test_a_good_edit_changes_the_draft(app, clinic):

@@ -277,7 +277,7 @@ def test_a_step_edit_that_breaks_a_requirement_is_refused(declared):
     before = tomli_w.dumps(data)
     raw = step(data, 'return_to_draft')
     with pytest.raises(EditError) as refused:
-        update_transition(data, 'return_to_draft', raw['title'], raw['from'], 'published',
+        update_transition(data, 'return_to_draft', raw['title'], raw['from'], 'withdrawn',
                           raw['roles'], (), True, known_guards=GUARDS, required=declared)
     assert refused.value.field == 'to_state'
     assert str(refused.value) == (

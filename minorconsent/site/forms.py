@@ -90,3 +90,83 @@ class FormHandler:
         if self.error is not None:
             return self.error.render()
         return self.form.render(self.appstruct)
+
+
+class FormView:
+    """One form page, in the manner of pyramid_deform's ``FormView``.
+
+    A subclass names its ``schema`` (or overrides ``make_schema`` when the
+    schema depends on the request), its ``buttons``, the initial values in
+    ``appstruct()`` and what the page shows besides the form in ``page()``;
+    a valid POST calls ``<button>_success(values)`` for the button pressed
+    (the first button when none is named, as a browser's Enter key does).
+    ``<button>_success`` returns a response (usually a redirect), or None
+    to show the page again, e.g. after ``fail(field, message)``.
+
+    Everything ``FormHandler`` promises holds: the CSRF field, errors next
+    to their fields with a 400, nothing changed unless the submission is
+    valid, one id counter per request.  Register a subclass like a view
+    function (``@clinic_view(...)`` on the class).
+    """
+
+    schema = None
+    buttons = ('save',)
+    formid = 'form'
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+        self.form = None
+
+    def make_schema(self):
+        """A fresh schema for this request (``FormHandler`` clones it)."""
+        return self.schema
+
+    def bind(self):
+        """Extra values the schema's deferred nodes are bound with."""
+        return {}
+
+    def appstruct(self):
+        """The values the form shows before anything is submitted."""
+        return {}
+
+    def page(self):
+        """What the page's template shows besides the form."""
+        return {}
+
+    def __call__(self):
+        self.form = FormHandler(self.request, self.make_schema(), buttons=self.buttons,
+                                appstruct=self.appstruct(), formid=self.formid,
+                                **self.bind())
+        result = None
+        if self.form.submitted:
+            values = self.form.validate()
+            if values is None:
+                result = self.failure()
+            else:
+                result = getattr(self, self.pressed() + '_success')(values)
+        if result is None:
+            result = self.show()
+        return result
+
+    def pressed(self):
+        """The name of the button this POST was sent with."""
+        buttons = self.form.form.buttons
+        for button in buttons:
+            if button.name in self.request.POST:
+                return button.name
+        return buttons[0].name
+
+    def failure(self):
+        """An invalid submission: the page again, errors in place (400)."""
+        return None
+
+    def fail(self, field, message):
+        """Model-level validation refused ``values``: ``message`` next to
+        ``field``, status 400, nothing changed.  Returns None so that
+        ``return self.fail(...)`` shows the page again."""
+        self.form.fail(field, message)
+        return None
+
+    def show(self):
+        return dict(self.page(), form=self.form.render())

@@ -17,7 +17,7 @@ from pyramid.view import view_config
 from minorconsent.audit.recorder import note
 
 from . import ROUTE, Clinic
-from .forms import FormHandler
+from .forms import FormView
 from .i18n import LANGUAGES, _, translate
 from .jurisdictions import format_table, parse_table
 from .messages import pop_message, redirect
@@ -300,25 +300,28 @@ def _validate_settings(node, value):
 
 @clinic_view(context=Clinic, name='settings', permission='administer',
              renderer='templates/settings.pt')
-def clinic_settings(request):
-    settings = request.clinic.settings
-    appstruct = settings.as_dict()
-    appstruct['self_consent_ages'] = format_table(settings.consent_age_table())
-    form = FormHandler(request, SettingsSchema(validator=_validate_settings),
-                       appstruct=appstruct)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            before = settings.as_dict()
-            settings.update(**values)
-            after = settings.as_dict()
-            changed = sorted(key for key in after if before.get(key) != after[key])
-            note(request.clinic, 'admin.settings', detail='changed: ' + ', '.join(changed))
-            if 'staff_two_factor' in changed and settings.staff_two_factor:
-                from minorconsent.accounts.twofactor import sign_out_unenrolled_staff
-                sign_out_unenrolled_staff(request.clinic, keep_token=request.identity.token)
-            return redirect(request, request.clinic_url(request.clinic, 'settings'), 'saved')
-    return {'form': form.render()}
+class ClinicSettings(FormView):
+    def make_schema(self):
+        return SettingsSchema(validator=_validate_settings)
+
+    def appstruct(self):
+        settings = self.context.settings
+        appstruct = settings.as_dict()
+        appstruct['self_consent_ages'] = format_table(settings.consent_age_table())
+        return appstruct
+
+    def save_success(self, values):
+        clinic = self.context
+        settings = clinic.settings
+        before = settings.as_dict()
+        settings.update(**values)
+        after = settings.as_dict()
+        changed = sorted(key for key in after if before.get(key) != after[key])
+        note(clinic, 'admin.settings', detail='changed: ' + ', '.join(changed))
+        if 'staff_two_factor' in changed and settings.staff_two_factor:
+            from minorconsent.accounts.twofactor import sign_out_unenrolled_staff
+            sign_out_unenrolled_staff(clinic, keep_token=self.request.identity.token)
+        return redirect(self.request, self.request.clinic_url(clinic, 'settings'), 'saved')
 
 
 def includeme(config):

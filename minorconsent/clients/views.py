@@ -6,10 +6,11 @@ title; name searches are POSTed so they stay out of browser history.
 """
 from datetime import date
 
+from pyramid.traversal import find_interface
 
 from minorconsent.accounts import User
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, page_number
 
@@ -113,21 +114,22 @@ def supervised_clients(request):
 
 @clinic_view(context=Clients, name='add', permission='add-client',
              renderer='templates/form_page.pt')
-def client_add(request):
-    form = FormHandler(request, ClientSchema(), buttons=('add client',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            client = Client(values['first_name'], values['last_name'],
-                            values['date_of_birth'], [request.identity.userid])
-            client.preferred_name = values['preferred_name']
-            client.diagnosis = values['diagnosis']
-            client.diagnosis_codes = split_codes(values['diagnosis_codes'])
-            client.medications = split_lines(values['medications'])
-            request.context.add_client(client)
-            return redirect(request, request.clinic_url(client), 'client-added')
-    return {'form': form.render(), 'heading': 'New client', 'page_title': 'New client',
-            'back': None}
+class ClientAdd(FormView):
+    schema = ClientSchema()
+    buttons = ('add client',)
+
+    def page(self):
+        return {'heading': 'New client', 'page_title': 'New client', 'back': None}
+
+    def add_client_success(self, values):
+        client = Client(values['first_name'], values['last_name'],
+                        values['date_of_birth'], [self.request.identity.userid])
+        client.preferred_name = values['preferred_name']
+        client.diagnosis = values['diagnosis']
+        client.diagnosis_codes = split_codes(values['diagnosis_codes'])
+        client.medications = split_lines(values['medications'])
+        self.context.add_client(client)
+        return redirect(self.request, self.request.clinic_url(client), 'client-added')
 
 
 @clinic_view(context=Client, permission='view-clinical',
@@ -180,183 +182,205 @@ def client_page(request):
     }
 
 
+class ClientForm(FormView):
+    """A form on a client's record: a heading, and back to the client."""
+
+    heading = ''
+
+    def client(self):
+        return find_interface(self.context, Client)
+
+    def page(self):
+        return {'heading': self.heading, 'back': self.request.clinic_url(self.client())}
+
+
+class RecordEdit(ClientForm):
+    """An edit of a record built from the revision it was read at (a stale
+    one answers 409 with the current version, see ``stale_edit``)."""
+
+    def make_schema(self):
+        return with_revision(self.edit_schema())
+
+    def appstruct(self):
+        return dict(self.current_values(), revision=str(revision_of(self.context)))
+
+    def stale(self, exc, values, current):
+        return stale_edit(self.request, self.form, exc, values, current, self.heading,
+                          self.request.clinic_url(self.client()))
+
+
 @clinic_view(context=Client, name='edit', permission='edit-clinical',
              renderer='templates/form_page.pt')
-def client_edit(request):
-    client = request.context
-    clinic = request.clinic
-    appstruct = {key: getattr(client, key) for key in
-                 ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
-                  'diagnosis')}
-    appstruct['diagnosis_codes'] = ' '.join(client.diagnosis_codes)
-    appstruct['medications'] = '\n'.join(client.medications)
-    appstruct['therapist_ids'] = set(client.therapist_ids)
-    appstruct['custody_policy'] = getattr(client, 'custody_policy', None) or ''
-    appstruct['supervisor_id'] = client.supervisor_id or ''
-    appstruct['revision'] = str(revision_of(client))
-    form = FormHandler(request, with_revision(ClientEditSchema()), appstruct=appstruct,
-                       users=clinic['users'])
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            parsed = dict(values)
-            revision = parsed.pop('revision')
-            parsed['diagnosis_codes'] = split_codes(values['diagnosis_codes'])
-            parsed['medications'] = split_lines(values['medications'])
-            parsed['custody_policy'] = values['custody_policy'] or None
-            parsed['supervisor_id'] = values['supervisor_id'] or None
-            parsed['therapist_ids'] = tuple(sorted(values['therapist_ids']))
-            try:
-                edit_client(clinic, client, revision, parsed, request.authenticated_userid)
-            except StaleEdit as exc:
-                return stale_edit(request, form, exc, values,
-                                  client_version(client, clinic['users']),
-                                  'Edit client record', request.clinic_url(client))
-            if request.has_permission('view-clinical', client):
-                return redirect(request, request.clinic_url(client), 'saved')
-            return redirect(request, request.clinic_url(clinic['clients']), 'saved')
-    return {'form': form.render(), 'heading': 'Edit client record',
-            'back': request.clinic_url(client)}
+class ClientEdit(RecordEdit):
+    heading = 'Edit client record'
+
+    def edit_schema(self):
+        return ClientEditSchema()
+
+    def bind(self):
+        return {'users': self.request.clinic['users']}
+
+    def current_values(self):
+        client = self.context
+        values = {key: getattr(client, key) for key in
+                  ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
+                   'diagnosis')}
+        values['diagnosis_codes'] = ' '.join(client.diagnosis_codes)
+        values['medications'] = '\n'.join(client.medications)
+        values['therapist_ids'] = set(client.therapist_ids)
+        values['custody_policy'] = getattr(client, 'custody_policy', None) or ''
+        values['supervisor_id'] = client.supervisor_id or ''
+        return values
+
+    def save_success(self, values):
+        request, client, clinic = self.request, self.context, self.request.clinic
+        parsed = dict(values)
+        revision = parsed.pop('revision')
+        parsed['diagnosis_codes'] = split_codes(values['diagnosis_codes'])
+        parsed['medications'] = split_lines(values['medications'])
+        parsed['custody_policy'] = values['custody_policy'] or None
+        parsed['supervisor_id'] = values['supervisor_id'] or None
+        parsed['therapist_ids'] = tuple(sorted(values['therapist_ids']))
+        try:
+            edit_client(clinic, client, revision, parsed, request.authenticated_userid)
+        except StaleEdit as exc:
+            return self.stale(exc, values, client_version(client, clinic['users']))
+        if request.has_permission('view-clinical', client):
+            return redirect(request, request.clinic_url(client), 'saved')
+        return redirect(request, request.clinic_url(clinic['clients']), 'saved')
 
 
 @clinic_view(context=Client, name='contact', permission='edit-clinical',
              renderer='templates/form_page.pt')
-def client_contact(request):
-    client = request.context
-    appstruct = dict(client.contact.as_dict(), revision=str(revision_of(client.contact)))
-    form = FormHandler(request, with_revision(ContactSchema()), appstruct=appstruct)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            revision = values.pop('revision')
-            try:
-                client.contact.edit(revision, values)
-            except StaleEdit as exc:
-                return stale_edit(request, form, exc, values, contact_version(client.contact),
-                                  "Client's contact preferences", request.clinic_url(client))
-            return redirect(request, request.clinic_url(client), 'saved')
-    return {'form': form.render(), 'heading': "Client's contact preferences",
-            'back': request.clinic_url(client)}
+class ClientContact(RecordEdit):
+    heading = "Client's contact preferences"
+
+    def edit_schema(self):
+        return ContactSchema()
+
+    def appstruct(self):
+        contact = self.context.contact
+        return dict(contact.as_dict(), revision=str(revision_of(contact)))
+
+    def save_success(self, values):
+        contact = self.context.contact
+        revision = values.pop('revision')
+        try:
+            contact.edit(revision, values)
+        except StaleEdit as exc:
+            return self.stale(exc, values, contact_version(contact))
+        return redirect(self.request, self.request.clinic_url(self.context), 'saved')
 
 
 @clinic_view(context=Client, name='add-goal', permission='edit-clinical',
              renderer='templates/form_page.pt')
-def goal_add(request):
-    client = request.context
-    form = FormHandler(request, GoalSchema(), buttons=('add goal',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            client['goals'].add(Goal(**values))
-            return redirect(request, request.clinic_url(client), 'goal-added')
-    return {'form': form.render(), 'heading': 'New treatment goal',
-            'back': request.clinic_url(client)}
+class GoalAdd(ClientForm):
+    heading = 'New treatment goal'
+    schema = GoalSchema()
+    buttons = ('add goal',)
+
+    def add_goal_success(self, values):
+        self.context['goals'].add(Goal(**values))
+        return redirect(self.request, self.request.clinic_url(self.context), 'goal-added')
 
 
 @clinic_view(context=Goal, name='edit', permission='edit-clinical',
              renderer='templates/form_page.pt')
-def goal_edit(request):
-    goal = request.context
-    client = goal.__parent__.__parent__
-    appstruct = {key: getattr(goal, key) for key in Goal.FIELDS}
-    appstruct['revision'] = str(revision_of(goal))
-    form = FormHandler(request, with_revision(GoalSchema()), appstruct=appstruct)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            revision = values.pop('revision')
-            try:
-                goal.edit(revision, values, request.authenticated_userid)
-            except StaleEdit as exc:
-                return stale_edit(request, form, exc, values, goal_version(goal),
-                                  'Edit treatment goal', request.clinic_url(client))
-            return redirect(request, request.clinic_url(client), 'saved')
-    return {'form': form.render(), 'heading': 'Edit treatment goal',
-            'back': request.clinic_url(client)}
+class GoalEdit(RecordEdit):
+    heading = 'Edit treatment goal'
+
+    def edit_schema(self):
+        return GoalSchema()
+
+    def current_values(self):
+        return {key: getattr(self.context, key) for key in Goal.FIELDS}
+
+    def save_success(self, values):
+        goal = self.context
+        revision = values.pop('revision')
+        try:
+            goal.edit(revision, values, self.request.authenticated_userid)
+        except StaleEdit as exc:
+            return self.stale(exc, values, goal_version(goal))
+        return redirect(self.request, self.request.clinic_url(self.client()), 'saved')
 
 
 @clinic_view(context=Client, name='add-note', permission='add-note',
              renderer='templates/form_page.pt')
-def note_add(request):
-    client = request.context
-    form = FormHandler(request, NoteSchema(), buttons=('save note',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            client['notes'].add(Note(values['text'], request.identity.userid,
-                                     values['session_date']))
-            return redirect(request, request.clinic_url(client), 'note-added')
-    return {'form': form.render(), 'heading': 'New private session note',
-            'back': request.clinic_url(client)}
+class NoteAdd(ClientForm):
+    heading = 'New private session note'
+    schema = NoteSchema()
+    buttons = ('save note',)
+
+    def save_note_success(self, values):
+        self.context['notes'].add(Note(values['text'], self.request.identity.userid,
+                                       values['session_date']))
+        return redirect(self.request, self.request.clinic_url(self.context), 'note-added')
 
 
 @clinic_view(context=Client, name='add-guardian', permission='edit-clinical',
              renderer='templates/form_page.pt')
-def guardian_add(request):
+class GuardianAdd(ClientForm):
     """Link a guardian by email: an existing account is linked, otherwise a
     guardian account is created (it signs in once invited)."""
-    client = request.context
-    clinic = request.clinic
-    users = clinic['users']
-    form = FormHandler(request, NewGuardianSchema(), buttons=('link guardian',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            guardian = users.find_by_email(values['email'])
-            if guardian is None:
-                guardian = User(values['email'], values['display_name'], ['guardian'])
-                users.add_user(guardian)
-            try:
-                link_guardian(clinic, client, guardian, values['relationship'],
-                              values['legal_authority'], values['restricted'],
-                              values['restriction_note'], request.authenticated_userid,
-                              language=values['language'] or None)
-            except ValueError as exc:
-                form.fail('email', str(exc))
-            else:
-                return redirect(request, request.clinic_url(client), 'guardian-linked')
-    return {'form': form.render(), 'heading': 'Link a guardian',
-            'back': request.clinic_url(client)}
+    heading = 'Link a guardian'
+    schema = NewGuardianSchema()
+    buttons = ('link guardian',)
+
+    def link_guardian_success(self, values):
+        clinic, client = self.request.clinic, self.context
+        users = clinic['users']
+        guardian = users.find_by_email(values['email'])
+        if guardian is None:
+            guardian = User(values['email'], values['display_name'], ['guardian'])
+            users.add_user(guardian)
+        try:
+            link_guardian(clinic, client, guardian, values['relationship'],
+                          values['legal_authority'], values['restricted'],
+                          values['restriction_note'], self.request.authenticated_userid,
+                          language=values['language'] or None)
+        except ValueError as exc:
+            return self.fail('email', str(exc))
+        return redirect(self.request, self.request.clinic_url(client), 'guardian-linked')
 
 
 @clinic_view(context=GuardianLink, name='edit', permission='edit-clinical',
              renderer='templates/form_page.pt')
-def guardian_edit(request):
-    link = request.context
-    client = link.__parent__.__parent__
-    schema = GuardianLinkSchema()
-    for node in ContactSchema().children:
-        schema.add(node.clone())
-    appstruct = {key: getattr(link, key) for key in
-                 ('relationship', 'legal_authority', 'restricted', 'restriction_note')}
-    appstruct.update(link.contact.as_dict())
-    appstruct['revision'] = str(revision_of(link))
-    form = FormHandler(request, with_revision(schema), appstruct=appstruct)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            revision = values.pop('revision')
-            try:
-                edit_guardian_link(request.clinic, client, link, revision, values,
-                                   request.authenticated_userid)
-            except StaleEdit as exc:
-                current = [('Relationship to the client', link.relationship_title),
-                           ('Holds legal authority to consent', _yes_no(link.legal_authority)),
-                           ('Access restricted (court order)', _yes_no(link.restricted)),
-                           ('Reason for restriction (internal)', link.restriction_note)]
-                return stale_edit(request, form, exc, values,
-                                  current + contact_version(link.contact),
-                                  'Guardian link and contact preferences',
-                                  request.clinic_url(client))
-            return redirect(request, request.clinic_url(client), 'saved')
-    return {'form': form.render(), 'heading': 'Guardian link and contact preferences',
-            'back': request.clinic_url(client)}
+class GuardianEdit(RecordEdit):
+    heading = 'Guardian link and contact preferences'
+
+    def edit_schema(self):
+        schema = GuardianLinkSchema()
+        for node in ContactSchema().children:
+            schema.add(node.clone())
+        return schema
+
+    def current_values(self):
+        link = self.context
+        values = {key: getattr(link, key) for key in
+                  ('relationship', 'legal_authority', 'restricted', 'restriction_note')}
+        values.update(link.contact.as_dict())
+        return values
+
+    def save_success(self, values):
+        link, client = self.context, self.client()
+        revision = values.pop('revision')
+        try:
+            edit_guardian_link(self.request.clinic, client, link, revision, values,
+                               self.request.authenticated_userid)
+        except StaleEdit as exc:
+            current = [('Relationship to the client', link.relationship_title),
+                       ('Holds legal authority to consent', _yes_no(link.legal_authority)),
+                       ('Access restricted (court order)', _yes_no(link.restricted)),
+                       ('Reason for restriction (internal)', link.restriction_note)]
+            return self.stale(exc, values, current + contact_version(link.contact))
+        return redirect(self.request, self.request.clinic_url(client), 'saved')
 
 
 @clinic_view(context=GuardianLink, name='remove', permission='edit-clinical',
              request_method='POST')
 def guardian_remove(request):
     link = request.context
-    client = link.__parent__.__parent__
+    client = find_interface(link, Client)
     unlink_guardian(request.clinic, client, link.guardian_id, request.authenticated_userid)
     return redirect(request, request.clinic_url(client), 'guardian-unlinked')

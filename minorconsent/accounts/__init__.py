@@ -6,11 +6,12 @@ new password) ends that person's sessions in the same transaction, so the
 change holds from the next request on, on every device.  So does a change
 of email address (``emailchange``), which also tells the old address.
 """
-from datetime import datetime, timezone
+import hashlib
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
+from minorconsent.site.clock import utcnow
 from minorconsent.site.folder import Folder
 
 ADMIN = 'admin'
@@ -39,8 +40,11 @@ SOLE_ROLES = (ADMIN, PRIVACY_OFFICER)
 
 
 
-def utcnow():
-    return datetime.now(timezone.utc)
+
+def token_hash(token):
+    """What is stored of a secret token sent in a link or held in a cookie
+    (its SHA-256): a copy of the database holds no usable token."""
+    return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
 def normalize_email(email):

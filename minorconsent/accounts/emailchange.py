@@ -43,8 +43,7 @@ from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import may_email, send
 
-from . import normalize_email, utcnow
-from .reset import token_hash
+from . import normalize_email, token_hash, utcnow
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
 from minorconsent.site.links import SingleUseLink

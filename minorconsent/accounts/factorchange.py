@@ -29,7 +29,7 @@ from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import may_email, send
 
 from .emailchange import CODE_WRONG, reauthenticate
-from .twofactor import factor_of, reset_factor, start_enrolment, token_key
+from .twofactor import factor_of, reset_factor, start_enrolment, token_hash
 
 FACTOR_CODE_WRONG = _('This code is not right. Enter the code your app shows now, or one '
                       'of your recovery codes.')
@@ -61,7 +61,7 @@ NOTICES = {
 
 def browser_key(token):
     """What a new secret is bound to: the hash of the browser's token."""
-    return token_key(token) if token else None
+    return token_hash(token) if token else None
 
 
 def reauthenticate_for_factor(clinic, passwords, user, current, code, now=None):

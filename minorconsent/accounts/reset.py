@@ -21,7 +21,6 @@ ends every session of the person and voids a half sign-in; it does not
 sign them in: they sign in with the new password, and with their second
 factor if they have one.
 """
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -32,7 +31,7 @@ from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import may_email, send
 
-from . import normalize_email, set_password, utcnow
+from . import normalize_email, set_password, token_hash, utcnow
 from .resetstore import ShardedResets
 from .throttle import address_key
 from minorconsent.site.links import SingleUseLink
@@ -40,10 +39,6 @@ from minorconsent.site.links import SingleUseLink
 LINK_MINUTES = 60
 MAILS_PER_ADDRESS = 3          # within REQUEST_WINDOW
 REQUEST_WINDOW = timedelta(hours=1)
-
-
-def token_hash(token):
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
 class ResetLink(SingleUseLink):

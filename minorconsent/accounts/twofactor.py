@@ -32,7 +32,7 @@ import pyotp
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
-from . import STAFF_ROLES, utcnow
+from . import STAFF_ROLES, token_hash, utcnow
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1
@@ -243,10 +243,6 @@ def sign_out_unenrolled_staff(clinic, keep_token=None):
 
 # --- the half-signed-in state ---------------------------------------------------
 
-def token_key(token):
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
-
-
 class PendingSignIn(Persistent):
     """A password was right; ``purpose`` ('code' or 'enrol') is still owed."""
 
@@ -276,7 +272,7 @@ class PendingSignIns(Persistent):
         self.prune(now)
         minutes = PENDING_ENROL_MINUTES if purpose == 'enrol' else PENDING_CODE_MINUTES
         token = secrets.token_urlsafe(32)
-        key = token_key(token)
+        key = token_hash(token)
         pending = PendingSignIn(user.__name__, purpose, now, now + timedelta(minutes=minutes),
                                 user.password_changed)
         self._by_key[key] = pending
@@ -290,7 +286,7 @@ class PendingSignIns(Persistent):
         """
         if not token or len(token) > 100:
             return None, None
-        pending = self._by_key.get(token_key(token))
+        pending = self._by_key.get(token_hash(token))
         if pending is None or (now or utcnow()) >= pending.expires \
                 or pending.failures >= PENDING_TRIES:
             return None, None
@@ -301,7 +297,7 @@ class PendingSignIns(Persistent):
 
     def fail(self, token):
         """Count a wrong code; return the tries left."""
-        pending = self._by_key.get(token_key(token))
+        pending = self._by_key.get(token_hash(token))
         if pending is None:
             return 0
         pending.failures += 1
@@ -311,7 +307,7 @@ class PendingSignIns(Persistent):
         return max(left, 0)
 
     def end(self, token):
-        key = token_key(token or '')
+        key = token_hash(token or '')
         pending = self._by_key.pop(key, None)
         if pending is not None:
             self._by_time.discard((pending.expires, key))

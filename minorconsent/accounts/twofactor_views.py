@@ -25,7 +25,7 @@ from .factorchange import (begin_new_factor, confirm_new_factor, reauthenticate_
                            remove_by_the_clinic, renew_recovery_codes)
 from .schemas import CodeSchema, confirm_code_schema, reauth_schema
 from .twofactor import (check_second_factor, factor_of, is_enrolled, must_enrol,
-                        provisioning_uri, qr_svg, start_enrolment, token_key)
+                        provisioning_uri, qr_svg, start_enrolment, token_hash)
 
 PENDING_COOKIE = 'mc_pending'
 
@@ -72,7 +72,7 @@ def begin_second_step(request, user, step):
     token = clinic.pending_sign_ins.start(user, step)
     if step == 'enrol':
         # The password was just given in this browser: its new secret.
-        start_enrolment(user, bound_to=token_key(token))
+        start_enrolment(user, bound_to=token_hash(token))
     note(clinic, 'auth.password_ok', actor=user.__name__,
          role=' '.join(sorted(user.roles)),
          detail='second factor asked' if step == 'code' else 'enrolment required')
@@ -232,7 +232,7 @@ def two_factor(request):
                 request, start, user, values, 'second factor')):
             begin_new_factor(user, token)
             return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
-    candidate = factor.candidate_of(token_key(token)) if factor is not None else None
+    candidate = factor.candidate_of(token_hash(token)) if factor is not None else None
     if confirm.submitted and candidate is not None:
         limited = too_many(request, 'second-factor')
         if limited is not None:

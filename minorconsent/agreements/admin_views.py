@@ -4,7 +4,7 @@ with, so a signed text never changes."""
 import colander
 import deform
 
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
@@ -28,17 +28,20 @@ def template_list(request):
 
 @clinic_view(context=AgreementTemplate, permission='administer',
              renderer='templates/template_edit.pt')
-def template_edit(request):
-    template = request.context
-    form = FormHandler(request, TemplateSchema(), buttons=('save as a new version',),
-                       appstruct={'text': template.current.text})
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            if values['text'].replace('\r\n', '\n').strip() + '\n' == template.current.text:
-                form.fail('text', 'This is the current text already.')
-            else:
-                template.add_version(values['text'], request.authenticated_userid)
-                return redirect(request, request.clinic_url(template), 'saved')
-    return {'template': template, 'form': form.render(),
-            'versions': list(reversed(list(template.versions.values())))}
+class TemplateEdit(FormView):
+    schema = TemplateSchema()
+    buttons = ('save as a new version',)
+
+    def appstruct(self):
+        return {'text': self.context.current.text}
+
+    def page(self):
+        return {'template': self.context,
+                'versions': list(reversed(list(self.context.versions.values())))}
+
+    def save_as_a_new_version_success(self, values):
+        template = self.context
+        if values['text'].replace('\r\n', '\n').strip() + '\n' == template.current.text:
+            return self.fail('text', 'This is the current text already.')
+        template.add_version(values['text'], self.request.authenticated_userid)
+        return redirect(self.request, self.request.clinic_url(template), 'saved')

@@ -22,15 +22,13 @@ ones.
 """
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 from ZODB.POSException import ConflictError
 
-
-def utcnow():
-    return datetime.now(timezone.utc)
+from minorconsent.site.clock import utcnow
 
 
 def token_key(token):

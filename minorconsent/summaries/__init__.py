@@ -141,6 +141,7 @@ def includeme(config):
                                   'corrected')
     config.require_workflow_state('consent', 'active', 'guardians read summaries only under '
                                   'a consent in this state')
+    config.include('.subscribers')
     config.scan('.views')
 
 

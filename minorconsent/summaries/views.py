@@ -16,7 +16,6 @@ from minorconsent.workflow.engine import Actor, WorkflowError, available, defini
 
 from . import ACHIEVEMENT, NotCorrectable, add_progress, write_correction, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary
-from .notify import notify_guardians
 
 
 class ProgressSchema(colander.MappingSchema):
@@ -179,10 +178,7 @@ def summary_step(request):
         fire_posted_step(request, summary)
     except WorkflowError as exc:
         return agreement_error(request, str(exc))
-    if summary.state == 'minor_review':
-        summary.review_agreed = False      # a new round of review
-    if summary.state == 'published':
-        notify_guardians(request, summary)
+    # What the step sets off is in subscribers.py.
     return redirect(request, request.clinic_url(summary), 'step-done')
 
 

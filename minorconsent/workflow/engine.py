@@ -20,11 +20,13 @@ from datetime import date, datetime, timezone
 
 from pyramid.authorization import DENY_ALL, ACLHelper, Allow
 from pyramid.interfaces import ISecurityPolicy
+from pyramid.threadlocal import get_current_registry
 
 from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
 from minorconsent.site.folder import new_id
 
+from .events import AfterTransition
 from .guards import GuardContext
 from .history import History, HistoryEntry
 from .requirements import declared_family_states, declared_guards
@@ -192,8 +194,13 @@ def available(obj, actor, guards, today=None):
             if _may_fire(workflow, obj, t, actor, roles, guards, ctx)]
 
 
-def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
-    """Fire ``transition_id`` on ``obj`` as ``actor``; return the new state."""
+def fire(obj, transition_id, actor, guards, comment='', now=None, today=None,
+         registry=None):
+    """Fire ``transition_id`` on ``obj`` as ``actor``; return the new state.
+
+    Then notify ``AfterTransition`` through ``registry`` (the current one
+    if none is given): the rooms' subscribers do what the step sets off,
+    in the same transaction."""
     workflow = definition_of(obj)
     try:
         transition = workflow.transition(transition_id)
@@ -213,10 +220,13 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None):
     record.leave(obj)
     obj.state = after.id
     record.enter(obj)
-    obj.history.append(_entry(workflow, actor.id, transition, before, after, comment,
-                              now or utcnow()))
+    now = now or utcnow()
+    obj.history.append(_entry(workflow, actor.id, transition, before, after, comment, now))
     # The comment stays in the object's history: it may be clinical.
     note(obj, 'workflow.transition', actor=actor.id,
          detail='%s v%s: %s -> %s (%s)' % (workflow.id, workflow.version, before.id,
                                           after.id, transition.id))
+    registry = registry or get_current_registry()
+    registry.notify(AfterTransition(obj, transition, before.id, after.id, actor, comment, now,
+                                    registry))
     return after

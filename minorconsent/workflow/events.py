@@ -1,0 +1,52 @@
+"""The event a workflow step announces once it has happened.
+
+What a step sets off (inviting signers, telling guardians, keeping the
+signed PDF, superseding an older agreement) belongs to the step, not to
+the page that happened to fire it: the engine notifies ``AfterTransition``
+and each room's ``subscribers.py`` does its part, whatever route fired the
+step (a staff page, the portal, the system).  The event carries no
+request, so a script or the system fires steps the same way; a subscriber
+that needs one (to send mail) asks ``pyramid.threadlocal``.
+
+Subscribers run inside the step's transaction: one that raises aborts the
+whole step, so nothing is left half done.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AfterTransition:
+    """``transition`` was fired on ``object`` by ``actor``: ``from_state``
+    to ``to_state`` (ids), at ``now``, with ``comment`` (may be clinical:
+    never mail it); ``registry`` is the one notified, for the guards of
+    a step a subscriber fires in turn."""
+    object: object
+    transition: object
+    from_state: str
+    to_state: str
+    actor: object
+    comment: str
+    now: datetime
+    registry: object
+
+    @property
+    def transition_id(self):
+        return self.transition.id
+
+
+def on_step(*transition_ids, content=None):
+    """Wrap ``subscriber`` to run only for these steps (any, if none
+    named) on ``content`` (a class, or a tuple of classes)."""
+    def decorate(subscriber):
+        def run(event):
+            if content is not None and not isinstance(event.object, content):
+                return
+            if transition_ids and event.transition_id not in transition_ids:
+                return
+            subscriber(event)
+        run.__name__ = subscriber.__name__
+        run.__doc__ = subscriber.__doc__
+        run.__wrapped__ = subscriber
+        return run
+    return decorate

@@ -17,6 +17,7 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
 from minorconsent.audit.recorder import note
+from minorconsent.clients.family import family_access
 from minorconsent.site.i18n import _
 from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import Workflowed
@@ -204,17 +205,36 @@ class Agreement(Workflowed, Persistent):
 
 
 def default_signers(client, settings, today=None):
-    """Guardians who may sign: legal authority, not restricted, child a minor."""
-    return [link.guardian_id for link in client['guardians'].values()
-            if link.grants_portal_access(client, settings, today or date.today())]
+    """Guardians who may sign: legal authority, not restricted, child a minor
+    (``FamilyAccess.signers``)."""
+    return list(family_access(client, today).signers)
 
 
 def custody_policy(client, settings):
-    return getattr(client, 'custody_policy', None) or settings.custody_policy
+    return family_access(client).custody_policy
 
 
 def assent_expected(client, settings, today=None):
-    return client.age(today) >= settings.assent_age
+    return family_access(client, today).assent_expected
+
+
+# --- this room's facts for ``clients.family`` ------------------------------
+
+def consented_guardians(client, today=None):
+    """Guardians who signed the client's active guardian consent."""
+    if 'agreements' not in client:
+        return frozenset()
+    return frozenset(gid for a in client['agreements'].values()
+                     if a.kind == 'consent' and a.state == 'active' and not a.minor_consents
+                     for gid in a.signatures)
+
+
+def client_consents_alone(client, today=None):
+    """Is the client's care running under their own active consent?"""
+    if 'agreements' not in client:
+        return False
+    return any(a.kind == 'consent' and a.state == 'active' and a.minor_consents
+               for a in client['agreements'].values())
 
 
 def age_note(agreement, settings, today=None):

@@ -174,6 +174,9 @@ def includeme(config):
     config.add_evolve_step('0003-clients-folder', _add_clients)
     # Client URLs the person may not see and made-up ones: one road.
     config.include('.hidden')
+    # Who in a family may see, consent, sign and be mailed: one module; the
+    # rooms above contribute their facts with ``config.add_family_fact``.
+    config.include('.family')
     config.add_client_container('goals', Goal)
     config.add_client_container('notes', Note)
     config.add_client_container('guardians', GuardianLink)

@@ -6,14 +6,16 @@ them.  ``DisclosureRefused`` names the form field a refusal is about.
 """
 from datetime import date
 
+from minorconsent.agreements.model import client_consents_alone, consented_guardians
 from minorconsent.audit import note
+from minorconsent.clients.family import CONSENTED, CONSENTS_ALONE, RELEASED
 from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, fire, start
 
 from .model import (FAMILY_STATES, INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure,
                     DisclosureRefused, SafetyNotice, disclosures_of)
-from .releases import ITEM_TITLES, active_since, is_live, live_on
+from .releases import ITEM_TITLES, active_since, is_live, live_on, released_to_guardians
 
 WORKFLOW = 'safety-disclosure'
 MAX_TEXT = 5000
@@ -130,6 +132,10 @@ def includeme(config):
     from .requests import ThirdPartyRequest
     config.add_client_container('disclosures', Disclosure)
     config.add_client_container('requests', ThirdPartyRequest)
+    # The consent and release facts ``clients.family`` decides from.
+    config.add_family_fact(CONSENTED, consented_guardians)
+    config.add_family_fact(CONSENTS_ALONE, client_consents_alone)
+    config.add_family_fact(RELEASED, released_to_guardians)
     config.require_workflow_step('disclosure', 'record_without_signoff', 'where the client has '
                                  'no supervisor to sign a disclosure off, the system records '
                                  'it at once with this step', from_initial=True,

@@ -9,6 +9,8 @@ from datetime import date
 import hashlib
 
 from minorconsent.agreements import start_agreement
+from minorconsent.agreements.model import client_consents_alone
+from minorconsent.clients.family import family_access
 from minorconsent.site.i18n import _
 
 from .model import DisclosureRefused
@@ -49,10 +51,7 @@ class ReleaseTerms:
 
 def minor_consents_alone(client):
     """Is the client's care running under their own active consent?"""
-    if 'agreements' not in client:
-        return False
-    return any(a.kind == 'consent' and a.state == 'active' and a.minor_consents
-               for a in client['agreements'].values())
+    return client_consents_alone(client)
 
 
 def start_release(clinic, client, actor_id, terms, today=None):
@@ -119,12 +118,19 @@ def live_releases(client, today=None):
 
 
 def items_released_to_guardian(client, guardian_id, today=None):
-    """What the client, consenting alone, lets this guardian see now."""
+    """What the client, consenting alone, lets this guardian see now
+    (``FamilyAccess.released_to``)."""
+    return family_access(client, today).released_to(guardian_id)
+
+
+def released_to_guardians(client, today=None):
+    """This room's fact for ``clients.family``: ``((guardian id, items),
+    ...)`` of the live releases to guardians, where the client consents
+    alone."""
     if not minor_consents_alone(client):
-        return frozenset()
-    items = set()
+        return ()
+    items = {}
     for release in live_releases(client, today):
-        if release.minor_consents and release.terms.recipient_kind == 'guardian' \
-                and release.terms.guardian_id == guardian_id:
-            items |= set(release.terms.items)
-    return frozenset(items)
+        if release.minor_consents and release.terms.recipient_kind == 'guardian':
+            items.setdefault(release.terms.guardian_id, set()).update(release.terms.items)
+    return tuple(sorted((gid, frozenset(held)) for gid, held in items.items()))

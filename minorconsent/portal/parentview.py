@@ -12,6 +12,8 @@ goals and progress here, and only here.
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from minorconsent.clients.family import family_access
+
 
 @dataclass(frozen=True)
 class AgreementLink:
@@ -145,15 +147,16 @@ def parent_view(client, guardian_id, settings, today=None, principals=None, t=st
     guardian will see once it is; the caller checks the staff permission.
     """
     today = today or date.today()
-    if guardian_id not in client.entitled_guardian_ids(settings, today):
+    # Who may see what is decided once, in ``clients.family``; this is its
+    # projection onto the published objects.
+    access = family_access(client, today)
+    if not access.entitled(guardian_id):
         return None
-    from minorconsent.disclosures.releases import minor_consents_alone
-    from minorconsent.summaries.model import guardian_scope
     # Under their own consent, everything published; where the client
     # consents alone, only what the client's release lets this guardian see.
-    scope = guardian_scope(client, guardian_id, today)
+    scope = access.scope_of(guardian_id)
     notices = safety_notices(client, guardian_id, principals) if principals else ()
-    alone = minor_consents_alone(client)
+    alone = access.consents_alone
     if alone and not scope and not notices:
         return None
     # The previewed summary counts wherever published ones count for them.

@@ -15,6 +15,7 @@ from persistent import Persistent
 from zc.queue import Queue
 
 from minorconsent.audit.recorder import note
+from minorconsent.clients.family import FULL_SCOPE, family_access
 from minorconsent.clients.revision import StaleEdit, bump, check_revision, conflict_message
 from minorconsent.workflow.engine import Workflowed, definition_of
 
@@ -256,19 +257,9 @@ def consent_active_for(client, guardian_id):
     return bool(guardian_scope(client, guardian_id))
 
 
-#: What a guardian sees under their own consent.
-FULL_SCOPE = frozenset({'goals', 'summaries'})
-
-
 def guardian_scope(client, guardian_id, today=None):
-    """The parts of the parent view this guardian may have: ``FULL_SCOPE``
-    under their own active consent, the items of the client's live
-    releases naming them where the client consents alone, else nothing."""
-    if 'agreements' not in client:
-        return frozenset()
-    for agreement in client['agreements'].values():
-        if agreement.kind == 'consent' and agreement.state == 'active' \
-                and not agreement.minor_consents and guardian_id in agreement.signatures:
-            return FULL_SCOPE
-    from minorconsent.disclosures.releases import items_released_to_guardian
-    return items_released_to_guardian(client, guardian_id, today) & FULL_SCOPE
+    """The parts of the parent view this guardian may have
+    (``FamilyAccess.scope_of``): ``FULL_SCOPE`` under their own active
+    consent, the items of the client's live releases naming them where the
+    client consents alone, else nothing."""
+    return family_access(client, today).scope_of(guardian_id)

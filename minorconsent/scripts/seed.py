@@ -284,7 +284,7 @@ class Seeder:
                 summary = write_summary(self.clinic, mateo, moment.strftime('%B'),
                                         'Mateo keeps working on his goals (%s).'
                                         % moment.strftime('%B'), therapist.__name__)
-                fire(summary, 'publish', author, guards, now=moment)
+                fire(summary, 'publish', author, guards, now=moment, announce=False)
         for period, text, steps in (
                 ('Summer', self.private('Withdrawn: this summary had an error.'),
                  ('publish', 'withdraw')),
@@ -293,7 +293,7 @@ class Seeder:
                 ('Next month', self.private('Draft, not yet shown to anyone.'), ())):
             summary = write_summary(self.clinic, mateo, period, text, therapist.__name__)
             for step in steps:
-                fire(summary, step, author, guards,
+                fire(summary, step, author, guards, announce=False,
                      comment=self.private('Corrected.') if step == 'withdraw' else '')
         summary.review_comment = self.private('Teen asked to leave out a detail.')
 

@@ -20,7 +20,7 @@ def summary_stepped(event):
         return
     if event.to_state == 'minor_review':
         summary.review_agreed = False
-    elif event.to_state == 'published':
+    elif event.to_state == 'published' and event.announce:
         request = get_current_request()
         if request is not None:
             notify_guardians(request, summary)

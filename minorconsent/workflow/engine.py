@@ -195,12 +195,13 @@ def available(obj, actor, guards, today=None):
 
 
 def fire(obj, transition_id, actor, guards, comment='', now=None, today=None,
-         registry=None):
+         registry=None, announce=True):
     """Fire ``transition_id`` on ``obj`` as ``actor``; return the new state.
 
     Then notify ``AfterTransition`` through ``registry`` (the current one
     if none is given): the rooms' subscribers do what the step sets off,
-    in the same transaction."""
+    in the same transaction.  ``announce=False`` replays a step without
+    telling anyone (the demo seed writes history, it mails no family)."""
     workflow = definition_of(obj)
     try:
         transition = workflow.transition(transition_id)
@@ -228,5 +229,5 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None,
                                           after.id, transition.id))
     registry = registry or get_current_registry()
     registry.notify(AfterTransition(obj, transition, before.id, after.id, actor, comment, now,
-                                    registry))
+                                    registry, announce))
     return after

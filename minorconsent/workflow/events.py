@@ -20,7 +20,9 @@ class AfterTransition:
     """``transition`` was fired on ``object`` by ``actor``: ``from_state``
     to ``to_state`` (ids), at ``now``, with ``comment`` (may be clinical:
     never mail it); ``registry`` is the one notified, for the guards of
-    a step a subscriber fires in turn."""
+    a step a subscriber fires in turn.  ``announce`` is False when the
+    step is replayed rather than taken (the demo seed, a migration): its
+    state changes still follow, but nobody is mailed about it."""
     object: object
     transition: object
     from_state: str
@@ -29,6 +31,7 @@ class AfterTransition:
     comment: str
     now: datetime
     registry: object
+    announce: bool = True
 
     @property
     def transition_id(self):

@@ -256,7 +256,9 @@ def _verify_witnesses(settings, path, audit_log, max_age):
     """The witnesses, all reached and recent enough; None (after printing
     what is broken) otherwise."""
     if not os.path.exists(path):
-        print('BROKEN: no witness file at %s (run "minorconsent-audit witness"; README)' % path)
+        print('BROKEN: no witness file at %s.  If the chain has never been witnessed (or the '
+              'file was moved aside after a restore), run "minorconsent-audit witness --start" '
+              'once; otherwise the file was removed: restore it from its copies (README).' % path)
         return None
     try:
         found = witnesses.read_witnesses(path, _public_key(settings))

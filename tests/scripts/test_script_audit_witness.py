@@ -192,6 +192,12 @@ def test_a_configured_witness_file_that_is_missing_is_reported(witnessed):
     witnessed.witness_file.unlink()
     code, out = verify_script(witnessed)
     assert code == 1 and out.startswith('BROKEN: no witness file at ')
+    # The advice it gives is a command that works: plain "witness" refuses
+    # a chain with entries and no witness file, "--start" begins one.
+    assert '"minorconsent-audit witness --start"' in out
+    assert run(audit, 'witness', witnessed.ini)[0] == 1
+    assert run(audit, 'witness', '--start', witnessed.ini)[0] == 0
+    assert verify_script(witnessed)[0] == 0
 
 
 def test_witness_key_is_never_replaced(witnessed):

@@ -9,13 +9,15 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
 
 
-def add_step(page, step_id, title, from_state, to_state, role):
+def add_step(page, step_id, title, from_state, to_state, role, guards=()):
     form = page.locator('form#add_step')
     form.get_by_label('Step id').fill(step_id)
     form.get_by_label('Title').fill(title)
     form.locator('.item-from_states').get_by_label(from_state).check()
     form.get_by_label('To', exact=True).select_option(to_state)
     form.locator('.item-roles').get_by_label(role).check()
+    for guard in guards:
+        form.locator('.item-guards').get_by_label(guard, exact=True).check()
     form.get_by_role('button', name='Add Step').click()
 
 
@@ -46,13 +48,14 @@ def test_admin_adds_a_supervisor_review_state_and_publishes(new_tab, ui):
 
     add_step(page, 'send_to_supervisor', 'Send to supervisor', 'Draft', 'supervisor_review',
              'Therapist')
+    # Every way into "published" asks the teen's agreement if they reviewed it.
     add_step(page, 'approve', 'Approve and publish', 'Supervisor review', 'published',
-             'Supervisor')
+             'Supervisor', guards=('minor agreed if reviewed',))
     # Some clients have no supervisor: their summaries would stay in review.
     expect(page.get_by_text('Only the supervisor can take a step out of "supervisor_review"')
            .first).to_be_visible()
     add_step(page, 'publish_unsupervised', 'Publish (no supervisor)', 'Supervisor review',
-             'published', 'Therapist')
+             'published', 'Therapist', guards=('minor agreed if reviewed',))
     page.get_by_role('link', name='Change the step Publish (no supervisor)').click()
     page.locator('form#step .item-guards').get_by_label('client has no supervisor').check()
     page.locator('form#step').get_by_role('button', name='Save').click()

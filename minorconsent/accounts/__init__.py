@@ -13,6 +13,7 @@ from persistent import Persistent
 
 from minorconsent.site.clock import utcnow
 from minorconsent.site.folder import Folder
+from minorconsent.site.settings import SettingsChanged
 
 ADMIN = 'admin'
 THERAPIST = 'therapist'
@@ -241,11 +242,20 @@ def includeme(config):
     config.add_evolve_step('0013-accounts-email-changes', _add_email_changes)
     config.add_evolve_step('0025-accounts-conflict-free-throttle', _conflict_free_throttle)
     config.add_evolve_step('0026-accounts-conflict-free-resets', _conflict_free_resets)
+    config.add_subscriber(_sign_out_unenrolled_staff, SettingsChanged)
     config.include('.hidden')
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')
     config.scan('.email_views')
+
+
+def _sign_out_unenrolled_staff(event):
+    """The clinic starts requiring a second factor: staff without one
+    enrol at their next sign-in (the admin who saved stays signed in)."""
+    if 'staff_two_factor' in event.changed and event.clinic.settings.staff_two_factor:
+        from .twofactor import sign_out_unenrolled_staff
+        sign_out_unenrolled_staff(event.clinic, keep_token=event.request.identity.token)
 
 
 def _add_users(root, registry):

@@ -38,7 +38,7 @@ from datetime import timedelta
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import may_email, send

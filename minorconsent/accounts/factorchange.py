@@ -24,7 +24,7 @@ recovery codes: the owner is locked out, and nobody tells them.  So:
   name, nothing about the clinic's work.  It goes where the person's
   contact preferences allow email, like everything the app mails.
 """
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import may_email, send
 

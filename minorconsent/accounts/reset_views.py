@@ -5,7 +5,7 @@ import colander
 import deform
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button

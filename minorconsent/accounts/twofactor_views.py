@@ -11,7 +11,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 from pyramid.settings import asbool
 
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button

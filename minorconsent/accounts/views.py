@@ -5,7 +5,7 @@ from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _

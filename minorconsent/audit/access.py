@@ -16,23 +16,9 @@ from pyramid.httpexceptions import HTTPException, HTTPForbidden
 
 from minorconsent.site import ROUTE
 
-from .recorder import add_pending_entry, bind, make_entry
+from .recorder import add_pending_entry, bind, describe, make_entry
 
 SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
-
-
-def describe(obj):
-    """(client id, path below it) for any object in the clinic tree."""
-    from minorconsent.clients.model import Client
-    names = []
-    while obj is not None:
-        if isinstance(obj, Client):
-            return obj.__name__, '/'.join(reversed(names))
-        name = getattr(obj, '__name__', None)
-        if name:
-            names.append(name)
-        obj = getattr(obj, '__parent__', None)
-    return '', '/'.join(reversed(names))
 
 
 def kind_of(context):

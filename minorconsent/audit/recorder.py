@@ -66,6 +66,29 @@ class _Pending:
         self.hooked = False
 
 
+#: The clinic's folder of client files (``clients``, ``/clients/<id>/...``):
+#: the trail names an entry's record by the id below it.  Read from the
+#: path, so the trail, at the bottom, knows no class of the rooms above.
+CLIENTS = 'clients'
+
+
+def describe(obj):
+    """(client id, path below it) for any object in the clinic tree: for
+    ``/clients/<id>/goals/<gid>`` ``('<id>', 'goals/<gid>')``, for
+    anything else ``('', its path)``.  A placeholder standing in for a
+    record (``site/hidden.py``) has the path the record would have."""
+    names = []
+    while obj is not None:
+        name = getattr(obj, '__name__', None)
+        if name:
+            names.append(name)
+        obj = getattr(obj, '__parent__', None)
+    names.reverse()
+    if len(names) > 1 and names[0] == CLIENTS:
+        return names[1], '/'.join(names[2:])
+    return '', '/'.join(names)
+
+
 def _jar_of(obj):
     while obj is not None:
         jar = getattr(obj, '_p_jar', None)
@@ -108,7 +131,6 @@ def note(obj, action, detail='', record=None, target=None, actor=None,
     ``record`` defaults to the client whose file holds ``obj``; ``target``
     to ``obj``'s path below that client (opaque ids only).
     """
-    from .access import describe
     jar = _jar_of(obj)
     if jar is None:
         # An object in no database (a unit test of the model) has no

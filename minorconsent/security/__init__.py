@@ -6,6 +6,7 @@ from pyramid.settings import asbool
 from .csrf import SessionBoundCSRF
 from .passwords import Passwords
 from .policy import ClinicSecurityPolicy
+from .ratelimit import ProbeBudget, RateLimiter
 
 
 def includeme(config):
@@ -22,10 +23,10 @@ def includeme(config):
     config.registry.passwords = Passwords(
         settings.get('minorconsent.password_profile', 'default'),
         settings.get('minorconsent.password_concurrency', 2))
-    from .ratelimit import RateLimiter
     # Per process, in memory: see ratelimit.py and docs/SECURITY.md.
     config.registry.rate_limiter = RateLimiter(
         enabled=asbool(settings.get('minorconsent.rate_limits', True)))
+    config.set_probe_budget(ProbeBudget())
     config.add_tween('minorconsent.security.headers.security_tween_factory')
     config.include('.gate')
     config.add_evolve_step('0001-security-sessions', _add_session_store)

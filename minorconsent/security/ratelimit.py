@@ -142,3 +142,18 @@ def limited_page(request, wait):
                             mapping={'minutes': minutes}))
     response.headers['Retry-After'] = str(wait)
     return response
+
+
+class ProbeBudget:
+    """The placeholder road's budget (``site/hidden.py``): URLs an address
+    may not see, real or made up, spend the ``limit`` door's tokens;
+    past it, 429, and at most one trail entry a minute per address
+    (``<limit>-noted``)."""
+
+    def spend(self, request, limit):
+        return check(request, limit)
+
+    def refuse(self, request, limit, wait):
+        if not check(request, limit + '-noted'):
+            note_limited(request, limit)
+        return limited_page(request, wait)

@@ -11,8 +11,9 @@ call as a denied probe exactly as it would for the record, the permission
 check refuses, and the forbidden view draws the not-found page; nothing of
 the real record is read, so a real id and a made-up one cost the same.
 
-The road is where a per-address budget is spent (``spend_probe_budget``
-with a limit of ``security/ratelimit.py``): past it, every such URL, real
+The road is where a per-address budget is spent (``spend_probe_budget``;
+the security room sets the budget, with the limits of
+``security/ratelimit.py``, through ``config.set_probe_budget``): past it, every such URL, real
 or made up, answers 429, and at most one entry a minute per address goes
 on the trail, so a flood cannot grow the audit database.
 
@@ -122,21 +123,31 @@ class ClinicTraverser:
         return self.traverse(request)
 
 
+class NoProbeBudget:
+    """The road without a budget: every probe may go on.  The security
+    room sets the clinic's (``security/ratelimit.py``, ``ProbeBudget``)
+    with ``config.set_probe_budget``; the road only asks it."""
+
+    def spend(self, request, limit):
+        """0 if the request may go on at ``limit``, else seconds to wait."""
+        return 0
+
+    def refuse(self, request, limit, wait):
+        """The answer to a request past its budget."""
+        raise NotImplementedError('no probe budget is set')
+
+
 def spend_probe_budget(request, limit='client-probe'):
-    from minorconsent.security.ratelimit import check
-    wait = check(request, limit)
+    wait = request.registry.probe_budget.spend(request, limit)
     if wait:
         raise TooManyProbes(wait, limit)
 
 
 def too_many_probes(exc, request):
-    """Past the budget: 429 for every such URL, real or made up.  At most
-    one entry a minute per address goes on the trail, so a flood cannot
-    grow it (docs/SECURITY.md)."""
-    from minorconsent.security.ratelimit import check, limited_page, note_limited
-    if not check(request, exc.limit + '-noted'):
-        note_limited(request, exc.limit)
-    return limited_page(request, exc.wait)
+    """Past the budget: 429 for every such URL, real or made up, with at
+    most one entry a minute per address on the trail, so a flood cannot
+    grow it (docs/SECURITY.md); the budget draws the answer."""
+    return request.registry.probe_budget.refuse(request, exc.limit, exc.wait)
 
 
 def never_served(view, info):
@@ -158,10 +169,17 @@ def add_hidden_gate(config, segment, gate):
     config.registry.hidden_gates[segment] = gate
 
 
+def set_probe_budget(config, budget):
+    """Config directive: the road's budget (``NoProbeBudget``'s methods)."""
+    config.registry.probe_budget = budget
+
+
 def includeme(config):
     from minorconsent.site import ROUTE, Clinic
     config.registry.hidden_gates = {}
+    config.registry.probe_budget = NoProbeBudget()
     config.add_directive('add_hidden_gate', add_hidden_gate)
+    config.add_directive('set_probe_budget', set_probe_budget)
     config.add_traverser(ClinicTraverser, Clinic)
     config.add_view_deriver(never_served, 'minorconsent_never_served',
                             under='secured_view', over='csrf_view')

@@ -4,7 +4,11 @@ Every rule that differs by jurisdiction is a setting here, never a constant
 in code: the age at which a minor may consent alone differs from state to
 state (California 12, Washington 13, Pennsylvania 14, Texas 18).
 """
+from dataclasses import dataclass
+
 from persistent import Persistent
+
+from .jurisdictions import SELF_CONSENT_AGES
 
 
 class ClinicSettings(Persistent):
@@ -60,7 +64,6 @@ class ClinicSettings(Persistent):
         return {key: getattr(self, key) for key in self.FIELDS}
 
     def consent_age_table(self):
-        from .jurisdictions import SELF_CONSENT_AGES
         return dict(self.self_consent_ages if self.self_consent_ages is not None
                     else SELF_CONSENT_AGES)
 
@@ -68,3 +71,14 @@ class ClinicSettings(Persistent):
         """The clinic's jurisdiction's age from the table, else the default."""
         return min(self.consent_age_table().get(self.jurisdiction, self.self_consent_age),
                    self.age_of_majority)
+
+
+@dataclass(frozen=True)
+class SettingsChanged:
+    """Event: the admin saved the clinic settings; ``changed`` names the
+    fields that changed.  Rooms subscribe to act on a setting they own
+    (the accounts room signs out staff without a second factor when the
+    clinic starts requiring one), so the settings page imports none."""
+    clinic: object
+    changed: tuple
+    request: object

@@ -11,16 +11,18 @@ from pyramid.events import BeforeRender, subscriber
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, URLDecodeError
 from pyramid.httpexceptions import HTTPException, HTTPFound
 from pyramid.renderers import get_renderer, render_to_response
+from pyramid.location import lineage
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
-from minorconsent.audit.recorder import note
+from minorconsent.audit.recorder import describe, note
 
 from . import ROUTE, Clinic
 from .forms import FormView
 from .i18n import LANGUAGES, _, translate
 from .jurisdictions import format_table, parse_table
 from .messages import pop_message, redirect
+from .settings import SettingsChanged
 
 log = logging.getLogger(__name__)
 
@@ -187,26 +189,15 @@ def refuse_undecodable_query(event):
         raise URLDecodeError(exc.encoding, exc.object, exc.start, exc.end, exc.reason)
 
 
-def in_client_record(context):
-    from minorconsent.clients import Client
-    while context is not None:
-        if isinstance(context, Client):
-            return True
-        context = context.__parent__
-    return False
-
-
 def is_unacknowledged(context):
     """A page of a record whose existence is not told to whoever may not
-    see it: a client's file, or a resource whose class says
-    ``not_acknowledged = True`` (an account: ``/users/<id>``).  A refusal
-    there answers like a made-up id (404), even to a signed-out visitor."""
-    node = context
-    while node is not None:
-        if getattr(type(node), 'not_acknowledged', False):
-            return True
-        node = getattr(node, '__parent__', None)
-    return in_client_record(context)
+    see it: a client's file (the trail's ``describe`` names its client),
+    or a resource whose class says ``not_acknowledged = True`` (an
+    account: ``/users/<id>``).  A refusal there answers like a made-up id
+    (404), even to a signed-out visitor."""
+    if any(getattr(type(node), 'not_acknowledged', False) for node in lineage(context)):
+        return True
+    return bool(describe(context)[0])
 
 
 def forbidden(request):
@@ -318,9 +309,7 @@ class ClinicSettings(FormView):
         after = settings.as_dict()
         changed = sorted(key for key in after if before.get(key) != after[key])
         note(clinic, 'admin.settings', detail='changed: ' + ', '.join(changed))
-        if 'staff_two_factor' in changed and settings.staff_two_factor:
-            from minorconsent.accounts.twofactor import sign_out_unenrolled_staff
-            sign_out_unenrolled_staff(clinic, keep_token=self.request.identity.token)
+        self.request.registry.notify(SettingsChanged(clinic, tuple(changed), self.request))
         return redirect(self.request, self.request.clinic_url(clinic, 'settings'), 'saved')
 
 

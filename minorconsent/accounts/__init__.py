@@ -1,296 +1,37 @@
 """Accounts: people who sign in, their global roles, and the rules for
-changing them.
+changing them (``model``); signing in (``signin``, ``twofactor``), a
+forgotten password (``reset``), a new address (``emailchange``) or second
+factor (``factorchange``), and the pages for each.
 
 Every change that narrows what a person may do (disabling, a removed role, a
 new password) ends that person's sessions in the same transaction, so the
 change holds from the next request on, on every device.  So does a change
 of email address (``emailchange``), which also tells the old address.
 """
-import hashlib
-
-from BTrees.OOBTree import OOBTree, OOTreeSet
-from persistent import Persistent
-
-from minorconsent.site.clock import utcnow
-from minorconsent.site.folder import Folder
+from minorconsent.site.clock import utcnow  # noqa: F401  (imported from here by tests)
 from minorconsent.site.settings import SettingsChanged
 
-ADMIN = 'admin'
-THERAPIST = 'therapist'
-SUPERVISOR = 'supervisor'
-GUARDIAN = 'guardian'
-ADOLESCENT = 'adolescent'
-#: Reads the whole audit trail and the accounting of disclosures, nothing
-#: else: who is a client and what was disclosed about whom is theirs to
-#: know, not the admin's (who sees staff and system actions only).
-PRIVACY_OFFICER = 'privacy_officer'
-
-ROLES = (ADMIN, THERAPIST, SUPERVISOR, GUARDIAN, ADOLESCENT, PRIVACY_OFFICER)
-ROLE_TITLES = {
-    ADMIN: 'Clinic admin',
-    THERAPIST: 'Therapist',
-    SUPERVISOR: 'Supervisor',
-    GUARDIAN: 'Parent or guardian',
-    ADOLESCENT: 'Adolescent client',
-    PRIVACY_OFFICER: 'Privacy officer',
-}
-STAFF_ROLES = (ADMIN, THERAPIST, SUPERVISOR, PRIVACY_OFFICER)
-#: Roles an account holds alone (separation of duties): each oversees the
-#: others, so it must not be one of them.
-SOLE_ROLES = (ADMIN, PRIVACY_OFFICER)
-
-
-
-
-def token_hash(token):
-    """What is stored of a secret token sent in a link or held in a cookie
-    (its SHA-256): a copy of the database holds no usable token."""
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
-
-
-def normalize_email(email):
-    return (email or '').strip().lower()
-
-
-class User(Persistent):
-    """A person who signs in.  ``__name__`` is the opaque user id."""
-
-    password_hash = None
-    active = True
-    supervisor_id = None     # therapists: who supervises them
-    client_id = None         # adolescents: their own client record
-    password_changed = None
-    language = None          # 'en' or 'es'; None: follow the browser
-    two_factor = None        # a twofactor.TwoFactor once they start enrolling
-    # /users/<id> refused answers like a made-up id, to everyone
-    # (site.views.forbidden): an id must not tell that an account exists.
-    not_acknowledged = True
-
-    def __init__(self, email, display_name, roles=()):
-        self.email = normalize_email(email)
-        self.display_name = display_name
-        self.roles = tuple(sorted(set(roles)))
-        self.created = utcnow()
-
-    def has_role(self, role):
-        return role in self.roles
-
-    @property
-    def is_staff(self):
-        return any(role in STAFF_ROLES for role in self.roles)
-
-
-def is_client_account(user):
-    """A client's own account (an adolescent's): its name is the client's.
-    Linked to a client record, or holding the role, either suffices (an
-    admin who unticks the role must not uncover the name)."""
-    return user.client_id is not None or ADOLESCENT in user.roles
-
-
-def admin_label(user):
-    """How the clinic admin, who sees no client record, sees an account:
-    by its name, but a client's own account by an opaque label
-    ("Client account 1a2b3c4d", the start of its id): the admin learns
-    that an account is a client's, never whose."""
-    if is_client_account(user):
-        return 'Client account %s' % user.__name__[:8]
-    return user.display_name
-
-
-class Users(Folder):
-    """All accounts, with BTree indexes by email, role and supervisor."""
-
-    def __init__(self):
-        super().__init__()
-        self.by_email = OOBTree()
-        self.by_role = OOBTree()
-        self.by_supervisor = OOBTree()
-
-    # --- lookups -----------------------------------------------------------
-
-    def find_by_email(self, email):
-        uid = self.by_email.get(normalize_email(email))
-        return self.get(uid) if uid is not None else None
-
-    def ids_with_role(self, role):
-        return self.by_role.get(role, ())
-
-    def with_role(self, role):
-        return [self[uid] for uid in self.ids_with_role(role)]
-
-    def supervised_by(self, supervisor_id):
-        return self.by_supervisor.get(supervisor_id, ())
-
-    def emails(self, start=None):
-        """Users in email order, from ``start`` on (for paging)."""
-        for uid in self.by_email.values(min=start):
-            yield self[uid]
-
-    # --- changes -----------------------------------------------------------
-
-    def add_user(self, user):
-        if user.email in self.by_email:
-            raise ValueError('An account with this address already exists.')
-        uid = self.add(user)
-        self.by_email[user.email] = uid
-        for role in user.roles:
-            _index_add(self.by_role, role, uid)
-        return uid
-
-    def set_email(self, user, email):
-        email = normalize_email(email)
-        if email == user.email:
-            return
-        if email in self.by_email:
-            raise ValueError('An account with this address already exists.')
-        del self.by_email[user.email]
-        user.email = email
-        self.by_email[email] = user.__name__
-
-    def set_roles(self, user, roles):
-        """Set ``user``'s roles; return the roles removed."""
-        roles = tuple(sorted(set(roles)))
-        removed = set(user.roles) - set(roles)
-        for role in removed:
-            _index_remove(self.by_role, role, user.__name__)
-        for role in set(roles) - set(user.roles):
-            _index_add(self.by_role, role, user.__name__)
-        if roles != user.roles:
-            user.roles = roles
-        return removed
-
-    def set_supervisor(self, user, supervisor_id):
-        if user.supervisor_id == supervisor_id:
-            return
-        if user.supervisor_id is not None:
-            _index_remove(self.by_supervisor, user.supervisor_id, user.__name__)
-        user.supervisor_id = supervisor_id
-        if supervisor_id is not None:
-            _index_add(self.by_supervisor, supervisor_id, user.__name__)
-
-
-def _index_add(index, key, value):
-    values = index.get(key)
-    if values is None:
-        values = index[key] = OOTreeSet()
-    values.add(value)
-
-
-def _index_remove(index, key, value):
-    values = index.get(key)
-    if values is not None:
-        values.discard(value)
-        if not values:
-            del index[key]
-
-
-# --- account rules that touch more than one object --------------------------
-
-def set_password(clinic, passwords, user, password, keep_token=None):
-    """Store a new password and end every other session of ``user``."""
-    user.password_hash = passwords.hash(password)
-    user.password_changed = utcnow()
-    clinic.sign_in_throttle.record_success(user.email)
-    clinic.sessions.end_all_for(user.__name__, except_token=keep_token)
-
-
-def set_active(clinic, user, active):
-    if user.active != active:
-        user.active = active
-    if not active:
-        clinic.sessions.end_all_for(user.__name__)
-
-
-def change_roles(clinic, user, roles):
-    removed = clinic['users'].set_roles(user, roles)
-    if removed:
-        clinic.sessions.end_all_for(user.__name__)
-    return removed
-
-
-def authenticate(clinic, passwords, email, password, now=None):
-    """The user for ``email``/``password``, or None.
-
-    Unknown address, wrong password, disabled account and paused sign-in
-    all return None after the same argon2 work and the same throttle write,
-    so neither the answer nor its cost tells whether an address has an
-    account.
-    """
-    now = now or utcnow()
-    throttle = clinic.sign_in_throttle
-    user = clinic['users'].find_by_email(email)
-    ok = passwords.verify(user.password_hash if user else None, password)
-    if throttle.is_locked(email, now):
-        return None
-    if not ok or user is None or not user.active:
-        throttle.record_failure(email, now)
-        return None
-    from .twofactor import is_enrolled
-    if not is_enrolled(user):
-        # With a second factor the count is cleared only once the code is
-        # right too, so wrong codes add up across fresh password sign-ins.
-        throttle.record_success(email)
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash(password)
-    return user
+from . import evolve
+from .model import (  # noqa: F401  (the room's API)
+    ADMIN, ADOLESCENT, GUARDIAN, PRIVACY_OFFICER, ROLE_TITLES, ROLES, SOLE_ROLES,
+    STAFF_ROLES, SUPERVISOR, THERAPIST, User, Users, admin_label, change_roles,
+    is_client_account, normalize_email, set_active, set_password, token_hash)
+from .signin import authenticate  # noqa: F401
+from .subscribers import sign_out_unenrolled_staff_when_required
 
 
 def includeme(config):
-    config.add_evolve_step('0002-accounts-users', _add_users)
-    config.add_evolve_step('0005-accounts-sign-in-throttle', _add_throttle)
-    config.add_evolve_step('0011-accounts-two-factor-and-reset', _add_two_factor_and_reset)
-    config.add_evolve_step('0013-accounts-email-changes', _add_email_changes)
-    config.add_evolve_step('0025-accounts-conflict-free-throttle', _conflict_free_throttle)
-    config.add_evolve_step('0026-accounts-conflict-free-resets', _conflict_free_resets)
-    config.add_subscriber(_sign_out_unenrolled_staff, SettingsChanged)
+    config.add_evolve_step('0002-accounts-users', evolve.add_users)
+    config.add_evolve_step('0005-accounts-sign-in-throttle', evolve.add_throttle)
+    config.add_evolve_step('0011-accounts-two-factor-and-reset',
+                           evolve.add_two_factor_and_reset)
+    config.add_evolve_step('0013-accounts-email-changes', evolve.add_email_changes)
+    config.add_evolve_step('0025-accounts-conflict-free-throttle',
+                           evolve.conflict_free_throttle)
+    config.add_evolve_step('0026-accounts-conflict-free-resets', evolve.conflict_free_resets)
+    config.add_subscriber(sign_out_unenrolled_staff_when_required, SettingsChanged)
     config.include('.hidden')
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')
     config.scan('.email_views')
-
-
-def _sign_out_unenrolled_staff(event):
-    """The clinic starts requiring a second factor: staff without one
-    enrol at their next sign-in (the admin who saved stays signed in)."""
-    if 'staff_two_factor' in event.changed and event.clinic.settings.staff_two_factor:
-        from .twofactor import sign_out_unenrolled_staff
-        sign_out_unenrolled_staff(event.clinic, keep_token=event.request.identity.token)
-
-
-def _add_users(root, registry):
-    root.add(Users(), 'users')
-
-
-def _add_two_factor_and_reset(root, registry):
-    from .reset import Resets
-    from .twofactor import PendingSignIns
-    root.pending_sign_ins = PendingSignIns()
-    root.password_resets = Resets()
-
-
-def _add_email_changes(root, registry):
-    from .emailchange import EmailChanges
-    root.email_changes = EmailChanges()
-
-
-def _add_throttle(root, registry):
-    from .throttle import AddressThrottle
-    root.sign_in_throttle = AddressThrottle()
-
-
-def _conflict_free_throttle(root, registry):
-    """The sign-in counts move to shards that merge concurrent failures
-    (``throttle.AddressThrottle``), keeping every live count."""
-    from .throttle import SignInThrottle, conflict_free
-    if isinstance(root.sign_in_throttle, SignInThrottle):
-        root.sign_in_throttle = conflict_free(root.sign_in_throttle)
-
-
-def _conflict_free_resets(root, registry):
-    """Password-reset requests and links move to shards that merge
-    concurrent requests (``reset.Resets``), keeping live links and the
-    hour's requests."""
-    from .reset import PasswordResets, sharded
-    if isinstance(root.password_resets, PasswordResets):
-        root.password_resets = sharded(root.password_resets)

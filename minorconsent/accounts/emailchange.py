@@ -38,15 +38,16 @@ from datetime import timedelta
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
-from minorconsent.audit.recorder import note
-from minorconsent.site.i18n import _, localizer_for
+from minorconsent.audit.recorder import make_entry, note
 from minorconsent.site.canonical import public_url
+from minorconsent.site.clock import utcnow
+from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
-from . import normalize_email, token_hash, utcnow
+from .model import normalize_email, token_hash
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
-from minorconsent.site.links import SingleUseLink
 
 LINK_MINUTES = 60
 LINKS_PER_USER = 3             # within REQUEST_WINDOW
@@ -278,7 +279,6 @@ def trail_refusal(request, action, user, detail):
     """A refused change of ``user``'s address on the trail, without a
     commit (as ``too_many`` does): the 400 that refuses it commits nothing.
     The actor is whoever is signed in (the person, or the admin)."""
-    from minorconsent.audit.recorder import make_entry
     identity = request.identity
     actor = identity.user if identity is not None else user
     request.registry.audit_recorder.add(make_entry(

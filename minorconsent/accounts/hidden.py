@@ -17,7 +17,7 @@ for real and made-up ids alike, and one trail entry a minute.
 """
 from minorconsent.site.hidden import found, placeholder, spend_probe_budget
 
-from . import ADMIN, User
+from .model import ADMIN, User
 
 
 def account_gate(request, users, segments, traverse):

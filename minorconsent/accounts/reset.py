@@ -27,14 +27,15 @@ from datetime import timedelta
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
-from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
+from minorconsent.site.clock import utcnow
+from minorconsent.site.i18n import _, localizer_for
+from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
-from . import normalize_email, set_password, token_hash, utcnow
+from .model import normalize_email, set_password, token_hash
 from .resetstore import ShardedResets
 from .throttle import address_key
-from minorconsent.site.links import SingleUseLink
 
 LINK_MINUTES = 60
 MAILS_PER_ADDRESS = 3          # within REQUEST_WINDOW

@@ -5,7 +5,7 @@ import deform
 from minorconsent.security.passwords import MIN_LENGTH, password_problem
 from minorconsent.site.i18n import _
 
-from . import ADMIN, PRIVACY_OFFICER, ROLE_TITLES
+from .model import ADMIN, PRIVACY_OFFICER, ROLE_TITLES
 
 
 def min_length_of(request):

@@ -32,7 +32,9 @@ import pyotp
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
-from . import STAFF_ROLES, token_hash, utcnow
+from minorconsent.site.clock import utcnow
+
+from .model import STAFF_ROLES, token_hash
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1

@@ -19,7 +19,9 @@ from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url
 
-from . import User, utcnow
+from minorconsent.site.clock import utcnow
+
+from .model import User
 from .emailchange import reauthenticate, trail_refusal
 from .factorchange import (begin_new_factor, confirm_new_factor, reauthenticate_for_factor,
                            remove_by_the_clinic, renew_recovery_codes)

@@ -6,17 +6,22 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
 
 from minorconsent.audit.recorder import note
+from minorconsent.security.passwords import password_problem
+from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url, page_number
 
-from . import (ROLE_TITLES, User, Users, admin_label, authenticate, change_roles,
-               is_client_account, normalize_email, set_active, set_password)
+from .email_views import FORM_ID, email_change_form, handle_email_change, pending_change
 from .emailchange import apply_email_change, masked, reauthenticate, trail_refusal
+from .model import (ROLE_TITLES, User, Users, admin_label, change_roles, is_client_account,
+                    normalize_email, set_active, set_password)
 from .schemas import LoginSchema, account_schema, min_length_of, password_change_schema
+from .signin import authenticate
 from .twofactor import factor_of, is_enrolled, next_step
+from .twofactor_views import begin_second_step, reset_factor_form
 
 SIGN_IN_FAILED = _('Sign-in failed. Check your email address and password. '
                    'After several failed attempts, sign-in pauses for a few '
@@ -33,7 +38,6 @@ def login(request):
     if form.submitted:
         # Per client IP, in memory (security/ratelimit.py); the
         # per-address throttle in ZODB stays behind it.
-        from minorconsent.security.ratelimit import too_many
         limited = too_many(request, 'sign-in')
         if limited is not None:
             return limited
@@ -43,7 +47,6 @@ def login(request):
                                 values['email'], values['password'])
             step = next_step(request.clinic, user) if user is not None else None
             if step is not None:
-                from .twofactor_views import begin_second_step
                 return begin_second_step(request, user, step)
             if user is not None:
                 note(request.clinic, 'auth.sign_in', actor=user.__name__,
@@ -95,7 +98,6 @@ def password_change(request):
     the app where the person has a second factor (``reauthenticate``: a
     paused sign-in address is refused too).  A new address takes
     effect only from the link mailed to it (``email_views``)."""
-    from .email_views import FORM_ID, email_change_form, handle_email_change, pending_change
     identity = request.identity
     with_code = is_enrolled(identity.user)
     form = FormHandler(request, password_change_schema(with_code),
@@ -108,7 +110,6 @@ def password_change(request):
         if response is not None:
             return response
     elif form.submitted:
-        from minorconsent.security.ratelimit import too_many
         limited = too_many(request, 'sign-in')
         if limited is not None:
             return limited
@@ -188,7 +189,6 @@ def user_add(request):
     if form.submitted:
         values = form.validate()
         if values is not None:
-            from minorconsent.security.passwords import password_problem
             problem = password_problem(values['password'], values['email'],
                                        min_length_of(request))
             if users.find_by_email(values['email']):
@@ -233,7 +233,6 @@ def user_edit(request):
             if email_changed:
                 # Re-authentication: the address is where "forgot password"
                 # sends its link, so changing it could take the account over.
-                from minorconsent.security.ratelimit import too_many
                 limited = too_many(request, 'sign-in')
                 if limited is not None:
                     return limited
@@ -253,7 +252,6 @@ def user_edit(request):
             else:
                 _apply_account(request, user, values)
                 return redirect(request, request.clinic_url(users), 'saved')
-    from .twofactor_views import reset_factor_form
     factor = factor_of(user)
     return {'form': form.render(), 'heading': 'Edit account',
             'client_account': admin_label(user) if client else None,

@@ -31,8 +31,10 @@ Settings:
 """
 from pyramid.exceptions import ConfigurationError
 from pyramid.settings import asbool
+from pyramid.viewderivers import INGRESS
 
-from .recorder import Recorder, note  # noqa: F401  (the room's API)
+from .access import audited_view
+from .recorder import Recorder, note, seal_on_sigterm  # noqa: F401  (note: the room's API)
 
 AUDIT_DB = 'audit'
 
@@ -49,10 +51,7 @@ def includeme(config):
         interval=float(settings.get('minorconsent.audit.flush_seconds', 1.0)),
         background=asbool(settings.get('minorconsent.audit.background', True)))
     if config.registry.audit_recorder.background:
-        from .recorder import seal_on_sigterm
         seal_on_sigterm()
-    from .access import audited_view
-    from pyramid.viewderivers import INGRESS
     config.add_view_deriver(audited_view, 'minorconsent_audit',
                             under=INGRESS, over='secured_view')
     config.scan('.views')

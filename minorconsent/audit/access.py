@@ -13,6 +13,7 @@ retried), the entry still reaches the chain through the buffer, marked
 with the outcome.
 """
 from pyramid.httpexceptions import HTTPException, HTTPForbidden
+from pyramid_zodbconn import get_connection
 
 from minorconsent.site import ROUTE
 
@@ -41,7 +42,6 @@ def client_ip(request):
 
 def bind_request(request):
     """Tell this request's transaction who acts, for model-level notes."""
-    from pyramid_zodbconn import get_connection
     actor, role = actor_of(request)
     bind(get_connection(request), actor or 'anonymous', role, client_ip(request))
 
@@ -88,7 +88,6 @@ def _deliver(request, entry, transactional):
     if not transactional:
         request.add_finished_callback(lambda request: recorder.add(entry))
         return
-    from pyramid_zodbconn import get_connection
     jar = get_connection(request)
     pending = add_pending_entry(jar, entry)
 

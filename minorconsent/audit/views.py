@@ -22,6 +22,7 @@ from minorconsent.site.forms import date_widget
 from minorconsent.site.views import clinic_view, page_number
 
 from .chain import FIELDS, log_of
+from .officer import WHAT, disclosure_seqs
 from .scope import scope_for
 
 PAGE_SIZE = 50
@@ -182,7 +183,6 @@ def accounting_filter_schema():
              renderer='templates/accounting.pt')
 def disclosure_accounting(request):
     """The privacy officer's accounting of disclosures (``officer``)."""
-    from .officer import WHAT, disclosure_seqs
     audit = audit_log(request)
     form = deform.Form(accounting_filter_schema(), method='GET', buttons=('filter',),
                        formid='accounting-filter')

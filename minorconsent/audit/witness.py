@@ -26,6 +26,8 @@ import hashlib
 import os
 from dataclasses import dataclass
 
+from .chain import FIELDS, entry_hash
+
 VERSION = 'v1'
 
 
@@ -206,7 +208,6 @@ def extends(log, witness):
     """Does the chain after ``witness`` follow from it, link by link?  (The
     part a new witness vouches for; ``chain.verify`` checks the rest.)
     Returns a reason, or None."""
-    from .chain import FIELDS, entry_hash
     found = unreached(log, [witness])
     if found is not None:
         return found[1]

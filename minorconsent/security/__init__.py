@@ -3,6 +3,7 @@ CSRF and body limits that apply to every request.
 """
 from pyramid.settings import asbool
 
+from . import evolve
 from .csrf import SessionBoundCSRF
 from .passwords import Passwords
 from .policy import ClinicSecurityPolicy
@@ -29,9 +30,4 @@ def includeme(config):
     config.set_probe_budget(ProbeBudget())
     config.add_tween('minorconsent.security.headers.security_tween_factory')
     config.include('.gate')
-    config.add_evolve_step('0001-security-sessions', _add_session_store)
-
-
-def _add_session_store(root, registry):
-    from .sessions import SessionStore
-    root.sessions = SessionStore()
+    config.add_evolve_step('0001-security-sessions', evolve.add_session_store)

@@ -27,6 +27,7 @@ which echoes nothing from the request.
 from pyramid.events import NewRequest
 
 from minorconsent.site.i18n import _
+from minorconsent.site.views import plain_page
 
 #: The methods some view of the clinic answers (HEAD is GET's).
 METHODS = ('GET', 'HEAD', 'POST')
@@ -99,7 +100,6 @@ def check_request(event):
 
 
 def refused(exc, request):
-    from minorconsent.site.views import plain_page
     exc.prepare(request)
     response = plain_page(request, exc.status, exc.title, exc.text)
     response.headers.extend(exc.headers)

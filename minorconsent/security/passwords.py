@@ -13,6 +13,8 @@ import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST
 
+from minorconsent.site.i18n import _
+
 _hashers = {
     # RFC 9106 low-memory profile; argon2-cffi's default.
     'default': argon2.PasswordHasher(),
@@ -94,7 +96,6 @@ def password_problem(password, email=None, min_length=MIN_LENGTH):
     part ('robin.reyes' in 'robin.reyes2024!') is the first guess anyone
     who knows the address makes.
     """
-    from minorconsent.site.i18n import _
     min_length = max(MIN_LENGTH, min_length or 0)
     if len(password) < min_length:
         return _('Use at least ${count} characters.', mapping={'count': min_length})

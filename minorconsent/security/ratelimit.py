@@ -25,6 +25,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from minorconsent.audit.recorder import make_entry
+from minorconsent.site.i18n import _
+from minorconsent.site.views import plain_page
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -125,7 +129,6 @@ def too_many(request, name, key=None):
 
 def note_limited(request, name):
     """Put a refusal at door ``name`` on the trail (read buffer)."""
-    from minorconsent.audit.recorder import make_entry
     identity = request.identity
     request.registry.audit_recorder.add(make_entry(
         'auth.rate_limited', actor=identity.userid if identity is not None else 'anonymous',
@@ -134,8 +137,6 @@ def note_limited(request, name):
 
 def limited_page(request, wait):
     """The 429 page: wait this many minutes, with ``Retry-After``."""
-    from minorconsent.site.i18n import _
-    from minorconsent.site.views import plain_page
     minutes = max(1, math.ceil(wait / 60))
     response = plain_page(request, 429, _('Too many attempts'),
                           _('Please wait ${minutes} minute(s), then try again.',

@@ -6,13 +6,15 @@ created by that room's evolve step, so adding a room never edits this file.
 import logging
 
 from pyramid.authorization import Allow, Everyone
-from pyramid.traversal import (PATH_SAFE, PATH_SEGMENT_SAFE, quote_path_segment,
-                                resource_path_tuple)
+from pyramid.traversal import (PATH_SAFE, PATH_SEGMENT_SAFE, find_root,
+                                quote_path_segment, resource_path_tuple)
 from pyramid_zodbconn import get_connection
 
 from .evolve import evolve as run_pending_steps, pending_steps
 from .folder import Folder
+from .forms import use_clinic_templates
 from .settings import ClinicSettings
+from .templating import serialize_template_compilation
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,8 @@ class Clinic(Folder):
 
 
 def find_clinic(resource):
-    while resource.__parent__ is not None:
-        resource = resource.__parent__
-    return resource
+    """The clinic a resource belongs to (the root of its tree)."""
+    return find_root(resource)
 
 
 def bootstrap_clinic(zodb_root, registry):
@@ -126,8 +127,6 @@ def clinic_url(request, resource, *elements, query=None, anchor=None):
 def includeme(config):
     config.add_directive('add_evolve_step',
                          'minorconsent.site.evolve:add_evolve_step')
-    from .forms import use_clinic_templates
-    from .templating import serialize_template_compilation
     use_clinic_templates()
     serialize_template_compilation()
     config.include('.i18n')

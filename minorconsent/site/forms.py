@@ -11,10 +11,11 @@ import deform
 from importlib.resources import files
 from pyramid.csrf import get_csrf_token
 
+from .i18n import deform_translator
+
 
 def use_clinic_templates():
     """Look up deform templates in ours first (accessible error labels)."""
-    from .i18n import deform_translator
     deform.Form.set_zpt_renderer([
         str(files("minorconsent") / "site" / "templates" / "deform"),
         str(files("deform") / "templates"),

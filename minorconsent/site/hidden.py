@@ -27,8 +27,11 @@ import re
 from pyramid.authorization import DENY_ALL
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.interfaces import VH_ROOT_KEY
-from pyramid.traversal import ResourceTreeTraverser, decode_path_info, split_path_info
+from pyramid.traversal import (ResourceTreeTraverser, decode_path_info, find_root,
+                                split_path_info)
 from pyramid.util import is_nonstr_iter
+
+from . import ROUTE, Clinic
 
 #: ``site.folder.new_id``: nine random bytes, URL-safe, '-' and '_' replaced.
 ID_SHAPE = re.compile(r'[A-Za-z0-9]{12}\Z')
@@ -89,9 +92,7 @@ def requested_path(request):
 
 def found(context, view_name, subpath, traversed):
     """A traversal result, as Pyramid's traverser returns it."""
-    root = context
-    while root.__parent__ is not None:
-        root = root.__parent__
+    root = find_root(context)
     return {'context': context, 'view_name': view_name, 'subpath': tuple(subpath),
             'traversed': tuple(traversed), 'virtual_root': root,
             'virtual_root_path': (), 'root': root}
@@ -154,7 +155,6 @@ def never_served(view, info):
     """View deriver, inside the permission check: a placeholder is never
     handed to a view, whatever permission a view names (belt and braces:
     its ``DENY_ALL`` already refuses)."""
-    from minorconsent.site import ROUTE
     if info.options.get('route_name') != ROUTE or info.exception_only:
         return view
 
@@ -175,7 +175,6 @@ def set_probe_budget(config, budget):
 
 
 def includeme(config):
-    from minorconsent.site import ROUTE, Clinic
     config.registry.hidden_gates = {}
     config.registry.probe_budget = NoProbeBudget()
     config.add_directive('add_hidden_gate', add_hidden_gate)

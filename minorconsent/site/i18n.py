@@ -10,8 +10,11 @@ Catalogs: ``python3 dev.py catalogs`` extracts the strings (lingua),
 merges them into each language's ``.po`` and compiles the ``.mo`` files
 that ship in the package.
 """
-from pyramid.i18n import TranslationStringFactory, get_localizer
+from pyramid.i18n import TranslationStringFactory, get_localizer, make_localizer
+from pyramid.interfaces import ITranslationDirectories
 from pyramid.threadlocal import get_current_request
+from pyramid_chameleon.interfaces import IChameleonTranslate
+from webob.acceptparse import create_accept_language_header
 
 DOMAIN = 'minorconsent'
 _ = TranslationStringFactory(DOMAIN)
@@ -30,23 +33,19 @@ def locale_negotiator(request):
     return browser_language(request.headers.get('Accept-Language', ''))
 
 
+#: Longer Accept-Language headers are read up to their last comma before
+#: this (a browser sends a few dozen characters; parsing is linear in them).
+HEADER_LIMIT = 500
+
+
 def browser_language(header):
-    """The first of our languages in an Accept-Language header, by weight
-    (malformed parts are ignored)."""
-    ranked = []
-    for position, part in enumerate(header[:500].split(',')):
-        tag, _sep, params = part.strip().partition(';')
-        weight = 1.0
-        params = params.strip()
-        if params.startswith('q='):
-            try:
-                weight = float(params[2:])
-            except ValueError:
-                continue
-        primary = tag.strip().split('-')[0].lower()
-        if primary in CODES and weight > 0:
-            ranked.append((-weight, position, primary))
-    return min(ranked)[2] if ranked else DEFAULT
+    """The best of our languages for an Accept-Language header, by weight
+    then order, a regional tag counting for its language (``es-MX``:
+    Spanish), English when none fits (WebOb's RFC 4647 lookup; ``*`` and
+    a header it cannot read count as no preference)."""
+    if len(header) > HEADER_LIMIT:
+        header = header[:HEADER_LIMIT].rpartition(',')[0]
+    return create_accept_language_header(header).lookup(CODES, default=DEFAULT)
 
 
 #: Most translations in a page are of fixed msgids; catalogs do not change
@@ -111,7 +110,6 @@ class MemoChameleonTranslate:
 
 
 def memoize_template_translation(registry):
-    from pyramid_chameleon.interfaces import IChameleonTranslate
     inner = registry.queryUtility(IChameleonTranslate)
     if inner is not None and not isinstance(inner, MemoChameleonTranslate):
         registry.registerUtility(MemoChameleonTranslate(inner), IChameleonTranslate)
@@ -126,30 +124,13 @@ def deform_translator(term):
 
 
 def includeme(config):
-    from . import Clinic, ROUTE
     config.set_locale_negotiator(locale_negotiator)
-    config.add_view(set_language, route_name=ROUTE, context=Clinic, name='language',
-                    request_method='POST', permission='signed-in')
     config.add_translation_dirs('colander:locale/', 'deform:locale/',
                                 'minorconsent:locale/')
     # After pyramid_chameleon registers its translator (its action runs at
     # order 1000).
     config.action(None, callable=memoize_template_translation, args=(config.registry,),
                   order=1001)
-
-
-def set_language(request):
-    """Save the signed-in person's language (the footer's buttons)."""
-    from pyramid.httpexceptions import HTTPBadRequest
-    from .messages import redirect
-    from .views import home_url
-    language = request.POST.get('language')
-    if language not in CODES:
-        raise HTTPBadRequest()
-    user = request.identity.user
-    if user.language != language:
-        user.language = language
-    return redirect(request, home_url(request), 'saved')
 
 
 #: Words that reach families from data rather than templates: goal ratings,
@@ -174,8 +155,6 @@ SHIPPED_WORDS = (
 def localizer_for(request, language):
     """A localizer for someone other than the requester (an email's
     recipient): their saved language, else English."""
-    from pyramid.i18n import make_localizer
-    from pyramid.interfaces import ITranslationDirectories
     language = language if language in CODES else DEFAULT
     cache = request.registry.__dict__.setdefault('_mc_localizers', {})
     if language not in cache:

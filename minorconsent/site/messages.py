@@ -7,7 +7,7 @@ one of these harmless sentences.
 from pyramid.httpexceptions import HTTPFound
 from pyramid.settings import asbool
 
-from .i18n import _
+from .i18n import _, translate
 
 COOKIE = 'mc_msg'
 
@@ -61,5 +61,4 @@ def pop_message(request):
     text = MESSAGES.get(code)
     if text is None:
         return None
-    from .i18n import translate
     return translate(request, text)

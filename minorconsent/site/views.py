@@ -3,13 +3,14 @@ layout every page renders into.
 """
 import functools
 import logging
+from urllib.parse import unquote_to_bytes
 
 import colander
 import deform
 from pyramid.csrf import get_csrf_token
-from pyramid.events import BeforeRender, subscriber
+from pyramid.events import BeforeRender, NewRequest, subscriber
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, URLDecodeError
-from pyramid.httpexceptions import HTTPException, HTTPFound
+from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPFound
 from pyramid.renderers import get_renderer, render_to_response
 from pyramid.location import lineage
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -19,7 +20,7 @@ from minorconsent.audit.recorder import describe, note
 
 from . import ROUTE, Clinic
 from .forms import FormView
-from .i18n import LANGUAGES, _, translate
+from .i18n import CODES, LANGUAGES, _, translate
 from .jurisdictions import format_table, parse_table
 from .messages import pop_message, redirect
 from .settings import SettingsChanged
@@ -125,6 +126,19 @@ def home(request):
     return HTTPFound(location=home_url(request))
 
 
+@clinic_view(context=Clinic, name='language', request_method='POST',
+             permission='signed-in')
+def set_language(request):
+    """Save the signed-in person's language (the footer's buttons)."""
+    language = request.POST.get('language')
+    if language not in CODES:
+        raise HTTPBadRequest()
+    user = request.identity.user
+    if user.language != language:
+        user.language = language
+    return redirect(request, home_url(request), 'saved')
+
+
 # --- not found and forbidden -----------------------------------------------
 
 def plain_page(request, status, title, text):
@@ -179,7 +193,6 @@ def refuse_undecodable_query(event):
     """A query string that is not UTF-8 once unquoted (``?page=%ff``) is a
     bad address, answered like one (``bad_url``, 400) before any view reads
     ``request.GET`` and fails on it (found by the URL fuzzer)."""
-    from urllib.parse import unquote_to_bytes
     query = event.request.query_string
     if not query:
         return
@@ -318,7 +331,6 @@ def includeme(config):
     config.add_forbidden_view(forbidden, route_name=ROUTE)
     config.add_exception_view(http_exception, context=HTTPException, route_name=ROUTE)
     config.add_exception_view(bad_url, context=URLDecodeError)
-    from pyramid.events import NewRequest
     config.add_subscriber(refuse_undecodable_query, NewRequest)
     config.add_exception_view(csrf_failed, context=BadCSRFToken, route_name=ROUTE)
     config.add_exception_view(csrf_failed, context=BadCSRFOrigin, route_name=ROUTE)

@@ -137,7 +137,7 @@ def test_concurrent_requests_merge_and_the_cap_refuses_the_extra_mail():
 def test_the_old_store_moves_to_the_shards_with_its_links_and_cap(app, clinic, demo):
     """Evolve step 0026: a live link keeps working, an older one stays
     cancelled, the hour's requests still count against the cap."""
-    from minorconsent.accounts import _conflict_free_resets
+    from minorconsent.accounts.evolve import conflict_free_resets
     from minorconsent.accounts.reset import PasswordResets, Resets
     now = datetime.now(timezone.utc)
     with clinic() as c:
@@ -148,12 +148,12 @@ def test_the_old_store_moves_to_the_shards_with_its_links_and_cap(app, clinic, d
         for _ in range(reset.MAILS_PER_ADDRESS):
             old.note_request(user.email, now)
     with clinic() as c:
-        _conflict_free_resets(c, app.registry)
+        conflict_free_resets(c, app.registry)
     with clinic() as c:
         store = c.password_resets
         assert isinstance(store, Resets)
         assert reset.link_status(c, store.find(second), now)[0] == 'valid'
         assert reset.link_status(c, store.find(first), now)[0] == 'cancelled'
         assert not store.under_cap(user.email, now)
-        _conflict_free_resets(c, app.registry)          # once only
+        conflict_free_resets(c, app.registry)          # once only
         assert c.password_resets is store

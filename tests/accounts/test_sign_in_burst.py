@@ -189,7 +189,7 @@ def test_concurrent_changes_of_a_shard_add_up():
 
 def test_the_old_store_moves_to_the_shards_with_its_counts(app, clinic):
     """Evolve step 0025: an old database's counts, and pauses, survive."""
-    from minorconsent.accounts import _conflict_free_throttle
+    from minorconsent.accounts.evolve import conflict_free_throttle
     from minorconsent.accounts.throttle import AddressThrottle, SignInThrottle
     now = datetime.now(timezone.utc)
     with clinic() as c:
@@ -198,12 +198,12 @@ def test_the_old_store_moves_to_the_shards_with_its_counts(app, clinic):
             old.record_failure('paused@demo.test', now)
         old.record_failure('once@demo.test', now)
     with clinic() as c:
-        _conflict_free_throttle(c, app.registry)
+        conflict_free_throttle(c, app.registry)
     with clinic() as c:
         store = c.sign_in_throttle
         assert isinstance(store, AddressThrottle) and len(store) == 2
         assert store.failures('paused@demo.test') == 6 and store.is_locked('paused@demo.test', now)
         assert store.failures('once@demo.test') == 1
         assert not store.is_locked('once@demo.test', now)
-        _conflict_free_throttle(c, app.registry)        # once only
+        conflict_free_throttle(c, app.registry)        # once only
         assert c.sign_in_throttle is store

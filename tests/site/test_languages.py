@@ -11,6 +11,12 @@ def test_browser_language_takes_the_best_weighted_match():
     assert browser_language('es;q=abc, en;q=0.2') == 'en'
     assert browser_language('es;q=0') == 'en'
     assert browser_language(',,;;q=,' * 400) == 'en'
+    assert browser_language('es-MX') == 'es'
+    assert browser_language('en-GB;q=0.4, es-419;q=0.6') == 'es'
+
+
+def test_a_long_header_is_read_up_to_its_last_comma_before_the_limit():
+    assert browser_language('es;q=0.9,' + 'x-private;q=0.1,' * 100) == 'es'
 
 
 def test_sign_in_page_follows_the_browser(app):

@@ -183,6 +183,9 @@ def includeme(config):
     # The one "may we email this person" rule, for every mail the app sends.
     from .contact import accepts_email
     config.set_email_rule(accepts_email)
+    # What the rooms above say beside their documents on the client page.
+    config.add_directive('add_document_note',
+                         'minorconsent.clients.views:add_document_note')
     config.scan('.views')
 
 

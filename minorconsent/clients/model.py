@@ -5,6 +5,7 @@ Its ``__acl__`` is computed on every check from who is linked to it right
 now, and ends in DENY_ALL: no site-wide grant (not even the admin's) ever
 reaches a child's record.
 """
+import re
 from datetime import date, datetime, timezone
 
 from BTrees.IOBTree import IOBTree
@@ -30,6 +31,11 @@ RELATIONSHIPS = (
     ('foster-parent', 'Foster parent'), ('legal-guardian', 'Legal guardian'),
     ('caseworker', 'Caseworker'), ('other', 'Other'),
 )
+
+#: ICD-10-CM: a letter, two characters, then an optional dot and up to four.
+#: The record's diagnosis codes are checked against it when staff enter
+#: them; the insurer export sends them as stored.
+ICD10 = re.compile(r'^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$')
 
 #: FHIR R4 Goal.lifecycleStatus, the vocabulary for a goal's standing.
 GOAL_STATUSES = (

@@ -7,7 +7,7 @@ import deform
 
 from minorconsent.site.forms import date_widget
 
-from .model import GOAL_STATUSES, RELATIONSHIPS
+from .model import GOAL_STATUSES, ICD10, RELATIONSHIPS
 
 
 def _born_in_range(node, value):
@@ -73,7 +73,6 @@ def split_lines(text):
 
 
 def _valid_codes(node, value):
-    from minorconsent.disclosures.insurer import ICD10
     wrong = [code for code in split_codes(value) if not ICD10.match(code)]
     if wrong:
         raise colander.Invalid(node, 'Not an ICD-10-CM code: %s' % ', '.join(wrong[:5]))

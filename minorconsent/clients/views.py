@@ -13,6 +13,7 @@ from minorconsent.site import Clinic
 from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, page_number
+from minorconsent.workflow.engine import definition_of
 
 from . import (Client, Clients, Goal, GuardianLink, Note, StaleEdit, edit_client,
                edit_guardian_link, link_guardian, unlink_guardian)
@@ -132,6 +133,31 @@ class ClientAdd(FormView):
         return redirect(self.request, self.request.clinic_url(client), 'client-added')
 
 
+#: Registry key of ``{container name: note(document, settings, today)}``.
+NOTES_KEY = 'minorconsent.client_page_notes'
+
+
+def add_document_note(config, container, note):
+    """``config.add_document_note(container, note)``: the room that owns the
+    documents in the client's ``container`` says what staff must be told
+    beside each on the client page (``note(document, settings, today)``,
+    '' for nothing).  The page lists them without knowing their rules."""
+    def register():
+        config.registry.setdefault(NOTES_KEY, {})[container] = note
+    config.action(('minorconsent.client_page_note', container), register)
+
+
+def document_note(registry, container, document, settings, today):
+    note = registry.get(NOTES_KEY, {}).get(container)
+    return note(document, settings, today) if note is not None else ''
+
+
+def _newest_first(client, container):
+    if container not in client:
+        return []
+    return sorted(client[container].values(), key=lambda d: d.created, reverse=True)
+
+
 @clinic_view(context=Client, permission='view-clinical',
              renderer='templates/client.pt')
 def client_page(request):
@@ -149,20 +175,12 @@ def client_page(request):
     may_notes = request.has_permission('view-notes', client)
     notes = sorted(client['notes'].values(), key=lambda n: n.created,
                    reverse=True) if may_notes else []
-    agreements = []
-    if 'agreements' in client:
-        from minorconsent.agreements.model import age_note
-        from minorconsent.workflow.engine import definition_of
-        for agreement in sorted(client['agreements'].values(), key=lambda a: a.created,
-                                reverse=True):
-            agreements.append((agreement, definition_of(agreement).state(agreement.state).title,
-                               age_note(agreement, clinic.settings, today)))
-    summaries = []
-    if 'summaries' in client:
-        from minorconsent.workflow.engine import definition_of
-        for summary in sorted(client['summaries'].values(), key=lambda s: s.created,
-                              reverse=True):
-            summaries.append((summary, definition_of(summary).state(summary.state).title))
+    agreements = [(agreement, definition_of(agreement).state(agreement.state).title,
+                   document_note(request.registry, 'agreements', agreement, clinic.settings,
+                                 today))
+                  for agreement in _newest_first(client, 'agreements')]
+    summaries = [(summary, definition_of(summary).state(summary.state).title)
+                 for summary in _newest_first(client, 'summaries')]
     return {
         'client': client,
         'agreements': agreements,

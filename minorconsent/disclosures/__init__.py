@@ -7,7 +7,7 @@ them.  ``DisclosureRefused`` names the form field a refusal is about.
 from datetime import date
 
 from minorconsent.agreements.model import client_consents_alone, consented_guardians
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 from minorconsent.clients.family import CONSENTED, CONSENTS_ALONE, RELEASED
 from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards

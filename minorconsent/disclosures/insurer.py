@@ -8,16 +8,14 @@ Every export is recorded as a disclosure whose text is the exact file sent.
 """
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date
 
+from minorconsent.clients.model import ICD10  # noqa: F401  (the codes an export carries)
 from minorconsent.site.csvsafe import cell
 
 from .model import INSURER, Disclosure
 
-#: ICD-10-CM: a letter, two characters, then an optional dot and up to four.
-ICD10 = re.compile(r'^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$')
 COLUMNS = ('client_reference', 'legal_name', 'date_of_birth', 'diagnosis_codes',
            'medications', 'date_of_service')
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 from persistent import Persistent
 
-from minorconsent.audit import note
+from minorconsent.audit.recorder import note
 
 REQUESTER_KINDS = (
     ('relative', 'A relative (not a guardian with access)'),

@@ -142,6 +142,8 @@ def includeme(config):
     config.require_workflow_state('consent', 'active', 'guardians read summaries only under '
                                   'a consent in this state')
     config.include('.subscribers')
+    config.add_directive('set_summary_preview',
+                         'minorconsent.summaries.views:set_summary_preview')
     config.scan('.views')
 
 

@@ -1,8 +1,9 @@
 """Therapist views: progress on a goal, writing a summary, moving it
-through its workflow, and previewing exactly what a guardian will see."""
+through its workflow, and the door to the preview of exactly what a
+guardian will see (the page itself is the portal's: ``set_summary_preview``)."""
 import colander
 import deform
-from pyramid.httpexceptions import HTTPForbidden
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
 from minorconsent.clients import Client, Goal, StaleEdit
 from minorconsent.clients.revision import revision_node, revision_of
@@ -182,64 +183,30 @@ def summary_step(request):
     return redirect(request, request.clinic_url(summary), 'step-done')
 
 
-def speak_as(request, language):
-    """Render the rest of this request in ``language`` (a family member's
-    saved choice); True if that changed anything."""
-    from minorconsent.site.i18n import CODES, localizer_for
-    if language not in CODES or language == request.locale_name:
-        return False
-    request.__dict__['locale_name'] = language
-    request.__dict__['localizer'] = localizer_for(request, language)
-    return True
+#: Registry key of the page the staff preview shows (``set_summary_preview``).
+PREVIEW_KEY = 'minorconsent.summary_preview'
 
 
-@clinic_view(context=Summary, name='preview', permission='view',
-             renderer='minorconsent:portal/templates/child.pt')
-def summary_preview(request):
-    """The guardian's whole page for this child, as it will look once this
-    summary is published: built by ``parent_view`` for that guardian (their
-    principals, their agreements and notices), with this summary included
-    as if published.  Staff only (the summary's ``view`` permission: a
-    guardian never holds it); ``?guardian=`` picks which guardian's page
-    among those who may read the child (the first by name otherwise).
+def set_summary_preview(config, page):
+    """``config.set_summary_preview(page)``: the page of the staff preview.
+
+    ``page(request, summary)`` answers (a response) with the guardian's
+    whole page for the summary's child as it will look once ``summary`` is
+    published.  That page is the family portal's, which sits above this
+    room, so it is registered rather than imported; this room only keeps
+    the door (staff, the summary's ``view`` permission).
     """
-    from minorconsent.portal.parentview import ParentChildView, clinic_contact, parent_view
-    from minorconsent.portal.views import summary_macros
-    from minorconsent.security.policy import principals_for
-    from minorconsent.site.i18n import translate
-    summary = request.context
-    client = summary.workflow_client()
-    clinic = request.clinic
-    users = clinic['users']
-    pages = []
-    for gid in client.entitled_guardian_ids(clinic.settings):
-        user = users.get(gid)
-        if user is None or not user.active:
-            continue
-        view = parent_view(client, gid, clinic.settings, principals=principals_for(user),
-                           t=lambda words: translate(request, words), preview=summary)
-        if view is not None:
-            pages.append((user.display_name, gid, view))
-    pages.sort(key=lambda page: page[0].casefold())
-    wanted = request.GET.get('guardian')
-    chosen = next((page for page in pages if page[1] == wanted), pages[0] if pages else None)
-    if chosen is not None and speak_as(request, users[chosen[1]].language):
-        # In the guardian's language, as they will read it (the chart's
-        # words too); what the therapist wrote stays as written.
-        chosen = chosen[:2] + (parent_view(
-            client, chosen[1], clinic.settings, principals=principals_for(users[chosen[1]]),
-            t=lambda words: translate(request, words), preview=summary),)
-    if chosen is None:
-        # Nobody can read it now: the summary alone, as it will read.
-        from minorconsent.portal.parentview import summary_views
-        view = ParentChildView(ref=client.__name__,
-                               name=client.preferred_name or client.first_name,
-                               summaries=summary_views(client, (), preview=summary),
-                               clinic=clinic_contact(clinic.settings))
-    else:
-        view = chosen[2]
-    here = request.clinic_url(summary, 'preview')
-    return {'child': view, 'summary_macros': summary_macros(), 'preview': {
-        'guardian': chosen[0] if chosen else '',
-        'others': [('%s?guardian=%s' % (here, gid), name) for name, gid, _ in pages],
-        'back': request.clinic_url(summary)}}
+    def register():
+        config.registry[PREVIEW_KEY] = page
+    config.action('minorconsent.summary_preview', register)
+
+
+@clinic_view(context=Summary, name='preview', permission='view')
+def summary_preview(request):
+    """The guardian's page for this child with this summary as if published
+    (``set_summary_preview``).  Staff only: a guardian never holds the
+    summary's ``view`` permission.  Without a registered page: 404."""
+    page = request.registry.get(PREVIEW_KEY)
+    if page is None:
+        raise HTTPNotFound()
+    return page(request, request.context)

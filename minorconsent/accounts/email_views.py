@@ -9,7 +9,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.forms import FormHandler, FormView, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view, home_url
 
@@ -84,47 +84,55 @@ def pending_change(request):
 
 @clinic_view(context=Clinic, name='confirm-email', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/confirm_email.pt')
-def confirm_email(request):
+class ConfirmEmail(FormView):
     """The link mailed to the new address.  Opening it (GET) only shows a
     button: mail scanners and link previews fetch links, and must not
     change anyone's address.  The POST makes the change.  No sign-in is
     needed: holding the link proves the person reads the new mailbox, and
     the password was checked when they asked."""
-    t = partial(translate, request)
-    clinic = request.clinic
-    limited = too_many(request, 'email-link')
-    if limited is not None:
-        return limited
-    token = request.subpath[0] if len(request.subpath) == 1 else ''
-    changes = changes_of(clinic)
-    link = changes.find(token) if changes is not None else None
-    status, user = link_status(clinic, link)
-    if status != 'valid':
-        return _link_page(request, status)
-    form = FormHandler(request, colander.MappingSchema(),
-                       buttons=(button('confirm', _('Use this address')),))
-    if form.submitted:
-        if form.validate() is not None:
-            try:
-                confirm_email_change(request, link, user)
-            except ValueError:
-                # Taken by another account since the link was sent; the
-                # 409 commits nothing, so the link stays as it was.
-                return _link_page(request, 'unavailable')
-            signed_in = request.identity is not None and request.identity.user is user
-            return {'title': t('Your email address is changed'),
-                    'text': t('Sign in with ${email} from now on. Every other device '
-                              'signed in to your account is signed out.',
-                              {'email': user.email}),
-                    'form': None,
-                    'next_url': home_url(request) if signed_in
-                    else request.clinic_url(clinic, 'login'),
-                    'next_label': t('Continue') if signed_in else t('Sign in')}
-    return {'title': t('Confirm your new email address'),
-            'text': t('Use ${email} for your account from now on? The old address gets a '
-                      'notice, and every other device signed in to your account is signed out.',
-                      {'email': link.new_email}),
-            'form': form.render(), 'next_url': None, 'next_label': None}
+
+    schema = colander.MappingSchema()
+    buttons = (button('confirm', _('Use this address')),)
+
+    def before(self):
+        request = self.request
+        limited = too_many(request, 'email-link')
+        if limited is not None:
+            return limited
+        token = request.subpath[0] if len(request.subpath) == 1 else ''
+        changes = changes_of(request.clinic)
+        self.link = changes.find(token) if changes is not None else None
+        status, self.user = link_status(request.clinic, self.link)
+        if status != 'valid':
+            return _link_page(request, status)
+        return None
+
+    def confirm_success(self, values):
+        request, user = self.request, self.user
+        t = partial(translate, request)
+        try:
+            confirm_email_change(request, self.link, user)
+        except ValueError:
+            # Taken by another account since the link was sent; the
+            # 409 commits nothing, so the link stays as it was.
+            return _link_page(request, 'unavailable')
+        signed_in = request.identity is not None and request.identity.user is user
+        return {'title': t('Your email address is changed'),
+                'text': t('Sign in with ${email} from now on. Every other device '
+                          'signed in to your account is signed out.',
+                          {'email': user.email}),
+                'form': None,
+                'next_url': home_url(request) if signed_in
+                else request.clinic_url(request.clinic, 'login'),
+                'next_label': t('Continue') if signed_in else t('Sign in')}
+
+    def page(self):
+        t = partial(translate, self.request)
+        return {'title': t('Confirm your new email address'),
+                'text': t('Use ${email} for your account from now on? The old address gets a '
+                          'notice, and every other device signed in to your account is '
+                          'signed out.', {'email': self.link.new_email}),
+                'next_url': None, 'next_label': None}
 
 
 def _link_page(request, status):

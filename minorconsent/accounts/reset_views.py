@@ -8,7 +8,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from minorconsent.audit.recorder import note
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.forms import FormView, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -56,53 +56,64 @@ class NewPasswordSchema(colander.MappingSchema):
 
 @clinic_view(context=Clinic, name='forgot-password', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/forgot_password.pt')
-def forgot_password(request):
+class ForgotPassword(FormView):
     """The same answer, and the same database work, whether or not the
     address has an account (``reset.request_reset``)."""
-    form = FormHandler(request, ForgotSchema(),
-                       buttons=(button('send link', _('Send me a link')),))
-    if form.submitted:
-        limited = too_many(request, 'reset-request')
-        if limited is not None:
-            return limited
-        values = form.validate()
-        if values is not None:
-            user = request_reset(request, values['email'])
-            # Unknown addresses are not written down (see the sign-in note).
-            note(request.clinic, 'auth.reset_requested',
-                 actor=user.__name__ if user is not None else 'anonymous',
-                 detail='link sent' if user is not None else 'no link sent')
-            return redirect(request, request.clinic_url(request.clinic, 'login'),
-                            'reset-sent')
-    return {'form': form.render()}
+
+    schema = ForgotSchema()
+    buttons = (button('send link', _('Send me a link')),)
+
+    def on_submit(self):
+        return too_many(self.request, 'reset-request')
+
+    def send_link_success(self, values):
+        request = self.request
+        user = request_reset(request, values['email'])
+        # Unknown addresses are not written down (see the sign-in note).
+        note(request.clinic, 'auth.reset_requested',
+             actor=user.__name__ if user is not None else 'anonymous',
+             detail='link sent' if user is not None else 'no link sent')
+        return redirect(request, request.clinic_url(request.clinic, 'login'), 'reset-sent')
 
 
 @clinic_view(context=Clinic, name='reset-password', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/reset_password.pt')
-def reset_password(request):
-    t = partial(translate, request)
-    clinic = request.clinic
-    limited = too_many(request, 'reset-link')
-    if limited is not None:
-        return limited
-    token = request.subpath[0] if len(request.subpath) == 1 else ''
-    link = clinic.password_resets.find(token)
-    status, user = link_status(clinic, link)
-    if status != 'valid':
-        title, text, code = LINK_MESSAGES[status]
-        request.response.status = code
-        return {'title': t(title), 'text': t(text), 'form': None}
-    form = FormHandler(request, NewPasswordSchema(validator=_matching),
-                       buttons=(button('set password', _('Set my new password')),),
-                       password_email=user.email)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            use_link(clinic, request.registry.passwords, link, user, values['password'])
-            note(clinic, 'auth.reset_used', actor=user.__name__,
-                 detail='password set; every session ended')
-            return redirect(request, request.clinic_url(clinic, 'login'), 'password-reset')
-    return {'title': t('Choose a new password'),
-            'text': t('Choose a new password for ${email}. Every device signed in to '
-                      'your account is signed out.', {'email': user.email}),
-            'form': form.render()}
+class ResetPassword(FormView):
+    """The page the emailed link opens: a new password, once."""
+
+    buttons = (button('set password', _('Set my new password')),)
+
+    def before(self):
+        request = self.request
+        limited = too_many(request, 'reset-link')
+        if limited is not None:
+            return limited
+        token = request.subpath[0] if len(request.subpath) == 1 else ''
+        self.link = request.clinic.password_resets.find(token)
+        status, self.user = link_status(request.clinic, self.link)
+        if status != 'valid':
+            title, text, code = LINK_MESSAGES[status]
+            request.response.status = code
+            return {'title': translate(request, title), 'text': translate(request, text),
+                    'form': None}
+        return None
+
+    def make_schema(self):
+        return NewPasswordSchema(validator=_matching)
+
+    def bind(self):
+        return {'password_email': self.user.email}
+
+    def page(self):
+        t = partial(translate, self.request)
+        return {'title': t('Choose a new password'),
+                'text': t('Choose a new password for ${email}. Every device signed in to '
+                          'your account is signed out.', {'email': self.user.email})}
+
+    def set_password_success(self, values):
+        clinic, user = self.request.clinic, self.user
+        use_link(clinic, self.request.registry.passwords, self.link, user, values['password'])
+        note(clinic, 'auth.reset_used', actor=user.__name__,
+             detail='password set; every session ended')
+        return redirect(self.request, self.request.clinic_url(clinic, 'login'),
+                        'password-reset')

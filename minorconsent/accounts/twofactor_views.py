@@ -14,17 +14,15 @@ from pyramid.settings import asbool
 from minorconsent.audit.recorder import note
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.forms import FormHandler, FormView, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url
 
-from minorconsent.site.clock import utcnow
-
-from .model import User
 from .emailchange import reauthenticate, trail_refusal
 from .factorchange import (begin_new_factor, confirm_new_factor, reauthenticate_for_factor,
                            remove_by_the_clinic, renew_recovery_codes)
+from .model import User
 from .schemas import CodeSchema, confirm_code_schema, reauth_schema
 from .twofactor import (check_second_factor, factor_of, is_enrolled, must_enrol,
                         provisioning_uri, qr_svg, start_enrolment, token_hash)
@@ -110,44 +108,51 @@ def commit_anyway(request):
 
 @clinic_view(context=Clinic, name='login-code', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/login_code.pt')
-def login_code(request):
-    clinic = request.clinic
-    pending, user = current_pending(request)
-    if pending is not None and pending.purpose == 'enrol':
-        return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
-    if pending is None:
-        response = redirect(request, request.clinic_url(clinic, 'login'))
-        if pending_token(request):
-            set_pending_cookie(request, response, None)
-        return response
-    form = FormHandler(request, CodeSchema(),
-                       buttons=(button('verify', _('Continue')),))
-    if form.submitted:
-        limited = too_many(request, 'second-factor')
-        if limited is not None:
-            return limited
-        values = form.validate()
-        if values is not None:
-            result = check_second_factor(clinic, user, values['code'])
-            if result in ('ok', 'recovery'):
-                if result == 'recovery':
-                    note(clinic, 'auth.recovery_code_used', actor=user.__name__,
-                         detail='%d left' % factor_of(user).recovery_left())
-                return finish_sign_in(request, user, HTTPFound(location=home_url(request)),
-                                      'with a recovery code' if result == 'recovery'
-                                      else 'with a code')
-            note(clinic, 'auth.second_factor_failed', actor=user.__name__, detail=result)
-            left = 0 if result == 'paused' else clinic.pending_sign_ins.fail(pending_token(request))
-            if left == 0:
-                # Out of tries: back to the password, the half sign-in gone.
-                clinic.pending_sign_ins.end(pending_token(request))
-                response = redirect(request, request.clinic_url(clinic, 'login'),
-                                    'sign-in-again')
+class LoginCode(FormView):
+    """The second step of a sign-in: a code from the app, or a recovery code."""
+
+    schema = CodeSchema()
+    buttons = (button('verify', _('Continue')),)
+
+    def before(self):
+        request = self.request
+        clinic = request.clinic
+        self.pending, self.user = current_pending(request)
+        if self.pending is not None and self.pending.purpose == 'enrol':
+            return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
+        if self.pending is None:
+            response = redirect(request, request.clinic_url(clinic, 'login'))
+            if pending_token(request):
                 set_pending_cookie(request, response, None)
-                return response
-            form.fail('code', CODE_MESSAGES[result])
-            commit_anyway(request)
-    return {'form': form.render()}
+            return response
+        return None
+
+    def on_submit(self):
+        return too_many(self.request, 'second-factor')
+
+    def verify_success(self, values):
+        request, user = self.request, self.user
+        clinic = request.clinic
+        result = check_second_factor(clinic, user, values['code'])
+        if result in ('ok', 'recovery'):
+            if result == 'recovery':
+                note(clinic, 'auth.recovery_code_used', actor=user.__name__,
+                     detail='%d left' % factor_of(user).recovery_left())
+            return finish_sign_in(request, user, HTTPFound(location=home_url(request)),
+                                  'with a recovery code' if result == 'recovery'
+                                  else 'with a code')
+        note(clinic, 'auth.second_factor_failed', actor=user.__name__, detail=result)
+        left = 0 if result == 'paused' else clinic.pending_sign_ins.fail(pending_token(request))
+        if left == 0:
+            # Out of tries: back to the password, the half sign-in gone.
+            clinic.pending_sign_ins.end(pending_token(request))
+            response = redirect(request, request.clinic_url(clinic, 'login'),
+                                'sign-in-again')
+            set_pending_cookie(request, response, None)
+            return response
+        self.fail('code', CODE_MESSAGES[result])
+        commit_anyway(request)
+        return None
 
 
 # --- enrolment and recovery codes ---------------------------------------------
@@ -286,26 +291,30 @@ def reset_factor_form(request, admin):
 
 @clinic_view(context=User, name='reset-two-factor', permission='administer',
              request_method='POST', renderer='templates/reset_two_factor.pt')
-def admin_reset_two_factor(request):
+class AdminResetTwoFactor(FormView):
     """A staff member lost their phone: the admin removes the factor (and
     every session of the person).  Like the admin's change of an address,
     it first asks for the admin's own password and code
     (``emailchange.reauthenticate``); the person is mailed a content-free
-    notice (``factorchange.remove_by_the_clinic``); the trail says who."""
-    user = request.context
-    admin = request.identity.user
-    form = reset_factor_form(request, admin)
-    limited = too_many(request, 'sign-in')
-    if limited is not None:
-        return limited
-    values = form.validate()
-    if values is not None:
-        problem = reauthenticate(request.clinic, request.registry.passwords, admin,
-                                 values['current'], values.get('code'))
+    notice (``factorchange.remove_by_the_clinic``); the trail says who.
+    The form is shown on the account's edit page (``reset_factor_form``)."""
+
+    def make_form(self):
+        return reset_factor_form(self.request, self.request.identity.user)
+
+    def on_submit(self):
+        return too_many(self.request, 'sign-in')
+
+    def remove_success(self, values):
+        request, user = self.request, self.context
+        problem = reauthenticate(request.clinic, request.registry.passwords,
+                                 request.identity.user, values['current'], values.get('code'))
         if problem is None:
             remove_by_the_clinic(request, user)
             return redirect(request, request.clinic_url(user, 'edit'), 'two-factor-reset')
         trail_refusal(request, 'auth.reauth_failed', user, 'second factor removal: %s'
                       % ('password' if problem[0] == 'current' else 'code'))
-        form.fail(*problem)
-    return {'form': form.render(), 'edit_url': request.clinic_url(user, 'edit')}
+        return self.fail(*problem)
+
+    def page(self):
+        return {'edit_url': self.request.clinic_url(self.context, 'edit')}

@@ -4,12 +4,13 @@ from itertools import islice
 from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, forget, remember
+from pyramid.traversal import find_interface
 
 from minorconsent.audit.recorder import note
 from minorconsent.security.passwords import password_problem
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.forms import FormView, button
 from minorconsent.site.i18n import _
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, home_url, page_number
@@ -31,37 +32,41 @@ PAGE_SIZE = 50
 
 @clinic_view(context=Clinic, name='login', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/login.pt')
-def login(request):
-    if request.identity is not None and request.method == 'GET':
-        return HTTPFound(location=home_url(request))
-    form = FormHandler(request, LoginSchema(), buttons=(button('sign in', _('Sign in')),))
-    if form.submitted:
+class Login(FormView):
+    schema = LoginSchema()
+    buttons = (button('sign in', _('Sign in')),)
+
+    def before(self):
+        if self.request.identity is not None and self.request.method == 'GET':
+            return HTTPFound(location=home_url(self.request))
+        return None
+
+    def on_submit(self):
         # Per client IP, in memory (security/ratelimit.py); the
         # per-address throttle in ZODB stays behind it.
-        limited = too_many(request, 'sign-in')
-        if limited is not None:
-            return limited
-        values = form.validate()
-        if values is not None:
-            user = authenticate(request.clinic, request.registry.passwords,
-                                values['email'], values['password'])
-            step = next_step(request.clinic, user) if user is not None else None
-            if step is not None:
-                return begin_second_step(request, user, step)
-            if user is not None:
-                note(request.clinic, 'auth.sign_in', actor=user.__name__,
-                     role=' '.join(sorted(user.roles)))
-                headers = remember(request, user.__name__, method='password')
-                return HTTPFound(location=home_url(request), headers=headers)
-            known = request.clinic['users'].find_by_email(values['email'])
-            # Unknown addresses are not written down: the trail would
-            # become a list of people who are not (yet) at the clinic.
-            note(request.clinic, 'auth.sign_in_failed',
-                 actor=known.__name__ if known is not None else 'anonymous',
-                 detail='' if known is not None else 'unknown address')
-            form.fail('password', SIGN_IN_FAILED)
-            request.response.status = 200
-    return {'form': form.render()}
+        return too_many(self.request, 'sign-in')
+
+    def sign_in_success(self, values):
+        request = self.request
+        user = authenticate(request.clinic, request.registry.passwords,
+                            values['email'], values['password'])
+        step = next_step(request.clinic, user) if user is not None else None
+        if step is not None:
+            return begin_second_step(request, user, step)
+        if user is not None:
+            note(request.clinic, 'auth.sign_in', actor=user.__name__,
+                 role=' '.join(sorted(user.roles)))
+            headers = remember(request, user.__name__, method='password')
+            return HTTPFound(location=home_url(request), headers=headers)
+        known = request.clinic['users'].find_by_email(values['email'])
+        # Unknown addresses are not written down: the trail would
+        # become a list of people who are not (yet) at the clinic.
+        note(request.clinic, 'auth.sign_in_failed',
+             actor=known.__name__ if known is not None else 'anonymous',
+             detail='' if known is not None else 'unknown address')
+        self.fail('password', SIGN_IN_FAILED)
+        request.response.status = 200
+        return None
 
 
 @clinic_view(context=Clinic, name='logout', permission=NO_PERMISSION_REQUIRED,
@@ -91,43 +96,52 @@ def logout_confirm(request):
 
 @clinic_view(context=Clinic, name='password', permission='signed-in',
              renderer='templates/password.pt')
-def password_change(request):
+class PasswordChange(FormView):
     """The person's account page: their password, and their email address.
 
     Both ask, in the same form, for the current password, and a code from
     the app where the person has a second factor (``reauthenticate``: a
     paused sign-in address is refused too).  A new address takes
-    effect only from the link mailed to it (``email_views``)."""
-    identity = request.identity
-    with_code = is_enrolled(identity.user)
-    form = FormHandler(request, password_change_schema(with_code),
-                       buttons=(button('change password', _('Change password')),),
-                       password_email=identity.user.email)
-    email_form = email_change_form(request)
-    if email_form is not None and request.method == 'POST' \
-            and request.POST.get('__formid__') == FORM_ID:
-        response = handle_email_change(request, email_form)
-        if response is not None:
-            return response
-    elif form.submitted:
-        limited = too_many(request, 'sign-in')
-        if limited is not None:
-            return limited
-        values = form.validate()
-        if values is not None:
-            passwords = request.registry.passwords
-            # The same re-authentication as an email change.
-            problem = reauthenticate(request.clinic, passwords, identity.user,
-                                     values['current'], values.get('code'))
-            if problem is not None:
-                form.fail(*problem)
-            else:
-                set_password(request.clinic, passwords, identity.user,
-                             values['new'], keep_token=identity.token)
-                return redirect(request, home_url(request), 'password-changed')
-    return {'form': form.render(), 'email': identity.user.email,
-            'email_form': email_form.render() if email_form is not None else None,
-            'pending': pending_change(request)}
+    effect only from the link mailed to it (``email_views``): that second
+    form posts here too, and ``before`` handles it."""
+
+    buttons = (button('change password', _('Change password')),)
+
+    def before(self):
+        request = self.request
+        self.user = request.identity.user
+        self.email_form = email_change_form(request)
+        if self.email_form is not None and request.method == 'POST' \
+                and request.POST.get('__formid__') == FORM_ID:
+            return handle_email_change(request, self.email_form)
+        return None
+
+    def make_schema(self):
+        return password_change_schema(is_enrolled(self.user))
+
+    def bind(self):
+        return {'password_email': self.user.email}
+
+    def on_submit(self):
+        return too_many(self.request, 'sign-in')
+
+    def change_password_success(self, values):
+        request, user = self.request, self.user
+        passwords = request.registry.passwords
+        # The same re-authentication as an email change.
+        problem = reauthenticate(request.clinic, passwords, user,
+                                 values['current'], values.get('code'))
+        if problem is not None:
+            return self.fail(*problem)
+        set_password(request.clinic, passwords, user, values['new'],
+                     keep_token=request.identity.token)
+        return redirect(request, home_url(request), 'password-changed')
+
+    def page(self):
+        return {'email': self.user.email,
+                'email_form': self.email_form.render() if self.email_form is not None
+                else None,
+                'pending': pending_change(self.request)}
 
 
 # --- administration ------------------------------------------------------------
@@ -182,81 +196,100 @@ def _apply_account(request, user, values):
 
 @clinic_view(context=Users, name='add', permission='administer',
              renderer='templates/account_form.pt')
-def user_add(request):
-    users = request.context
-    form = FormHandler(request, account_schema(new=True), buttons=('create account',),
-                       users=users)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            problem = password_problem(values['password'], values['email'],
-                                       min_length_of(request))
-            if users.find_by_email(values['email']):
-                form.fail('email', 'An account with this address already exists.')
-            elif problem:
-                form.fail('password', problem)
-            else:
-                user = User(values['email'], values['display_name'], values['roles'])
-                user.password_hash = request.registry.passwords.hash(values['password'])
-                users.add_user(user)
-                users.set_supervisor(user, values['supervisor_id'] or None)
-                user.active = values['active']
-                note(users, 'admin.account', target='users/' + user.__name__,
-                     detail='created; roles %s' % ','.join(sorted(user.roles)))
-                return redirect(request, request.clinic_url(users), 'account-added')
-    return {'form': form.render(), 'heading': 'New account', 'two_factor': None,
-            'client_account': None}
+class UserAdd(FormView):
+    buttons = ('create account',)
+
+    def make_schema(self):
+        return account_schema(new=True)
+
+    def bind(self):
+        return {'users': self.context}
+
+    def create_account_success(self, values):
+        request, users = self.request, self.context
+        problem = password_problem(values['password'], values['email'],
+                                   min_length_of(request))
+        if users.find_by_email(values['email']):
+            return self.fail('email', 'An account with this address already exists.')
+        if problem:
+            return self.fail('password', problem)
+        user = User(values['email'], values['display_name'], values['roles'])
+        user.password_hash = request.registry.passwords.hash(values['password'])
+        users.add_user(user)
+        users.set_supervisor(user, values['supervisor_id'] or None)
+        user.active = values['active']
+        note(users, 'admin.account', target='users/' + user.__name__,
+             detail='created; roles %s' % ','.join(sorted(user.roles)))
+        return redirect(request, request.clinic_url(users), 'account-added')
+
+    def page(self):
+        return {'heading': 'New account', 'two_factor': None, 'client_account': None}
 
 
 @clinic_view(context=User, name='edit', permission='administer',
              renderer='templates/account_form.pt')
-def user_edit(request):
-    user = request.context
-    users = user.__parent__
-    # A client's own account: no name and no address on the form (the
-    # admin sees no client record); an address typed in replaces the one
-    # kept, unseen, and the name stays as the clinic recorded it.
-    client = is_client_account(user)
-    appstruct = {'display_name': user.display_name, 'email': '' if client else user.email,
-                 'roles': set(user.roles), 'active': user.active,
-                 'supervisor_id': user.supervisor_id or ''}
-    admin = request.identity.user
-    form = FormHandler(request, account_schema(reauth_code=is_enrolled(admin),
-                                               client_account=client),
-                       appstruct=appstruct, users=users, editing=user)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            other = users.find_by_email(values['email']) if values['email'] else None
-            email_changed = bool(values['email']) \
-                and normalize_email(values['email']) != user.email
-            if email_changed:
-                # Re-authentication: the address is where "forgot password"
-                # sends its link, so changing it could take the account over.
-                limited = too_many(request, 'sign-in')
-                if limited is not None:
-                    return limited
-            if other is not None and other is not user:
-                form.fail('email', 'An account with this address already exists.')
-            elif user is admin and 'admin' not in values['roles']:
-                form.fail('roles', 'You cannot remove your own admin role.')
-            elif user is admin and not values['active']:
-                form.fail('active', 'You cannot disable your own account.')
-            elif email_changed and (problem := reauthenticate(
-                    request.clinic, request.registry.passwords, admin,
-                    values['current'], values.get('code'))) is not None:
+class UserEdit(FormView):
+    """The admin's page of one account.  A client's own account: no name
+    and no address on the form (the admin sees no client record); an
+    address typed in replaces the one kept, unseen, and the name stays as
+    the clinic recorded it."""
+
+    def before(self):
+        self.admin = self.request.identity.user
+        self.users = find_interface(self.context, Users)
+        self.client = is_client_account(self.context)
+        return None
+
+    def make_schema(self):
+        return account_schema(reauth_code=is_enrolled(self.admin), client_account=self.client)
+
+    def bind(self):
+        return {'users': self.users, 'editing': self.context}
+
+    def appstruct(self):
+        user = self.context
+        return {'display_name': user.display_name,
+                'email': '' if self.client else user.email,
+                'roles': set(user.roles), 'active': user.active,
+                'supervisor_id': user.supervisor_id or ''}
+
+    def save_success(self, values):
+        request, user, users, admin = self.request, self.context, self.users, self.admin
+        other = users.find_by_email(values['email']) if values['email'] else None
+        email_changed = bool(values['email']) \
+            and normalize_email(values['email']) != user.email
+        if email_changed:
+            # Re-authentication: the address is where "forgot password"
+            # sends its link, so changing it could take the account over.
+            limited = too_many(request, 'sign-in')
+            if limited is not None:
+                return limited
+        if other is not None and other is not user:
+            return self.fail('email', 'An account with this address already exists.')
+        if user is admin and 'admin' not in values['roles']:
+            return self.fail('roles', 'You cannot remove your own admin role.')
+        if user is admin and not values['active']:
+            return self.fail('active', 'You cannot disable your own account.')
+        if email_changed:
+            problem = reauthenticate(request.clinic, request.registry.passwords, admin,
+                                     values['current'], values.get('code'))
+            if problem is not None:
                 trail_refusal(request, 'auth.reauth_failed', user,
                               'admin email change: %s'
                               % ('password' if problem[0] == 'current' else 'code'))
-                form.fail(*problem)
-            else:
-                _apply_account(request, user, values)
-                return redirect(request, request.clinic_url(users), 'saved')
-    factor = factor_of(user)
-    return {'form': form.render(), 'heading': 'Edit account',
-            'client_account': admin_label(user) if client else None,
-            'address': shown_address(user) if client else None, 'two_factor': {
-        'enrolled': is_enrolled(user),
-        'confirmed': factor.confirmed if is_enrolled(user) else None,
-        'reset_form': reset_factor_form(request, admin).render()
-        if is_enrolled(user) else None}}
+                return self.fail(*problem)
+        _apply_account(request, user, values)
+        return redirect(request, request.clinic_url(users), 'saved')
+
+    def page(self):
+        user = self.context
+        enrolled = is_enrolled(user)
+        factor = factor_of(user)
+        return {'heading': 'Edit account',
+                'client_account': admin_label(user) if self.client else None,
+                'address': shown_address(user) if self.client else None,
+                'two_factor': {
+                    'enrolled': enrolled,
+                    'confirmed': factor.confirmed if enrolled else None,
+                    'reset_form': reset_factor_form(self.request, self.admin).render()
+                    if enrolled else None}}

@@ -25,6 +25,7 @@ import weakref
 from datetime import datetime, timezone
 
 import transaction
+from pyramid.location import lineage
 from ZODB.POSException import ConflictError
 
 from .chain import inbox_entry, inbox_item, log_of
@@ -77,12 +78,7 @@ def describe(obj):
     ``/clients/<id>/goals/<gid>`` ``('<id>', 'goals/<gid>')``, for
     anything else ``('', its path)``.  A placeholder standing in for a
     record (``site/hidden.py``) has the path the record would have."""
-    names = []
-    while obj is not None:
-        name = getattr(obj, '__name__', None)
-        if name:
-            names.append(name)
-        obj = getattr(obj, '__parent__', None)
+    names = [node.__name__ for node in lineage(obj) if getattr(node, '__name__', None)]
     names.reverse()
     if len(names) > 1 and names[0] == CLIENTS:
         return names[1], '/'.join(names[2:])
@@ -90,11 +86,12 @@ def describe(obj):
 
 
 def _jar_of(obj):
-    while obj is not None:
-        jar = getattr(obj, '_p_jar', None)
+    """The database connection of ``obj``, or of its nearest stored
+    ancestor (a new object is in no connection until its commit)."""
+    for node in lineage(obj):
+        jar = getattr(node, '_p_jar', None)
         if jar is not None:
             return jar
-        obj = getattr(obj, '__parent__', None)
     return None
 
 

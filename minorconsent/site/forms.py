@@ -104,6 +104,21 @@ class FormView:
     ``<button>_success`` returns a response (usually a redirect), or None
     to show the page again, e.g. after ``fail(field, message)``.
 
+    Two hooks let a page answer before the form does its part:
+
+    * ``before()`` runs first, before the form is built: a page that is
+      not there for everyone (a link that expired, a person already signed
+      in, a half sign-in that is gone) returns its answer, a response or
+      the renderer's values (with ``request.response.status`` set); None
+      goes on.  What it finds out (the link, whose it is) it keeps on
+      ``self`` for the schema and the page.  A page with a second form
+      that posts to it handles that form here.
+    * ``on_submit()`` runs for a POST of this form before it is validated:
+      a rate limit's 429 (``security.ratelimit.too_many``), or None.
+
+    ``make_form()`` builds the ``FormHandler``; a page whose form is built
+    elsewhere too (shown on another page, posted here) returns that one.
+
     Everything ``FormHandler`` promises holds: the CSRF field, errors next
     to their fields with a 400, nothing changed unless the submission is
     valid, one id counter per request.  Register a subclass like a view
@@ -118,6 +133,14 @@ class FormView:
         self.context = context
         self.request = request
         self.form = None
+
+    def before(self):
+        """An answer that comes before the form (see the class), or None."""
+        return None
+
+    def on_submit(self):
+        """An answer to a POST of this form before validation, or None."""
+        return None
 
     def make_schema(self):
         """A fresh schema for this request (``FormHandler`` clones it)."""
@@ -135,12 +158,19 @@ class FormView:
         """What the page's template shows besides the form."""
         return {}
 
+    def make_form(self):
+        return FormHandler(self.request, self.make_schema(), buttons=self.buttons,
+                           appstruct=self.appstruct(), formid=self.formid, **self.bind())
+
     def __call__(self):
-        self.form = FormHandler(self.request, self.make_schema(), buttons=self.buttons,
-                                appstruct=self.appstruct(), formid=self.formid,
-                                **self.bind())
-        result = None
+        result = self.before()
+        if result is not None:
+            return result
+        self.form = self.make_form()
         if self.form.submitted:
+            result = self.on_submit()
+            if result is not None:
+                return result
             values = self.form.validate()
             if values is None:
                 result = self.failure()

@@ -6,9 +6,9 @@ and is ``valid`` until it is used, cancelled (a newer link, a restriction,
 a changed address) or past ``expires``; each room keeps its own record of
 what the link is for.
 """
-from datetime import datetime, timezone
-
 from persistent import Persistent
+
+from .clock import utcnow
 
 
 class SingleUseLink(Persistent):
@@ -18,7 +18,7 @@ class SingleUseLink(Persistent):
 
     def status(self, now=None):
         """'valid', or why not: 'cancelled', 'used' or 'expired'."""
-        now = now or datetime.now(timezone.utc)
+        now = now or utcnow()
         if self.cancelled:
             return 'cancelled'
         if self.used:

@@ -87,3 +87,57 @@ def test_two_forms_on_one_request_share_the_id_counter(config):
     first = Rename({'name': 'A'}, request)()['form']
     second = Rename({'name': 'B'}, request)()['form']
     assert 'deformField1' in first and 'deformField1' not in second
+
+
+class Gated(Rename):
+    """``before`` answers for a closed page; ``on_submit`` for a POST past
+    its budget; what ``before`` found is there for the schema's binding."""
+
+    def before(self):
+        if self.context.get('closed'):
+            self.request.response.status = 410
+            return {'heading': 'Gone', 'form': None}
+        self.found = self.context['name'].upper()
+
+    def on_submit(self):
+        if self.context.get('limited'):
+            return HTTPFound(location='/wait')
+
+    def page(self):
+        return {'heading': 'Rename ' + self.found}
+
+
+def run_gated(config, context, post=None):
+    request = testing.DummyRequest(post=post)
+    if post is not None:
+        request.method = 'POST'
+        post.setdefault('csrf_token', get_csrf_token(request))
+    return Gated(context, request)(), request
+
+
+def test_before_answers_first_and_builds_no_form(config):
+    result, request = run_gated(config, {'name': 'Ada', 'closed': True},
+                                {'name': 'Bea', 'save': 'save'})
+    assert result == {'heading': 'Gone', 'form': None}
+    assert request.response.status_int == 410
+
+
+def test_before_keeps_what_it_found_for_the_page(config):
+    result, _ = run_gated(config, {'name': 'Ada'})
+    assert result['heading'] == 'Rename ADA' and 'value="Ada"' in result['form']
+
+
+def test_on_submit_answers_a_post_before_validation(config):
+    context = {'name': 'Ada', 'limited': True}
+    result, request = run_gated(config, context, {'name': '', 'save': 'save'})
+    assert result.location == '/wait' and request.response.status_int == 200
+    assert context['name'] == 'Ada'
+    # A GET is not a submission: the page as usual.
+    result, _ = run_gated(config, context)
+    assert result['heading'] == 'Rename ADA'
+
+
+def test_on_submit_is_asked_only_for_a_post_of_this_form(config):
+    context = {'name': 'Ada', 'limited': True}
+    result, request = run_gated(config, context, {'name': 'Bea', '__formid__': 'other'})
+    assert result['heading'] == 'Rename ADA' and request.response.status_int == 200

@@ -9,12 +9,13 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler, FormView, button
+from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view, home_url
 
 from .emailchange import (LINK_MINUTES, UNAVAILABLE, changes_of, confirm_email_change,
                           link_status, reauthenticate, request_email_change, trail_refusal)
+from .linkpage import LinkPage
 from .schemas import email_change_schema
 from .twofactor import is_enrolled
 
@@ -84,28 +85,29 @@ def pending_change(request):
 
 @clinic_view(context=Clinic, name='confirm-email', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/confirm_email.pt')
-class ConfirmEmail(FormView):
+class ConfirmEmail(LinkPage):
     """The link mailed to the new address.  Opening it (GET) only shows a
     button: mail scanners and link previews fetch links, and must not
     change anyone's address.  The POST makes the change.  No sign-in is
     needed: holding the link proves the person reads the new mailbox, and
     the password was checked when they asked."""
 
+    door = 'email-link'
+    messages = LINK_MESSAGES
     schema = colander.MappingSchema()
     buttons = (button('confirm', _('Use this address')),)
 
-    def before(self):
-        request = self.request
-        limited = too_many(request, 'email-link')
-        if limited is not None:
-            return limited
-        token = request.subpath[0] if len(request.subpath) == 1 else ''
-        changes = changes_of(request.clinic)
-        self.link = changes.find(token) if changes is not None else None
-        status, self.user = link_status(request.clinic, self.link)
-        if status != 'valid':
-            return _link_page(request, status)
-        return None
+    def find(self, token):
+        changes = changes_of(self.request.clinic)
+        return changes.find(token) if changes is not None else None
+
+    def status_of(self, link):
+        return link_status(self.request.clinic, link)
+
+    def not_valid_page(self, status):
+        t = partial(translate, self.request)
+        return {'next_url': self.request.clinic_url(self.request.clinic, 'login'),
+                'next_label': t('Back to sign-in')}
 
     def confirm_success(self, values):
         request, user = self.request, self.user
@@ -115,7 +117,7 @@ class ConfirmEmail(FormView):
         except ValueError:
             # Taken by another account since the link was sent; the
             # 409 commits nothing, so the link stays as it was.
-            return _link_page(request, 'unavailable')
+            return self.not_valid('unavailable')
         signed_in = request.identity is not None and request.identity.user is user
         return {'title': t('Your email address is changed'),
                 'text': t('Sign in with ${email} from now on. Every other device '
@@ -133,12 +135,3 @@ class ConfirmEmail(FormView):
                           'notice, and every other device signed in to your account is '
                           'signed out.', {'email': self.link.new_email}),
                 'next_url': None, 'next_label': None}
-
-
-def _link_page(request, status):
-    t = partial(translate, request)
-    title, text, code = LINK_MESSAGES[status]
-    request.response.status = code
-    return {'title': t(title), 'text': t(text), 'form': None,
-            'next_url': request.clinic_url(request.clinic, 'login'),
-            'next_label': t('Back to sign-in')}

@@ -13,6 +13,7 @@ from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
+from .linkpage import LinkPage
 from .reset import link_status, request_reset, use_link
 from .schemas import _strong, password_hint
 
@@ -78,25 +79,18 @@ class ForgotPassword(FormView):
 
 @clinic_view(context=Clinic, name='reset-password', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/reset_password.pt')
-class ResetPassword(FormView):
+class ResetPassword(LinkPage):
     """The page the emailed link opens: a new password, once."""
 
+    door = 'reset-link'
+    messages = LINK_MESSAGES
     buttons = (button('set password', _('Set my new password')),)
 
-    def before(self):
-        request = self.request
-        limited = too_many(request, 'reset-link')
-        if limited is not None:
-            return limited
-        token = request.subpath[0] if len(request.subpath) == 1 else ''
-        self.link = request.clinic.password_resets.find(token)
-        status, self.user = link_status(request.clinic, self.link)
-        if status != 'valid':
-            title, text, code = LINK_MESSAGES[status]
-            request.response.status = code
-            return {'title': translate(request, title), 'text': translate(request, text),
-                    'form': None}
-        return None
+    def find(self, token):
+        return self.request.clinic.password_resets.find(token)
+
+    def status_of(self, link):
+        return link_status(self.request.clinic, link)
 
     def make_schema(self):
         return NewPasswordSchema(validator=_matching)

@@ -62,6 +62,37 @@ class FilterSchema(colander.MappingSchema):
             raise exc
 
 
+def _sent(request, form):
+    """``(values, failure)`` of a GET filter form: ``({}, None)`` when the
+    page was opened without it, ``(None, failure)`` (and a 400) when what
+    was sent is not valid."""
+    if 'filter' not in request.GET and '__formid__' not in request.GET:
+        return {}, None
+    try:
+        return form.validate(request.GET.items()), None
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return None, failure
+
+
+def _days(values):
+    """The filters' first and last day as ISO dates (None: open)."""
+    return {key: values[key].isoformat() if values[key] else None
+            for key in ('first_day', 'last_day')}
+
+
+def _staff_names(request, entries):
+    """Actor id -> name for the page: staff by name; a family account by
+    its opaque id only (the teen's own account name is the client's name,
+    a parent's often shares it)."""
+    users = request.clinic['users']
+    names = {}
+    for entry in entries:
+        user = users.get(entry['actor'])
+        names[entry['actor']] = user.display_name if user is not None and user.is_staff else ''
+    return names
+
+
 def _filters(request, audit, scope):
     """(deform form, error, filter kwargs or None when the input is bad).
 
@@ -73,13 +104,9 @@ def _filters(request, audit, scope):
         del schema['record']
     schema = schema.bind(actions=scope.actions(audit))
     form = deform.Form(schema, method='GET', buttons=('filter',), formid='audit-filter')
-    if 'filter' not in request.GET and '__formid__' not in request.GET:
-        return form, None, {}
-    try:
-        values = form.validate(request.GET.items())
-    except deform.ValidationFailure as failure:
-        request.response.status = 400
-        return form, failure, None
+    values, failure = _sent(request, form)
+    if not values:
+        return form, failure, values
     found = {}
     if values['email']:
         user = request.clinic['users'].find_by_email(values['email'])
@@ -92,8 +119,7 @@ def _filters(request, audit, scope):
         found['actor'] = user.__name__
     found['record'] = values['record'].strip() if scope.whole else ''
     found['action'] = values['action']
-    found['first_day'] = values['first_day'].isoformat() if values['first_day'] else None
-    found['last_day'] = values['last_day'].isoformat() if values['last_day'] else None
+    found.update(_days(values))
     return form, None, found
 
 
@@ -117,13 +143,7 @@ def audit_viewer(request):
         seqs = _selected(audit, scope, filters)
         entries, total = audit.newest(seqs, start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
         entries = [scope.shown(entry) for entry in entries]
-    users = request.clinic['users']
-    names = {}
-    for entry in entries:
-        # Staff by name; a family account by its opaque id only: the teen's
-        # own account name is the client's name, a parent's often shares it.
-        user = users.get(entry['actor'])
-        names[entry['actor']] = user.display_name if user is not None and user.is_staff else ''
+    names = _staff_names(request, entries)
     # The admin's filter has no client reference: a link does not carry one.
     query = {key: value for key, value in request.GET.items()
              if key != 'page' and (scope.whole or key != 'record')}
@@ -170,7 +190,6 @@ def audit_csv(request):
     return response
 
 
-
 def accounting_filter_schema():
     """The viewer's filters less person and action."""
     schema = FilterSchema().clone()
@@ -186,31 +205,21 @@ def disclosure_accounting(request):
     audit = audit_log(request)
     form = deform.Form(accounting_filter_schema(), method='GET', buttons=('filter',),
                        formid='accounting-filter')
-    filters, rendered, bad = {}, None, False
-    if 'filter' in request.GET or '__formid__' in request.GET:
-        try:
-            values = form.validate(request.GET.items())
-        except deform.ValidationFailure as failure:
-            request.response.status = 400
-            rendered, bad = failure.render(), True
-        else:
-            filters = {'record': values['record'].strip(),
-                       'first_day': values['first_day'].isoformat() if values['first_day'] else None,
-                       'last_day': values['last_day'].isoformat() if values['last_day'] else None}
-            rendered = form.render({'record': filters['record']} if filters['record'] else {})
+    values, failure = _sent(request, form)
+    filters = dict(_days(values), record=values['record'].strip()) if values else {}
     entries, total = [], 0
     page = page_number(request)
-    if audit is not None and not bad:
+    if audit is not None and failure is None:
         entries, total = audit.newest(disclosure_seqs(audit, **filters),
                                       start=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
-    users = request.clinic['users']
-    names = {}
-    for entry in entries:
-        user = users.get(entry['actor'])
-        names[entry['actor']] = user.display_name if user is not None and user.is_staff else ''
+    names = _staff_names(request, entries)
+    if failure is not None:
+        rendered = failure.render()
+    else:
+        rendered = form.render({'record': filters['record']} if filters.get('record') else {})
     query = {key: value for key, value in request.GET.items() if key != 'page'}
     return {
-        'form': rendered if rendered is not None else form.render(),
+        'form': rendered,
         'entries': entries, 'names': names, 'what': WHAT, 'total': total, 'page': page,
         'next_page': page + 1 if page * PAGE_SIZE < total else None, 'query': query,
     }

@@ -35,9 +35,6 @@ treated like a password change, and more:
 import secrets
 from datetime import timedelta
 
-from BTrees.OOBTree import OOBTree, OOTreeSet
-from persistent import Persistent
-
 from minorconsent.audit.recorder import make_entry, note
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
@@ -45,13 +42,13 @@ from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
+from .linkstore import LinkStore
 from .model import normalize_email, token_hash
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
 
 LINK_MINUTES = 60
-LINKS_PER_USER = 3             # within REQUEST_WINDOW
-REQUEST_WINDOW = timedelta(hours=1)
+LINKS_PER_USER = 3             # within linkstore.REQUEST_WINDOW
 
 # --- messages next to the fields --------------------------------------------
 
@@ -133,45 +130,26 @@ class EmailChangeLink(SingleUseLink):
         self.expires = expires
 
 
-class EmailChanges(Persistent):
+class EmailChanges(LinkStore):
     """``clinic.email_changes``: links by token hash, the newest per
     person, and each person's recent requests (the hourly cap)."""
 
-    def __init__(self):
-        self.by_hash = OOBTree()
-        self.by_user = OOBTree()          # user id -> hash of their newest link
-        self.requests = OOBTree()         # user id -> tuple of request times
-        self._by_time = OOTreeSet()       # (expires, hash), for pruning
-
     def under_cap(self, user_id, now):
         """True while ``user_id`` may be sent another link this hour."""
-        recent = [t for t in self.requests.get(user_id, ()) if now - t < REQUEST_WINDOW]
-        return len(recent) < LINKS_PER_USER
-
-    def _count(self, user_id, now):
-        recent = tuple(t for t in self.requests.get(user_id, ()) if now - t < REQUEST_WINDOW)
-        self.requests[user_id] = recent + (now,)
+        return len(self.recent_requests(user_id, now)) < LINKS_PER_USER
 
     def issue(self, user, new_email, now=None):
         """A link moving ``user`` to ``new_email`` (their earlier pending
         one stops working); the token, shown only in the mail."""
         now = now or utcnow()
         self.prune(now)
-        self._count(user.__name__, now)
+        self.count_request(user.__name__, now)
         self.cancel_for(user.__name__, now)
         token = secrets.token_urlsafe(32)
-        key = token_hash(token)
         link = EmailChangeLink(user.__name__, user.email, normalize_email(new_email), now,
                                now + timedelta(minutes=LINK_MINUTES))
-        self.by_hash[key] = link
-        self.by_user[user.__name__] = key
-        self._by_time.add((link.expires, key))
+        self.add_link(user.__name__, token_hash(token), link)
         return token
-
-    def find(self, token):
-        if not token or len(token) > 100:
-            return None
-        return self.by_hash.get(token_hash(token))
 
     def pending_for(self, user, now=None):
         """The person's change still waiting for its link, or None."""
@@ -180,27 +158,6 @@ class EmailChanges(Persistent):
         if link is None or link.status(now) != 'valid' or link.old_email != user.email:
             return None
         return link
-
-    def cancel_for(self, user_id, now=None):
-        """Void ``user_id``'s pending link (only the newest can be valid:
-        ``issue`` cancels the one before)."""
-        key = self.by_user.get(user_id)
-        link = self.by_hash.get(key) if key is not None else None
-        if link is not None and link.status(now) == 'valid':
-            link.cancelled = now or utcnow()
-            return True
-        return False
-
-    def prune(self, now, limit=20):
-        """Forget links a day past expiry, and stale request records."""
-        for expires, key in list(self._by_time.keys(max=(now - timedelta(days=1), '\uffff')))[:limit]:
-            self._by_time.discard((expires, key))
-            link = self.by_hash.pop(key, None)
-            if link is not None and self.by_user.get(link.user_id) == key:
-                del self.by_user[link.user_id]
-        for user_id in list(self.requests.keys())[:limit]:
-            if all(now - t >= REQUEST_WINDOW for t in self.requests[user_id]):
-                del self.requests[user_id]
 
 
 def changes_of(clinic):

@@ -24,22 +24,19 @@ factor if they have one.
 import secrets
 from datetime import timedelta
 
-from BTrees.OOBTree import OOBTree, OOTreeSet
-from persistent import Persistent
-
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
+from .linkstore import REQUEST_WINDOW, LinkStore
 from .model import normalize_email, set_password, token_hash
 from .resetstore import ShardedResets
 from .throttle import address_key
 
 LINK_MINUTES = 60
 MAILS_PER_ADDRESS = 3          # within REQUEST_WINDOW
-REQUEST_WINDOW = timedelta(hours=1)
 
 
 class ResetLink(SingleUseLink):
@@ -83,70 +80,30 @@ class Resets(ShardedResets):
         return False
 
 
-class PasswordResets(Persistent):
+class PasswordResets(LinkStore):
     """The store before evolve step 0026 (concurrent requests conflict),
     kept so an old database works until ``minorconsent-evolve`` runs."""
 
-    def __init__(self):
-        self.by_hash = OOBTree()
-        self.by_user = OOBTree()          # user id -> hash of their newest link
-        self.requests = OOBTree()         # address key -> tuple of request times
-        self._by_time = OOTreeSet()       # (expires, hash), for pruning
-
     def under_cap(self, email, now):
         key = address_key(normalize_email(email))
-        recent = [t for t in self.requests.get(key, ()) if now - t < REQUEST_WINDOW]
-        return len(recent) < MAILS_PER_ADDRESS
+        return len(self.recent_requests(key, now)) < MAILS_PER_ADDRESS
 
     def note_request(self, email, now, mailed=False):
         """Record a request for ``email`` (account or not)."""
-        key = address_key(normalize_email(email))
-        recent = tuple(t for t in self.requests.get(key, ()) if now - t < REQUEST_WINDOW)
-        self.requests[key] = recent + (now,)
+        self.count_request(address_key(normalize_email(email)), now)
 
     def is_newest(self, link):
         return True                       # ``issue`` cancels the older link
-
-    def cancel_for(self, user_id, now=None):
-        key = self.by_user.get(user_id)
-        link = self.by_hash.get(key) if key is not None else None
-        if link is not None and link.status(now) == 'valid':
-            link.cancelled = now or utcnow()
-            return True
-        return False
 
     def issue(self, user, now=None):
         """A new link for ``user`` (their earlier one stops working); the token."""
         now = now or utcnow()
         self.prune(now)
-        earlier = self.by_user.get(user.__name__)
-        if earlier is not None and earlier in self.by_hash:
-            link = self.by_hash[earlier]
-            if link.status(now) == 'valid':
-                link.cancelled = now
+        self.cancel_for(user.__name__, now)
         token = secrets.token_urlsafe(32)
-        key = token_hash(token)
         link = ResetLink(user.__name__, user.email, now, now + timedelta(minutes=LINK_MINUTES))
-        self.by_hash[key] = link
-        self.by_user[user.__name__] = key
-        self._by_time.add((link.expires, key))
+        self.add_link(user.__name__, token_hash(token), link)
         return token
-
-    def find(self, token):
-        if not token or len(token) > 100:
-            return None
-        return self.by_hash.get(token_hash(token))
-
-    def prune(self, now, limit=20):
-        """Forget links a day past expiry, and stale request records."""
-        for expires, key in list(self._by_time.keys(max=(now - timedelta(days=1), '\uffff')))[:limit]:
-            self._by_time.discard((expires, key))
-            link = self.by_hash.pop(key, None)
-            if link is not None and self.by_user.get(link.user_id) == key:
-                del self.by_user[link.user_id]
-        for key in list(self.requests.keys())[:limit]:
-            if all(now - t >= REQUEST_WINDOW for t in self.requests[key]):
-                del self.requests[key]
 
 
 def sharded(old):

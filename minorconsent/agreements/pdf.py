@@ -14,9 +14,16 @@ The fonts (``documentpdf``): DejaVu Sans, and Noto Sans CJK for names in
 Chinese, Japanese or Korean script; a character neither draws is written
 as its code point, never dropped.
 """
+import hashlib
+
+from ZODB.blob import Blob
+
+from minorconsent.audit.recorder import note
 from minorconsent.portal.agreement_record import (  # noqa: F401 (the projection)
     AgreementRecord, EventLine, SignatureLine, for_signer, record_of)
+from minorconsent.site import find_clinic
 from minorconsent.site.i18n import _
+from minorconsent.workflow.engine import definition_of
 
 from .documentpdf import FONTS, DocumentPDF  # noqa: F401 (FONTS: older imports)
 from .model import authentication_words
@@ -32,12 +39,30 @@ def clinic_copy(agreement, clinic, t=None):
     only then would still say "Active" after a revocation, a supersession,
     an expiry or an end, without the event that did it.  Rendering the
     certificate when someone asks for it always shows the present state
-    and every event, without a new blob per change (no workflow step has a
-    hook to re-render on, and a date-based end would need a timer).
+    and every event, without a new blob per change (a blob rendered on
+    every step would still miss a date-based end, which no step marks).
     """
-    from minorconsent.workflow.engine import definition_of
     state_title = definition_of(agreement).state(agreement.state).title
     return render(record_of(agreement, clinic, state_title), t or _same)
+
+
+def store_pdf(agreement):
+    """Render the signed agreement and keep it as a blob beside it (when it
+    activates: ``subscribers``)."""
+    state_title = definition_of(agreement).state(agreement.state).title
+    data = render(record_of(agreement, find_clinic(agreement), state_title))
+    agreement.pdf = Blob(data)
+    agreement.pdf_sha256 = text_hash_bytes(data)
+    # The signed document's hash on the chain, not only beside the PDF in
+    # the clinic's (mutable) database.
+    note(agreement, 'agreement.document_stored', actor='system',
+         detail='%s v%s pdf sha256 %s text sha256 %s' % (
+             agreement.kind, agreement.template_version, agreement.pdf_sha256,
+             agreement.text_sha256))
+
+
+def text_hash_bytes(data):
+    return hashlib.sha256(data).hexdigest()
 
 
 def _same(text, mapping=None):

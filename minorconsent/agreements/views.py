@@ -10,7 +10,7 @@ from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
-from . import act, start_agreement
+from .lifecycle import act, start_agreement
 from .invitations import invite_signers
 from .model import (GENERAL_KINDS, KINDS, Agreement, age_note, assent_expected, custody_policy,
                     default_signers)
@@ -102,21 +102,14 @@ def agreement_step(request):
     agreement = request.context
     step = request.POST.get('step', '')
     try:
+        # What the step sets off (inviting, cancelling invitations, the
+        # PDF, superseding) follows it: ``subscribers``.
         act(agreement, request.registry, step,
-            Actor.from_request(request), (request.POST.get('comment') or '')[:1000],
-            ip=request.client_addr or '', user_agent=request.user_agent or '')
+            Actor.from_request(request), (request.POST.get('comment') or '')[:1000])
     except WorkflowError as exc:
         request.response.status = 400
         return agreement_error(request, str(exc))
-    if step in INVITING_STEPS:
-        invite_signers(request, agreement)
-    elif agreement.state != 'sent' and agreement.state != 'proposed':
-        request.clinic.invitations.cancel(agreement)
     return redirect(request, request.clinic_url(agreement), 'step-done')
-
-
-#: Steps after which the missing signers are invited.
-INVITING_STEPS = ('send', 'propose')
 
 
 @clinic_view(context=Agreement, name='invitations', permission='view', request_method='POST')

@@ -9,13 +9,12 @@ import deform
 from pyramid.authorization import ACLHelper
 from pyramid.i18n import get_localizer
 
-from minorconsent.agreements import SigningError, act, sign
+from minorconsent.agreements.lifecycle import act
+from minorconsent.agreements.signing import SigningError, sign
 from minorconsent.agreements.model import Agreement
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
-from minorconsent.site.canonical import public_url
-from minorconsent.site.mail import send
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
@@ -79,27 +78,6 @@ class RevokeSchema(colander.MappingSchema):
         widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
 
 
-REVOKED_TEXT = """Hello,
-
-A document on {portal} has changed and needs your attention.
-
-Sign in to see it:
-{url}
-"""
-
-
-def tell_therapists(request, agreement):
-    """A content-free note to the client's therapists: no name, no kind of
-    document, only that something needs attention and where to sign in."""
-    clinic = request.clinic
-    users = clinic['users']
-    for tid in agreement.workflow_client().therapist_ids:
-        if tid in users and users[tid].active:
-            send(request, users[tid], 'A document needs your attention',
-                 REVOKED_TEXT.format(portal=clinic.settings.portal_name,
-                                     url=public_url(request, 'login')))
-
-
 @clinic_view(context=Agreement, name='signed.pdf', permission='view-published')
 def signer_pdf(request):
     """A signer's own copy: rendered now, showing only their own IP
@@ -154,9 +132,8 @@ def family_agreement(request):
         return plain_page(request, 400, _('This document is not waiting for you'),
                           _('Nothing was changed. It may already be signed or withdrawn.'))
     if may_decline and request.method == 'POST' and request.POST.get('decline') == 'yes':
-        act(agreement, request.registry, 'decline', actor, event='declined',
-            ip=request.client_addr or '', user_agent=request.user_agent or '')
-        tell_therapists(request, agreement)
+        # Recorded, and the therapists told, by agreements.subscribers.
+        act(agreement, request.registry, 'decline', actor)
         return redirect(request, request.clinic_url(agreement, 'family'), 'declined')
     if may_sign and not any(e.kind == 'viewed' and e.actor_id == user.__name__
                             for e in agreement.event_list()):
@@ -200,13 +177,10 @@ def family_agreement(request):
         values = revoke_form.validate()
         if values is not None:
             try:
-                act(agreement, request.registry, 'revoke', actor, values['comment'],
-                    event='revoked', ip=request.client_addr or '',
-                    user_agent=request.user_agent or '')
+                act(agreement, request.registry, 'revoke', actor, values['comment'])
             except WorkflowError as exc:
                 revoke_form.fail('comment', str(exc))
             else:
-                tell_therapists(request, agreement)
                 return redirect(request, request.clinic_url(agreement, 'family'), 'revoked')
     state_title = definition_of(agreement).state(agreement.state).title
     view = agreement_view(agreement, user.__name__, may_sign, may_revoke, state_title)

@@ -1,0 +1,104 @@
+"""An agreement from its start to its supersession: starting one for a
+client, a person's workflow step, the system's activation once the last
+signature is in, and which agreements of a client stand for the same
+thing (so that a newer one supersedes an older one).
+
+What a step sets off (the event recorded, the PDF kept, the invitations,
+the older agreement superseded) is in ``subscribers``: it follows the step
+whatever fired it.
+"""
+from datetime import date
+
+from minorconsent.site.folder import Folder
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, available, fire, start
+
+from .model import KINDS, Agreement, assent_expected, custody_policy, default_signers
+
+
+def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
+                    assent_required=None, minor_consents=False, today=None):
+    """A new agreement for ``client`` in its workflow's first state."""
+    settings = clinic.settings
+    today = today or date.today()
+    eligible = default_signers(client, settings, today)
+    if minor_consents:
+        if not client.may_self_consent(settings, today):
+            raise ValueError('The client cannot yet consent on their own here.')
+        if not client.self_account_id:
+            raise ValueError('The client needs their own sign-in to consent.')
+        required, needed = [], 0
+    else:
+        required = eligible if required_guardians is None else list(required_guardians)
+        not_allowed = set(required) - set(eligible)
+        if not_allowed:
+            raise ValueError('Only guardians with legal authority and no restriction can sign.')
+        if not required:
+            raise ValueError('No guardian with legal authority can sign for this client.')
+        needed = len(required) if custody_policy(client, settings) == 'all' else 1
+    if assent_required is None:
+        # Assent is collected through the client's own sign-in; without one
+        # the therapist records it on paper and the form says so.
+        assent_required = (not minor_consents and bool(client.self_account_id)
+                           and assent_expected(client, settings, today))
+    if assent_required and not client.self_account_id:
+        raise ValueError("The client's assent needs their own sign-in.")
+    version = clinic['agreement-templates'][kind].current
+    agreement = Agreement(kind, version, required, needed, assent_required, minor_consents)
+    if 'agreements' not in client:
+        client.add(Folder(), 'agreements')
+    client['agreements'].add(agreement)
+    start(agreement, KINDS[kind][1], actor_id)
+    agreement.record('started', actor_id, 'version %d' % version.number)
+    return agreement
+
+
+#: The e-signature event a workflow step stands for (others keep their id).
+EVENT_OF = {'send': 'sent', 'propose': 'sent', 'decline': 'declined',
+            'revoke': 'revoked'}
+
+
+def act(agreement, registry, transition_id, actor, comment='', event=None, announce=True):
+    """Fire a workflow step for a person.  The step is recorded among the
+    events, and does what it sets off, by ``subscribers``; where the person
+    took it from comes from their request.  ``event``, where a caller still
+    names it, must be the step's own (``EVENT_OF``).  ``announce=False``
+    replays the step without mailing anyone (the demo seed)."""
+    if event is not None and event != EVENT_OF.get(transition_id, transition_id):
+        raise ValueError('The step "%s" is recorded as "%s", not "%s".'
+                         % (transition_id, EVENT_OF.get(transition_id, transition_id), event))
+    fire(agreement, transition_id, actor, workflow_guards(registry), comment,
+         registry=registry, announce=announce)
+
+
+def activate_if_complete(agreement, registry, now=None):
+    """Fire 'activate' as the system once every signature and assent is in
+    (``subscribers`` keeps the PDF and supersedes the older agreement)."""
+    guards = workflow_guards(registry)
+    if any(t.id == 'activate' for t in available(agreement, Actor.system(), guards)):
+        fire(agreement, 'activate', Actor.system(), guards, now=now, registry=registry)
+        return True
+    return False
+
+
+def same_kind(agreement):
+    """The client's other agreements of the same kind (for a release: to the
+    same recipient; releases to different recipients stand side by side)."""
+    client = agreement.workflow_client()
+    recipient = _recipient(agreement)
+    return [a for a in client['agreements'].values()
+            if a is not agreement and a.kind == agreement.kind
+            and _recipient(a) == recipient]
+
+
+def _recipient(agreement):
+    terms = getattr(agreement, 'terms', None)
+    return terms.recipient.casefold() if terms is not None else None
+
+
+def newer_issued(agreement):
+    """Was a newer agreement of the same kind sent or activated since?"""
+    return any(other.created > agreement.created
+               and other.state in ('sent', 'proposed', 'active')
+               for other in same_kind(agreement))
+

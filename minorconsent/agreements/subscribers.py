@@ -1,0 +1,125 @@
+"""What an agreement's steps set off, whatever route fired them.
+
+The staff step page, the family's Decline and Withdraw buttons, the last
+signature (the system's ``activate``) and a script all fire steps through
+``workflow.engine.fire``; this subscriber does the rest, in this order,
+inside the step's transaction (raising aborts the step):
+
+1. The step is recorded among the agreement's e-signature events
+   (``EVENT_OF``), with the address and browser of the person who took it
+   when they took it in their own request.
+2. Into ``active``: the signed PDF is stored beside the agreement (its
+   hash on the audit chain), and the client's older active agreements of
+   the same kind are superseded by the system.
+3. Out of waiting for signatures: the open invitations are cancelled.
+   Into it (``send``, ``propose``): the signers still missing are invited.
+4. A family member declined or withdrew: the client's therapists get a
+   content-free note.
+
+Mail (the invitations, 4) goes out only for a step a person took in their own request
+and announced (``announce``); a step the demo seed replays, or one fired
+outside a request, mails nobody, and its state changes still follow.
+"""
+from pyramid.threadlocal import get_current_request
+
+from minorconsent.site import find_clinic
+from minorconsent.site.canonical import public_url
+from minorconsent.site.mail import send
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import SYSTEM, Actor, fire
+from minorconsent.workflow.events import AfterTransition
+
+from .invitations import invite_signers
+from .lifecycle import EVENT_OF, same_kind
+from .model import Agreement
+from .pdf import store_pdf
+
+#: The states an agreement waits for signatures in; its invitations work
+#: only there.
+WAITING = ('sent', 'proposed')
+#: Steps after which the signers still missing are invited.
+INVITING_STEPS = ('send', 'propose')
+#: The family's steps the therapists are told of.
+TELLING_STEPS = ('decline', 'revoke')
+#: The event (and its detail) a step records when the system takes it.
+SYSTEM_EVENTS = {'activate': ('activated', ''), 'supersede': ('superseded', 'by a newer version')}
+
+
+def agreement_stepped(event):
+    agreement = event.object
+    if not isinstance(agreement, Agreement):
+        return
+    request = _own_request(event)
+    record_step(event, request)
+    if event.transition_id == 'activate':
+        store_pdf(agreement)
+    if event.to_state not in WAITING:
+        find_clinic(agreement).invitations.cancel(agreement, now=event.now)
+    if event.transition_id == 'activate':
+        supersede_older(agreement, event)
+    if request is None or not event.announce:
+        return
+    if event.transition_id in INVITING_STEPS and event.to_state in WAITING:
+        invite_signers(request, agreement)
+    elif event.transition_id in TELLING_STEPS:
+        tell_therapists(request, agreement)
+
+
+def _own_request(event):
+    """The current request, when the person signed in to it took the step."""
+    request = get_current_request()
+    if request is None or event.actor is None or event.actor.id == SYSTEM:
+        return None
+    if request.authenticated_userid != event.actor.id:
+        return None
+    return request
+
+
+def record_step(event, request):
+    """The step as an e-signature event: a person's with the comment and
+    where they took it from; the system's as ``SYSTEM_EVENTS`` names it."""
+    agreement, step = event.object, event.transition_id
+    if event.actor.id == SYSTEM and step in SYSTEM_EVENTS:
+        kind, detail = SYSTEM_EVENTS[step]
+        agreement.record(kind, SYSTEM, detail, now=event.now)
+        return
+    ip = user_agent = ''
+    if request is not None:
+        ip, user_agent = request.client_addr or '', request.user_agent or ''
+    agreement.record(EVENT_OF.get(step, step), event.actor.id, event.comment, ip, user_agent,
+                     now=event.now)
+
+
+def supersede_older(agreement, event):
+    """An agreement in force replaces the client's older ones of its kind
+    (for a release: to the same recipient)."""
+    guards = workflow_guards(event.registry)
+    for older in same_kind(agreement):
+        if older.created < agreement.created and older.state == 'active':
+            fire(older, 'supersede', Actor.system(), guards, now=event.now,
+                 registry=event.registry, announce=event.announce)
+
+
+REVOKED_TEXT = """Hello,
+
+A document on {portal} has changed and needs your attention.
+
+Sign in to see it:
+{url}
+"""
+
+
+def tell_therapists(request, agreement):
+    """A content-free note to the client's therapists: no name, no kind of
+    document, only that something needs attention and where to sign in."""
+    clinic = request.clinic
+    users = clinic['users']
+    for tid in agreement.workflow_client().therapist_ids:
+        if tid in users and users[tid].active:
+            send(request, users[tid], 'A document needs your attention',
+                 REVOKED_TEXT.format(portal=clinic.settings.portal_name,
+                                     url=public_url(request, 'login')))
+
+
+def includeme(config):
+    config.add_subscriber(agreement_stepped, AfterTransition)

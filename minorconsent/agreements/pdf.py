@@ -2,7 +2,7 @@
 certificate page with the event trail.
 
 Built from an ``AgreementRecord`` (plain data, the whitelist projection in
-``minorconsent.portal.agreement_record``), never from persistent objects.
+``agreement_record``), never from persistent objects.
 The copy stored with the agreement at activation (a ZODB blob) is the full
 certificate of the document as signed.  The clinic's download
 (``clinic_copy``) and a signer's copy are rendered on demand from the
@@ -19,12 +19,12 @@ import hashlib
 from ZODB.blob import Blob
 
 from minorconsent.audit.recorder import note
-from minorconsent.portal.agreement_record import (  # noqa: F401 (the projection)
-    AgreementRecord, EventLine, SignatureLine, for_signer, record_of)
 from minorconsent.site import find_clinic
 from minorconsent.site.i18n import _
 from minorconsent.workflow.engine import definition_of
 
+from .agreement_record import (  # noqa: F401 (the projection, for pdf's users)
+    AgreementRecord, EventLine, SignatureLine, for_signer, record_of)
 from .documentpdf import FONTS, DocumentPDF  # noqa: F401 (FONTS: older imports)
 from .model import authentication_words
 

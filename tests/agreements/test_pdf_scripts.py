@@ -7,7 +7,7 @@ import pypdf
 import pytest
 
 from minorconsent.agreements import pdf
-from minorconsent.portal.agreement_record import AgreementRecord, SignatureLine
+from minorconsent.agreements.agreement_record import AgreementRecord, SignatureLine
 from support import ROLE_EMAILS, sign_in
 
 from test_signing_page import fill, sent_consent

@@ -148,7 +148,7 @@ def test_parent_view_carries_no_private_text(app, clinic, demo):
 
 #: Modules whose frozen dataclasses are the guardian's whitelist: the parent
 #: view and the signed-agreement projection beside it.
-PARENT_VIEW_MODULES = ('minorconsent.portal.parentview', 'minorconsent.portal.agreement_record')
+PARENT_VIEW_MODULES = ('minorconsent.portal.parentview', 'minorconsent.agreements.agreement_record')
 
 
 def parent_view_types():

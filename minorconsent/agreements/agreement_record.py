@@ -3,8 +3,10 @@
 The PDF of an agreement (``agreements.pdf.render``) is built from an
 ``AgreementRecord`` only: frozen dataclasses of plain values copied here by
 name, never the persistent ``Agreement``, so a field added to the record
-reaches no PDF until it is added here on purpose — the same rule as
-``parentview`` for pages.  Two copies are made from it:
+reaches no PDF until it is added here on purpose — the same rule as the
+portal's ``parentview`` for pages.  It lives with the agreements, which
+render the PDFs; the portal's signer copy asks ``pdf`` for it.  Two
+copies are made from it:
 
 * the clinic copy (``record_of``): the full certificate, every signer's IP
   address and browser;

@@ -12,7 +12,9 @@ from minorconsent.site.clock import utcnow  # noqa: F401  (imported from here by
 from minorconsent.site.settings import SettingsChanged
 
 from . import evolve
-from .model import (  # noqa: F401  (the room's API)
+# The room's API; databases built before accounts/model.py name User and
+# Users by this package, so the names stay here.
+from .model import (  # noqa: F401
     ADMIN, ADOLESCENT, GUARDIAN, PRIVACY_OFFICER, ROLE_TITLES, ROLES, SOLE_ROLES,
     STAFF_ROLES, SUPERVISOR, THERAPIST, User, Users, admin_label, change_roles,
     is_client_account, normalize_email, set_active, set_password, token_hash)

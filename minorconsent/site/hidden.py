@@ -31,7 +31,8 @@ from pyramid.traversal import (ResourceTreeTraverser, decode_path_info, find_roo
                                 split_path_info)
 from pyramid.util import is_nonstr_iter
 
-from . import ROUTE, Clinic
+from .model import Clinic
+from .route import ROUTE
 
 #: ``site.folder.new_id``: nine random bytes, URL-safe, '-' and '_' replaced.
 ID_SHAPE = re.compile(r'[A-Za-z0-9]{12}\Z')

@@ -18,7 +18,8 @@ from pyramid.view import view_config
 
 from minorconsent.audit.recorder import describe, note
 
-from . import ROUTE, Clinic
+from .model import Clinic
+from .route import ROUTE
 from .forms import FormView
 from .i18n import CODES, LANGUAGES, _, translate
 from .jurisdictions import format_table, parse_table

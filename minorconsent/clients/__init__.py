@@ -6,6 +6,7 @@ from datetime import date
 from minorconsent.audit.recorder import note
 from minorconsent.site.folder import Folder
 
+from .contact import accepts_email
 from .index import ClientIndex
 from .model import (Client, ContactPreferences, Goal, GuardianLink, Note,
                     GOAL_STATUSES, RELATIONSHIPS, age_on)
@@ -171,7 +172,7 @@ def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):
 
 
 def includeme(config):
-    config.add_evolve_step('0003-clients-folder', _add_clients)
+    config.include('.evolve')
     # Client URLs the person may not see and made-up ones: one road.
     config.include('.hidden')
     # Who in a family may see, consent, sign and be mailed: one module; the
@@ -181,13 +182,8 @@ def includeme(config):
     config.add_client_container('notes', Note)
     config.add_client_container('guardians', GuardianLink)
     # The one "may we email this person" rule, for every mail the app sends.
-    from .contact import accepts_email
     config.set_email_rule(accepts_email)
     # What the rooms above say beside their documents on the client page.
     config.add_directive('add_document_note',
                          'minorconsent.clients.views:add_document_note')
     config.scan('.views')
-
-
-def _add_clients(root, registry):
-    root.add(Clients(), 'clients')

@@ -6,7 +6,7 @@ now, and ends in DENY_ALL: no site-wide grant (not even the admin's) ever
 reaches a child's record.
 """
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from BTrees.IOBTree import IOBTree
 from dataclasses import dataclass
@@ -14,7 +14,10 @@ from persistent import Persistent
 from pyramid.authorization import DENY_ALL, Allow
 
 from minorconsent.audit.recorder import note
+from minorconsent.site import find_clinic
 from minorconsent.site.folder import Folder
+from minorconsent.site.memo import per_transaction
+from minorconsent.site.clock import utcnow
 
 from .revision import bump, check_revision, conflict_message
 
@@ -43,10 +46,6 @@ GOAL_STATUSES = (
     ('active', 'Active'), ('on-hold', 'On hold'), ('completed', 'Completed'),
     ('cancelled', 'Cancelled'),
 )
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def age_on(born, day):
@@ -289,7 +288,6 @@ class Client(Folder):
         a family page asks it once per document: the answer is remembered
         while the transaction has written nothing (``site.memo``).
         """
-        from minorconsent.site.memo import per_transaction
         held = per_transaction(self, 'local_roles', (today or date.today(), id(users), id(settings)),
                                lambda: self._local_roles(users, settings, today))
         return {principal: set(roles) for principal, roles in held.items()}
@@ -356,7 +354,6 @@ class Client(Folder):
         Documents narrow, never widen: an agreement keeps the guardians whose
         signature it asks for, a summary those whose consent is active.
         """
-        from minorconsent.site import find_clinic
         clinic = find_clinic(self)
         roles = self.local_roles(clinic['users'], clinic.settings)
         for principal, held in list(roles.items()):
@@ -370,7 +367,6 @@ class Client(Folder):
 
     @property
     def __acl__(self):
-        from minorconsent.site import find_clinic
         clinic = find_clinic(self)
         roles = self.local_roles(clinic['users'], clinic.settings)
         acl = []

@@ -6,25 +6,21 @@ them.  ``DisclosureRefused`` names the form field a refusal is about.
 """
 from datetime import date
 
+from pyramid.authorization import ACLHelper
+
 from minorconsent.agreements.model import client_consents_alone, consented_guardians
 from minorconsent.audit.recorder import note
 from minorconsent.clients.family import CONSENTED, CONSENTS_ALONE, RELEASED
-from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, fire, start
 
 from .model import (FAMILY_STATES, INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure,
-                    DisclosureRefused, SafetyNotice, disclosures_of)
+                    DisclosureRefused, SafetyNotice, client_folder, disclosures_of)
+from .requests import ThirdPartyRequest
 from .releases import ITEM_TITLES, active_since, is_live, live_on, released_to_guardians
 
 WORKFLOW = 'safety-disclosure'
 MAX_TEXT = 5000
-
-
-def _folder(client, name):
-    if name not in client:
-        client.add(Folder(), name)
-    return client[name]
 
 
 def record_disclosure(clinic, client, registry, actor_id, reason, recipient_kind, text,
@@ -99,12 +95,13 @@ def record_disclosure(clinic, client, registry, actor_id, reason, recipient_kind
                             justification=justification,
                             release_ref=release.__name__ if release is not None else None,
                             items=items if reason == 'authorized' else ())
-    _folder(client, 'disclosures').add(disclosure)
-    _start(disclosure, registry, actor_id)
+    client_folder(client, 'disclosures').add(disclosure)
+    start_disclosure(disclosure, registry, actor_id)
     return disclosure
 
 
-def _start(disclosure, registry, actor_id):
+def start_disclosure(disclosure, registry, actor_id):
+    """Put a new disclosure under its workflow and on the trail."""
     start(disclosure, WORKFLOW, actor_id)
     note(disclosure, 'disclosure.record', actor=actor_id,
          detail='%s to %s' % (disclosure.reason, disclosure.recipient_kind))
@@ -117,7 +114,6 @@ def _start(disclosure, registry, actor_id):
 
 def safety_notices(client, guardian_id, principals):
     """The ``SafetyNotice``s addressed to this guardian that they may read."""
-    from pyramid.authorization import ACLHelper
     acl = ACLHelper()
     found = [SafetyNotice(told_on=d.told_on, text=d.text)
              for d in disclosures_of(client)
@@ -129,7 +125,6 @@ def safety_notices(client, guardian_id, principals):
 
 
 def includeme(config):
-    from .requests import ThirdPartyRequest
     config.add_client_container('disclosures', Disclosure)
     config.add_client_container('requests', ThirdPartyRequest)
     # The consent and release facts ``clients.family`` decides from.

@@ -14,7 +14,8 @@ from datetime import date
 from minorconsent.clients.model import ICD10  # noqa: F401  (the codes an export carries)
 from minorconsent.site.csvsafe import cell
 
-from .model import INSURER, Disclosure
+from . import start_disclosure
+from .model import INSURER, Disclosure, DisclosureRefused, client_folder
 
 COLUMNS = ('client_reference', 'legal_name', 'date_of_birth', 'diagnosis_codes',
            'medications', 'date_of_service')
@@ -58,7 +59,6 @@ def as_csv(view):
 def export_for_insurer(client, registry, actor_id, insurer_name, first_day, last_day,
                        today=None):
     """Build the export, record it as a disclosure; return ``(view, csv)``."""
-    from . import DisclosureRefused, _folder, _start
     insurer_name = ' '.join((insurer_name or '').split())
     if not insurer_name:
         raise DisclosureRefused('insurer', 'Name the insurer.')
@@ -74,6 +74,6 @@ def export_for_insurer(client, registry, actor_id, insurer_name, first_day, last
     disclosure = Disclosure(INSURER, 'insurer', text, today or date.today(), actor_id,
                             recipient_name=insurer_name,
                             items=('diagnosis', 'medications', 'attendance'))
-    _folder(client, 'disclosures').add(disclosure)
-    _start(disclosure, registry, actor_id)
+    client_folder(client, 'disclosures').add(disclosure)
+    start_disclosure(disclosure, registry, actor_id)
     return view, text

@@ -5,10 +5,12 @@ was addressed to sees those words, and only those, through the parent view
 (``SafetyNotice``); nothing else of a disclosure ever reaches a family.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from persistent import Persistent
 
+from minorconsent.site.folder import Folder
+from minorconsent.site.clock import utcnow
 from minorconsent.workflow.engine import Workflowed
 
 REASONS = (
@@ -46,10 +48,6 @@ class DisclosureRefused(ValueError):
     def __init__(self, field, message):
         super().__init__(message)
         self.field = field
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 class Disclosure(Workflowed, Persistent):
@@ -93,6 +91,14 @@ class SafetyNotice:
     words the therapist disclosed to them.  Nothing else."""
     told_on: date
     text: str
+
+
+def client_folder(client, name):
+    """The client's folder ``name`` (``disclosures``, ``requests``), made
+    on first use."""
+    if name not in client:
+        client.add(Folder(), name)
+    return client[name]
 
 
 def disclosures_of(client):

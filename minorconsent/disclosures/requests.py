@@ -5,11 +5,14 @@ The default reply neither confirms nor denies that the child is a client:
 to anyone not entitled, the clinic's answer is the same whether or not it
 knows the child.
 """
-from datetime import date, datetime, timezone
+from datetime import date
 
 from persistent import Persistent
 
 from minorconsent.audit.recorder import note
+from minorconsent.site.clock import utcnow
+
+from .model import DisclosureRefused, client_folder
 
 REQUESTER_KINDS = (
     ('relative', 'A relative (not a guardian with access)'),
@@ -48,17 +51,16 @@ class ThirdPartyRequest(Persistent):
         self.outcome = outcome
         self.note = note_text
         self.recorded_by = recorded_by
-        self.recorded_at = datetime.now(timezone.utc)
+        self.recorded_at = utcnow()
 
 
 def record_request(client, actor_id, requester, requester_kind, received_on, asked_for,
                    outcome, note_text='', today=None):
-    from . import DisclosureRefused, _folder
     if received_on > (today or date.today()):
         raise DisclosureRefused('received_on', 'The date cannot be in the future.')
     request = ThirdPartyRequest(' '.join(requester.split()), requester_kind, received_on,
                                 asked_for.strip(), outcome, note_text.strip(), actor_id)
-    _folder(client, 'requests').add(request)
+    client_folder(client, 'requests').add(request)
     note(request, 'request.record', actor=actor_id,
          detail='%s request; outcome %s' % (requester_kind, outcome))
     return request

@@ -27,12 +27,15 @@ import contextlib
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from pyramid.paster import get_appsettings, setup_logging
 
-from minorconsent.audit.chain import GENESIS, Broken, log_of, verify
 from minorconsent.audit import witness as witnesses
+from minorconsent.audit.chain import GENESIS, Broken, log_of, verify
+from minorconsent.audit.recorder import utc_stamp
+# ``now`` is the clinic's clock under the name a test replaces.
+from minorconsent.site.clock import utcnow as now
 
 from . import common
 from .common import close_databases
@@ -44,10 +47,6 @@ WITNESS_PUBLIC_KEY = 'minorconsent.audit.witness_public_key'
 WITNESS_MAX_AGE = 'minorconsent.audit.witness_max_age_minutes'
 #: Minutes an entry may wait for a witness (the schedule is every 5).
 DEFAULT_MAX_AGE_MINUTES = 60
-
-
-def now():
-    return datetime.now(timezone.utc)
 
 
 def main(argv=None):
@@ -208,7 +207,6 @@ def _witness(settings, db, start=False):
             return 1
         seq, head = (audit_log.head_seq, audit_log.head_hash) if audit_log is not None \
             else (0, GENESIS)
-        from minorconsent.audit.recorder import utc_stamp
         line = witnesses.witness_line(key, utc_stamp(), seq, head)
         witnesses.append_line(path, line)
         print(line)

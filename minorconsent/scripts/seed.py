@@ -18,7 +18,11 @@ from pyramid.settings import asbool
 from tqdm import tqdm
 
 from minorconsent.accounts import User
-from minorconsent.agreements import act, sign, start_agreement
+from minorconsent.agreements import act, esign, sign, start_agreement
+from minorconsent.disclosures import record_disclosure
+from minorconsent.disclosures.insurer import export_for_insurer
+from minorconsent.disclosures.releases import ReleaseTerms, start_release
+from minorconsent.disclosures.requests import record_request
 from minorconsent.security.policy import principals_for
 from minorconsent.summaries import add_progress, write_summary
 from minorconsent.workflow import workflow_guards
@@ -68,7 +72,6 @@ def agree_once(person):
     """The demo people who have signed agreed to electronic documents
     first (agreements/esign.py); the others are asked at their first
     signature."""
-    from minorconsent.agreements import esign
     if not esign.has_agreed(person):
         esign.agree(person, 'en', '192.0.2.9', 'minorconsent-seed')
 
@@ -77,7 +80,7 @@ def marker_code(marker):
     """An ICD-10-CM-shaped code that stands for ``marker`` (always the same
     for the same marker).  Diagnosis codes cannot hold the marker itself:
     the client form accepts only ICD-10-CM codes
-    (``disclosures.insurer.ICD10``) and would refuse to save a seeded record
+    (``clients.model.ICD10``) and would refuse to save a seeded record
     otherwise; tests look for this code where they look for the marker."""
     digest = hashlib.sha256(marker.encode('utf-8')).digest()
     first, rest = 'ABCDEFGHIJKLMNOPQRSTVWXYZ', '0123456789ABCDEFGHIJKLMNOPQRSTVWXYZ'
@@ -213,10 +216,6 @@ class Seeder:
         a mandated report, a note to the barred father, a release to the
         pediatrician and what went under it, an insurer export, a school's
         request."""
-        from minorconsent.disclosures import record_disclosure
-        from minorconsent.disclosures.insurer import export_for_insurer
-        from minorconsent.disclosures.releases import ReleaseTerms, start_release
-        from minorconsent.disclosures.requests import record_request
         guards = workflow_guards(self.registry)
         boss = Actor(supervisor.__name__, principals_for(supervisor))
         mateo.diagnosis_codes = self.private_codes('F41.1')

@@ -80,52 +80,11 @@ def minor_agreed_if_reviewed(ctx):
     return summary.review_agreed_now()
 
 
-def use_publish_guard(root, registry):
-    """Databases made before ``minor_agreed_if_reviewed`` publish from a
-    draft without it, so a therapist could publish over the adolescent's
-    objection.  Publish a version of the summary workflow with the guard on
-    that step and nothing else changed, and move its summaries (no state
-    changes; the history names 'system').  A clinic mid-migration, or whose
-    publishing step already names the guard or no longer starts from a
-    draft, is left alone."""
-    import re
-    from minorconsent.workflow import workflow_guards
-    from minorconsent.workflow.definition import loads
-    from minorconsent.workflow.migrate import publish_with_migration, run_batch
-    from minorconsent.workflow.validate import problems
-    record = root['workflows'].get('parent-summary') if 'workflows' in root else None
-    if record is None or (getattr(record, 'migration', None) is not None
-                          and not record.migration.finished):
-        return
-    found = [t for t in record.definition().transitions if t.id == 'publish']
-    if not found or 'minor_agreed_if_reviewed' in found[0].guards \
-            or 'draft' not in found[0].from_states:
-        return
-    blocks = re.split(r'(?m)^(?=\[\[transitions\]\])', record.versions[record.current])
-    for n, block in enumerate(blocks):
-        if not re.search(r'(?m)^id\s*=\s*"publish"\s*$', block):
-            continue
-        if re.search(r'(?m)^guards\s*=\s*\[', block):
-            block = re.sub(r'(?m)^(guards\s*=\s*\[)\s*', r'\1"minor_agreed_if_reviewed", ',
-                           block, count=1).replace('", ]', '"]')
-        else:
-            block = block.rstrip('\n') + '\nguards = ["minor_agreed_if_reviewed"]\n\n'
-        blocks[n] = block
-    new_source = ''.join(blocks)
-    workflow = loads(new_source)
-    if problems(workflow, workflow_guards(registry)):
-        return
-    publish_with_migration(record, new_source, workflow, {}, 'system',
-                           'Publishing from a draft names minor_agreed_if_reviewed.')
-    while run_batch(record):
-        pass
-
-
 def includeme(config):
     config.add_client_container('summaries', Summary)
     config.add_workflow_guard('minor_agreed', minor_agreed)
     config.add_workflow_guard('minor_agreed_if_reviewed', minor_agreed_if_reviewed)
-    config.add_evolve_step('0014-summaries-publish-guard', use_publish_guard)
+    config.include('.evolve')
     config.declare_family_states('summary', 'guardians read a summary only once it is '
                                  'published, and the client also while reviewing it',
                                  **FAMILY_STATES)

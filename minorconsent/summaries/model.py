@@ -17,6 +17,7 @@ from zc.queue import Queue
 from minorconsent.audit.recorder import note
 from minorconsent.clients.family import FULL_SCOPE, family_access
 from minorconsent.clients.revision import StaleEdit, bump, check_revision, conflict_message
+from minorconsent.site.clock import utcnow
 from minorconsent.workflow.engine import Workflowed, definition_of
 
 #: FHIR R4 Goal.achievementStatus, in words a parent understands.
@@ -33,10 +34,6 @@ ACHIEVEMENT_TITLES = dict(ACHIEVEMENT)
 #: (``config.declare_family_states``): the client also in their review.
 PUBLISHED = 'published'
 FAMILY_STATES = {'guardian': (PUBLISHED,), 'adolescent': ('minor_review', PUBLISHED)}
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,22 @@ and state ids their code fires or reads (``config.require_workflow_step``,
 without them is refused like any other unsound one.
 """
 from importlib.resources import files
+from pathlib import Path
 
 from pyramid.exceptions import ConfigurationError
 
 from .definition import DefinitionError, loads
+from .engine import Actor, fire
+from .evolve import DEFAULTS_KEY
+from .store import WorkflowRecord, WorkflowStore  # noqa: F401  (the room's API)
 from .guards import BUILT_IN
 from .requirements import REQUIREMENTS_KEY, FAMILY, STATE, STEP, declared_family_states, \
     declared_guards, family_requirement, family_states, merged, \
     requirement
 from .validate import FAMILY_ROLES
-from .store import WorkflowRecord, WorkflowStore
 from .validate import problems
 
 GUARDS_KEY = 'minorconsent.workflow_guards'
-DEFAULTS_KEY = 'minorconsent.workflow_defaults'
 
 
 def add_workflow_guard(config, name, condition):
@@ -91,7 +93,6 @@ def workflow_requirements(registry):
 def fire_posted_step(request, obj):
     """Fire the step a staff page POSTed (``step``, optional ``comment``)
     on ``obj`` as the requester; ``WorkflowError`` says why not."""
-    from .engine import Actor, fire
     return fire(obj, request.POST.get('step', ''), Actor.from_request(request),
                 workflow_guards(request.registry), (request.POST.get('comment') or '')[:1000])
 
@@ -126,7 +127,6 @@ def includeme(config):
     directory = config.registry.settings.get('minorconsent.workflows_dir')
 
     def load_defaults():
-        from pathlib import Path
         where = Path(directory) if directory else files('minorconsent') / 'workflows'
         try:
             defaults = read_definitions(where, workflow_guards(config.registry),
@@ -137,22 +137,6 @@ def includeme(config):
     # After every guard and requirement is registered (actions of a higher
     # order run later).
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)
-    config.add_evolve_step('0004-workflow-definitions', _install_defaults)
-    config.add_evolve_step('0009-workflow-new-defaults', install_missing_defaults)
+    config.include('.evolve')
     config.scan('.views')
     config.scan('.editor_views')
-
-
-def _install_defaults(root, registry):
-    store = WorkflowStore()
-    root.add(store, 'workflows')
-    install_missing_defaults(root, registry)
-
-
-def install_missing_defaults(root, registry):
-    """Add each shipped definition the clinic does not have yet (a new
-    room's workflow); the clinic's own versions of the others are kept."""
-    store = root['workflows']
-    for wid, (source, _) in sorted(registry[DEFAULTS_KEY].items()):
-        if wid not in store:
-            store.add(WorkflowRecord(source), wid)

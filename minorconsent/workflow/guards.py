@@ -9,6 +9,8 @@ example, a summary asked about signatures) does not pass.
 from dataclasses import dataclass
 from datetime import date
 
+from minorconsent.site import find_clinic
+
 
 @dataclass(frozen=True)
 class GuardContext:
@@ -73,7 +75,6 @@ def client_has_no_supervisor(ctx):
     has a supervisor."""
     if ctx.client is None:
         return False
-    from minorconsent.site import find_clinic
     return not ctx.client.supervisor_ids(find_clinic(ctx.client)['users'])
 
 

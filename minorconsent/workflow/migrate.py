@@ -14,15 +14,17 @@ run simply continues.  Until it is moved, an object keeps working under its
 old version, which is never deleted.  Every moved object gets a history
 entry naming the admin.
 """
-from datetime import datetime, timezone
 from itertools import islice
 
 from BTrees.Length import Length
 from persistent import Persistent
 
 from minorconsent.audit.recorder import note
+from minorconsent.site.clock import utcnow
 
 from .history import MIGRATION_STEP, HistoryEntry
+from .requirements import declared_family_states
+from .validate import FAMILY_ROLES, guarded_into
 
 
 class MigrationError(ValueError):
@@ -39,7 +41,6 @@ def family_visible(workflow, family):
     in: those the rooms declare (``family``: ``{role: states}``) where the
     definition grants the role anything -- or, without the declarations,
     every state that grants a family role anything."""
-    from .validate import FAMILY_ROLES
     found = set()
     for state in workflow.states:
         for role in FAMILY_ROLES:
@@ -82,7 +83,6 @@ def entry_problem(new, target, family):
     if target in family_visible(new, family):
         return ('A family member can see documents in "%s": a move never shows a document '
                 'to a family.' % target)
-    from .validate import guarded_into
     guarded = guarded_into(new, target)
     if guarded:
         return ('"%s" is reached only when %s holds: a move would skip that check.'
@@ -112,7 +112,6 @@ def mapping_problems(old, new, mapping, family):
 
 
 def declared_family(workflow):
-    from . import declared_family_states
     return declared_family_states(workflow.content_type)
 
 
@@ -129,7 +128,7 @@ class Migration(Persistent):
         self.comment = comment
         self.total = total
         self.moved = Length()
-        self.started = datetime.now(timezone.utc)
+        self.started = utcnow()
 
 
 def occupied(record):
@@ -194,7 +193,7 @@ def run_batch(record, size=1000, now=None, family=None):
     migration = getattr(record, 'migration', None)
     if migration is None or migration.finished:
         return 0
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     old = record.definition(migration.from_version)
     new = record.definition(migration.to_version)
     # A migration stored before these rules, or written into the database,

@@ -100,7 +100,7 @@ def code_of_the_rooms():
 #: clinic's definition lacks them): file -> ids.
 LOOKED_FOR_ONLY = {
     # Evolve step 0014 adds a guard to the publishing step where there still is one.
-    'summaries/__init__.py': {'publish'},
+    'summaries/evolve.py': {'publish'},
 }
 
 

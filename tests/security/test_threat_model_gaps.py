@@ -5,7 +5,7 @@ import pytest
 from support import ROLE_EMAILS, sign_in
 
 
-# --- Settings bounds (site/views.py SettingsSchema) ---------------------------
+# --- Settings bounds (site/schemas.py SettingsSchema) -------------------------
 
 #: field: (lowest allowed, highest allowed)
 BOUNDS = {

@@ -1,0 +1,86 @@
+"""The site's forms: the clinic settings the admin edits."""
+import colander
+import deform
+
+from .jurisdictions import parse_table
+
+
+class SettingsSchema(colander.MappingSchema):
+    name = colander.SchemaNode(colander.String(), title='Clinic name',
+                               validator=colander.Length(1, 120))
+    portal_name = colander.SchemaNode(
+        colander.String(), title='Portal display name',
+        description='Shown in emails and on the sign-in page. It must say '
+                    'nothing about therapy, e.g. "Family Portal".',
+        validator=colander.Length(1, 60))
+    jurisdiction = colander.SchemaNode(
+        colander.String(), title='Jurisdiction',
+        description='Country and state code, e.g. US-CA.',
+        validator=colander.Regex(r'^[A-Z]{2}(-[A-Z0-9]{1,3})?$',
+                                 'Use a code such as US-CA.'))
+    age_of_majority = colander.SchemaNode(
+        colander.Int(), title='Age of majority',
+        validator=colander.Range(14, 25))
+    self_consent_age = colander.SchemaNode(
+        colander.Int(), title='Age at which a minor may consent alone (default)',
+        description='Used when the jurisdiction is not in the table below.',
+        validator=colander.Range(10, 25))
+    self_consent_ages = colander.SchemaNode(
+        colander.String(), title='Age of self-consent by jurisdiction',
+        description='One per line, e.g. "US-CA = 12". For outpatient mental health care.',
+        widget=deform.widget.TextAreaWidget(rows=8), missing='',
+        validator=colander.Length(0, 5000))
+    idle_timeout_minutes = colander.SchemaNode(
+        colander.Int(), title='Sign out after this many idle minutes',
+        validator=colander.Range(2, 120))
+    session_lifetime_hours = colander.SchemaNode(
+        colander.Int(), title='Longest session, in hours',
+        validator=colander.Range(1, 24))
+    custody_policy = colander.SchemaNode(
+        colander.String(), title='Who must sign for a child',
+        widget=deform.widget.RadioChoiceWidget(values=(
+            ('all', 'Every guardian with legal authority'),
+            ('one', 'One guardian with legal authority is enough'))),
+        validator=colander.OneOf(['all', 'one']))
+    assent_age = colander.SchemaNode(
+        colander.Int(), title="Ask for the child's assent from age",
+        validator=colander.Range(5, 18))
+    invitation_days = colander.SchemaNode(
+        colander.Int(), title='Invitation links expire after (days)',
+        validator=colander.Range(1, 30))
+    contact_phone = colander.SchemaNode(
+        colander.String(), title='Clinic phone (shown to families)',
+        validator=colander.Regex(r'^[0-9+() .\-]{3,30}$', 'Digits, spaces and + ( ) - . only.'))
+    contact_email = colander.SchemaNode(
+        colander.String(), title='Clinic email (shown to families)',
+        validator=colander.All(colander.Email(), colander.Length(max=254)))
+    contact_hours = colander.SchemaNode(
+        colander.String(), title='Office hours (shown to families)',
+        validator=colander.Length(1, 120))
+    crisis_line = colander.SchemaNode(
+        colander.String(), title='Crisis line (shown to families)',
+        description='Where to turn outside office hours.',
+        validator=colander.Length(1, 120))
+    staff_two_factor = colander.SchemaNode(
+        colander.Boolean(), title='Staff sign in with a second factor',
+        description='Admins, therapists and supervisors confirm each sign-in with a '
+                    'code from an authenticator app. Staff without one set it up at '
+                    'their next sign-in; turning this on signs them out.',
+        missing=False)
+    password_min_length = colander.SchemaNode(
+        colander.Int(), title='Shortest password allowed (characters)',
+        description='At least 12.', validator=colander.Range(12, 128))
+
+
+def validate_settings(node, value):
+    """Across fields: self-consent no later than majority; the age table
+    read into a dict (its problems next to it)."""
+    exc = colander.Invalid(node, '')
+    if value['self_consent_age'] > value['age_of_majority']:
+        exc['self_consent_age'] = 'Cannot be above the age of majority.'
+    table, problems = parse_table(value['self_consent_ages'])
+    if problems:
+        exc['self_consent_ages'] = ' '.join(problems)
+    if exc.children:
+        raise exc
+    value['self_consent_ages'] = table

@@ -1,4 +1,4 @@
-"""Agreements: consent to treatment and confidentiality agreements.
+"""Agreements: consent to treatment, confidentiality agreements and releases.
 
 Templates (versioned text), agreements that run under the workflows in
 ``workflows/``, and the rules for who must sign.  The rules are plain
@@ -6,15 +6,12 @@ functions in the room's modules (``lifecycle``, ``signing``, ``model``),
 testable without HTTP; views only call them, and what a step sets off is
 in ``subscribers``.  This module registers them.
 """
-from importlib.resources import files
-
-from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import WorkflowError
 
 from .guards import consenting_party_may_consent
 from .lifecycle import (EVENT_OF, act, activate_if_complete, newer_issued, same_kind,
                         start_agreement)
-from .model import FAMILY_STATES, KINDS, Agreement, AgreementTemplate
+from .model import FAMILY_STATES, Agreement, AgreementTemplate
 from .signing import SigningError, sign, signer_role
 
 
@@ -57,89 +54,10 @@ def includeme(config):
             kind, 'a family member reads or signs an agreement only while it waits for '
             'signatures or is in force (a guardian also sees one they declined or revoked)',
             **roles)
-    config.add_evolve_step('0006-agreements-templates', _add_templates)
-    config.add_evolve_step('0007-agreements-invitations', _add_invitations)
-    config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)
-    config.add_evolve_step('0010-agreements-new-templates', add_missing_templates)
-    config.add_evolve_step('0012-agreements-send-guard', use_send_guard)
+    config.include('.evolve')
     config.include('.subscribers')
     config.scan('.views')
     config.scan('.admin_views')
-
-
-#: The step of each agreement workflow that sends it out.
-SENDING_STEPS = {'consent-to-treatment': 'send', 'confidentiality-agreement': 'propose',
-                 'release-of-information': 'send'}
-
-
-def use_send_guard(root, registry):
-    """Databases made before ``consenting_party_may_consent`` still name
-    ``client_is_minor`` on the sending step, which made the client's own
-    agreement unsendable at majority.  Publish a version of each such
-    workflow with the new guard on that step and nothing else changed, and
-    move its objects (no state changes; the history names 'system').  A
-    clinic that replaced the guard, or is mid-migration, is left alone."""
-    import re
-    from minorconsent.workflow.definition import loads
-    from minorconsent.workflow.migrate import publish_with_migration, run_batch
-    from minorconsent.workflow.validate import problems
-    if 'workflows' not in root:
-        return
-    for wid, step in sorted(SENDING_STEPS.items()):
-        record = root['workflows'].get(wid)
-        if record is None or (getattr(record, 'migration', None) is not None
-                              and not record.migration.finished):
-            continue
-        found = [t for t in record.definition().transitions if t.id == step]
-        if not found or 'client_is_minor' not in found[0].guards:
-            continue
-        source = record.versions[record.current]
-        blocks = re.split(r'(?m)^(?=\[\[transitions\]\])', source)
-        blocks = [re.sub(r'"client_is_minor"', '"consenting_party_may_consent"', block)
-                  if re.search(r'(?m)^id\s*=\s*"%s"\s*$' % step, block) else block
-                  for block in blocks]
-        new_source = ''.join(blocks)
-        workflow = loads(new_source)
-        if problems(workflow, workflow_guards(registry)):
-            continue
-        publish_with_migration(record, new_source, workflow, {}, 'system',
-                               'The sending step names consenting_party_may_consent.')
-        while run_batch(record):
-            pass
-
-
-def _add_invitations(root, registry):
-    from .invitations import Invitations
-    root.invitations = Invitations()
-
-
-def _template_folder_class(root, registry):
-    """Databases built before AgreementTemplates existed held a plain Folder."""
-    from .model import AgreementTemplates
-    old = root['agreement-templates']
-    if isinstance(old, AgreementTemplates):
-        return
-    root.remove('agreement-templates')
-    new = AgreementTemplates()
-    for kind in list(old.keys()):
-        new.add(old.remove(kind), kind)
-    root.add(new, 'agreement-templates')
-
-
-def _add_templates(root, registry):
-    from .model import AgreementTemplates
-    root.add(AgreementTemplates(), 'agreement-templates')
-    add_missing_templates(root, registry)
-
-
-def add_missing_templates(root, registry):
-    """The shipped text of each kind the clinic has no template for yet."""
-    folder = root['agreement-templates']
-    texts = files(__name__) / 'texts'
-    for kind in KINDS:
-        if kind not in folder:
-            folder.add(AgreementTemplate(kind, (texts / ('%s.txt' % kind)).read_text('utf-8')),
-                       kind)
 
 
 #: Names other rooms, the seed and the tests import from the room itself.

@@ -10,11 +10,15 @@ from datetime import datetime, timedelta, timezone
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
+from pyramid.authorization import ACLHelper
 
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
 from minorconsent.site.mail import may_email, send
+from minorconsent.security.policy import principals_for
 from minorconsent.site.links import SingleUseLink
+
+from .signing import signer_role
 
 
 def utcnow():
@@ -88,9 +92,6 @@ def people_to_invite(agreement, users):
     use from the same rules as signing, so a guardian restricted, unlinked,
     disabled or stripped of authority since the agreement started is never
     invited, and their old link stops working."""
-    from pyramid.authorization import ACLHelper
-    from minorconsent.security.policy import principals_for
-    from . import signer_role
     if agreement.state not in ('sent', 'proposed'):
         return []
     client = agreement.workflow_client()

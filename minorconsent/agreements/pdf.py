@@ -16,6 +16,7 @@ as its code point, never dropped.
 """
 import hashlib
 
+from pyramid.response import Response
 from ZODB.blob import Blob
 
 from minorconsent.audit.recorder import note
@@ -59,6 +60,14 @@ def store_pdf(agreement):
          detail='%s v%s pdf sha256 %s text sha256 %s' % (
              agreement.kind, agreement.template_version, agreement.pdf_sha256,
              agreement.text_sha256))
+
+
+def pdf_response(data):
+    """``data`` as a download (the clinic's copy, a signer's copy)."""
+    response = Response(data, content_type='application/pdf')
+    # No names in file names: downloads folders are as public as histories.
+    response.content_disposition = 'attachment; filename="agreement.pdf"'
+    return response
 
 
 def text_hash_bytes(data):

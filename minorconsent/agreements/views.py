@@ -1,7 +1,11 @@
 """Staff views of agreements: start one, read it, move it along."""
+import json
+
 import colander
 import deform
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.renderers import render_to_response
+from pyramid.response import Response
 
 from minorconsent.clients import Client
 from minorconsent.site.forms import FormHandler
@@ -10,8 +14,11 @@ from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
-from .lifecycle import act, start_agreement
+from . import pdf
+from .fhir import consent_resource
 from .invitations import invite_signers
+from .lifecycle import act, start_agreement
+from .pdf import pdf_response
 from .model import (GENERAL_KINDS, KINDS, Agreement, age_note, assent_expected, custody_policy,
                     default_signers)
 
@@ -139,7 +146,6 @@ def agreement_pdf(request):
     has moved on (revoked, superseded, expired, ended), the certificate is
     rendered from the current state and events (``pdf.clinic_copy``), so
     the change and who made it show at once."""
-    from . import pdf
     agreement = request.context
     if agreement.pdf is None:
         return agreement_error(request, 'This agreement has no signed PDF yet.')
@@ -152,25 +158,13 @@ def agreement_pdf(request):
 @clinic_view(context=Agreement, name='consent.fhir.json', permission='view')
 def agreement_fhir(request):
     """The agreement as a FHIR R4 Consent resource."""
-    import json
-    from pyramid.response import Response
-    from .fhir import consent_resource
     body = json.dumps(consent_resource(request.context, request.clinic), indent=2)
     response = Response(body, content_type='application/fhir+json', charset='utf-8')
     response.content_disposition = 'attachment; filename="consent.fhir.json"'
     return response
 
 
-def pdf_response(data):
-    from pyramid.response import Response
-    response = Response(data, content_type='application/pdf')
-    # No names in file names: downloads folders are as public as histories.
-    response.content_disposition = 'attachment; filename="agreement.pdf"'
-    return response
-
-
 def agreement_error(request, message):
-    from pyramid.renderers import render_to_response
     response = render_to_response(
         'minorconsent:agreements/templates/agreement_error.pt',
         {'message': message, 'back': request.clinic_url(request.context)}, request=request)

@@ -7,6 +7,8 @@ cannot reach the client record.
 """
 from pyramid.events import BeforeRender
 
+from minorconsent.workflow import require_workflow_state, require_workflow_step
+
 
 def is_family_renderer(event):
     """True for templates of views declared in this package."""
@@ -26,7 +28,6 @@ def hide_record_from_family_templates(event):
 def includeme(config):
     config.add_subscriber(hide_record_from_family_templates, BeforeRender)
     # Called, not config.*: the portal is included before the workflow room.
-    from minorconsent.workflow import require_workflow_state, require_workflow_step
     require_workflow_step(config, 'summary', 'return_to_draft', 'when the client asks for '
                           'changes to a summary they are reviewing, this step sends it back '
                           'to the therapist', from_states=('minor_review',), to_state='draft')

@@ -9,10 +9,20 @@ Today a guardian sees their child's first (or preferred) name and whether a
 summary has been published; the parent-summary feature adds the published
 goals and progress here, and only here.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
+from pyramid.authorization import ACLHelper
+
+from minorconsent.agreements.model import FAMILY_STATES
 from minorconsent.clients.family import family_access
+from minorconsent.disclosures import safety_notices as disclosed_notices
+from minorconsent.disclosures.model import disclosures_of
+from minorconsent.disclosures.releases import ITEM_TITLES
+from minorconsent.summaries.model import ACHIEVEMENT_TITLES, PUBLISHED
+from minorconsent.workflow.engine import definition_of
+
+from .chart import trend_svg
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,7 @@ class TeenView:
 def safety_notices(client, guardian_id, principals):
     """``SafetyNotice``s: the disclosure room decides which, and copies
     only the day and the disclosed words."""
-    from minorconsent.disclosures import safety_notices as notices
-    return notices(client, guardian_id, principals)
+    return disclosed_notices(client, guardian_id, principals)
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,6 @@ def shared_under_my_releases(client, guardian_id):
     """Disclosures made under releases this guardian signed, newest first
     (never safety disclosures: those are the clinic's legal duty, and
     listing them could endanger the child)."""
-    from minorconsent.disclosures.model import disclosures_of
-    from minorconsent.disclosures.releases import ITEM_TITLES
     agreements = client['agreements'] if 'agreements' in client else {}
     found = []
     for disclosure in disclosures_of(client):
@@ -104,9 +111,6 @@ def agreement_links(client, user_id, principals, role='guardian'):
     """The agreements of ``client`` that these principals may read: only in
     a state the agreements room declares readable by ``role`` (belt and
     braces: the ACL already says so), whatever a definition grants."""
-    from pyramid.authorization import ACLHelper
-    from minorconsent.agreements.model import FAMILY_STATES
-    from minorconsent.workflow.engine import definition_of
     if 'agreements' not in client:
         return ()
     acl, links = ACLHelper(), []
@@ -255,7 +259,6 @@ class GoalTrend:
 def goal_trends(summaries, t=str):
     """Trends from published ``SummaryView``s (newest first, as listed);
     ``t`` translates the chart's words into the guardian's language."""
-    from .chart import trend_svg
     series, latest = {}, {}
     for summary in reversed([s for s in summaries if s.published]):
         for goal in summary.goals:
@@ -284,7 +287,6 @@ class SummaryView:
 
 
 def summary_view(summary):
-    from minorconsent.summaries.model import ACHIEVEMENT_TITLES
     # The step that published it, never a later move to a new workflow version.
     published = [e.time for e in summary.history.steps() if e.to_state == 'published']
     return SummaryView(
@@ -304,9 +306,6 @@ def summary_views(client, principals, permission='view-published', preview=None)
     ``preview`` (staff preview only) joins them in the place it will take,
     as it will read once published now (dated today, UTC, like the
     publishing step's history entry)."""
-    from dataclasses import replace
-    from pyramid.authorization import ACLHelper
-    from minorconsent.summaries.model import PUBLISHED
     if 'summaries' not in client:
         return ()
     # Belt and braces: whatever the ACL says (a definition's permission

@@ -2,21 +2,25 @@
 
 The template gets an ``AgreementView`` only (see ``parentview``).
 """
+from dataclasses import replace
 from functools import partial
 
 import colander
 import deform
 from pyramid.authorization import ACLHelper
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.i18n import get_localizer
+from pyramid.threadlocal import get_current_registry
 
+from minorconsent.agreements import esign, pdf
 from minorconsent.agreements.lifecycle import act
+from minorconsent.agreements.model import Agreement, authority_words
 from minorconsent.agreements.signing import SigningError, sign
-from minorconsent.agreements.model import Agreement
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
-from minorconsent.site.views import clinic_view
+from minorconsent.site.views import cached_template, clinic_view, plain_page
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
@@ -58,15 +62,12 @@ def disclosure_form(request):
 
 
 def esign_macros():
-    from pyramid.threadlocal import get_current_registry
-    from minorconsent.site.views import cached_template
     return cached_template(get_current_registry(),
                            'minorconsent.portal:templates/esign_disclosure.pt').macros
 
 
 def agree_to_electronic_records(request, user):
     """Record the agreement with the language the disclosure was read in."""
-    from minorconsent.agreements import esign
     esign.agree(user, get_localizer(request).locale_name, request.client_addr or '',
                 request.user_agent or '')
 
@@ -82,23 +83,18 @@ class RevokeSchema(colander.MappingSchema):
 def signer_pdf(request):
     """A signer's own copy: rendered now, showing only their own IP
     address and browser."""
-    from pyramid.httpexceptions import HTTPNotFound
-    from minorconsent.agreements import pdf
-    from minorconsent.agreements.views import pdf_response
     agreement = request.context
     user_id = request.authenticated_userid
     if agreement.pdf is None or user_id not in agreement.signatures:
         raise HTTPNotFound()
     state_title = definition_of(agreement).state(agreement.state).title
     record = pdf.for_signer(pdf.record_of(agreement, request.clinic, state_title), user_id)
-    return pdf_response(pdf.render(record, partial(translate, request)))
+    return pdf.pdf_response(pdf.render(record, partial(translate, request)))
 
 
 def with_translated_authority(request, view, agreement):
     """``view`` with each signature's authority line in the reader's
     language (the record keeps the English words for the certificate)."""
-    from dataclasses import replace
-    from minorconsent.agreements.model import authority_words
     localizer = get_localizer(request)
     stored = list(agreement.signatures.values())
     if len(stored) != len(view.signatures):
@@ -128,7 +124,6 @@ def family_agreement(request):
     if request.method == 'POST' and (
             (request.POST.get('__formid__') == 'sign' and not may_sign)
             or (request.POST.get('decline') == 'yes' and not may_decline)):
-        from minorconsent.site.views import plain_page
         return plain_page(request, 400, _('This document is not waiting for you'),
                           _('Nothing was changed. It may already be signed or withdrawn.'))
     if may_decline and request.method == 'POST' and request.POST.get('decline') == 'yes':
@@ -143,7 +138,6 @@ def family_agreement(request):
                             appstruct={'text_sha256': agreement.text_sha256})
     # Before a person's first electronic signature: the disclosure about
     # electronic records, agreed once (agreements/esign.py).
-    from minorconsent.agreements import esign
     needs_disclosure = (may_sign and user.__name__ not in agreement.signatures
                         and not esign.has_agreed(user))
     esign_form = disclosure_form(request)
@@ -200,8 +194,6 @@ def electronic_records(request):
     """The disclosure about electronic documents, whether and when the
     person agreed, and the way to agree or to withdraw (then the next
     signature asks again, and the practice uses paper)."""
-    from minorconsent.agreements import esign
-    from minorconsent.site.views import plain_page
     user = request.identity.user
     form = disclosure_form(request)
     agreed = esign.has_agreed(user)

@@ -7,17 +7,22 @@ request from the template namespace as well.
 from functools import partial
 
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from pyramid.threadlocal import get_current_registry
+from pyramid_zodbconn import get_connection
 
+from minorconsent.audit.accounting import summary_accesses
+from minorconsent.audit.chain import log_of
 from minorconsent.clients import Client
-from minorconsent.summaries.model import Summary
 from minorconsent.site import Clinic
-from minorconsent.site.views import clinic_view
-
+from minorconsent.site.i18n import translate
+from minorconsent.site.views import cached_template, clinic_view
+from minorconsent.summaries.model import Summary
 from minorconsent.workflow.engine import Actor
 
-from minorconsent.site.i18n import translate
-
-from .parentview import family_views, parent_view, shared_under_my_releases, teen_view
+from .parentview import (family_views, parent_view, shared_under_my_releases, summary_view,
+                         teen_view)
+from .summary_pdf import render as render_summary
 
 
 @clinic_view(context=Clinic, name='family', permission='family',
@@ -52,9 +57,6 @@ def teen_page(request):
 def access_page(request):
     """Who at the clinic read this child's summaries, and what was shared
     under a release this guardian signed (an accounting of disclosures)."""
-    from pyramid_zodbconn import get_connection
-    from minorconsent.audit.accounting import summary_accesses
-    from minorconsent.audit.chain import log_of
     view = parent_view(request.context, request.identity.userid,
                        request.clinic.settings, principals=principals(request))
     if view is None:
@@ -71,8 +73,6 @@ def access_page(request):
 
 
 def summary_macros():
-    from pyramid.threadlocal import get_current_registry
-    from minorconsent.site.views import cached_template
     return cached_template(get_current_registry(),
                            'minorconsent.portal:templates/summary_macros.pt').macros
 
@@ -84,7 +84,6 @@ def principals(request):
 def _summary_for_guardian(request):
     """(child view, summary view) for a published summary this guardian may
     read; 404 otherwise (the ACL said yes; the parent view must agree)."""
-    from .parentview import summary_view
     summary = request.context
     client = summary.workflow_client()
     child = parent_view(client, request.identity.userid, request.clinic.settings,
@@ -104,10 +103,9 @@ def summary_page(request):
 
 @clinic_view(context=Summary, name='summary.pdf', permission='view-published')
 def summary_pdf(request):
-    from pyramid.response import Response
-    from .summary_pdf import render
     child, summary = _summary_for_guardian(request)
-    response = Response(render(child.name, summary, child.clinic, partial(translate, request)),
+    response = Response(render_summary(child.name, summary, child.clinic,
+                                       partial(translate, request)),
                         content_type='application/pdf')
     # No names in file names: a downloads folder is as public as a history.
     response.content_disposition = 'attachment; filename="summary.pdf"'

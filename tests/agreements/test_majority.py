@@ -143,7 +143,7 @@ def test_the_send_steps_name_the_guard_and_activation_keeps_the_signature_guard(
 
 
 def test_an_older_database_gets_the_guard_by_an_evolve_step(app, clinic, demo):
-    from minorconsent.agreements import SENDING_STEPS, use_send_guard
+    from minorconsent.agreements.evolve import SENDING_STEPS, use_send_guard
     from minorconsent.workflow.definition import loads
     from minorconsent.workflow.migrate import publish_with_migration, run_batch
     with clinic() as c:

@@ -22,8 +22,8 @@ from .guards import BUILT_IN
 from .requirements import REQUIREMENTS_KEY, FAMILY, STATE, STEP, declared_family_states, \
     declared_guards, family_requirement, family_states, merged, \
     requirement
-from .validate import FAMILY_ROLES
 from .validate import problems
+from .vocabulary import FAMILY_ROLES
 
 GUARDS_KEY = 'minorconsent.workflow_guards'
 

@@ -17,7 +17,8 @@ room's reason, and publishing waits until the draft has the id again.
 import copy
 
 from .definition import DefinitionError, parse
-from .validate import ID, MAP_ROLES, PERMISSIONS, UNREACHABLE, Problem, problems, reachable
+from .validate import problems, reachable
+from .vocabulary import ID, MAP_ROLES, PERMISSIONS, UNREACHABLE, Problem
 
 
 class EditError(ValueError):

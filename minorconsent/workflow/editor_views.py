@@ -15,7 +15,7 @@ from .editor import EditError, add_state, add_transition, find_transition, remov
 from .schemas import AddStateSchema, AddStepSchema, StepSchema, state_schema
 from .requirements import STATE, STEP, of_content_type
 from .store import WorkflowRecord
-from .validate import FAMILY_ROLES, MAP_ROLES, PERMISSIONS, ROLE_FAMILY_PERMISSIONS
+from .vocabulary import FAMILY_ROLES, MAP_ROLES, PERMISSIONS, ROLE_FAMILY_PERMISSIONS
 from .views import check_source
 
 

@@ -24,7 +24,8 @@ from minorconsent.site.clock import utcnow
 
 from .history import MIGRATION_STEP, HistoryEntry
 from .requirements import declared_family_states
-from .validate import FAMILY_ROLES, guarded_into
+from .validate import guarded_into
+from .vocabulary import FAMILY_ROLES
 
 
 class MigrationError(ValueError):

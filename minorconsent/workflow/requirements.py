@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from pyramid.exceptions import ConfigurationError
 from pyramid.threadlocal import get_current_registry
 
-from .validate import CONTENT_TYPES, FAMILY, FAMILY_ROLES, ID, SIGNATURE_GUARD, \
+from .vocabulary import CONTENT_TYPES, FAMILY, FAMILY_ROLES, ID, SIGNATURE_GUARD, \
     declares_family_states, family_states
 
 # Where the configurator keeps the rooms' declarations.

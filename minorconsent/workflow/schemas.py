@@ -2,7 +2,7 @@
 import colander
 import deform
 
-from .validate import TRANSITION_ROLES
+from .vocabulary import TRANSITION_ROLES
 
 
 class DraftSchema(colander.MappingSchema):

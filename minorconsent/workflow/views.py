@@ -17,8 +17,8 @@ from .migrate import (MigrationError, allowed_targets, declared_family, plan,
                       publish_with_migration, run_batch)
 from .schemas import DraftSchema, ImportSchema
 from .store import WorkflowRecord, WorkflowStore
-from .validate import MAP_ROLES, PERMISSIONS, visibility
-from .validate import problems as definition_problems
+from .validate import problems as definition_problems, visibility
+from .vocabulary import MAP_ROLES, PERMISSIONS
 
 
 def check_source(record, source, registry):

@@ -22,7 +22,7 @@ from minorconsent.workflow.engine import Actor
 
 from .parentview import (family_views, parent_view, shared_under_my_releases, summary_view,
                          teen_view)
-from .summary_pdf import render as render_summary
+from . import summary_pdf as printable
 
 
 @clinic_view(context=Clinic, name='family', permission='family',
@@ -104,8 +104,8 @@ def summary_page(request):
 @clinic_view(context=Summary, name='summary.pdf', permission='view-published')
 def summary_pdf(request):
     child, summary = _summary_for_guardian(request)
-    response = Response(render_summary(child.name, summary, child.clinic,
-                                       partial(translate, request)),
+    response = Response(printable.render(child.name, summary, child.clinic,
+                                        partial(translate, request)),
                         content_type='application/pdf')
     # No names in file names: a downloads folder is as public as a history.
     response.content_disposition = 'attachment; filename="summary.pdf"'

@@ -6,7 +6,7 @@ document to review on the portal: no child, no therapist, no therapy.
 """
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -14,15 +14,12 @@ from pyramid.authorization import ACLHelper
 
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
+from minorconsent.site.clock import utcnow
 from minorconsent.site.mail import may_email, send
 from minorconsent.security.policy import principals_for
 from minorconsent.site.links import SingleUseLink
 
 from .signing import signer_role
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def token_hash(token):

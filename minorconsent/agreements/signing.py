@@ -10,7 +10,8 @@ from minorconsent.site.i18n import _
 
 from . import esign
 from .lifecycle import activate_if_complete, newer_issued
-from .model import Signature, authority_words, typed_name_matches
+from .model import Signature, authority_words
+from .typed_name import typed_name_matches
 
 
 class SigningError(ValueError):

@@ -5,7 +5,6 @@ asks an existing one to sign in; either way it leads to the document.  An
 expired, used, cancelled or altered link says so plainly and changes
 nothing (a 4xx answer commits nothing).
 """
-from datetime import datetime, timezone
 from functools import partial
 
 import colander
@@ -18,6 +17,7 @@ from minorconsent.accounts.schemas import _strong, password_hint
 from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
+from minorconsent.site.clock import utcnow
 from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
@@ -92,7 +92,7 @@ def invitation(request):
     if person.password_hash is not None:
         identity = request.identity
         if identity is not None and identity.userid == person.__name__:
-            found.used = datetime.now(timezone.utc)
+            found.used = utcnow()
             return HTTPFound(location=target)
         return {'title': t('You have a document to review'),
                 'text': t('Sign in with ${email} to read and sign it.', {'email': person.email}),
@@ -104,7 +104,7 @@ def invitation(request):
         values = form.validate()
         if values is not None:
             set_password(clinic, request.registry.passwords, person, values['password'])
-            found.used = datetime.now(timezone.utc)
+            found.used = utcnow()
             return HTTPFound(location=target, headers=remember(
                 request, person.__name__, method='single-use-link'))
     return {'title': t('You have a document to review'),

@@ -10,7 +10,7 @@ summary has been published; the parent-summary feature adds the published
 goals and progress here, and only here.
 """
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date
 
 from pyramid.authorization import ACLHelper
 
@@ -19,6 +19,7 @@ from minorconsent.clients.family import family_access
 from minorconsent.disclosures import safety_notices as disclosed_notices
 from minorconsent.disclosures.model import disclosures_of
 from minorconsent.disclosures.releases import ITEM_TITLES
+from minorconsent.site.clock import utcnow
 from minorconsent.summaries.model import ACHIEVEMENT_TITLES, PUBLISHED
 from minorconsent.workflow.engine import definition_of
 
@@ -325,6 +326,6 @@ def summary_views(client, principals, permission='view-published', preview=None)
     def view(summary):
         if summary is preview:
             return replace(summary_view(summary), in_review=False,
-                           published=datetime.now(timezone.utc).date().isoformat())
+                           published=utcnow().date().isoformat())
         return summary_view(summary)
     return tuple(view(s) for s in sorted(found, key=lambda s: s.created, reverse=True))

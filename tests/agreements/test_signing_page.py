@@ -5,7 +5,7 @@ import io
 import pypdf
 import pytest
 
-from minorconsent.agreements.model import typed_name_matches
+from minorconsent.agreements.typed_name import typed_name_matches
 from support import ROLE_EMAILS, csrf_of, radio, sign_in
 
 WRONG_NAME = 'Type your full name as it appears on your account: Elena Alvarez'

@@ -1,13 +1,26 @@
 """The parent view: the only door from a child's record to a guardian.
 
-Guardian-facing code (views, templates, later emails and PDFs) receives
-these frozen dataclasses, never a ``Client``.  Every field is copied here by
+Guardian-facing code (views, templates, emails, PDFs) receives these
+frozen dataclasses, never a ``Client``.  Every field is copied here by
 name; a field added to the client record reaches no guardian until it is
 added to this file on purpose.
 
-Today a guardian sees their child's first (or preferred) name and whether a
-summary has been published; the parent-summary feature adds the published
-goals and progress here, and only here.
+Who may see what is not decided here.  ``clients.family.FamilyAccess``
+decides it, once per client and transaction: whether this guardian is
+entitled to the child's page today, whether the client consents alone,
+and this guardian's scope (goals, summaries: everything published under
+their own consent, only what a live release of the client's names where
+the client consents alone).  ``parent_view`` is the projection of that
+answer onto what is published: the child's first (or preferred) name; the
+agreements the guardian may read (none where the client consents alone);
+within their scope, the published summaries and each goal's trend drawn
+from them; the safety notices addressed to them (the disclosures room
+picks those, and copies only the day and the words); and how to reach the
+clinic.  A document is listed only while its workflow state lets this
+person read it and a step, not its creation or a move, brought it there
+(the same permission the page itself checks, asked again: belt and
+braces).  The adolescent's own page (``teen_view``) and a family member's
+view of one agreement (``agreement_view``) are built the same way.
 """
 from dataclasses import dataclass, replace
 from datetime import date
@@ -56,8 +69,8 @@ class ParentChildView:
     ref: str                  # the client id, for building URLs
     name: str                 # preferred or first name; never the surname
     agreements: tuple = ()    # AgreementLinks this guardian may read
-    summaries: tuple = ()     # published summaries (parent-summary feature)
-    goals: tuple = ()         # GoalTrends, from published summaries only
+    summaries: tuple = ()     # SummaryViews: published, within this guardian's scope
+    goals: tuple = ()         # GoalTrends, from those published summaries only
     notices: tuple = ()       # SafetyNotices addressed to this guardian
     clinic: ClinicContact = None
 

@@ -147,6 +147,8 @@ def includeme(config):
                                   'release only while it is in this state')
     config.require_workflow_state('consent', 'active', 'a client consents on their own only '
                                   'under their consent in this state')
+    # POST <disclosure>/step: the workflow room's one step view.
+    config.add_step_view(Disclosure)
     config.scan('.views')
 
 

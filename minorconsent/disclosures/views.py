@@ -2,13 +2,12 @@
 that record them; the insurer export."""
 from pyramid.response import Response
 
-from minorconsent.agreements.views import agreement_error
 from minorconsent.clients import Client
 from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
-from minorconsent.workflow import fire_posted_step, workflow_guards
-from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, available, definition_of
 
 from . import DisclosureRefused, record_disclosure
 from .insurer import export_for_insurer
@@ -101,16 +100,6 @@ def disclosure_page(request):
                            workflow_guards(request.registry)),
         'users': users,
     }
-
-
-@clinic_view(context=Disclosure, name='step', permission='view', request_method='POST')
-def disclosure_step(request):
-    disclosure = request.context
-    try:
-        fire_posted_step(request, disclosure)
-    except WorkflowError as exc:
-        return agreement_error(request, str(exc))
-    return redirect(request, request.clinic_url(disclosure), 'step-done')
 
 
 @clinic_view(context=Client, name='add-release', permission='edit-clinical',

@@ -101,6 +101,8 @@ def includeme(config):
     config.require_workflow_state('consent', 'active', 'guardians read summaries only under '
                                   'a consent in this state')
     config.include('.subscribers')
+    # POST <summary>/step: the workflow room's one step view.
+    config.add_step_view(Summary)
     config.add_directive('set_summary_preview',
                          'minorconsent.summaries.views:set_summary_preview')
     config.scan('.views')

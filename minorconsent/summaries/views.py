@@ -11,9 +11,9 @@ from minorconsent.clients.views import stale_edit
 from minorconsent.site.forms import FormHandler, date_widget
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
-from minorconsent.agreements.views import agreement_error
-from minorconsent.workflow import fire_posted_step, workflow_guards
-from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import Actor, available, definition_of
+from minorconsent.workflow.views import step_refused
 
 from . import ACHIEVEMENT, NotCorrectable, add_progress, write_correction, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary
@@ -168,19 +168,8 @@ def summary_correct(request):
     try:
         draft = write_correction(client, summary, request.authenticated_userid)
     except NotCorrectable as exc:
-        return agreement_error(request, str(exc))
+        return step_refused(request, str(exc))
     return redirect(request, request.clinic_url(draft, 'edit'), 'saved')
-
-
-@clinic_view(context=Summary, name='step', permission='view', request_method='POST')
-def summary_step(request):
-    summary = request.context
-    try:
-        fire_posted_step(request, summary)
-    except WorkflowError as exc:
-        return agreement_error(request, str(exc))
-    # What the step sets off is in subscribers.py.
-    return redirect(request, request.clinic_url(summary), 'step-done')
 
 
 #: Registry key of the page the staff preview shows (``set_summary_preview``).

@@ -138,5 +138,8 @@ def includeme(config):
     # order run later).
     config.action('minorconsent.workflow_defaults', load_defaults, order=10)
     config.include('.evolve')
+    # The one step view for every workflowed document; each room registers
+    # it for its content (a room included before this one calls the function).
+    config.add_directive('add_step_view', 'minorconsent.workflow.views:add_step_view')
     config.scan('.views')
     config.scan('.editor_views')

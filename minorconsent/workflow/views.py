@@ -1,24 +1,63 @@
 """Workflow admin: list, read (diagram, who-sees-what), edit a draft,
-import and export, publish a new version."""
+import and export, publish a new version; and the one step view every
+workflowed document's page posts to (``add_step_view``)."""
 import difflib
 
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
 from minorconsent.site.forms import FormHandler
 from minorconsent.site.messages import redirect
+from minorconsent.site import ROUTE
 from minorconsent.site.views import clinic_view
 
-from . import workflow_guards, workflow_requirements
+from . import fire_posted_step, workflow_guards, workflow_requirements
 from .definition import DefinitionError, loads
 from .diagram import render_svg
 from .diff import changes
+from .engine import WorkflowError
 from .migrate import (MigrationError, allowed_targets, declared_family, plan,
                       publish_with_migration, run_batch)
 from .schemas import DraftSchema, ImportSchema
 from .store import WorkflowRecord, WorkflowStore
 from .validate import problems as definition_problems, visibility
 from .vocabulary import MAP_ROLES, PERMISSIONS
+
+
+def step_refused(request, message):
+    """The page of a step on a document that cannot be done (400, nothing
+    changed): ``message`` says why, with a way back to the document."""
+    response = render_to_response(
+        'minorconsent:workflow/templates/step_refused.pt',
+        {'message': message, 'back': request.clinic_url(request.context)}, request=request)
+    response.status = 400
+    return response
+
+
+def fire_step(context, request):
+    """POST ``<document>/step``: fire the step the document's page chose
+    (``step``, optional ``comment``) as the requester, then back to the
+    document with "Done."; a step that cannot be taken says why
+    (``step_refused``).  What a step sets off is not here: the owning
+    room's ``subscribers.py`` hears it (``workflow.events.AfterTransition``),
+    whichever way the step was fired."""
+    try:
+        fire_posted_step(request, context)
+    except WorkflowError as exc:
+        return step_refused(request, str(exc))
+    return redirect(request, request.clinic_url(context), 'step-done')
+
+
+def add_step_view(config, content):
+    """``config.add_step_view(Content)``: the step view for a room's
+    workflowed ``Content``, registered for that class (so each kind keeps
+    its own row in the authorization matrix and its own audit action,
+    ``POST <Content>.step``) with the document's ``view`` permission; the
+    workflow's own permission map and guards decide whether the step may be
+    taken."""
+    config.add_view(fire_step, context=content, name='step', permission='view',
+                    request_method='POST', route_name=ROUTE)
 
 
 def check_source(record, source, registry):

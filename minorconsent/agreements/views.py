@@ -8,7 +8,7 @@ from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
 from minorconsent.clients import Client
-from minorconsent.site.forms import FormHandler
+from minorconsent.clients.views import ClientForm
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
@@ -49,38 +49,51 @@ class StartSchema(colander.MappingSchema):
         missing=False)
 
 
+#: The custody rule in the start page's heading.
+CUSTODY_WORDS = {'all': 'every guardian with legal authority signs',
+                 'one': 'one guardian with legal authority is enough'}
+
+
 @clinic_view(context=Client, name='add-agreement', permission='edit-clinical',
              renderer='minorconsent:clients/templates/form_page.pt')
-def agreement_start(request):
-    client = request.context
-    clinic = request.clinic
-    users = clinic['users']
-    eligible = [(gid, '%s (%s)' % (users[gid].display_name,
+class AgreementStart(ClientForm):
+    """Start an agreement: the document, who signs (the guardians who may,
+    all ticked), the client's assent, or the client consenting alone."""
+    schema = StartSchema()
+    buttons = ('start',)
+
+    def eligible(self):
+        client, clinic = self.context, self.request.clinic
+        users = clinic['users']
+        return [(gid, '%s (%s)' % (users[gid].display_name,
                                    client['guardians'][gid].relationship_title))
                 for gid in default_signers(client, clinic.settings) if gid in users]
-    appstruct = {'kind': 'consent', 'guardians': {gid for gid, _ in eligible},
-                 'assent_required': assent_expected(client, clinic.settings)
-                 and bool(client.self_account_id)}
-    form = FormHandler(request, StartSchema(), buttons=('start',), appstruct=appstruct,
-                       eligible=eligible)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                agreement = start_agreement(
-                    clinic, client, values['kind'], request.authenticated_userid,
-                    required_guardians=sorted(values['guardians']),
-                    assent_required=values['assent_required'],
-                    minor_consents=values['minor_consents'])
-            except ValueError as exc:
-                form.fail('guardians', str(exc))
-            else:
-                return redirect(request, request.clinic_url(agreement), 'agreement-started')
-    policy = dict((('all', 'every guardian with legal authority signs'),
-                   ('one', 'one guardian with legal authority is enough')))
-    return {'form': form.render(), 'back': request.clinic_url(client),
-            'heading': 'Start an agreement (custody rule: %s)'
-            % policy[custody_policy(client, clinic.settings)]}
+
+    def bind(self):
+        return {'eligible': self.eligible()}
+
+    def appstruct(self):
+        client, settings = self.context, self.request.clinic.settings
+        return {'kind': 'consent', 'guardians': {gid for gid, _ in self.eligible()},
+                'assent_required': assent_expected(client, settings)
+                and bool(client.self_account_id)}
+
+    @property
+    def heading(self):
+        policy = custody_policy(self.context, self.request.clinic.settings)
+        return 'Start an agreement (custody rule: %s)' % CUSTODY_WORDS[policy]
+
+    def start_success(self, values):
+        request = self.request
+        try:
+            agreement = start_agreement(
+                request.clinic, self.context, values['kind'], request.authenticated_userid,
+                required_guardians=sorted(values['guardians']),
+                assent_required=values['assent_required'],
+                minor_consents=values['minor_consents'])
+        except ValueError as exc:
+            return self.fail('guardians', str(exc))
+        return redirect(request, request.clinic_url(agreement), 'agreement-started')
 
 
 @clinic_view(context=Agreement, permission='view', renderer='templates/agreement.pt')

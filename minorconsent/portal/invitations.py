@@ -5,8 +5,6 @@ asks an existing one to sign in; either way it leads to the document.  An
 expired, used, cancelled or altered link says so plainly and changes
 nothing (a 4xx answer commits nothing).
 """
-from functools import partial
-
 import colander
 import deform
 from pyramid.httpexceptions import HTTPFound
@@ -18,7 +16,7 @@ from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
 from minorconsent.site.clock import utcnow
-from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.forms import FormView, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
 
@@ -73,41 +71,58 @@ def invitation_status(clinic, invitation):
 
 @clinic_view(context=Clinic, name='invite', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/invite.pt')
-def invitation(request):
-    t = partial(translate, request)
-    clinic = request.clinic
-    # Per client IP, in memory: no commit for a page view (security/ratelimit.py).
-    limited = too_many(request, 'invitation')
-    if limited is not None:
-        return limited
-    token = request.subpath[0] if len(request.subpath) == 1 else ''
-    found = clinic.invitations.find(token)
-    status, agreement = invitation_status(clinic, found)
-    if status != 'valid':
-        title, text, code = MESSAGES[status]
-        request.response.status = code
-        return {'title': t(title), 'text': t(text), 'form': None, 'sign_in': status == 'used'}
-    person = clinic['users'][found.person_id]
-    target = request.clinic_url(agreement, 'family')
-    if person.password_hash is not None:
-        identity = request.identity
-        if identity is not None and identity.userid == person.__name__:
-            found.used = utcnow()
-            return HTTPFound(location=target)
-        return {'title': t('You have a document to review'),
-                'text': t('Sign in with ${email} to read and sign it.', {'email': person.email}),
-                'form': None, 'sign_in': True}
-    form = FormHandler(request, ChoosePasswordSchema(validator=_matching),
-                       buttons=(button('create my account', _('Create my account')),),
-                       password_email=person.email)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            set_password(clinic, request.registry.passwords, person, values['password'])
-            found.used = utcnow()
-            return HTTPFound(location=target, headers=remember(
-                request, person.__name__, method='single-use-link'))
-    return {'title': t('You have a document to review'),
-            'text': t('Choose a password for ${email} to read and sign it.',
-                      {'email': person.email}),
-            'form': form.render(), 'sign_in': False}
+class InvitationPage(FormView):
+    """An invitation link: a new guardian chooses a password here (and is
+    signed in); an existing one is asked to sign in; a link that is not
+    valid says why (``before``)."""
+    buttons = (button('create my account', _('Create my account')),)
+
+    def t(self, text, mapping=None):
+        return translate(self.request, text, mapping)
+
+    def before(self):
+        request = self.request
+        clinic = request.clinic
+        # Per client IP, in memory: no commit for a page view (security/ratelimit.py).
+        limited = too_many(request, 'invitation')
+        if limited is not None:
+            return limited
+        token = request.subpath[0] if len(request.subpath) == 1 else ''
+        self.found = found = clinic.invitations.find(token)
+        status, agreement = invitation_status(clinic, found)
+        if status != 'valid':
+            title, text, code = MESSAGES[status]
+            request.response.status = code
+            return {'title': self.t(title), 'text': self.t(text), 'form': None,
+                    'sign_in': status == 'used'}
+        self.person = person = clinic['users'][found.person_id]
+        self.target = request.clinic_url(agreement, 'family')
+        if person.password_hash is not None:
+            identity = request.identity
+            if identity is not None and identity.userid == person.__name__:
+                found.used = utcnow()
+                return HTTPFound(location=self.target)
+            return {'title': self.t('You have a document to review'),
+                    'text': self.t('Sign in with ${email} to read and sign it.',
+                                   {'email': person.email}),
+                    'form': None, 'sign_in': True}
+        return None
+
+    def make_schema(self):
+        return ChoosePasswordSchema(validator=_matching)
+
+    def bind(self):
+        return {'password_email': self.person.email}
+
+    def page(self):
+        return {'title': self.t('You have a document to review'),
+                'text': self.t('Choose a password for ${email} to read and sign it.',
+                               {'email': self.person.email}),
+                'sign_in': False}
+
+    def create_my_account_success(self, values):
+        request, person = self.request, self.person
+        set_password(request.clinic, request.registry.passwords, person, values['password'])
+        self.found.used = utcnow()
+        return HTTPFound(location=self.target, headers=remember(
+            request, person.__name__, method='single-use-link'))

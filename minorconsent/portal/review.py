@@ -4,7 +4,7 @@ lets it go ahead or asks for changes.  Their comment goes to the therapist
 import colander
 import deform
 
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.summaries.model import Summary
@@ -23,23 +23,34 @@ class ChangesSchema(colander.MappingSchema):
 
 @clinic_view(context=Summary, name='review', permission='review',
              renderer='templates/review.pt')
-def summary_review(request):
-    summary = request.context
-    form = FormHandler(request, ChangesSchema(), buttons=('ask for changes',), formid='changes')
-    if request.method == 'POST' and request.POST.get('agree') == 'yes':
-        summary.review_agreed = True
-        # What they agreed to: an edit after this is text they never saw.
-        summary.review_agreed_revision = summary.revision
-        return redirect(request, request.clinic_url(summary.workflow_client(), 'mine'), 'saved')
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                fire(summary, 'return_to_draft', Actor.from_request(request),
-                     workflow_guards(request.registry), values['comment'])
-            except WorkflowError as exc:
-                form.fail('comment', str(exc))
-            else:
-                return redirect(request, request.clinic_url(summary.workflow_client(), 'mine'),
-                                'saved')
-    return {'summary': summary_view(summary), 'form': form.render()}
+class SummaryReview(FormView):
+    """The client's review: a button to let the summary go ahead (its own
+    small form, handled in ``before``), or this form asking for changes,
+    which sends the summary back to the therapist's draft."""
+    schema = ChangesSchema()
+    buttons = ('ask for changes',)
+    formid = 'changes'
+
+    def done(self):
+        return redirect(self.request,
+                        self.request.clinic_url(self.context.workflow_client(), 'mine'), 'saved')
+
+    def before(self):
+        request, summary = self.request, self.context
+        if request.method == 'POST' and request.POST.get('agree') == 'yes':
+            summary.review_agreed = True
+            # What they agreed to: an edit after this is text they never saw.
+            summary.review_agreed_revision = summary.revision
+            return self.done()
+        return None
+
+    def page(self):
+        return {'summary': summary_view(self.context)}
+
+    def ask_for_changes_success(self, values):
+        try:
+            fire(self.context, 'return_to_draft', Actor.from_request(self.request),
+                 workflow_guards(self.request.registry), values['comment'])
+        except WorkflowError as exc:
+            return self.fail('comment', str(exc))
+        return self.done()

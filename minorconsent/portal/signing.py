@@ -17,7 +17,7 @@ from minorconsent.agreements.lifecycle import act
 from minorconsent.agreements.model import Agreement, authority_words
 from minorconsent.agreements.signing import SigningError, sign
 from minorconsent.site import Clinic
-from minorconsent.site.forms import FormHandler, button
+from minorconsent.site.forms import FormHandler, FormView, button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import cached_template, clinic_view, plain_page
@@ -190,26 +190,41 @@ def family_agreement(request):
 
 @clinic_view(context=Clinic, name='electronic-records', permission='signed-in',
              renderer='templates/electronic_records.pt')
-def electronic_records(request):
+class ElectronicRecords(FormView):
     """The disclosure about electronic documents, whether and when the
     person agreed, and the way to agree or to withdraw (then the next
-    signature asks again, and the practice uses paper)."""
-    user = request.identity.user
-    form = disclosure_form(request)
-    agreed = esign.has_agreed(user)
-    if request.method == 'POST' and request.POST.get('withdraw') == 'yes':
-        if not agreed:
-            return plain_page(request, 400, _('There is no consent to withdraw'),
-                              _('Nothing was changed.'))
-        esign.withdraw(user)
-        return redirect(request, request.clinic_url(request.clinic, 'electronic-records'),
+    signature asks again, and the practice uses paper).  The withdraw
+    button, and the page of a person who agreed, come before the form
+    (``before``); the form is the one the signing page shows too."""
+
+    def saved(self):
+        return redirect(self.request,
+                        self.request.clinic_url(self.request.clinic, 'electronic-records'),
                         'saved')
-    if not agreed and form.submitted and form.validate() is not None:
-        agree_to_electronic_records(request, user)
-        return redirect(request, request.clinic_url(request.clinic, 'electronic-records'),
-                        'saved')
-    found = esign.consent_of(user) if agreed else None
-    return {'agreed_on': found.time.strftime('%Y-%m-%d %H:%M UTC') if found else None,
-            'form': '' if agreed else form.render(),
-            'contact': clinic_contact(request.clinic.settings),
-            'esign_macros': esign_macros()}
+
+    def before(self):
+        request = self.request
+        self.user = user = request.identity.user
+        agreed = esign.has_agreed(user)
+        if request.method == 'POST' and request.POST.get('withdraw') == 'yes':
+            if not agreed:
+                return plain_page(request, 400, _('There is no consent to withdraw'),
+                                  _('Nothing was changed.'))
+            esign.withdraw(user)
+            return self.saved()
+        if agreed:
+            found = esign.consent_of(user)
+            return dict(self.page(), form='',
+                        agreed_on=found.time.strftime('%Y-%m-%d %H:%M UTC') if found else None)
+        return None
+
+    def make_form(self):
+        return disclosure_form(self.request)
+
+    def page(self):
+        return {'agreed_on': None, 'contact': clinic_contact(self.request.clinic.settings),
+                'esign_macros': esign_macros()}
+
+    def agree_success(self, values):
+        agree_to_electronic_records(self.request, self.user)
+        return self.saved()

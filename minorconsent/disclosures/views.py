@@ -3,7 +3,7 @@ that record them; the insurer export."""
 from pyramid.response import Response
 
 from minorconsent.clients import Client
-from minorconsent.site.forms import FormHandler
+from minorconsent.clients.views import ClientForm
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
@@ -51,37 +51,41 @@ def _guardian_choices(client, users):
             if gid in users]
 
 
-def _form_page(request, form, heading):
-    return {'form': form.render(), 'heading': heading,
-            'back': request.clinic_url(request.context, 'sharing')}
+class SharingForm(ClientForm):
+    """A form of the client's sharing page: back to that page."""
+
+    def page(self):
+        return {'heading': self.heading,
+                'back': self.request.clinic_url(self.context, 'sharing')}
 
 
 @clinic_view(context=Client, name='add-disclosure', permission='edit-clinical',
              renderer=FORM_PAGE)
-def disclosure_add(request):
-    client = request.context
-    releases = {r.__name__: r for r in live_releases(client)
-                if r.terms.recipient_kind != 'guardian'}
-    form = FormHandler(request, DisclosureSchema(), buttons=('record disclosure',),
-                       guardians=_guardian_choices(client, request.clinic['users']),
-                       releases=[(ref, '%s (until %s)' % (r.terms.recipient, r.terms.expires_on))
-                                 for ref, r in releases.items()])
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                disclosure = record_disclosure(
-                    request.clinic, client, request.registry, request.authenticated_userid,
-                    values['reason'], values['recipient_kind'], values['text'],
-                    values['told_on'], guardian_id=values['guardian_id'] or None,
-                    recipient_name=values['recipient_name'],
-                    justification=values['justification'],
-                    release=releases.get(values['release']), items=sorted(values['items']))
-            except DisclosureRefused as refused:
-                form.fail(refused.field, str(refused))
-            else:
-                return redirect(request, request.clinic_url(disclosure), 'saved')
-    return _form_page(request, form, 'Record a disclosure')
+class DisclosureAdd(SharingForm):
+    heading = 'Record a disclosure'
+    schema = DisclosureSchema()
+    buttons = ('record disclosure',)
+
+    def bind(self):
+        self.releases = {r.__name__: r for r in live_releases(self.context)
+                         if r.terms.recipient_kind != 'guardian'}
+        return {'guardians': _guardian_choices(self.context, self.request.clinic['users']),
+                'releases': [(ref, '%s (until %s)' % (r.terms.recipient, r.terms.expires_on))
+                             for ref, r in self.releases.items()]}
+
+    def record_disclosure_success(self, values):
+        request = self.request
+        try:
+            disclosure = record_disclosure(
+                request.clinic, self.context, request.registry, request.authenticated_userid,
+                values['reason'], values['recipient_kind'], values['text'],
+                values['told_on'], guardian_id=values['guardian_id'] or None,
+                recipient_name=values['recipient_name'],
+                justification=values['justification'],
+                release=self.releases.get(values['release']), items=sorted(values['items']))
+        except DisclosureRefused as refused:
+            return self.fail(refused.field, str(refused))
+        return redirect(request, request.clinic_url(disclosure), 'saved')
 
 
 @clinic_view(context=Disclosure, permission='view', renderer='templates/disclosure.pt')
@@ -104,73 +108,70 @@ def disclosure_page(request):
 
 @clinic_view(context=Client, name='add-release', permission='edit-clinical',
              renderer=FORM_PAGE)
-def release_add(request):
-    client = request.context
-    users = request.clinic['users']
-    form = FormHandler(request, ReleaseSchema(), buttons=('prepare release',),
-                       guardians=_guardian_choices(client, users))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            kind, guardian_id = values['recipient_kind'], values['guardian_id']
-            recipient = ' '.join(values['recipient'].split())
-            if kind == 'guardian' and guardian_id in users:
-                recipient = users[guardian_id].display_name
-            try:
-                if not recipient:
-                    raise DisclosureRefused('recipient', 'Name the recipient.')
-                terms = ReleaseTerms(
-                    recipient, kind, tuple(k for k in ITEM_TITLES if k in values['items']),
-                    values['purpose'].strip(), values['expires_on'],
-                    guardian_id=guardian_id if kind == 'guardian' else '')
-                release = start_release(request.clinic, client,
-                                        request.authenticated_userid, terms)
-            except DisclosureRefused as refused:
-                form.fail(refused.field, str(refused))
-            except ValueError as exc:     # the agreement rules (who can sign)
-                form.fail('recipient_kind', str(exc))
-            else:
-                return redirect(request, request.clinic_url(release), 'saved')
-    return _form_page(request, form, 'New release of information')
+class ReleaseAdd(SharingForm):
+    heading = 'New release of information'
+    schema = ReleaseSchema()
+    buttons = ('prepare release',)
+
+    def bind(self):
+        return {'guardians': _guardian_choices(self.context, self.request.clinic['users'])}
+
+    def prepare_release_success(self, values):
+        request, users = self.request, self.request.clinic['users']
+        kind, guardian_id = values['recipient_kind'], values['guardian_id']
+        recipient = ' '.join(values['recipient'].split())
+        if kind == 'guardian' and guardian_id in users:
+            recipient = users[guardian_id].display_name
+        try:
+            if not recipient:
+                raise DisclosureRefused('recipient', 'Name the recipient.')
+            terms = ReleaseTerms(
+                recipient, kind, tuple(k for k in ITEM_TITLES if k in values['items']),
+                values['purpose'].strip(), values['expires_on'],
+                guardian_id=guardian_id if kind == 'guardian' else '')
+            release = start_release(request.clinic, self.context,
+                                    request.authenticated_userid, terms)
+        except DisclosureRefused as refused:
+            return self.fail(refused.field, str(refused))
+        except ValueError as exc:     # the agreement rules (who can sign)
+            return self.fail('recipient_kind', str(exc))
+        return redirect(request, request.clinic_url(release), 'saved')
 
 
 @clinic_view(context=Client, name='insurer-export', permission='edit-clinical',
              renderer=FORM_PAGE)
-def insurer_export(request):
+class InsurerExport(SharingForm):
     """POST: the minimum-necessary CSV, recorded as a disclosure."""
-    client = request.context
-    form = FormHandler(request, InsurerExportSchema(), buttons=('export',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                _, text = export_for_insurer(client, request.registry,
-                                             request.authenticated_userid, values['insurer'],
-                                             values['first_day'], values['last_day'])
-            except DisclosureRefused as refused:
-                form.fail(refused.field, str(refused))
-            else:
-                response = Response(text, content_type='text/csv', charset='utf-8')
-                response.content_disposition = 'attachment; filename="insurer-export.csv"'
-                return response
-    return _form_page(request, form, 'Export for the insurer (minimum necessary)')
+
+    heading = 'Export for the insurer (minimum necessary)'
+    schema = InsurerExportSchema()
+    buttons = ('export',)
+
+    def export_success(self, values):
+        try:
+            _, text = export_for_insurer(self.context, self.request.registry,
+                                         self.request.authenticated_userid, values['insurer'],
+                                         values['first_day'], values['last_day'])
+        except DisclosureRefused as refused:
+            return self.fail(refused.field, str(refused))
+        response = Response(text, content_type='text/csv', charset='utf-8')
+        response.content_disposition = 'attachment; filename="insurer-export.csv"'
+        return response
 
 
 @clinic_view(context=Client, name='add-request', permission='edit-clinical',
              renderer=FORM_PAGE)
-def request_add(request):
-    client = request.context
-    form = FormHandler(request, RequestSchema(), buttons=('record request',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                record_request(client, request.authenticated_userid, values['requester'],
-                               values['requester_kind'], values['received_on'],
-                               values['asked_for'], values['outcome'], values['note'])
-            except DisclosureRefused as refused:
-                form.fail(refused.field, str(refused))
-            else:
-                return redirect(request, request.clinic_url(client, 'sharing'), 'saved')
-    return _form_page(request, form, 'Record a request for information')
+class RequestAdd(SharingForm):
+    heading = 'Record a request for information'
+    schema = RequestSchema()
+    buttons = ('record request',)
 
+    def record_request_success(self, values):
+        try:
+            record_request(self.context, self.request.authenticated_userid,
+                           values['requester'], values['requester_kind'],
+                           values['received_on'], values['asked_for'], values['outcome'],
+                           values['note'])
+        except DisclosureRefused as refused:
+            return self.fail(refused.field, str(refused))
+        return redirect(self.request, self.request.clinic_url(self.context, 'sharing'), 'saved')

@@ -6,9 +6,8 @@ import deform
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
 from minorconsent.clients import Client, Goal, StaleEdit
-from minorconsent.clients.revision import revision_node, revision_of
-from minorconsent.clients.views import stale_edit
-from minorconsent.site.forms import FormHandler, date_widget
+from minorconsent.clients.views import ClientForm, RecordEdit, stale_edit
+from minorconsent.site.forms import date_widget
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
@@ -40,35 +39,35 @@ class SummarySchema(colander.MappingSchema):
         widget=deform.widget.TextAreaWidget(rows=8), validator=colander.Length(1, 5000))
 
 
-@clinic_view(context=Goal, name='progress', permission='edit-clinical',
-             renderer='minorconsent:clients/templates/form_page.pt')
-def goal_progress(request):
-    goal = request.context
-    client = goal.__parent__.__parent__
-    form = FormHandler(request, ProgressSchema(), buttons=('save progress',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            add_progress(goal, values['day'], values['rating'], values['parent_note'],
-                         request.authenticated_userid)
-            return redirect(request, request.clinic_url(client), 'saved')
-    return {'form': form.render(), 'heading': 'Progress on "%s"' % goal.parent_title,
-            'back': request.clinic_url(client)}
+FORM_PAGE = 'minorconsent:clients/templates/form_page.pt'
+
+
+@clinic_view(context=Goal, name='progress', permission='edit-clinical', renderer=FORM_PAGE)
+class GoalProgress(ClientForm):
+    schema = ProgressSchema()
+    buttons = ('save progress',)
+
+    @property
+    def heading(self):
+        return 'Progress on "%s"' % self.context.parent_title
+
+    def save_progress_success(self, values):
+        add_progress(self.context, values['day'], values['rating'], values['parent_note'],
+                     self.request.authenticated_userid)
+        return redirect(self.request, self.request.clinic_url(self.client()), 'saved')
 
 
 @clinic_view(context=Client, name='add-summary', permission='edit-clinical',
-             renderer='minorconsent:clients/templates/form_page.pt')
-def summary_add(request):
-    client = request.context
-    form = FormHandler(request, SummarySchema(), buttons=('write draft',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            summary = write_summary(request.clinic, client, values['period'],
-                                    values['parent_text'], request.authenticated_userid)
-            return redirect(request, request.clinic_url(summary), 'saved')
-    return {'form': form.render(), 'heading': 'New summary for guardians',
-            'back': request.clinic_url(client)}
+             renderer=FORM_PAGE)
+class SummaryAdd(ClientForm):
+    heading = 'New summary for guardians'
+    schema = SummarySchema()
+    buttons = ('write draft',)
+
+    def write_draft_success(self, values):
+        summary = write_summary(self.request.clinic, self.context, values['period'],
+                                values['parent_text'], self.request.authenticated_userid)
+        return redirect(self.request, self.request.clinic_url(summary), 'saved')
 
 
 def rating_field(goal_id):
@@ -76,8 +75,8 @@ def rating_field(goal_id):
 
 
 def summary_edit_schema(summary):
-    """Period, text and one rating per goal line of this summary, plus the
-    revision the form is built from."""
+    """Period, text and one rating per goal line of this summary (the edit
+    adds the revision the form is built from)."""
     schema = SummarySchema()
     for line in summary.goal_lines:
         schema.add(colander.SchemaNode(
@@ -85,7 +84,6 @@ def summary_edit_schema(summary):
             title='Rating: %s' % line.title, missing='',
             widget=deform.widget.SelectWidget(values=[('', 'Not rated')] + list(ACHIEVEMENT)),
             validator=colander.OneOf([''] + [k for k, _ in ACHIEVEMENT])))
-    schema.add(revision_node())
     return schema
 
 
@@ -96,9 +94,8 @@ def summary_version(summary):
              for line in summary.goal_lines])
 
 
-@clinic_view(context=Summary, name='edit', permission='view',
-             renderer='minorconsent:clients/templates/form_page.pt')
-def summary_edit(request):
+@clinic_view(context=Summary, name='edit', permission='view', renderer=FORM_PAGE)
+class SummaryEdit(RecordEdit):
     """Change a draft's text and goal ratings (``Summary.edit``).
 
     Registered with the summary's ``view`` permission and checked against
@@ -106,35 +103,50 @@ def summary_edit(request):
     sent for review while the therapist typed gets the conflict page with
     their text (``Summary.edit`` refuses it) instead of a 404 that loses it.
     """
-    summary = request.context
-    client = summary.workflow_client()
-    if not request.has_permission('edit-clinical', client):
-        raise HTTPForbidden()
+
     heading = 'Edit the summary for guardians'
-    back = request.clinic_url(summary)
-    appstruct = {'period': summary.period, 'parent_text': summary.parent_text,
-                 'revision': str(revision_of(summary))}
-    for gid, code in summary.ratings().items():
-        appstruct[rating_field(gid)] = code
-    form = FormHandler(request, summary_edit_schema(summary), appstruct=appstruct)
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            ratings = {line.goal_id: values[rating_field(line.goal_id)]
-                       for line in summary.goal_lines}
-            try:
-                summary.edit(values.pop('revision'), values['period'], values['parent_text'],
-                             ratings, request.authenticated_userid)
-            except StaleEdit as exc:
-                return stale_edit(request, form, exc, values, summary_version(summary),
-                                  heading, back)
-            return redirect(request, back, 'saved')
-    elif summary.state not in Summary.EDITABLE_STATES:
-        return {'form': '', 'heading': heading, 'back': back, 'conflict': {
-            'message': 'This summary is "%s": only a draft can be changed.' %
-                       definition_of(summary).state(summary.state).title,
-            'current': summary_version(summary)}}
-    return {'form': form.render(), 'heading': heading, 'back': back}
+
+    def __call__(self):
+        if not self.request.has_permission('edit-clinical', self.client()):
+            raise HTTPForbidden()
+        return super().__call__()
+
+    def back(self):
+        return self.request.clinic_url(self.context)
+
+    def page(self):
+        return {'heading': self.heading, 'back': self.back()}
+
+    def edit_schema(self):
+        return summary_edit_schema(self.context)
+
+    def current_values(self):
+        summary = self.context
+        values = {'period': summary.period, 'parent_text': summary.parent_text}
+        for gid, code in summary.ratings().items():
+            values[rating_field(gid)] = code
+        return values
+
+    def show(self):
+        summary = self.context
+        if not self.form.submitted and summary.state not in Summary.EDITABLE_STATES:
+            return {'form': '', 'heading': self.heading, 'back': self.back(), 'conflict': {
+                'message': 'This summary is "%s": only a draft can be changed.' %
+                           definition_of(summary).state(summary.state).title,
+                'current': summary_version(summary)}}
+        return super().show()
+
+    def save_success(self, values):
+        summary = self.context
+        ratings = {line.goal_id: values[rating_field(line.goal_id)]
+                   for line in summary.goal_lines}
+        try:
+            summary.edit(values.pop('revision'), values['period'], values['parent_text'],
+                         ratings, self.request.authenticated_userid)
+        except StaleEdit as exc:
+            return stale_edit(self.request, self.form, exc, values, summary_version(summary),
+                              self.heading, self.back())
+        return redirect(self.request, self.back(), 'saved')
 
 
 @clinic_view(context=Summary, permission='view', renderer='templates/summary.pt')

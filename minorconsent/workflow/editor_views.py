@@ -1,10 +1,12 @@
 """The structured draft editor: states, their permission maps, and steps."""
 import tomllib
 
+import colander
+import deform
 import tomli_w
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormHandler, FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
@@ -139,8 +141,6 @@ def workflow_state(request):
 def fail_fields(form, refused):
     """Put each refused ``Problem`` next to the form field it names (those
     naming none next to the title); 400."""
-    import colander
-    import deform
     fields = {node.name for node in form.form.schema}
     by_field = {}
     for problem in refused:
@@ -169,41 +169,52 @@ def workflow_remove_step(request):
 
 @clinic_view(context=WorkflowRecord, name='step', permission='administer',
              renderer='templates/workflow_step.pt')
-def workflow_step(request):
+class WorkflowStep(FormView):
     """Change one step of the draft in place (``?id=`` names it; an unknown
     id is a 404).  ``update_transition`` refuses an edit that would add a
     problem to the draft: the page answers 400 with the reason at the top
     and next to the field, and the draft is left as it was."""
-    record = request.context
-    data = draft_data(record)
-    step_id = request.params.get('id', '')
-    try:
-        raw = find_transition(data, step_id)
-    except EditError:
-        raise HTTPNotFound() from None
-    guards = workflow_guards(request.registry)
-    appstruct = {'title': raw.get('title', ''), 'from_states': set(raw.get('from', ())),
-                 'to_state': raw.get('to', ''), 'roles': set(raw.get('roles', ())),
-                 'guards': set(raw.get('guards', ())),
-                 'comment_required': bool(raw.get('comment_required'))}
-    form = FormHandler(request, StepSchema(), appstruct=appstruct, formid='step',
-                       states=state_choices(data), guards=guards)
-    back = request.clinic_url(record, 'edit')
-    refused = []
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                update_transition(data, step_id, values['title'], values['from_states'],
-                                  values['to_state'], values['roles'], values['guards'],
-                                  values['comment_required'], known_guards=guards,
-                                  required=workflow_requirements(request.registry))
-            except EditError as exc:
-                refused = exc.problems or [str(exc)]
-                form.fail(exc.field or 'title', str(exc))
-            else:
-                save_draft(record, data)
-                return redirect(request, back, 'saved')
-    return {'form': form.render(), 'heading': 'Step "%s" in the draft' % raw.get('title'),
-            'back': back, 'step_id': step_id, 'refused': refused,
-            'needed': needed(request, record, STEP).get(step_id)}
+
+    schema = StepSchema()
+    formid = 'step'
+
+    def __call__(self):
+        self.data = draft_data(self.context)
+        self.step_id = self.request.params.get('id', '')
+        try:
+            self.raw = find_transition(self.data, self.step_id)
+        except EditError:
+            raise HTTPNotFound() from None
+        self.guards = workflow_guards(self.request.registry)
+        self.refused = []
+        return super().__call__()
+
+    def back(self):
+        return self.request.clinic_url(self.context, 'edit')
+
+    def bind(self):
+        return {'states': state_choices(self.data), 'guards': self.guards}
+
+    def appstruct(self):
+        raw = self.raw
+        return {'title': raw.get('title', ''), 'from_states': set(raw.get('from', ())),
+                'to_state': raw.get('to', ''), 'roles': set(raw.get('roles', ())),
+                'guards': set(raw.get('guards', ())),
+                'comment_required': bool(raw.get('comment_required'))}
+
+    def page(self):
+        return {'heading': 'Step "%s" in the draft' % self.raw.get('title'),
+                'back': self.back(), 'step_id': self.step_id, 'refused': self.refused,
+                'needed': needed(self.request, self.context, STEP).get(self.step_id)}
+
+    def save_success(self, values):
+        try:
+            update_transition(self.data, self.step_id, values['title'], values['from_states'],
+                              values['to_state'], values['roles'], values['guards'],
+                              values['comment_required'], known_guards=self.guards,
+                              required=workflow_requirements(self.request.registry))
+        except EditError as exc:
+            self.refused = exc.problems or [str(exc)]
+            return self.fail(exc.field or 'title', str(exc))
+        save_draft(self.context, self.data)
+        return redirect(self.request, self.back(), 'saved')

@@ -7,7 +7,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
-from minorconsent.site.forms import FormHandler
+from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site import ROUTE
 from minorconsent.site.views import clinic_view
@@ -120,49 +120,54 @@ def workflow_export(request):
     return response
 
 
+class DefinitionForm(FormView):
+    """A form that replaces the draft of a workflow: back to the workflow."""
+
+    heading = ''
+
+    def page(self):
+        return {'heading': self.heading % self.context.definition().title,
+                'back': self.request.clinic_url(self.context)}
+
+    def save_as_draft(self, field, source):
+        """Keep ``source`` as the draft and go on to publishing it, or say
+        next to ``field`` what is wrong with it."""
+        _, found = check_source(self.context, source, self.request.registry)
+        if found:
+            return self.fail(field, ' '.join(found))
+        self.context.draft = source
+        return redirect(self.request, self.request.clinic_url(self.context, 'publish'),
+                        'saved')
+
+
 @clinic_view(context=WorkflowRecord, name='draft', permission='administer',
              renderer='templates/workflow_form.pt')
-def workflow_draft(request):
-    record = request.context
-    source = record.draft or record.versions[record.current]
-    form = FormHandler(request, DraftSchema(), buttons=('save draft',),
-                       appstruct={'source': source})
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            _, found = check_source(record, values['source'], request.registry)
-            if found:
-                form.fail('source', ' '.join(found))
-            else:
-                record.draft = values['source']
-                return redirect(request, request.clinic_url(record, 'publish'), 'saved')
-    return {'form': form.render(), 'heading': 'Edit the draft of "%s"'
-            % record.definition().title, 'back': request.clinic_url(record)}
+class WorkflowDraft(DefinitionForm):
+    heading = 'Edit the draft of "%s"'
+    schema = DraftSchema()
+    buttons = ('save draft',)
+
+    def appstruct(self):
+        record = self.context
+        return {'source': record.draft or record.versions[record.current]}
+
+    def save_draft_success(self, values):
+        return self.save_as_draft('source', values['source'])
 
 
 @clinic_view(context=WorkflowRecord, name='import', permission='administer',
              renderer='templates/workflow_form.pt')
-def workflow_import(request):
-    record = request.context
-    form = FormHandler(request, ImportSchema(), buttons=('import as draft',))
-    if form.submitted:
-        values = form.validate()
-        if values is not None:
-            try:
-                source = values['upload']['fp'].read(200_001).decode('utf-8')
-            except UnicodeDecodeError:
-                source = None
-            if source is None:
-                form.fail('upload', 'The file is not UTF-8 text.')
-            else:
-                _, found = check_source(record, source, request.registry)
-                if found:
-                    form.fail('upload', ' '.join(found))
-                else:
-                    record.draft = source
-                    return redirect(request, request.clinic_url(record, 'publish'), 'saved')
-    return {'form': form.render(), 'heading': 'Import a definition as the draft of "%s"'
-            % record.definition().title, 'back': request.clinic_url(record)}
+class WorkflowImport(DefinitionForm):
+    heading = 'Import a definition as the draft of "%s"'
+    schema = ImportSchema()
+    buttons = ('import as draft',)
+
+    def import_as_draft_success(self, values):
+        try:
+            source = values['upload']['fp'].read(200_001).decode('utf-8')
+        except UnicodeDecodeError:
+            return self.fail('upload', 'The file is not UTF-8 text.')
+        return self.save_as_draft('upload', source)
 
 
 #: Objects moved within the publishing request; more are left to

@@ -130,7 +130,7 @@ SENDERS = [
 
 #: Mail to staff: no contact preferences, so a family's "no" changes nothing.
 STAFF_SENDERS = [
-    ('a document needs attention (to the therapist)', 'portal/signing.py',
+    ('a document needs attention (to the therapist)', 'agreements/subscribers.py',
      THERAPIST, ('mateo', 'guardian'), revoke_consent),
 ]
 

@@ -148,15 +148,5 @@ def commit_batch(request):
     return commit
 
 
-def commit_batch(request):
-    """A real commit per batch: a 50,000-client seed must not hold one
-    transaction of millions of objects (savepoints would spill to a
-    temporary file but still commit them all at the end at once)."""
-    def commit():
-        request.tm.commit()
-        request.tm.begin()
-    return commit
-
-
 if __name__ == '__main__':  # pragma: no cover
     sys.exit(main())

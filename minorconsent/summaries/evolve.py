@@ -6,9 +6,7 @@ import tomllib
 import tomli_w
 
 from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.definition import loads
-from minorconsent.workflow.migrate import publish_with_migration, run_batch
-from minorconsent.workflow.validate import problems
+from minorconsent.workflow.migrate import migrating, publish_correction
 
 PUBLISH_GUARD = 'minor_agreed_if_reviewed'
 
@@ -38,20 +36,14 @@ def use_publish_guard(root, registry):
     publishing step already names the guard or no longer starts from a
     draft, is left alone."""
     record = root['workflows'].get('parent-summary') if 'workflows' in root else None
-    if record is None or (getattr(record, 'migration', None) is not None
-                          and not record.migration.finished):
+    if record is None or migrating(record):
         return
     found = [t for t in record.definition().transitions if t.id == 'publish']
     if not found or PUBLISH_GUARD in found[0].guards or 'draft' not in found[0].from_states:
         return
-    new_source = with_publish_guard(record.versions[record.current])
-    workflow = loads(new_source)
-    if problems(workflow, workflow_guards(registry)):
-        return
-    publish_with_migration(record, new_source, workflow, {}, 'system',
-                           'Publishing from a draft names minor_agreed_if_reviewed.')
-    while run_batch(record):
-        pass
+    publish_correction(record, with_publish_guard(record.versions[record.current]),
+                       workflow_guards(registry),
+                       'Publishing from a draft names minor_agreed_if_reviewed.')
 
 
 def includeme(config):

@@ -1,43 +1,22 @@
-"""Therapist views: progress on a goal, writing a summary, moving it
-through its workflow, and the door to the preview of exactly what a
-guardian will see (the page itself is the portal's: ``set_summary_preview``)."""
-import colander
-import deform
+"""Therapist views: progress on a goal, writing and editing a summary,
+correcting a withdrawn one, and the door to the preview of exactly what a
+guardian will see (the page itself is the portal's: ``set_summary_preview``).
+A summary's steps go through the workflow room's one step view
+(``config.add_step_view`` in ``includeme``); what they set off is in
+``subscribers.py``."""
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
 
 from minorconsent.clients import Client, Goal, StaleEdit
 from minorconsent.clients.views import ClientForm, RecordEdit, stale_edit
-from minorconsent.site.forms import date_widget
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, definition_of
 from minorconsent.workflow.views import step_refused
 
-from . import ACHIEVEMENT, NotCorrectable, add_progress, write_correction, write_summary
+from . import NotCorrectable, add_progress, write_correction, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary
-
-
-class ProgressSchema(colander.MappingSchema):
-    day = colander.SchemaNode(colander.Date(), title='Date',
-                              widget=date_widget())
-    rating = colander.SchemaNode(colander.String(), title='How is it going?',
-                                 widget=deform.widget.SelectWidget(values=ACHIEVEMENT),
-                                 validator=colander.OneOf([k for k, _ in ACHIEVEMENT]))
-    parent_note = colander.SchemaNode(
-        colander.String(), title='Short note for guardians (optional)', missing='',
-        validator=colander.Length(0, 300))
-
-
-class SummarySchema(colander.MappingSchema):
-    period = colander.SchemaNode(colander.String(), title='Period',
-                                 description='e.g. "October and November"',
-                                 validator=colander.Length(1, 80))
-    parent_text = colander.SchemaNode(
-        colander.String(), title='What guardians will read',
-        description='Broad goals and progress only: never what was said in sessions.',
-        widget=deform.widget.TextAreaWidget(rows=8), validator=colander.Length(1, 5000))
-
+from .schemas import ProgressSchema, SummarySchema, rating_field, summary_edit_schema
 
 FORM_PAGE = 'minorconsent:clients/templates/form_page.pt'
 
@@ -68,23 +47,6 @@ class SummaryAdd(ClientForm):
         summary = write_summary(self.request.clinic, self.context, values['period'],
                                 values['parent_text'], self.request.authenticated_userid)
         return redirect(self.request, self.request.clinic_url(summary), 'saved')
-
-
-def rating_field(goal_id):
-    return 'rating_' + goal_id
-
-
-def summary_edit_schema(summary):
-    """Period, text and one rating per goal line of this summary (the edit
-    adds the revision the form is built from)."""
-    schema = SummarySchema()
-    for line in summary.goal_lines:
-        schema.add(colander.SchemaNode(
-            colander.String(), name=rating_field(line.goal_id),
-            title='Rating: %s' % line.title, missing='',
-            widget=deform.widget.SelectWidget(values=[('', 'Not rated')] + list(ACHIEVEMENT)),
-            validator=colander.OneOf([''] + [k for k, _ in ACHIEVEMENT])))
-    return schema
 
 
 def summary_version(summary):

@@ -22,9 +22,10 @@ from persistent import Persistent
 from minorconsent.audit.recorder import note
 from minorconsent.site.clock import utcnow
 
+from .definition import loads
 from .history import MIGRATION_STEP, HistoryEntry
 from .requirements import declared_family_states
-from .validate import guarded_into
+from .validate import guarded_into, problems
 from .vocabulary import FAMILY_ROLES
 
 
@@ -233,3 +234,23 @@ def run_batch(record, size=1000, now=None, family=None):
              detail='%s: %d objects moved to version %s' % (
                  record.__name__, moved, migration.to_version))
     return moved
+
+
+def migrating(record):
+    """Is a move to a newer version of ``record`` still under way?"""
+    return getattr(record, 'migration', None) is not None and not record.migration.finished
+
+
+def publish_correction(record, source, guards, comment):
+    """An evolve step's correction of a stored definition: publish
+    ``source`` (the current version with the fix) as the next version,
+    its objects kept in their states (the history names 'system'), and
+    move them all now.  A ``source`` the validator refuses (``guards``:
+    the registered ones) is not published: nothing changes; False."""
+    workflow = loads(source)
+    if problems(workflow, guards):
+        return False
+    publish_with_migration(record, source, workflow, {}, 'system', comment)
+    while run_batch(record):
+        pass
+    return True

@@ -3,10 +3,12 @@
 A summary copies, when it is written, the parent-facing title of each goal
 and its current rating, so what guardians read never changes under them and
 never includes the clinical wording.  It runs under the parent-summary
-workflow.  A guardian holds the guardian role on a summary only while they
-are entitled to the child (legal authority, no restriction, child a minor)
-AND a consent to treatment they signed is active: the second safety
-invariant of the workflow issue, enforced here in code.
+workflow.  A guardian holds the guardian role on a summary only while
+``clients.family`` gives them a scope: entitled to the child (legal
+authority, no restriction, child a minor) and either a consent to treatment
+they signed is active, or the client, consenting alone, signed a live
+release naming them.  The definition's permission map cannot widen this:
+it is computed here, in code, from ``FamilyAccess``.
 """
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone

@@ -167,3 +167,22 @@ def test_a_write_that_spans_a_seal_does_not_conflict(app):
     conn.close()
     actions = [e['action'] for e in audit_entries(app)]
     assert actions.count('test.first') == 1 and actions.count('test.slow') == 1
+
+
+def test_an_entry_names_the_client_by_the_path_of_what_it_describes(app, demo):
+    """The trail, at the bottom, reads a client's reference from the path
+    (``/clients/<id>/...``), for the client, a record in its file, and a
+    placeholder standing where a record would be; anything else has none."""
+    from minorconsent.audit.recorder import describe
+    from minorconsent.clients import Client
+    from minorconsent.site.hidden import placeholder
+    with clinic_of(app.db, app.registry) as clinic:
+        client = clinic['clients'][demo.mateo]
+        goal = client['goals'][demo.mateo_goal]
+        assert describe(client) == (demo.mateo, '')
+        assert describe(goal) == (demo.mateo, 'goals/' + demo.mateo_goal)
+        made_up = placeholder(Client, 'x' * 12, clinic['clients'])
+        assert describe(made_up) == ('x' * 12, '')
+        assert describe(clinic['clients']) == ('', 'clients')
+        assert describe(clinic['users']) == ('', 'users')
+        assert describe(clinic) == ('', '')

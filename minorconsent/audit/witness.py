@@ -67,28 +67,29 @@ def create_key(private_path, public_path):
     return key_id(key.public_key())
 
 
-def load_private_key(path):
-    serialization, ed25519 = _crypto()
+def _load_key(path, load, kind, name, kind_name):
+    """The key in the PEM file ``path`` (``load``), which must be a
+    ``kind``; a ``WitnessError`` that names the file otherwise."""
     try:
         with open(path, 'rb') as data:
-            key = serialization.load_pem_private_key(data.read(), password=None)
+            key = load(data.read())
     except (OSError, ValueError, TypeError) as exc:
-        raise WitnessError('cannot read the witness key %s: %s' % (path, exc)) from exc
-    if not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise WitnessError('%s is not an Ed25519 private key' % path)
+        raise WitnessError('cannot read the witness %s %s: %s' % (name, path, exc)) from exc
+    if not isinstance(key, kind):
+        raise WitnessError('%s is not an Ed25519 %s' % (path, kind_name))
     return key
+
+
+def load_private_key(path):
+    serialization, ed25519 = _crypto()
+    return _load_key(path, lambda data: serialization.load_pem_private_key(data, password=None),
+                     ed25519.Ed25519PrivateKey, 'key', 'private key')
 
 
 def load_public_key(path):
     serialization, ed25519 = _crypto()
-    try:
-        with open(path, 'rb') as data:
-            key = serialization.load_pem_public_key(data.read())
-    except (OSError, ValueError, TypeError) as exc:
-        raise WitnessError('cannot read the witness public key %s: %s' % (path, exc)) from exc
-    if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise WitnessError('%s is not an Ed25519 public key' % path)
-    return key
+    return _load_key(path, serialization.load_pem_public_key,
+                     ed25519.Ed25519PublicKey, 'public key', 'public key')
 
 
 def key_id(public_key):

@@ -93,10 +93,18 @@ def acl_for(obj):
     """The ACL of ``obj`` in its current state, ending in DENY_ALL.
 
     Pyramid's own questions (``principals_allowed_by_permission``, a view
-    without our policy) walk it; the app's policy asks ``permissions_for``,
-    which gives the same answer without building it (a property test holds
-    the two together: tests/workflow/test_direct_permissions.py).
+    without our policy) walk it; the app's policy asks ``permissions_for``
+    (and the app's code ``permits``), which give the same answer without
+    building it (a property test holds them together:
+    tests/workflow/test_direct_permissions.py).  Built once per document
+    and transaction while nothing is written (``site.memo``).
     """
+    if getattr(obj, '_p_jar', None) is None:
+        return _acl_for(obj)
+    return per_transaction(obj, 'acl', (date.today(),), lambda: _acl_for(obj))
+
+
+def _acl_for(obj):
     workflow = definition_of(obj)
     state = workflow.state(obj.state)
     acl = []
@@ -110,14 +118,29 @@ def acl_for(obj):
     return acl
 
 
+def permits(obj, principals, permission):
+    """Do ``principals`` hold ``permission`` on the workflowed ``obj`` now?
+    What code outside a view asks (the parent view, signer lists, mail):
+    the policy's answer, from the roles, without an ACL."""
+    return permission in permissions_for(obj, principals)
+
+
 def permissions_for(obj, principals):
     """The permissions ``principals`` hold on ``obj`` in its state now.
 
     The same answer as walking ``acl_for(obj)`` (Allow entries, then
-    DENY_ALL), computed from the roles these principals hold on the object:
-    a family page checks a dozen permissions over its documents, and
-    building and walking a whole ACL for each cost five times as much.
+    DENY_ALL), computed from the roles these principals hold on the object
+    and remembered for them while the transaction has written nothing: a
+    family page asks a dozen questions of its documents for one person.
     """
+    principals = tuple(principals)
+    if getattr(obj, '_p_jar', None) is None:
+        return _permissions_for(obj, principals)
+    return per_transaction(obj, 'permissions', (date.today(), principals),
+                           lambda: _permissions_for(obj, principals))
+
+
+def _permissions_for(obj, principals):
     held = local_roles_of(obj)
     roles = set()
     for principal in principals:

@@ -8,17 +8,18 @@ inside the step's transaction (raising aborts the step):
 1. The step is recorded among the agreement's e-signature events
    (``EVENT_OF``), with the address and browser of the person who took it
    when they took it in their own request.
-2. Into ``active``: the signed PDF is stored beside the agreement (its
-   hash on the audit chain), and the client's older active agreements of
-   the same kind are superseded by the system.
+2. ``activate`` (into ``active``): the signed PDF is stored beside the
+   agreement (its hash on the audit chain), and the client's older active
+   agreements of the same kind are superseded by the system.
 3. Out of waiting for signatures: the open invitations are cancelled.
    Into it (``send``, ``propose``): the signers still missing are invited.
 4. A family member declined or withdrew: the client's therapists get a
    content-free note.
 
-Mail (the invitations, 4) goes out only for a step a person took in their own request
-and announced (``announce``); a step the demo seed replays, or one fired
-outside a request, mails nobody, and its state changes still follow.
+Mail (the invitations, 4) goes out only for a step a person took in their
+own request and announced (``announce``); a step the demo seed replays, or
+one fired outside a request or in a script's request, mails nobody, and
+its state changes still follow.
 """
 from pyramid.threadlocal import get_current_request
 

@@ -11,12 +11,12 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from minorconsent.accounts import set_password
+from minorconsent.accounts.linkpage import LinkPage
 from minorconsent.accounts.schemas import _strong, password_hint
 from minorconsent.agreements.invitations import people_to_invite
-from minorconsent.security.ratelimit import too_many
 from minorconsent.site import Clinic
 from minorconsent.site.clock import utcnow
-from minorconsent.site.forms import FormView, button
+from minorconsent.site.forms import button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
 
@@ -71,36 +71,40 @@ def invitation_status(clinic, invitation):
 
 @clinic_view(context=Clinic, name='invite', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/invite.pt')
-class InvitationPage(FormView):
+class InvitationPage(LinkPage):
     """An invitation link: a new guardian chooses a password here (and is
-    signed in); an existing one is asked to sign in; a link that is not
-    valid says why (``before``)."""
+    signed in); an existing one is asked to sign in, or goes straight to
+    the document when signed in already; a link that is not valid says why
+    (``LinkPage``)."""
+    door = 'invitation'
+    messages = MESSAGES
     buttons = (button('create my account', _('Create my account')),)
 
     def t(self, text, mapping=None):
         return translate(self.request, text, mapping)
 
+    def find(self, token):
+        return self.request.clinic.invitations.find(token)
+
+    def status_of(self, link):
+        clinic = self.request.clinic
+        status, self.agreement = invitation_status(clinic, link)
+        person = clinic['users'][link.person_id] if status == 'valid' else None
+        return status, person
+
+    def not_valid_page(self, status):
+        return {'sign_in': status == 'used'}
+
     def before(self):
-        request = self.request
-        clinic = request.clinic
-        # Per client IP, in memory: no commit for a page view (security/ratelimit.py).
-        limited = too_many(request, 'invitation')
-        if limited is not None:
-            return limited
-        token = request.subpath[0] if len(request.subpath) == 1 else ''
-        self.found = found = clinic.invitations.find(token)
-        status, agreement = invitation_status(clinic, found)
-        if status != 'valid':
-            title, text, code = MESSAGES[status]
-            request.response.status = code
-            return {'title': self.t(title), 'text': self.t(text), 'form': None,
-                    'sign_in': status == 'used'}
-        self.person = person = clinic['users'][found.person_id]
-        self.target = request.clinic_url(agreement, 'family')
+        answer = super().before()
+        if answer is not None:
+            return answer
+        person = self.user
+        self.target = self.request.clinic_url(self.agreement, 'family')
         if person.password_hash is not None:
-            identity = request.identity
+            identity = self.request.identity
             if identity is not None and identity.userid == person.__name__:
-                found.used = utcnow()
+                self.link.used = utcnow()
                 return HTTPFound(location=self.target)
             return {'title': self.t('You have a document to review'),
                     'text': self.t('Sign in with ${email} to read and sign it.',
@@ -112,17 +116,17 @@ class InvitationPage(FormView):
         return ChoosePasswordSchema(validator=_matching)
 
     def bind(self):
-        return {'password_email': self.person.email}
+        return {'password_email': self.user.email}
 
     def page(self):
         return {'title': self.t('You have a document to review'),
                 'text': self.t('Choose a password for ${email} to read and sign it.',
-                               {'email': self.person.email}),
+                               {'email': self.user.email}),
                 'sign_in': False}
 
     def create_my_account_success(self, values):
-        request, person = self.request, self.person
+        request, person = self.request, self.user
         set_password(request.clinic, request.registry.passwords, person, values['password'])
-        self.found.used = utcnow()
+        self.link.used = utcnow()
         return HTTPFound(location=self.target, headers=remember(
             request, person.__name__, method='single-use-link'))

@@ -1,8 +1,6 @@
 """Staff views of agreements: start one, read it, move it along."""
 import json
 
-import colander
-import deform
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
@@ -18,35 +16,9 @@ from . import pdf
 from .fhir import consent_resource
 from .invitations import invite_signers
 from .lifecycle import act, start_agreement
+from .model import Agreement, age_note, assent_expected, custody_policy, default_signers
 from .pdf import pdf_response
-from .model import (GENERAL_KINDS, KINDS, Agreement, age_note, assent_expected, custody_policy,
-                    default_signers)
-
-
-@colander.deferred
-def _signer_widget(node, kw):
-    return deform.widget.CheckboxChoiceWidget(values=kw['eligible'])
-
-
-@colander.deferred
-def _signer_validator(node, kw):
-    return colander.ContainsOnly([gid for gid, _ in kw['eligible']])
-
-
-class StartSchema(colander.MappingSchema):
-    kind = colander.SchemaNode(
-        colander.String(), title='Document',
-        widget=deform.widget.RadioChoiceWidget(values=[(k, KINDS[k][0]) for k in GENERAL_KINDS]),
-        validator=colander.OneOf(GENERAL_KINDS))
-    guardians = colander.SchemaNode(
-        colander.Set(), title='Guardians who sign', missing=set(),
-        description='Only guardians with legal authority and no restriction can sign.',
-        widget=_signer_widget, validator=_signer_validator)
-    assent_required = colander.SchemaNode(
-        colander.Boolean(), title="Ask for the client's assent", missing=False)
-    minor_consents = colander.SchemaNode(
-        colander.Boolean(), title='The client consents on their own (no guardian signs)',
-        missing=False)
+from .schemas import StartSchema
 
 
 #: The custody rule in the start page's heading.

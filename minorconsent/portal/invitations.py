@@ -5,20 +5,19 @@ asks an existing one to sign in; either way it leads to the document.  An
 expired, used, cancelled or altered link says so plainly and changes
 nothing (a 4xx answer commits nothing).
 """
-import colander
-import deform
 from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from minorconsent.accounts import set_password
 from minorconsent.accounts.linkpage import LinkPage
-from minorconsent.accounts.schemas import _strong, password_hint
 from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.site import Clinic
 from minorconsent.site.clock import utcnow
 from minorconsent.site.forms import button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
+
+from .schemas import choose_password_schema
 
 MESSAGES = {
     'unknown': (_('This link is not valid'),
@@ -31,24 +30,6 @@ MESSAGES = {
                   _('A newer link may have been sent to you, or the document was withdrawn.'),
                   410),
 }
-
-
-def _matching(node, value):
-    if value['password'] != value['confirm']:
-        exc = colander.Invalid(node, '')
-        exc['confirm'] = 'The two passwords differ.'
-        raise exc
-
-
-class ChoosePasswordSchema(colander.MappingSchema):
-    password = colander.SchemaNode(
-        colander.String(), title=_('Choose a password'),
-        description=password_hint,
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
-        validator=colander.All(colander.Length(max=1024), _strong))
-    confirm = colander.SchemaNode(
-        colander.String(), title=_('The same password again'),
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
 
 
 def invitation_status(clinic, invitation):
@@ -113,7 +94,7 @@ class InvitationPage(LinkPage):
         return None
 
     def make_schema(self):
-        return ChoosePasswordSchema(validator=_matching)
+        return choose_password_schema()
 
     def bind(self):
         return {'password_email': self.user.email}

@@ -1,9 +1,6 @@
 """The adolescent reads a summary before their guardians do, and either
 lets it go ahead or asks for changes.  Their comment goes to the therapist
 (in the summary's history) and never to a guardian."""
-import colander
-import deform
-
 from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -12,13 +9,7 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, fire
 
 from .parentview import summary_view
-
-
-class ChangesSchema(colander.MappingSchema):
-    comment = colander.SchemaNode(
-        colander.String(), title='What should change?',
-        description='Only your therapist reads this.',
-        widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
+from .schemas import ChangesSchema
 
 
 @clinic_view(context=Summary, name='review', permission='review',

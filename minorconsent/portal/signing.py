@@ -5,8 +5,6 @@ The template gets an ``AgreementView`` only (see ``parentview``).
 from dataclasses import replace
 from functools import partial
 
-import colander
-import deform
 from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.i18n import get_localizer
@@ -25,35 +23,7 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
 
 from .parentview import agreement_view, clinic_contact
-
-
-class SignSchema(colander.MappingSchema):
-    consented_to_electronic = colander.SchemaNode(
-        colander.Boolean(), title=_('I agree to sign this document electronically.'),
-        missing=False)
-    typed_name = colander.SchemaNode(
-        colander.String(), title=_('Type your full name'),
-        widget=deform.widget.TextInputWidget(attributes={'autocomplete': 'name'}),
-        validator=colander.Length(2, 120))
-    intent_to_sign = colander.SchemaNode(
-        colander.Boolean(), title=_('I have read the text above and I intend to sign it.'),
-        missing=False)
-    text_sha256 = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget())
-
-
-def _must_agree(node, value):
-    if not value:
-        raise colander.Invalid(node, _('Please tick the box to agree, or ask the practice '
-                                       'for paper documents.'))
-
-
-class DisclosureSchema(colander.MappingSchema):
-    """The consumer's consent to electronic records (``agreements.esign``),
-    under the disclosure it agrees to (``templates/esign_disclosure.pt``)."""
-    agreed = colander.SchemaNode(
-        colander.Boolean(), title=_('I have read this and I agree to receive and sign '
-                                    'documents electronically.'),
-        missing=False, validator=_must_agree)
+from .schemas import DisclosureSchema, RevokeSchema, SignSchema
 
 
 def disclosure_form(request):
@@ -70,13 +40,6 @@ def agree_to_electronic_records(request, user):
     """Record the agreement with the language the disclosure was read in."""
     esign.agree(user, get_localizer(request).locale_name, request.client_addr or '',
                 request.user_agent or '')
-
-
-class RevokeSchema(colander.MappingSchema):
-    comment = colander.SchemaNode(
-        colander.String(), title=_('Why are you withdrawing your consent?'),
-        description=_("Your child's therapist will see this."),
-        widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
 
 
 @clinic_view(context=Agreement, name='signed.pdf', permission='view-published')

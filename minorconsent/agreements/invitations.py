@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
-from pyramid.authorization import ACLHelper
 
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
@@ -18,6 +17,7 @@ from minorconsent.site.clock import utcnow
 from minorconsent.site.mail import may_email, send
 from minorconsent.security.policy import principals_for
 from minorconsent.site.links import SingleUseLink
+from minorconsent.workflow.engine import permits
 
 from .signing import signer_role
 
@@ -95,12 +95,12 @@ def people_to_invite(agreement, users):
     ids = list(agreement.required_guardians)
     if (agreement.assent_required or agreement.minor_consents) and client.self_account_id:
         ids.append(client.self_account_id)
-    acl, people = ACLHelper(), []
+    people = []
     for uid in ids:
         user = users.get(uid)
         if user is None or not user.active or uid in agreement.signatures:
             continue
-        if signer_role(agreement, user) and acl.permits(agreement, principals_for(user), 'sign'):
+        if signer_role(agreement, user) and permits(agreement, principals_for(user), 'sign'):
             people.append(user)
     return people
 

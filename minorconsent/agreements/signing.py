@@ -3,10 +3,9 @@ signature must meet before it is recorded (the last one activates the
 agreement, ``lifecycle.activate_if_complete``)."""
 from dataclasses import replace
 
-from pyramid.authorization import ACLHelper
-
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _
+from minorconsent.workflow.engine import permits
 
 from . import esign
 from .lifecycle import activate_if_complete, newer_issued
@@ -52,7 +51,7 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
     if user.__name__ in agreement.signatures:
         return agreement.signatures[user.__name__]
     role = signer_role(agreement, user)
-    if role is None or not ACLHelper().permits(agreement, principals, 'sign'):
+    if role is None or not permits(agreement, principals, 'sign'):
         raise SigningError(_('This agreement is not waiting for your signature.'))
     if shown_sha256 != agreement.text_sha256:
         raise SigningError(_('The text changed since you opened it. Please read it again.'))

@@ -25,8 +25,6 @@ view of one agreement (``agreement_view``) are built the same way.
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pyramid.authorization import ACLHelper
-
 from minorconsent.agreements.model import FAMILY_STATES
 from minorconsent.clients.family import family_access
 from minorconsent.disclosures import safety_notices as disclosed_notices
@@ -34,7 +32,7 @@ from minorconsent.disclosures.model import disclosures_of
 from minorconsent.disclosures.releases import ITEM_TITLES
 from minorconsent.site.clock import utcnow
 from minorconsent.summaries.model import ACHIEVEMENT_TITLES, PUBLISHED
-from minorconsent.workflow.engine import definition_of
+from minorconsent.workflow.engine import definition_of, permits
 
 from .chart import trend_svg
 
@@ -124,10 +122,11 @@ def _child_name(client):
 def agreement_links(client, user_id, principals, role='guardian'):
     """The agreements of ``client`` that these principals may read: only in
     a state the agreements room declares readable by ``role`` (belt and
-    braces: the ACL already says so), whatever a definition grants."""
+    braces: the permission already says so), whatever a definition grants.
+    The permission is the policy's own answer (``engine.permits``)."""
     if 'agreements' not in client:
         return ()
-    acl, links = ACLHelper(), []
+    links = []
     for agreement in sorted(client['agreements'].values(), key=lambda a: a.created):
         if agreement.state not in FAMILY_STATES.get(agreement.kind, {}).get(role, ()):
             continue
@@ -135,11 +134,11 @@ def agreement_links(client, user_id, principals, role='guardian'):
         # declined ...), never by being created there or moved there.
         if not agreement.history.entered_by_step(agreement.state):
             continue
-        if acl.permits(agreement, principals, 'view-published'):
+        if permits(agreement, principals, 'view-published'):
             links.append(AgreementLink(
                 ref=agreement.__name__, title=agreement.title,
                 state_title=definition_of(agreement).state(agreement.state).title,
-                awaiting_me=bool(acl.permits(agreement, principals, 'sign'))
+                awaiting_me=permits(agreement, principals, 'sign')
                 and user_id not in agreement.signatures))
     return tuple(links)
 
@@ -322,17 +321,16 @@ def summary_views(client, principals, permission='view-published', preview=None)
     publishing step's history entry)."""
     if 'summaries' not in client:
         return ()
-    # Belt and braces: whatever the ACL says (a definition's permission
-    # map), a family reads a summary only once published, and reviews it
+    # Belt and braces: whatever the permission says (a definition's
+    # permission map), a family reads a summary only once published, and reviews it
     # only in the client's review.
     states = {'view-published': (PUBLISHED,), 'review': ('minor_review',)}.get(permission, ())
-    acl = ACLHelper()
     # ... and only once a step brought it there (never created there, nor
     # moved there by a new workflow version).
     found = [s for s in client['summaries'].values()
              if s is not preview and s.state in states
              and s.history.entered_by_step(s.state)
-             and acl.permits(s, principals, permission)]
+             and permits(s, principals, permission)]
     if preview is not None:
         found.append(preview)
 

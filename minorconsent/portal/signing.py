@@ -5,7 +5,6 @@ The template gets an ``AgreementView`` only (see ``parentview``).
 from dataclasses import replace
 from functools import partial
 
-from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.i18n import get_localizer
 from pyramid.threadlocal import get_current_registry
@@ -20,7 +19,8 @@ from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import cached_template, clinic_view, plain_page
 from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
+from minorconsent.workflow.engine import (Actor, WorkflowError, available, definition_of,
+                                          permits)
 
 from .parentview import agreement_view, clinic_contact
 from .schemas import DisclosureSchema, RevokeSchema, SignSchema
@@ -78,8 +78,7 @@ def family_agreement(request):
     agreement = request.context
     user = request.identity.user
     principals = _principals(request)
-    acl = ACLHelper()
-    may_sign = bool(acl.permits(agreement, principals, 'sign'))
+    may_sign = permits(agreement, principals, 'sign')
     actor = Actor(user.__name__, principals)
     steps = {t.id for t in available(agreement, actor, workflow_guards(request.registry))}
     may_revoke = 'revoke' in steps

@@ -18,9 +18,10 @@ substance) asks everyone again.  Withdrawing removes it: the next
 signature asks again, and until then the practice uses paper.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from minorconsent.audit.recorder import note
+from minorconsent.site.clock import utcnow
 
 #: Raise when the disclosure's substance changes: everyone is asked again.
 DISCLOSURE_VERSION = 1
@@ -48,7 +49,7 @@ def has_agreed(user):
 
 def agree(user, language='en', ip='', user_agent='', now=None):
     """Record that ``user`` read the disclosure and agreed; on the trail."""
-    found = ElectronicRecordsConsent(DISCLOSURE_VERSION, now or datetime.now(timezone.utc),
+    found = ElectronicRecordsConsent(DISCLOSURE_VERSION, now or utcnow(),
                                      language or 'en', ip, (user_agent or '')[:300])
     user.electronic_records = found
     note(user, 'esign.disclosure_agreed', actor=user.__name__,

@@ -14,7 +14,7 @@ from datetime import date
 from minorconsent.clients.model import ICD10  # noqa: F401  (the codes an export carries)
 from minorconsent.site.csvsafe import cell
 
-from . import start_disclosure
+from .rules import start_disclosure
 from .model import INSURER, Disclosure, DisclosureRefused, client_folder
 
 COLUMNS = ('client_reference', 'legal_name', 'date_of_birth', 'diagnosis_codes',

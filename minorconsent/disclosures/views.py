@@ -9,13 +9,13 @@ from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, definition_of
 
-from . import DisclosureRefused, record_disclosure
 from .insurer import export_for_insurer
-from .model import RECIPIENT_TITLES, Disclosure, disclosures_of
+from .model import RECIPIENT_TITLES, Disclosure, DisclosureRefused, disclosures_of
 from .releases import ITEM_TITLES, ReleaseTerms, is_live, live_releases, releases_of, \
     start_release
 from .requests import KIND_TITLES, OUTCOME_TITLES, STANDARD_REPLY, record_request, \
     requests_of
+from .rules import record_disclosure
 from .schemas import DisclosureSchema, InsurerExportSchema, ReleaseSchema, RequestSchema
 
 FORM_PAGE = 'minorconsent:clients/templates/form_page.pt'

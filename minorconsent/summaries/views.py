@@ -14,8 +14,8 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, definition_of
 from minorconsent.workflow.views import step_refused
 
-from . import NotCorrectable, add_progress, write_correction, write_summary
-from .model import ACHIEVEMENT_TITLES, Summary
+from .drafts import NotCorrectable, write_correction, write_summary
+from .model import ACHIEVEMENT_TITLES, Summary, add_progress
 from .schemas import ProgressSchema, SummarySchema, rating_field, summary_edit_schema
 
 FORM_PAGE = 'minorconsent:clients/templates/form_page.pt'

@@ -1,16 +1,25 @@
 """Clients: the minor, guardian links, goals, private notes, contact
 preferences, and the rules that change them.
-"""
-from datetime import date
 
-from minorconsent.audit.recorder import note
+``model``: the client record and what hangs off it; ``rules``: the changes
+that touch more than one object; ``family``: who in a family may see,
+consent, sign and be mailed; ``contact``: the one email rule; ``index``;
+``revision``: optimistic checks of staff edits; ``hidden``: one road for a
+client you may not see and one that does not exist; ``views``, ``schemas``;
+``evolve``.  This module registers them and names what other rooms import;
+``Clients`` stays here because stored databases name its class
+``minorconsent.clients.Clients``.
+"""
 from minorconsent.site.folder import Folder
 
 from .contact import accepts_email
 from .index import ClientIndex
 from .model import (Client, ContactPreferences, Goal, GuardianLink, Note,
                     GOAL_STATUSES, RELATIONSHIPS, age_on)
-from .revision import StaleEdit, bump, check_revision, conflict_message
+from .revision import StaleEdit
+from .rules import (CLIENT_FIELDS, assign_therapists, client_details,  # noqa: F401
+                    edit_client, edit_guardian_link, link_guardian, unlink_guardian,
+                    update_guardian_link)
 
 __all__ = ['Client', 'ContactPreferences', 'Goal', 'GuardianLink', 'Note',
            'Clients', 'StaleEdit', 'edit_client', 'edit_guardian_link', 'GOAL_STATUSES', 'RELATIONSHIPS', 'age_on']
@@ -43,132 +52,6 @@ class Clients(Folder):
 
     def children_of(self, guardian_id):
         return [self[cid] for cid in self.index.children_of(guardian_id)]
-
-
-# --- rules that touch more than one object ----------------------------------
-
-def link_guardian(clinic, client, guardian, relationship, legal_authority,
-                  restricted=False, restriction_note='', actor_id='system', language=None):
-    """Tie ``guardian`` to ``client`` and index the tie.
-
-    Staff and adolescent-client accounts cannot be guardians: a typo must
-    not hand a child's page to a colleague or to another young client.
-    ``language`` is the one the therapist knows the guardian reads: kept
-    on an account that has no language yet, so the first invitation email
-    is in it; a language the person chose themselves is never overridden.
-    """
-    if guardian.__name__ in client['guardians']:
-        raise ValueError('This guardian is already linked to this client.')
-    if guardian.is_staff:
-        raise ValueError('This address belongs to a staff account.')
-    if guardian.has_role('adolescent') or guardian.__name__ == client.self_account_id:
-        raise ValueError("This address belongs to a client's own account.")
-    link = GuardianLink(guardian.__name__, relationship, legal_authority,
-                        restricted, restriction_note)
-    client['guardians'].add(link, guardian.__name__)
-    if language in ('en', 'es') and getattr(guardian, 'language', None) is None:
-        guardian.language = language
-    if 'guardian' not in guardian.roles:
-        clinic['users'].set_roles(guardian, guardian.roles + ('guardian',))
-    clinic['clients'].reindex(client)
-    client.record_guardianship(guardian.__name__, actor_id, 'linked', '%s%s%s' % (
-        link.relationship_title, ', legal authority' if legal_authority else '',
-        ', restricted' if restricted else ''))
-    return link
-
-
-def update_guardian_link(clinic, client, link, actor_id='system', **values):
-    """Change a link; a narrowed link ends the guardian's sessions at once."""
-    before = link.grants_portal_access(client, clinic.settings, date.today())
-    changed = []
-    for key in ('relationship', 'legal_authority', 'restricted',
-                'restriction_note'):
-        if key in values and getattr(link, key) != values[key]:
-            setattr(link, key, values[key])
-            changed.append(key.replace('_', ' '))
-    after = link.grants_portal_access(client, clinic.settings, date.today())
-    if before and not after:
-        clinic.sessions.end_all_for(link.guardian_id)
-    if changed:
-        kind = 'restricted' if 'restricted' in changed and link.restricted else 'changed'
-        client.record_guardianship(link.guardian_id, actor_id, kind, ', '.join(
-            c for c in changed if c != 'restriction note') or 'restriction note')
-
-
-def unlink_guardian(clinic, client, guardian_id, actor_id='system'):
-    """End a guardianship (a placement ends, a caseworker changes): access
-    ends at once, with the guardian's sessions, and the end is recorded."""
-    client['guardians'].remove(guardian_id)
-    clinic['clients'].reindex(client)
-    clinic.sessions.end_all_for(guardian_id)
-    client.record_guardianship(guardian_id, actor_id, 'ended')
-
-
-def edit_guardian_link(clinic, client, link, revision, values, actor_id='system'):
-    """The staff edit rule of the guardian-link form (the link and the
-    guardian's contact preferences, one form, one revision on the link).
-
-    Raises ``StaleEdit`` (nothing changed) unless the form was built from
-    the link's current revision, or already holds the stored values.
-    Returns whether anything changed.
-    """
-    contact = {key: values[key] for key in ContactPreferences.FIELDS if key in values}
-    link_values = {key: value for key, value in values.items() if key not in contact}
-    unchanged = link.contact.same_as(contact) and all(
-        getattr(link, key) == value for key, value in link_values.items())
-    check_revision(link, revision, conflict_message('guardian link'), unchanged=unchanged)
-    if unchanged:
-        return False
-    update_guardian_link(clinic, client, link, actor_id, **link_values)
-    link.contact.update(**contact)
-    bump(link)
-    return True
-
-
-#: What the client-record form edits (parsed values: tuples, None).
-CLIENT_FIELDS = ('first_name', 'last_name', 'preferred_name', 'date_of_birth',
-                 'diagnosis', 'diagnosis_codes', 'medications', 'custody_policy',
-                 'therapist_ids', 'supervisor_id')
-
-
-def client_details(client):
-    return {key: getattr(client, key, None) for key in CLIENT_FIELDS}
-
-
-def edit_client(clinic, client, revision, values, actor_id=None):
-    """The staff edit rule of the client-record form.
-
-    Raises ``StaleEdit`` (nothing changed) unless the form was built from
-    the client's current revision, or already holds the stored values.
-    Returns the names of the fields that changed; they, not their values
-    (clinical), go to the audit trail.
-    """
-    current = client_details(client)
-
-    def differs(key):
-        if key == 'therapist_ids':     # order is not part of the choice
-            return set(current[key]) != set(values[key])
-        return current[key] != values[key]
-    changed = [key for key in CLIENT_FIELDS if key in values and differs(key)]
-    check_revision(client, revision, conflict_message('client record'),
-                   unchanged=not changed)
-    if not changed:
-        return []
-    for key in changed:
-        if key not in ('therapist_ids', 'supervisor_id'):
-            setattr(client, key, values[key])
-    assign_therapists(clinic, client, sorted(values.get('therapist_ids', client.therapist_ids)),
-                      values.get('supervisor_id', client.supervisor_id))
-    bump(client)
-    note(client, 'client.edit', actor=actor_id, detail='revision %d: %s' % (
-        client.revision, ', '.join(key.replace('_', ' ') for key in changed)))
-    return changed
-
-
-def assign_therapists(clinic, client, therapist_ids, supervisor_id=None):
-    client.therapist_ids = tuple(therapist_ids)
-    client.supervisor_id = supervisor_id
-    clinic['clients'].reindex(client)
 
 
 def includeme(config):

@@ -5,7 +5,8 @@ preferences, and the rules that change them.
 that touch more than one object; ``family``: who in a family may see,
 consent, sign and be mailed; ``contact``: the one email rule; ``index``;
 ``revision``: optimistic checks of staff edits; ``hidden``: one road for a
-client you may not see and one that does not exist; ``views``, ``schemas``;
+client you may not see and one that does not exist; ``views`` (and
+``guardian_views``), ``schemas``;
 ``evolve``.  This module registers them and names what other rooms import;
 ``Clients`` stays here because stored databases name its class
 ``minorconsent.clients.Clients``.
@@ -70,3 +71,4 @@ def includeme(config):
     config.add_directive('add_document_note',
                          'minorconsent.clients.views:add_document_note')
     config.scan('.views')
+    config.scan('.guardian_views')

@@ -1,26 +1,24 @@
-"""Staff views of clients: lists, the client page, and its forms.
+"""Staff views of clients: lists, the client page, and its forms (those
+of its guardians are in ``guardian_views``).
 
 Views stay thin: they validate with colander and call the rules in
-``minorconsent.clients``.  A client's name never goes into a URL or a page
+``clients.rules``.  A client's name never goes into a URL or a page
 title; name searches are POSTed so they stay out of browser history.
 """
 from datetime import date
 
 from pyramid.traversal import find_interface
 
-from minorconsent.accounts import User
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view, page_number
 from minorconsent.workflow.engine import definition_of
 
-from . import (Client, Clients, Goal, GuardianLink, Note, StaleEdit, edit_client,
-               edit_guardian_link, link_guardian, unlink_guardian)
+from . import Client, Clients, Goal, Note, StaleEdit, edit_client
 from .model import GOAL_STATUSES
 from .revision import revision_node, revision_of
-from .schemas import (ClientEditSchema, ClientSchema, ContactSchema,
-                      GoalSchema, GuardianLinkSchema, NewGuardianSchema,
+from .schemas import (ClientEditSchema, ClientSchema, ContactSchema, GoalSchema,
                       NoteSchema, split_codes, split_lines)
 
 PAGE_SIZE = 25
@@ -70,15 +68,15 @@ def client_version(client, users):
              else 'From the therapists')]
 
 
-def _yes_no(value):
+def yes_no(value):
     return 'yes' if value else 'no'
 
 
 def contact_version(contact):
-    return [('Email allowed', _yes_no(contact.email_ok)),
-            ('Text messages allowed', _yes_no(contact.sms_ok)),
-            ('Phone calls allowed', _yes_no(contact.phone_ok)),
-            ('Voicemail may be left', _yes_no(contact.voicemail_ok)),
+    return [('Email allowed', yes_no(contact.email_ok)),
+            ('Text messages allowed', yes_no(contact.sms_ok)),
+            ('Phone calls allowed', yes_no(contact.phone_ok)),
+            ('Voicemail may be left', yes_no(contact.voicemail_ok)),
             ('Contact instructions (internal)', contact.instructions)]
 
 
@@ -334,71 +332,3 @@ class NoteAdd(ClientForm):
         self.context['notes'].add(Note(values['text'], self.request.identity.userid,
                                        values['session_date']))
         return redirect(self.request, self.request.clinic_url(self.context), 'note-added')
-
-
-@clinic_view(context=Client, name='add-guardian', permission='edit-clinical',
-             renderer='templates/form_page.pt')
-class GuardianAdd(ClientForm):
-    """Link a guardian by email: an existing account is linked, otherwise a
-    guardian account is created (it signs in once invited)."""
-    heading = 'Link a guardian'
-    schema = NewGuardianSchema()
-    buttons = ('link guardian',)
-
-    def link_guardian_success(self, values):
-        clinic, client = self.request.clinic, self.context
-        users = clinic['users']
-        guardian = users.find_by_email(values['email'])
-        if guardian is None:
-            guardian = User(values['email'], values['display_name'], ['guardian'])
-            users.add_user(guardian)
-        try:
-            link_guardian(clinic, client, guardian, values['relationship'],
-                          values['legal_authority'], values['restricted'],
-                          values['restriction_note'], self.request.authenticated_userid,
-                          language=values['language'] or None)
-        except ValueError as exc:
-            return self.fail('email', str(exc))
-        return redirect(self.request, self.request.clinic_url(client), 'guardian-linked')
-
-
-@clinic_view(context=GuardianLink, name='edit', permission='edit-clinical',
-             renderer='templates/form_page.pt')
-class GuardianEdit(RecordEdit):
-    heading = 'Guardian link and contact preferences'
-
-    def edit_schema(self):
-        schema = GuardianLinkSchema()
-        for node in ContactSchema().children:
-            schema.add(node.clone())
-        return schema
-
-    def current_values(self):
-        link = self.context
-        values = {key: getattr(link, key) for key in
-                  ('relationship', 'legal_authority', 'restricted', 'restriction_note')}
-        values.update(link.contact.as_dict())
-        return values
-
-    def save_success(self, values):
-        link, client = self.context, self.client()
-        revision = values.pop('revision')
-        try:
-            edit_guardian_link(self.request.clinic, client, link, revision, values,
-                               self.request.authenticated_userid)
-        except StaleEdit as exc:
-            current = [('Relationship to the client', link.relationship_title),
-                       ('Holds legal authority to consent', _yes_no(link.legal_authority)),
-                       ('Access restricted (court order)', _yes_no(link.restricted)),
-                       ('Reason for restriction (internal)', link.restriction_note)]
-            return self.stale(exc, values, current + contact_version(link.contact))
-        return redirect(self.request, self.request.clinic_url(client), 'saved')
-
-
-@clinic_view(context=GuardianLink, name='remove', permission='edit-clinical',
-             request_method='POST')
-def guardian_remove(request):
-    link = request.context
-    client = find_interface(link, Client)
-    unlink_guardian(request.clinic, client, link.guardian_id, request.authenticated_userid)
-    return redirect(request, request.clinic_url(client), 'guardian-unlinked')

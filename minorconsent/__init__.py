@@ -6,14 +6,8 @@ host Pyramid app mount the whole clinic with
 ``config.include('minorconsent', route_prefix='/portal')``.
 """
 from pyramid.config import Configurator
-from pyramid.renderers import render_to_response
 
-from .agreements.model import age_note
-from .portal.parentview import ParentChildView, clinic_contact, parent_view, summary_views
-from .portal.views import summary_macros
-from .security.policy import principals_for
 from .site import ROUTE, clinic_url, request_clinic, root_factory
-from .site.i18n import CODES, localizer_for, translate
 from .site.mail import include_mailer
 from .site.views import not_found
 
@@ -55,67 +49,6 @@ def includeme(config):
     config.add_route(ROUTE, '/*traverse', factory=root_factory)
     for room in ROOMS:
         config.include(room)
-    # Until the rooms that own them register these themselves (the
-    # agreements room its note, the portal its preview page), the app ties
-    # them to the lower rooms that ask for them, which import neither.
-    config.add_document_note('agreements', age_note)
-    config.set_summary_preview(staff_preview)
-
-
-def speak_as(request, language):
-    """Render the rest of this request in ``language`` (a family member's
-    saved choice); True if that changed anything."""
-    if language not in CODES or language == request.locale_name:
-        return False
-    request.__dict__['locale_name'] = language
-    request.__dict__['localizer'] = localizer_for(request, language)
-    return True
-
-
-def staff_preview(request, summary):
-    """The guardian's whole page for this child, as it will look once
-    ``summary`` is published: built by ``parent_view`` for that guardian
-    (their principals, their agreements and notices), with this summary
-    included as if published.  ``?guardian=`` picks which guardian's page
-    among those who may read the child (the first by name otherwise).  The
-    summaries room checked the staff permission (``set_summary_preview``).
-    """
-    client = summary.workflow_client()
-    clinic = request.clinic
-    users = clinic['users']
-
-    def page_of(gid):
-        return parent_view(client, gid, clinic.settings, principals=principals_for(users[gid]),
-                           t=lambda words: translate(request, words), preview=summary)
-    pages = []
-    for gid in client.entitled_guardian_ids(clinic.settings):
-        user = users.get(gid)
-        if user is None or not user.active:
-            continue
-        view = page_of(gid)
-        if view is not None:
-            pages.append((user.display_name, gid, view))
-    pages.sort(key=lambda page: page[0].casefold())
-    wanted = request.GET.get('guardian')
-    chosen = next((page for page in pages if page[1] == wanted), pages[0] if pages else None)
-    if chosen is not None and speak_as(request, users[chosen[1]].language):
-        # In the guardian's language, as they will read it (the chart's
-        # words too); what the therapist wrote stays as written.
-        chosen = chosen[:2] + (page_of(chosen[1]),)
-    if chosen is None:
-        # Nobody can read it now: the summary alone, as it will read.
-        view = ParentChildView(ref=client.__name__,
-                               name=client.preferred_name or client.first_name,
-                               summaries=summary_views(client, (), preview=summary),
-                               clinic=clinic_contact(clinic.settings))
-    else:
-        view = chosen[2]
-    here = request.clinic_url(summary, 'preview')
-    return render_to_response('minorconsent:portal/templates/child.pt', {
-        'child': view, 'summary_macros': summary_macros(), 'preview': {
-            'guardian': chosen[0] if chosen else '',
-            'others': [('%s?guardian=%s' % (here, gid), name) for name, gid, _ in pages],
-            'back': request.clinic_url(summary)}}, request=request)
 
 
 def drop_activity_monitors(registry):

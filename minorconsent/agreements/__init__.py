@@ -11,12 +11,14 @@ from minorconsent.workflow.engine import WorkflowError
 from .guards import consenting_party_may_consent
 from .lifecycle import (EVENT_OF, act, activate_if_complete, newer_issued, same_kind,
                         start_agreement)
-from .model import FAMILY_STATES, Agreement, AgreementTemplate
+from .model import FAMILY_STATES, Agreement, AgreementTemplate, age_note
 from .signing import SigningError, sign, signer_role
 
 
 def includeme(config):
     config.add_client_container('agreements', Agreement)
+    # What staff are told beside each agreement on the client page.
+    config.add_document_note('agreements', age_note)
     config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)
     # The step and state ids this room's code fires or reads (the validator
     # refuses a definition without them, with these reasons).

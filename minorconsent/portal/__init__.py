@@ -7,7 +7,10 @@ cannot reach the client record.
 """
 from pyramid.events import BeforeRender
 
+from minorconsent.summaries.views import set_summary_preview
 from minorconsent.workflow import require_workflow_state, require_workflow_step
+
+from .preview import staff_preview
 
 
 def is_family_renderer(event):
@@ -33,6 +36,9 @@ def includeme(config):
                           'to the therapist', from_states=('minor_review',), to_state='draft')
     require_workflow_state(config, 'summary', 'published', 'the family pages show a summary '
                            'from the day it reached this state')
+    # Called, not config.*: the summaries room, which adds the directive,
+    # is included after the portal.
+    set_summary_preview(config, staff_preview)
     config.scan('.views')
     config.scan('.signing')
     config.scan('.invitations')

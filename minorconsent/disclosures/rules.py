@@ -5,11 +5,10 @@ may read.  Plain functions, testable without HTTP; views only call them.
 """
 from datetime import date
 
-from pyramid.authorization import ACLHelper
 
 from minorconsent.audit.recorder import note
 from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.engine import Actor, available, fire, start
+from minorconsent.workflow.engine import Actor, available, fire, permits, start
 
 from .model import (FAMILY_STATES, INSURER, REASON_TITLES, SAFETY_REASONS, Disclosure,
                     DisclosureRefused, SafetyNotice, client_folder, disclosures_of)
@@ -110,11 +109,10 @@ def start_disclosure(disclosure, registry, actor_id):
 
 def safety_notices(client, guardian_id, principals):
     """The ``SafetyNotice``s addressed to this guardian that they may read."""
-    acl = ACLHelper()
     found = [SafetyNotice(told_on=d.told_on, text=d.text)
              for d in disclosures_of(client)
              if d.recipient_kind == 'guardian' and d.guardian_id == guardian_id
              and d.state in FAMILY_STATES['guardian']      # belt and braces
              and d.history.entered_by_step(d.state)        # signed off (or recorded) by a step
-             and acl.permits(d, principals, 'view-published')]
+             and permits(d, principals, 'view-published')]
     return tuple(sorted(found, key=lambda n: n.told_on, reverse=True))

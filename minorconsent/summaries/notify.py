@@ -5,12 +5,11 @@ content.  It goes to each guardian who may read the summary now (entitled,
 consent active) and may be emailed (the one rule of
 ``minorconsent.clients.contact``: no record of theirs says "no email").
 """
-from pyramid.authorization import ACLHelper
-
 from minorconsent.security.policy import principals_for
-from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
+from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import may_email, send
+from minorconsent.workflow.engine import permits
 
 NEW_SUBJECT = _('Something new for you')
 NEW_TEXT = _('mail-something-new', default=(
@@ -24,13 +23,12 @@ def notify_guardians(request, summary):
     clinic = request.clinic
     client = summary.workflow_client()
     users = clinic['users']
-    acl = ACLHelper()
     told = 0
     for gid, link in client['guardians'].items():
         user = users.get(gid)
         if user is None or not may_email(request, user):
             continue
-        if not acl.permits(summary, principals_for(user), 'view-published'):
+        if not permits(summary, principals_for(user), 'view-published'):
             continue
         # In the guardian's language: the email says the same in each.
         localizer = localizer_for(request, user.language)

@@ -18,7 +18,7 @@ grant again.
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from pyramid.authorization import DENY_ALL, ACLHelper, Allow
+from pyramid.authorization import DENY_ALL, Allow
 from pyramid.interfaces import ISecurityPolicy
 from pyramid.threadlocal import get_current_registry
 
@@ -230,7 +230,7 @@ def guard_context(obj, actor, today=None):
 def _may_fire(workflow, obj, transition, actor, roles, guards, ctx):
     by_role = bool(set(transition.roles) & roles)
     by_permission = bool(transition.permission) and actor.id != SYSTEM and bool(
-        ACLHelper().permits(obj, actor.principals, transition.permission))
+        permits(obj, actor.principals, transition.permission))
     if not (by_role or by_permission):
         return False
     # The definition's guards, and again those the rooms rely on: a stored

@@ -19,6 +19,8 @@ def includeme(config):
     config.add_client_container('agreements', Agreement)
     # What staff are told beside each agreement on the client page.
     config.add_document_note('agreements', age_note)
+    # POST <agreement>/step: the workflow room's one step view.
+    config.add_step_view(Agreement)
     config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)
     # The step and state ids this room's code fires or reads (the validator
     # refuses a definition without them, with these reasons).

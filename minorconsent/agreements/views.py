@@ -2,7 +2,6 @@
 import json
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.renderers import render_to_response
 from pyramid.response import Response
 
 from minorconsent.clients import Client
@@ -10,12 +9,13 @@ from minorconsent.clients.views import ClientForm
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.engine import Actor, WorkflowError, available, definition_of
+from minorconsent.workflow.engine import Actor, available, definition_of
+from minorconsent.workflow.views import step_refused
 
 from . import pdf
 from .fhir import consent_resource
 from .invitations import invite_signers
-from .lifecycle import act, start_agreement
+from .lifecycle import start_agreement
 from .model import Agreement, age_note, assent_expected, custody_policy, default_signers
 from .pdf import pdf_response
 from .schemas import StartSchema
@@ -89,21 +89,6 @@ def agreement_page(request):
     }
 
 
-@clinic_view(context=Agreement, name='step', permission='view', request_method='POST')
-def agreement_step(request):
-    agreement = request.context
-    step = request.POST.get('step', '')
-    try:
-        # What the step sets off (inviting, cancelling invitations, the
-        # PDF, superseding) follows it: ``subscribers``.
-        act(agreement, request.registry, step,
-            Actor.from_request(request), (request.POST.get('comment') or '')[:1000])
-    except WorkflowError as exc:
-        request.response.status = 400
-        return agreement_error(request, str(exc))
-    return redirect(request, request.clinic_url(agreement), 'step-done')
-
-
 @clinic_view(context=Agreement, name='invitations', permission='view', request_method='POST')
 def agreement_invitations(request):
     """Resend the invitations of everyone who has not signed, or cancel
@@ -112,7 +97,7 @@ def agreement_invitations(request):
     if request.authenticated_userid not in agreement.workflow_client().therapist_ids:
         raise HTTPNotFound()
     if agreement.state not in ('sent', 'proposed'):
-        return agreement_error(request, 'Only an agreement waiting for signatures has invitations.')
+        return step_refused(request, 'Only an agreement waiting for signatures has invitations.')
     if request.POST.get('action') == 'cancel':
         request.clinic.invitations.cancel(agreement)
         agreement.record('invitations cancelled', request.authenticated_userid)
@@ -133,7 +118,7 @@ def agreement_pdf(request):
     the change and who made it show at once."""
     agreement = request.context
     if agreement.pdf is None:
-        return agreement_error(request, 'This agreement has no signed PDF yet.')
+        return step_refused(request, 'This agreement has no signed PDF yet.')
     if agreement.state == 'active':
         with agreement.pdf.open('r') as stored:
             return pdf_response(stored.read())
@@ -149,9 +134,3 @@ def agreement_fhir(request):
     return response
 
 
-def agreement_error(request, message):
-    response = render_to_response(
-        'minorconsent:agreements/templates/agreement_error.pt',
-        {'message': message, 'back': request.clinic_url(request.context)}, request=request)
-    response.status = 400
-    return response

@@ -17,7 +17,7 @@ from . import evolve
 from .model import (  # noqa: F401
     ADMIN, ADOLESCENT, GUARDIAN, PRIVACY_OFFICER, ROLE_TITLES, ROLES, SOLE_ROLES,
     STAFF_ROLES, SUPERVISOR, THERAPIST, User, Users, admin_label, change_roles,
-    is_client_account, normalize_email, set_active, set_password, token_hash)
+    is_client_account, normalize_email, set_active, set_password)
 from .signin import authenticate  # noqa: F401
 from .subscribers import sign_out_unenrolled_staff_when_required
 

@@ -36,6 +36,7 @@ import secrets
 from datetime import timedelta
 
 from minorconsent.audit.recorder import make_entry, note
+from minorconsent.security.tokens import token_hash
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _, localizer_for
@@ -43,7 +44,7 @@ from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
 from .linkstore import LinkStore
-from .model import normalize_email, token_hash
+from .model import normalize_email
 from .throttle import address_key
 from .twofactor import factor_of, is_enrolled
 

@@ -25,11 +25,12 @@ recovery codes: the owner is locked out, and nobody tells them.  So:
   contact preferences allow email, like everything the app mails.
 """
 from minorconsent.audit.recorder import note
+from minorconsent.security.tokens import token_hash
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.mail import may_email, send
 
 from .emailchange import CODE_WRONG, reauthenticate
-from .twofactor import factor_of, reset_factor, start_enrolment, token_hash
+from .twofactor import factor_of, reset_factor, start_enrolment
 
 FACTOR_CODE_WRONG = _('This code is not right. Enter the code your app shows now, or one '
                       'of your recovery codes.')

@@ -11,9 +11,9 @@ from datetime import timedelta
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
+from minorconsent.security.tokens import token_hash
 from minorconsent.site.clock import utcnow
 
-from .model import token_hash
 
 #: Requests older than this no longer count against the cap.
 REQUEST_WINDOW = timedelta(hours=1)

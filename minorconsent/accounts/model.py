@@ -5,7 +5,6 @@ Every change that narrows what a person may do (disabling, a removed role, a
 new password) ends that person's sessions in the same transaction, so the
 change holds from the next request on, on every device.
 """
-import hashlib
 
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -38,12 +37,6 @@ STAFF_ROLES = (ADMIN, THERAPIST, SUPERVISOR, PRIVACY_OFFICER)
 SOLE_ROLES = (ADMIN, PRIVACY_OFFICER)
 
 
-
-
-def token_hash(token):
-    """What is stored of a secret token sent in a link or held in a cookie
-    (its SHA-256): a copy of the database holds no usable token."""
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
 def normalize_email(email):

@@ -24,6 +24,7 @@ factor if they have one.
 import secrets
 from datetime import timedelta
 
+from minorconsent.security.tokens import token_hash
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _, localizer_for
@@ -31,7 +32,7 @@ from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
 from .linkstore import REQUEST_WINDOW, LinkStore
-from .model import normalize_email, set_password, token_hash
+from .model import normalize_email, set_password
 from .resetstore import ShardedResets
 from .throttle import address_key
 

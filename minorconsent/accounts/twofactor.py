@@ -32,9 +32,10 @@ import pyotp
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
+from minorconsent.security.tokens import token_hash
 from minorconsent.site.clock import utcnow
 
-from .model import STAFF_ROLES, token_hash
+from .model import STAFF_ROLES
 
 STEP_SECONDS = 30
 DRIFT_STEPS = 1

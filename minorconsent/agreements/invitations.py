@@ -4,7 +4,6 @@ The link carries a random token; the database keeps only its SHA-256, so a
 copy of the database opens nothing.  The email says only that there is a
 document to review on the portal: no child, no therapist, no therapy.
 """
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,14 +15,11 @@ from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
 from minorconsent.site.mail import may_email, send
 from minorconsent.security.policy import principals_for
+from minorconsent.security.tokens import token_hash
 from minorconsent.site.links import SingleUseLink
 from minorconsent.workflow.engine import permits
 
 from .signing import signer_role
-
-
-def token_hash(token):
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
 class Invitation(SingleUseLink):

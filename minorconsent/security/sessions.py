@@ -20,7 +20,6 @@ retries and answered 500.  An ended session is refused like a missing one,
 and the user's next sign-in removes it (``prune_for``), as it does expired
 ones.
 """
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -30,9 +29,7 @@ from ZODB.POSException import ConflictError
 
 from minorconsent.site.clock import utcnow
 
-
-def token_key(token):
-    return hashlib.sha256(token.encode('utf-8')).hexdigest()
+from .tokens import token_hash
 
 
 #: How a person proved who they are when a session began (recorded on
@@ -94,7 +91,7 @@ class SessionStore(Persistent):
         """
         now = now or utcnow()
         token = secrets.token_urlsafe(32)
-        key = token_key(token)
+        key = token_hash(token)
         session = Session(user_id, now, secrets.token_urlsafe(32), auth_method)
         self._by_key[key] = session
         keys = self._by_user.get(user_id)
@@ -111,7 +108,7 @@ class SessionStore(Persistent):
         """
         if not token:
             return None
-        key = token_key(token)
+        key = token_hash(token)
         session = self._by_key.get(key)
         if session is None or session.ended:
             return None
@@ -126,13 +123,13 @@ class SessionStore(Persistent):
     def end(self, token):
         """End one session (sign-out): it is refused from now on, and
         removed at its user's next sign-in (see the module docstring)."""
-        session = self._by_key.get(token_key(token))
+        session = self._by_key.get(token_hash(token))
         if session is not None and not session.ended:
             session.ended = True
 
     def end_all_for(self, user_id, except_token=None):
         """End every session of ``user_id``; return how many ended."""
-        keep = token_key(except_token) if except_token else None
+        keep = token_hash(except_token) if except_token else None
         keys = self._by_user.get(user_id)
         if not keys:
             return 0

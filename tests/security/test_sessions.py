@@ -3,7 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from minorconsent.security.sessions import Session, SessionStore, token_key
+from minorconsent.security.sessions import Session, SessionStore
+from minorconsent.security.tokens import token_hash
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 IDLE = timedelta(minutes=15)
@@ -19,7 +20,7 @@ def test_only_the_hash_of_the_token_is_stored():
     store = SessionStore()
     token, _ = store.create('u1', now=T0)
     assert token not in store._by_key
-    assert token_key(token) in store._by_key
+    assert token_hash(token) in store._by_key
 
 
 def test_idle_timeout_ends_the_session():

@@ -8,7 +8,7 @@ portal's ``parentview`` for pages.  It lives with the agreements, which
 render the PDFs; the portal's signer copy asks ``pdf`` for it.  Two
 copies are made from it:
 
-* the clinic copy (``record_of``): the full certificate, every signer's IP
+* the clinic copy (``full_record``): the full certificate, every signer's IP
   address and browser;
 * a signer's copy (``for_signer``): only that signer's own events (viewed,
   signed, declined, revoked) and the document's (sent, activated,
@@ -55,7 +55,7 @@ class AgreementRecord:
     events: tuple             # EventLines, oldest first
 
 
-def record_of(agreement, clinic, state_title):
+def full_record(agreement, clinic, state_title):
     """The clinic's record of ``agreement`` as it stands now: its current
     state and every event so far."""
     users = clinic['users']

@@ -117,7 +117,7 @@ def invite_signers(request, agreement, now=None):
     sent = 0
     for person in people_to_invite(agreement, clinic['users']):
         if not may_email(request, person):
-            agreement.record('not invited', request.authenticated_userid or 'system',
+            agreement.add_event('not invited', request.authenticated_userid or 'system',
                              '%s does not accept email' % person.display_name, now=now)
             continue
         token = clinic.invitations.issue(agreement, person, clinic.settings.invitation_days, now)
@@ -127,7 +127,7 @@ def invite_signers(request, agreement, now=None):
              localizer.translate(_(INVITATION_TEXT, mapping={
                  'portal': clinic.settings.portal_name, 'expires': expires,
                  'url': public_url(request, 'invite', token)})))
-        agreement.record('invited', request.authenticated_userid or 'system',
+        agreement.add_event('invited', request.authenticated_userid or 'system',
                          'invitation sent to %s' % person.display_name, now=now)
         sent += 1
     return sent

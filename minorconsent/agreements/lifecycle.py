@@ -49,7 +49,7 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
         client.add(Folder(), 'agreements')
     client['agreements'].add(agreement)
     start(agreement, KINDS[kind][1], actor_id)
-    agreement.record('started', actor_id, 'version %d' % version.number)
+    agreement.add_event('started', actor_id, 'version %d' % version.number)
     return agreement
 
 

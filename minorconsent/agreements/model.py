@@ -188,7 +188,9 @@ class Agreement(Workflowed, Persistent):
 
     # --- events --------------------------------------------------------------
 
-    def record(self, kind, actor_id, detail='', ip='', user_agent='', now=None):
+    def add_event(self, kind, actor_id, detail='', ip='', user_agent='', now=None):
+        """Append to this agreement's own events (sent, viewed, signed ...,
+        the lines of its certificate), and note it on the audit trail."""
         self.events[self._event_count()] = AgreementEvent(
             now or utcnow(), kind, actor_id, detail, ip, user_agent)
         self._event_count.change(1)

@@ -25,7 +25,7 @@ from minorconsent.site.i18n import _
 from minorconsent.workflow.engine import definition_of
 
 from .agreement_record import (  # noqa: F401 (the projection, for pdf's users)
-    AgreementRecord, EventLine, SignatureLine, for_signer, record_of)
+    AgreementRecord, EventLine, SignatureLine, for_signer, full_record)
 from .documentpdf import FONTS, DocumentPDF  # noqa: F401 (FONTS: older imports)
 from .model import authentication_words
 
@@ -44,14 +44,14 @@ def clinic_copy(agreement, clinic, t=None):
     every step would still miss a date-based end, which no step marks).
     """
     state_title = definition_of(agreement).state(agreement.state).title
-    return render(record_of(agreement, clinic, state_title), t or _same)
+    return render(full_record(agreement, clinic, state_title), t or _same)
 
 
 def store_pdf(agreement):
     """Render the signed agreement and keep it as a blob beside it (when it
     activates: ``subscribers``)."""
     state_title = definition_of(agreement).state(agreement.state).title
-    data = render(record_of(agreement, find_clinic(agreement), state_title))
+    data = render(full_record(agreement, find_clinic(agreement), state_title))
     agreement.pdf = Blob(data)
     agreement.pdf_sha256 = text_hash_bytes(data)
     # The signed document's hash on the chain, not only beside the PDF in

@@ -83,6 +83,6 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
     authority = authority_words(signature, agreement.minor_consents).interpolate()
     signature = replace(signature, authority=authority)
     agreement.signatures[user.__name__] = signature
-    agreement.record('signed', user.__name__, authority, ip, user_agent[:300], now)
+    agreement.add_event('signed', user.__name__, authority, ip, user_agent[:300], now)
     activate_if_complete(agreement, registry, now)
     return signature

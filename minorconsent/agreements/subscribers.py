@@ -82,12 +82,12 @@ def record_step(event, request):
     agreement, step = event.object, event.transition_id
     if event.actor.id == SYSTEM and step in SYSTEM_EVENTS:
         kind, detail = SYSTEM_EVENTS[step]
-        agreement.record(kind, SYSTEM, detail, now=event.now)
+        agreement.add_event(kind, SYSTEM, detail, now=event.now)
         return
     ip = user_agent = ''
     if request is not None:
         ip, user_agent = request.client_addr or '', request.user_agent or ''
-    agreement.record(EVENT_OF.get(step, step), event.actor.id, event.comment, ip, user_agent,
+    agreement.add_event(EVENT_OF.get(step, step), event.actor.id, event.comment, ip, user_agent,
                      now=event.now)
 
 

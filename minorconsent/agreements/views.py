@@ -100,7 +100,7 @@ def agreement_invitations(request):
         return step_refused(request, 'Only an agreement waiting for signatures has invitations.')
     if request.POST.get('action') == 'cancel':
         request.clinic.invitations.cancel(agreement)
-        agreement.record('invitations cancelled', request.authenticated_userid)
+        agreement.add_event('invitations cancelled', request.authenticated_userid)
         return redirect(request, request.clinic_url(agreement), 'step-done')
     invite_signers(request, agreement)
     return redirect(request, request.clinic_url(agreement), 'invitations-sent')

@@ -51,7 +51,7 @@ def signer_pdf(request):
     if agreement.pdf is None or user_id not in agreement.signatures:
         raise HTTPNotFound()
     state_title = definition_of(agreement).state(agreement.state).title
-    record = pdf.for_signer(pdf.record_of(agreement, request.clinic, state_title), user_id)
+    record = pdf.for_signer(pdf.full_record(agreement, request.clinic, state_title), user_id)
     return pdf.pdf_response(pdf.render(record, partial(translate, request)))
 
 
@@ -94,7 +94,7 @@ def family_agreement(request):
         return redirect(request, request.clinic_url(agreement, 'family'), 'declined')
     if may_sign and not any(e.kind == 'viewed' and e.actor_id == user.__name__
                             for e in agreement.event_list()):
-        agreement.record('viewed', user.__name__, ip=request.client_addr or '',
+        agreement.add_event('viewed', user.__name__, ip=request.client_addr or '',
                          user_agent=request.user_agent or '')
     sign_form = FormHandler(request, SignSchema(), buttons=(button('sign', _('Sign')),), formid='sign',
                             appstruct={'text_sha256': agreement.text_sha256})

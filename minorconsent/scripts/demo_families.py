@@ -287,7 +287,7 @@ class DemoClinic:
         for agreement, person in ((pending, parent2), (joint, co2)):
             self.invitation_links[person.email] = self.clinic.invitations.issue(
                 agreement, person, days)
-            agreement.record('invited', therapist.__name__,
+            agreement.add_event('invited', therapist.__name__,
                              self.private('invitation issued by the seed'))
 
 

@@ -81,12 +81,12 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
-def record_of(obj):
+def workflow_record(obj):
     return find_clinic(obj)['workflows'][obj.workflow_id]
 
 
 def definition_of(obj):
-    return record_of(obj).definition(obj.workflow_version)
+    return workflow_record(obj).definition(obj.workflow_version)
 
 
 def acl_for(obj):
@@ -273,7 +273,7 @@ def fire(obj, transition_id, actor, guards, comment='', now=None, today=None,
     if transition.comment_required and not comment:
         raise WorkflowError('"%s" needs a comment.' % transition.title)
     before, after = workflow.state(obj.state), workflow.state(transition.to_state)
-    record = record_of(obj)
+    record = workflow_record(obj)
     record.leave(obj)
     obj.state = after.id
     record.enter(obj)

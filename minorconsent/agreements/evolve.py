@@ -7,9 +7,7 @@ from importlib.resources import files
 import tomli_w
 
 from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.definition import loads
-from minorconsent.workflow.migrate import publish_with_migration, run_batch
-from minorconsent.workflow.validate import problems
+from minorconsent.workflow.migrate import migrating, publish_correction
 
 from .invitations import Invitations
 from .model import KINDS, AgreementTemplate, AgreementTemplates
@@ -77,20 +75,14 @@ def use_send_guard(root, registry):
         return
     for wid, step in sorted(SENDING_STEPS.items()):
         record = root['workflows'].get(wid)
-        if record is None or (getattr(record, 'migration', None) is not None
-                              and not record.migration.finished):
+        if record is None or migrating(record):
             continue
         found = [t for t in record.definition().transitions if t.id == step]
         if not found or OLD_SEND_GUARD not in found[0].guards:
             continue
-        new_source = with_send_guard(record.versions[record.current], step)
-        workflow = loads(new_source)
-        if problems(workflow, workflow_guards(registry)):
-            continue
-        publish_with_migration(record, new_source, workflow, {}, 'system',
-                               'The sending step names consenting_party_may_consent.')
-        while run_batch(record):
-            pass
+        publish_correction(record, with_send_guard(record.versions[record.current], step),
+                           workflow_guards(registry),
+                           'The sending step names consenting_party_may_consent.')
 
 
 def includeme(config):

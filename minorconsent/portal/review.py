@@ -22,9 +22,9 @@ class SummaryReview(FormView):
     buttons = ('ask for changes',)
     formid = 'changes'
 
-    def done(self):
+    def done(self, message):
         return redirect(self.request,
-                        self.request.clinic_url(self.context.workflow_client(), 'mine'), 'saved')
+                        self.request.clinic_url(self.context.workflow_client(), 'mine'), message)
 
     def before(self):
         request, summary = self.request, self.context
@@ -32,7 +32,7 @@ class SummaryReview(FormView):
             summary.review_agreed = True
             # What they agreed to: an edit after this is text they never saw.
             summary.review_agreed_revision = summary.revision
-            return self.done()
+            return self.done('review-agreed')
         return None
 
     def page(self):
@@ -44,4 +44,4 @@ class SummaryReview(FormView):
                  workflow_guards(self.request.registry), values['comment'])
         except WorkflowError as exc:
             return self.fail('comment', str(exc))
-        return self.done()
+        return self.done('changes-asked')

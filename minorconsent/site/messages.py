@@ -28,6 +28,8 @@ MESSAGES = {
     'declined': _('You declined. The therapist has been told.'),
     'agreement-started': _('The agreement is started.'),
     'step-done': _('Done.'),
+    'review-agreed': _('Thank you. Your therapist may now share it with your guardians.'),
+    'changes-asked': _('Thank you. Your therapist will see what you asked to change.'),
     'invitations-sent': _('The invitations are sent.'),
     'step-removed': _('The step is removed from the draft.'),
     'state-removed': _('The state is removed from the draft.'),

@@ -65,7 +65,10 @@ def test_review_comments_stay_with_staff_and_a_teens_objection_cannot_be_overrul
     assert 'practising his plan' in review.text
     form = review.forms['changes']
     form['comment'] = 'Please say "school days", not "school".'
-    form.submit()
+    asked = form.submit().follow()
+    # The teen is told what happens next, not that something was "saved".
+    assert 'Your therapist will see what you asked to change.' in asked.text
+    assert 'Your changes are saved' not in asked.text
     assert 'practising his plan' not in mother.get(child).text          # back to draft
     staff = therapist.get(path)
     assert 'Please say' in staff.text                                   # the teen's words
@@ -84,7 +87,8 @@ def test_review_comments_stay_with_staff_and_a_teens_objection_cannot_be_overrul
     # Another round: the teen agrees, then it is published.
     therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'ask_client_review'})
     review = teen.get(path + 'review')
-    teen.post(path + 'review', {'csrf_token': csrf_of(review), 'agree': 'yes'})
+    agreed = teen.post(path + 'review', {'csrf_token': csrf_of(review), 'agree': 'yes'}).follow()
+    assert 'Your therapist may now share it with your guardians.' in agreed.text
     staff = therapist.get(path)
     therapist.post(path + 'step', {'csrf_token': csrf_of(staff), 'step': 'publish_reviewed'},
                    status=302)

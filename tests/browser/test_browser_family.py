@@ -12,9 +12,11 @@ PHONE = dict(viewport={'width': 360, 'height': 740}, device_scale_factor=2,
 
 
 def _fits_width(page):
-    """True when nothing makes the page scroll sideways."""
-    return page.evaluate(
-        'document.documentElement.scrollWidth <= window.innerWidth')
+    """True when nothing makes the page scroll sideways.  Measured against
+    the phone's width, not ``window.innerWidth``: a mobile browser zooms out
+    to show an overflowing page, and innerWidth grows with it (the check
+    then always passed)."""
+    return page.evaluate('document.documentElement.scrollWidth') <= page.viewport_size['width']
 
 
 def test_guardian_on_a_phone(new_tab, ui):
@@ -93,3 +95,40 @@ def test_guardian_reads_the_chart_and_a_summary_in_spanish_on_a_phone(new_tab, u
     page.get_by_role('link', name=re.compile('^Página para imprimir')).first.click()
     expect(page.get_by_role('link', name='Descargar en PDF')).to_be_visible()
     ui.check_page(page, 'printable summary in Spanish (phone)')
+
+
+def _family_pages(page, ui, start):
+    """Every page a family member reaches by links from ``start`` (same
+    site, no PDFs, no signing out), breadth first."""
+    seen, queue = [], [start]
+    while queue and len(seen) < 40:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        page.goto(path)
+        for href in page.eval_on_selector_all(
+                'main a[href]', 'els => els.map(e => e.getAttribute("href"))'):
+            target = re.sub(r'^https?://[^/]+', '', href).split('#')[0]
+            if (target.startswith('/') and not target.endswith('.pdf')
+                    and 'logout' not in target and target not in seen):
+                queue.append(target)
+    return seen
+
+
+@pytest.mark.parametrize('width', [360, 390])
+@pytest.mark.parametrize('who', ['guardian', 'adolescent'])
+def test_no_family_page_scrolls_sideways_on_a_phone(new_tab, ui, who, width):
+    """Parents read on their phones: every page a family member can reach
+    fits the screen (a long unbroken line, such as a text's SHA-256
+    fingerprint, once made every agreement page 517 px wide)."""
+    page = new_tab(**dict(PHONE, viewport={'width': width, 'height': 800}))
+    ui.sign_in(page, ui.ROLE_EMAILS[who])
+    pages = _family_pages(page, ui, ui.path_of(page))
+    assert any('/agreements/' in p for p in pages), pages
+    wide = []
+    for path in pages:
+        page.goto(path)
+        if not _fits_width(page):
+            wide.append((path, page.evaluate('document.documentElement.scrollWidth')))
+    assert not wide, 'pages wider than %d px: %s' % (width, wide)

@@ -72,6 +72,12 @@ class ParentChildView:
     notices: tuple = ()       # SafetyNotices addressed to this guardian
     clinic: ClinicContact = None
 
+    @property
+    def awaiting_me(self):
+        """An agreement about this child waits for this guardian's
+        signature (the family list says so beside the child)."""
+        return any(a.awaiting_me for a in self.agreements)
+
 
 @dataclass(frozen=True)
 class TeenView:

@@ -87,6 +87,7 @@ class TeenView:
     therapists: tuple         # display names of their therapists
     agreements: tuple = ()    # AgreementLinks they may read
     summaries: tuple = ()     # SummaryViews: published, and those to review
+    clinic: ClinicContact = None   # how to reach the clinic, and the crisis line
 
 
 def safety_notices(client, guardian_id, principals):
@@ -205,9 +206,10 @@ def family_views(clients, guardian_id, settings, today=None, principals=None):
     return sorted(views, key=lambda v: v.name.casefold())
 
 
-def teen_view(client, users, principals=None):
+def teen_view(client, users, principals=None, settings=None):
     return TeenView(
         ref=client.__name__, name=_child_name(client),
+        clinic=clinic_contact(settings) if settings is not None else None,
         therapists=tuple(users[t].display_name for t in client.therapist_ids
                          if t in users),
         agreements=agreement_links(client, client.self_account_id, principals, 'adolescent')

@@ -48,7 +48,8 @@ def child_page(request):
 @clinic_view(context=Client, name='mine', permission='view-as-self',
              renderer='templates/teen.pt')
 def teen_page(request):
-    return {'me': teen_view(request.context, request.clinic['users'], principals(request)),
+    return {'me': teen_view(request.context, request.clinic['users'], principals(request),
+                            request.clinic.settings),
             'summary_macros': summary_macros()}
 
 

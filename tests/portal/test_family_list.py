@@ -28,3 +28,16 @@ def test_spanish_family_list_says_it_in_spanish(app, clinic, demo):
         c['users'].find_by_email('coparent2@demo.test').language = 'es'
     page = sign_in(app, 'coparent2@demo.test').get('/family')
     assert WAITING not in page.text and 'Esperando su firma' in page.text
+
+
+def test_the_teens_page_has_the_clinic_and_the_crisis_line(app, clinic, demo):
+    """The guardian's page always showed how to reach help; the teen's,
+    the page of the person most likely to need it, did not."""
+    with clinic() as c:
+        c.settings.crisis_line = 'Call 988 or text HOME to 741741'
+        c.settings.contact_phone = '555-0100'
+    page = sign_in(app, ROLE_EMAILS['adolescent']).get('/clients/%s/mine' % demo.mateo)
+    contact = page.html.select_one('section.clinic-contact')
+    assert contact is not None
+    assert 'Call 988 or text HOME to 741741' in contact.text
+    assert '555-0100' in contact.text

@@ -165,10 +165,14 @@ def client_page(request):
     today = date.today()
     guardians = []
     for link in client['guardians'].values():
+        user = users.get(link.guardian_id)
         guardians.append({
             'link': link,
-            'user': users.get(link.guardian_id),
+            'user': user,
             'portal': link.grants_portal_access(client, clinic.settings, today),
+            # Entitled is not the same as able to sign in: an account made
+            # for an invitation has no password until the guardian sets one.
+            'has_password': user is not None and user.password_hash is not None,
         })
     may_notes = request.has_permission('view-notes', client)
     notes = sorted(client['notes'].values(), key=lambda n: n.created,

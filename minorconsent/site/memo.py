@@ -25,6 +25,10 @@ def read_only(jar):
     added = getattr(jar, '_added', None)
     if registered is None or added is None:
         return False
+    # A savepoint moves the changes into its own storage and empties both
+    # lists: the transaction has still written.
+    if getattr(jar, '_savepoint_storage', None) is not None:
+        return False
     return not registered and not added
 
 

@@ -77,3 +77,32 @@ def test_a_restriction_in_the_same_transaction_takes_effect_at_once(clinic, demo
         assert 'user:' + mother.__name__ not in mateo.local_roles(c['users'], c.settings)
         assert not acl.permits(published, principals, 'view-published')
         assert not acl.permits(mateo, principals, 'view-as-guardian')
+
+
+def test_a_savepoint_does_not_make_a_written_transaction_read_only():
+    """A savepoint empties the connection's lists of changed objects: the
+    memo must still see the write (no remembered answer from before it)."""
+    db, tm, conn = _opened()
+    thing = conn.root()['thing']
+    assert per_transaction(thing, 'v', (), lambda: thing.value) == 0
+    thing.value = 7
+    tm.savepoint()
+    assert not read_only(conn)
+    assert per_transaction(thing, 'v', (), lambda: thing.value) == 7
+    tm.abort()
+    conn.close()
+    db.close()
+
+
+def test_a_guardians_restriction_holds_after_a_savepoint(clinic, demo):
+    from minorconsent.workflow.engine import permits
+    with clinic() as c:
+        mateo = c['clients'][demo.mateo]
+        mother = c['users'][demo.user_ids['guardian']]
+        consent = [a for a in mateo['agreements'].values() if a.state == 'active'][0]
+        principals = principals_for(mother)
+        assert permits(consent, principals, 'view-published')
+        update_guardian_link(c, mateo, mateo['guardians'][mother.__name__], restricted=True)
+        assert not permits(consent, principals, 'view-published')
+        c._p_jar.transaction_manager.savepoint()
+        assert not permits(consent, principals, 'view-published')

@@ -39,7 +39,8 @@ _PENDING = object()
 def utc_stamp(now=None):
     """Entry time: ISO 8601 UTC with microseconds (sorts as text), e.g.
     ``2026-11-30T08:16:38.123456Z``.  Every page view makes one, so it is
-    built with ``isoformat`` (a fifth of ``strftime``'s cost)."""
+    built with ``isoformat`` (a fifth of ``strftime``'s cost).  The trail
+    sits below ``site``, so it reads the clock itself, not ``site.clock``."""
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return now.replace(tzinfo=None).isoformat(timespec='microseconds') + 'Z'
 

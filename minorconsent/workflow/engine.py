@@ -3,8 +3,11 @@
 Content that runs under a workflow mixes in ``Workflowed`` and says who
 holds which *local role* on it (``workflow_local_roles``).  The engine then
 
-* computes the object's ACL from its state's permission map, so views use
-  ordinary Pyramid permissions and a state change needs no security sweep;
+* answers what a person may do on the object from the roles they hold on
+  it and its state's permission map (``permissions_for``, which the
+  security policy asks, so views use ordinary Pyramid permissions and a
+  state change needs no security sweep), and builds the same answer as an
+  ACL for Pyramid's own questions (``acl_for``);
 * lists the transitions an actor may fire now (role or permission, and
   every named guard);
 * fires a transition, appending to the object's append-only history.
@@ -12,11 +15,11 @@ holds which *local role* on it (``workflow_local_roles``).  The engine then
 Family members (guardian, adolescent) never receive a permission outside
 ``ROLE_FAMILY_PERMISSIONS``, nor in a state their room did not declare
 family-visible (``config.declare_family_states``), whatever a definition
-says: the validator refuses such a definition and ``acl_for`` drops the
-grant again.
+says: the validator refuses such a definition and ``role_permissions``,
+which both ``permissions_for`` and ``acl_for`` ask, drops the grant again.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 
 from pyramid.authorization import DENY_ALL, Allow
 from pyramid.interfaces import ISecurityPolicy
@@ -24,6 +27,7 @@ from pyramid.threadlocal import get_current_registry
 
 from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
+from minorconsent.site.clock import utcnow
 from minorconsent.site.folder import new_id
 from minorconsent.site.memo import per_transaction
 
@@ -75,10 +79,6 @@ class Workflowed:
     @property
     def __acl__(self):
         return acl_for(self)
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def workflow_record(obj):

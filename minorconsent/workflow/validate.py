@@ -3,8 +3,8 @@
 ``problems(workflow, guards, required)`` lists, in plain words, everything
 wrong with a definition; an empty list means it may be activated.  The
 confidentiality rules here are *invariants*: no definition can switch them
-off, and the engine enforces them again when it computes an ACL
-(``engine.acl_for``).  ``required`` are the step and state ids the rooms'
+off, and the engine enforces them again on every permission question
+(``engine.role_permissions``).  ``required`` are the step and state ids the rooms'
 code relies on (``requirements``): a definition without them is refused
 with the room's reason.
 """

@@ -17,7 +17,13 @@ class SigningError(ValueError):
     """A signature that must not be recorded; the message says why.
 
     The message is a TranslationString (``message``), so the signing page
-    shows it in the signer's language; ``str()`` gives the English."""
+    shows it in the signer's language; ``str()`` gives the English.
+    ``field``: the signing form's field it belongs next to (the typed name
+    when it is about the signature as a whole)."""
+
+    def __init__(self, message, field='typed_name'):
+        super().__init__(message)
+        self.field = field
 
     @property
     def message(self):
@@ -61,9 +67,10 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
         raise SigningError(_('Please read and agree to the disclosure about electronic '
                              'documents before your first electronic signature.'))
     if not consented_to_electronic:
-        raise SigningError(_('Please agree to sign electronically.'))
+        raise SigningError(_('Please agree to sign electronically.'),
+                           field='consented_to_electronic')
     if not intent_to_sign:
-        raise SigningError(_('Please confirm that you intend to sign.'))
+        raise SigningError(_('Please confirm that you intend to sign.'), field='intent_to_sign')
     typed_name = ' '.join((typed_name or '').split())
     if len(typed_name) < 2:
         raise SigningError(_('Please type your full name.'))

@@ -126,7 +126,7 @@ def family_agreement(request):
             except SigningError as exc:
                 # Translated here: the field's label repeats the message
                 # for screen readers, and would show a msgid as it is.
-                sign_form.fail('typed_name', get_localizer(request).translate(exc.message))
+                sign_form.fail(exc.field, get_localizer(request).translate(exc.message))
             else:
                 return redirect(request, request.clinic_url(agreement, 'family'), 'signed')
     if may_revoke and revoke_form.submitted:

@@ -211,3 +211,22 @@ def test_the_clients_own_signature_line_in_spanish(app, clinic, demo):
     page = teen.get('/clients/%s/agreements/%s/family' % (demo.mateo, demo.mateo_consent))
     assert 'El asentimiento del cliente' in page.text
     assert 'Autoridad legal para consentir (madre)' in page.text
+
+
+@pytest.mark.parametrize('unticked, message', [
+    ('intent_to_sign', 'Please confirm that you intend to sign.'),
+    ('consented_to_electronic', 'Please agree to sign electronically.'),
+])
+def test_a_missing_tick_is_named_next_to_its_checkbox(app, clinic, demo, unticked, message):
+    """Not under the name field (issue 16, item 6): the reader looks for
+    the error where the mistake is."""
+    path, ref = sent_consent(app, clinic, demo.lucia)
+    mother = sign_in(app, ROLE_EMAILS['guardian'])
+    form = fill(mother.get(path + 'family').forms['sign'], 'Elena Alvarez')
+    form[unticked] = False
+    res = form.submit(status=400)
+    sign = res.html.find('form', id='sign')
+    assert message in sign.select_one('.item-' + unticked).text
+    assert message not in sign.select_one('.item-typed_name').text
+    with clinic() as c:
+        assert len(c['clients'][demo.lucia]['agreements'][ref].signatures) == 0

@@ -48,6 +48,16 @@ class SettingsSchema(colander.MappingSchema):
     invitation_days = colander.SchemaNode(
         colander.Int(), title='Invitation links expire after (days)',
         validator=colander.Range(1, 30))
+    own_account_age = colander.SchemaNode(
+        colander.Int(), title="Offer a client their own sign-in from age",
+        description="The client then assents, reviews summaries and, at the "
+                    "jurisdiction's age, consents in their own name.",
+        validator=colander.Range(8, 18))
+    teen_review_age = colander.SchemaNode(
+        colander.Int(), title="Every summary goes to the client for review first from age",
+        description="Only for clients with their own sign-in. Leave empty to let the "
+                    "therapist choose for each summary.",
+        missing=None, validator=colander.Range(8, 25))
     contact_phone = colander.SchemaNode(
         colander.String(), title='Clinic phone (shown to families)',
         validator=colander.Regex(r'^[0-9+() .\-]{3,30}$', 'Digits, spaces and + ( ) - . only.'))

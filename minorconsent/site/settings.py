@@ -28,6 +28,14 @@ class ClinicSettings(Persistent):
     #: From this age the minor's assent is asked for by default.
     assent_age = 12
     invitation_days = 7
+    #: From this age the therapist may invite a client to their own sign-in
+    #: (assent, the review of a summary, self-consent, the hand-over at
+    #: majority); below it the offer is refused with the reason.
+    own_account_age = 12
+    #: None: the teen's review of a summary is the therapist's choice per
+    #: summary.  A number: every summary of a client who has their own
+    #: sign-in and is at least that old goes to the client first.
+    teen_review_age = None
     #: jurisdiction -> age of self-consent; None means the shipped table.
     self_consent_ages = None
     #: How families reach the clinic (shown on guardian pages and PDFs).
@@ -46,7 +54,7 @@ class ClinicSettings(Persistent):
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
               'session_lifetime_hours', 'custody_policy', 'assent_age',
-              'invitation_days', 'contact_phone', 'contact_email', 'contact_hours',
+              'invitation_days', 'own_account_age', 'teen_review_age', 'contact_phone', 'contact_email', 'contact_hours',
               'crisis_line', 'staff_two_factor', 'password_min_length')
 
     def update(self, **values):

@@ -64,6 +64,11 @@ TABLE = {
     ('Client', 'add-guardian', 'GET'): only(200, T),
     ('Client', 'family', 'GET'): only(200, G),
     ('Client', 'mine', 'GET'): only(200, TEEN),
+    # The client's own sign-in: the therapist's to give and end.  Mateo
+    # has chosen his password, so there is no set-up link to send again.
+    ('Client', 'own-account', 'GET'): only(200, T),
+    ('Client', 'own-account-resend', 'POST'): only(303, T),
+    ('Client', 'own-account-end', 'POST'): only(302, T),
     ('Goal', 'edit', 'GET'): only(200, T),
     ('GuardianLink', 'edit', 'GET'): only(200, T),
     ('GuardianLink', 'remove', 'POST'): only(302, T),
@@ -101,6 +106,7 @@ TABLE = {
     # Without a token, everyone learns only that the link is not valid.
     ('Clinic', 'invite', 'GET'): outcome(BAD_LINK),
     ('Clinic', 'reset-password', 'GET'): outcome(BAD_LINK),
+    ('Clinic', 'welcome', 'GET'): outcome(BAD_LINK),
     # A change of email address is confirmed from a link mailed to the new
     # address (tests/accounts/test_email_change.py opens real ones).
     ('Clinic', 'confirm-email', 'GET'): outcome(BAD_LINK),

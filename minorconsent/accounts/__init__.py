@@ -1,6 +1,6 @@
 """Accounts: people who sign in, their global roles, and the rules for
 changing them (``model``); signing in (``signin``, ``twofactor``), a
-forgotten password (``reset``), a new address (``emailchange``) or second
+forgotten password (``reset``), a first password (``setup``), a new address (``emailchange``) or second
 factor (``factorchange``), and the pages for each.
 
 Every change that narrows what a person may do (disabling, a removed role, a
@@ -31,9 +31,11 @@ def includeme(config):
     config.add_evolve_step('0025-accounts-conflict-free-throttle',
                            evolve.conflict_free_throttle)
     config.add_evolve_step('0026-accounts-conflict-free-resets', evolve.conflict_free_resets)
+    config.add_evolve_step('0028-accounts-setup-links', evolve.add_setup_links)
     config.add_subscriber(sign_out_unenrolled_staff_when_required, SettingsChanged)
     config.include('.hidden')
     config.scan('.views')
     config.scan('.twofactor_views')
     config.scan('.reset_views')
     config.scan('.email_views')
+    config.scan('.setup_views')

@@ -5,6 +5,7 @@ so names never change; a new database runs every step in name order.
 from .emailchange import EmailChanges
 from .model import Users
 from .reset import PasswordResets, Resets, sharded
+from .setup import SetupLinks
 from .throttle import AddressThrottle, SignInThrottle, conflict_free
 from .twofactor import PendingSignIns
 
@@ -39,3 +40,8 @@ def conflict_free_resets(root, registry):
     hour's requests."""
     if isinstance(root.password_resets, PasswordResets):
         root.password_resets = sharded(root.password_resets)
+
+
+def add_setup_links(root, registry):
+    """Set-up links for accounts made by the clinic (``setup``)."""
+    root.setup_links = SetupLinks()

@@ -256,3 +256,27 @@ def password_change_schema(with_code=False):
     if with_code:
         schema.insert(1, _code_node())
     return schema
+
+
+def _same_password_twice(node, value):
+    if value['password'] != value['confirm']:
+        exc = colander.Invalid(node, '')
+        exc['confirm'] = _('The two passwords differ.')
+        raise exc
+
+
+class ChoosePasswordSchema(colander.MappingSchema):
+    password = colander.SchemaNode(
+        colander.String(), title=_('Choose a password'),
+        description=password_hint,
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
+        validator=colander.All(colander.Length(max=1024), _strong))
+    confirm = colander.SchemaNode(
+        colander.String(), title=_('The same password again'),
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
+
+
+def choose_password_schema():
+    """A first password, from an invitation or a set-up link: typed twice,
+    the same both times."""
+    return ChoosePasswordSchema(validator=_same_password_twice)

@@ -4,9 +4,10 @@ preferences, and the rules that change them.
 ``model``: the client record and what hangs off it; ``rules``: the changes
 that touch more than one object; ``family``: who in a family may see,
 consent, sign and be mailed; ``contact``: the one email rule; ``index``;
-``revision``: optimistic checks of staff edits; ``hidden``: one road for a
+``own_account``: the client's own sign-in; ``revision``: optimistic checks
+of staff edits; ``hidden``: one road for a
 client you may not see and one that does not exist; ``views`` (and
-``guardian_views``), ``schemas``;
+``guardian_views``, ``own_account_views``), ``schemas``;
 ``evolve``.  This module registers them and names what other rooms import;
 ``Clients`` stays here because stored databases name its class
 ``minorconsent.clients.Clients``.
@@ -72,3 +73,4 @@ def includeme(config):
                          'minorconsent.clients.views:add_document_note')
     config.scan('.views')
     config.scan('.guardian_views')
+    config.scan('.own_account_views')

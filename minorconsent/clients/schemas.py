@@ -190,3 +190,17 @@ class NewGuardianSchema(GuardianLinkSchema):
             child = node[name]
             del node[name]
             node.children.insert(0, child)
+
+
+class OwnAccountSchema(colander.MappingSchema):
+    """The client's own sign-in: their address and the language they read
+    (the invitation is written in it, until they choose on the portal)."""
+    email = colander.SchemaNode(
+        colander.String(), title="The client's own email address",
+        description='One only they read: not a parent\'s, not a shared family address.',
+        widget=deform.widget.TextInputWidget(attributes={'type': 'email'}),
+        validator=colander.All(colander.Length(max=254), colander.Email()))
+    language = colander.SchemaNode(
+        colander.String(), title='Language the client reads', missing='',
+        widget=deform.widget.SelectWidget(values=GUARDIAN_LANGUAGES),
+        validator=colander.OneOf([code for code, _title in GUARDIAN_LANGUAGES]))

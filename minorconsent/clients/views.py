@@ -17,6 +17,7 @@ from minorconsent.workflow.engine import definition_of
 
 from . import Client, Clients, Goal, Note, StaleEdit, edit_client
 from .model import GOAL_STATUSES
+from .own_account import own_account
 from .revision import revision_node, revision_of
 from .schemas import (ClientEditSchema, ClientSchema, ContactSchema, GoalSchema,
                       NoteSchema, split_codes, split_lines)
@@ -199,6 +200,7 @@ def client_page(request):
         'guardians': guardians,
         'therapists': [users[t] for t in client.therapist_ids if t in users],
         'users': users,
+        'own_account': own_account(clinic, client),
     }
 
 

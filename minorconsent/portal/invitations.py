@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from minorconsent.accounts import set_password
+from minorconsent.accounts.schemas import choose_password_schema
 from minorconsent.accounts.linkpage import LinkPage
 from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.site import Clinic
@@ -17,7 +18,6 @@ from minorconsent.site.forms import button
 from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
 
-from .schemas import choose_password_schema
 
 MESSAGES = {
     'unknown': (_('This link is not valid'),

@@ -88,6 +88,8 @@ class TeenView:
     agreements: tuple = ()    # AgreementLinks they may read
     summaries: tuple = ()     # SummaryViews: published, and those to review
     clinic: ClinicContact = None   # how to reach the clinic, and the crisis line
+    adult: bool = False       # past the age of majority: their own consent
+    consents_alone: bool = False   # a minor the law lets consent on their own
 
 
 def safety_notices(client, guardian_id, principals):
@@ -207,9 +209,12 @@ def family_views(clients, guardian_id, settings, today=None, principals=None):
 
 
 def teen_view(client, users, principals=None, settings=None):
+    adult = settings is not None and not client.is_minor(settings)
     return TeenView(
         ref=client.__name__, name=_child_name(client),
         clinic=clinic_contact(settings) if settings is not None else None,
+        adult=adult,
+        consents_alone=settings is not None and not adult and client.may_self_consent(settings),
         therapists=tuple(users[t].display_name for t in client.therapist_ids
                          if t in users),
         agreements=agreement_links(client, client.self_account_id, principals, 'adolescent')

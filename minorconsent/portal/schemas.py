@@ -1,10 +1,8 @@
 """The family forms' schemas: signing, the consent to electronic records,
-withdrawing consent, choosing a password from an invitation, and asking
-for changes to a summary under review."""
+withdrawing consent, and asking for changes to a summary under review."""
 import colander
 import deform
 
-from minorconsent.accounts.schemas import _strong, password_hint
 from minorconsent.site.i18n import _
 
 
@@ -42,29 +40,6 @@ class RevokeSchema(colander.MappingSchema):
         colander.String(), title=_('Why are you withdrawing your consent?'),
         description=_("Your child's therapist will see this."),
         widget=deform.widget.TextAreaWidget(rows=3), validator=colander.Length(1, 1000))
-
-
-def _matching(node, value):
-    if value['password'] != value['confirm']:
-        exc = colander.Invalid(node, '')
-        exc['confirm'] = 'The two passwords differ.'
-        raise exc
-
-
-class ChoosePasswordSchema(colander.MappingSchema):
-    password = colander.SchemaNode(
-        colander.String(), title=_('Choose a password'),
-        description=password_hint,
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
-        validator=colander.All(colander.Length(max=1024), _strong))
-    confirm = colander.SchemaNode(
-        colander.String(), title=_('The same password again'),
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
-
-
-def choose_password_schema():
-    """The password form of a new guardian's invitation: both the same."""
-    return ChoosePasswordSchema(validator=_matching)
 
 
 class ChangesSchema(colander.MappingSchema):

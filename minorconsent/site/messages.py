@@ -39,6 +39,12 @@ MESSAGES = {
     'reset-sent': _('If an account uses this address, we have sent it a link to '
                     'choose a new password. Check your email.'),
     'password-reset': _('Your password is changed. Sign in with it now.'),
+    'password-chosen': _('Your password is set. Sign in with it now.'),
+    'own-account-invited': _('The invitation is sent.'),
+    'own-account-linked': _('The account is linked. The client signs in with their '
+                            'password.'),
+    'own-account-ended': _("The client's own sign-in is ended. They are signed out."),
+    'setup-sent': _('A set-up link is sent.'),
 }
 
 

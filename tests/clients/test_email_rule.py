@@ -106,6 +106,16 @@ def second_factor_notice(app, clinic, demo):
     assert 'Your recovery codes' in form.submit().text
 
 
+def own_sign_in_link(app, clinic, demo):
+    """A new set-up link for Mateo's own account, not yet used."""
+    with clinic() as c:
+        c['users'][demo.user_ids['adolescent']].password_hash = None
+    therapist = sign_in(app, THERAPIST)
+    page = therapist.get('/clients/%s/own-account' % demo.mateo)
+    therapist.post('/clients/%s/own-account-resend' % demo.mateo,
+                   {'csrf_token': csrf_of(page)}, status=(302, 303))
+
+
 #: (what, sender module, who receives it, the record that says "no",
 #:  what triggers it).  A mail about a child and a mail about no child
 #:  follow the same rule: any "no email" of the recipient is a "no".
@@ -124,6 +134,8 @@ SENDERS = [
      TEEN, ('mateo', 'self'), send_consent('mateo')),
     ('"something new" about Mateo, "no" on Lucia\'s record', 'summaries/notify.py',
      GUARDIAN, ('lucia', 'guardian'), publish_summary),
+    ('own sign-in set-up link, "no" on the teen\'s own record', 'accounts/setup.py',
+     TEEN, ('mateo', 'self'), own_sign_in_link),
     ('second factor changed', 'accounts/factorchange.py',
      GUARDIAN, ('lucia', 'guardian'), second_factor_notice),
 ]

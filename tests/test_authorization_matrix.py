@@ -54,6 +54,8 @@ TABLE = {
     ('Users', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Users', 'add', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('User', 'edit', 'GET'): only(200, ADM),
+    # The target has a password: nothing is sent, the admin is told so.
+    ('User', 'send-setup', 'POST'): only(302, ADM),
     ('Clients', '', 'GET'): only(200, T, T2, anonymous=LOGIN),
     ('Clients', 'add', 'GET'): only(200, T, T2, anonymous=LOGIN),
     ('Client', '', 'GET'): only(200, T, SUP),

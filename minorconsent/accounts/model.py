@@ -118,6 +118,19 @@ class Users(Folder):
         for uid in self.by_email.values(min=start):
             yield self[uid]
 
+    def listing(self, role=None, prefix=''):
+        """Users in email order, of ``role`` only and whose address starts
+        with ``prefix`` when given.  Walks the email index, loading only
+        the accounts it yields (the role test reads the role index), so a
+        page of a filtered list costs a page of accounts."""
+        prefix = normalize_email(prefix)
+        holders = set(self.by_role.get(role, ())) if role else None
+        for email, uid in self.by_email.items(min=prefix or None):
+            if prefix and not email.startswith(prefix):
+                return
+            if holders is None or uid in holders:
+                yield self[uid]
+
     # --- changes -----------------------------------------------------------
 
     def add_user(self, user):

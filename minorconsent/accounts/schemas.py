@@ -181,11 +181,13 @@ class AccountSchema(colander.MappingSchema):
 
 class NewAccountSchema(AccountSchema):
     password = colander.SchemaNode(
-        colander.String(), title='First password',
-        description='Give it to the person privately; they should change it. '
-                    'At least 12 characters, not a common password, not their email address.',
+        colander.String(), title='First password (better left empty)',
+        description='Left empty, the person gets a single-use link by email to choose '
+                    'their own password, and nobody else ever knows it. Typed here, give '
+                    'it to them privately: at least 12 characters, not a common password, '
+                    'not their email address.',
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
-        validator=colander.All(colander.Length(max=1024), _strong))
+        missing='', validator=colander.All(colander.Length(max=1024), _strong))
 
 
 def account_schema(new=False, reauth_code=False, client_account=False):

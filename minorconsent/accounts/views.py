@@ -19,6 +19,7 @@ from .email_views import FORM_ID, email_change_form, handle_email_change, pendin
 from .emailchange import apply_email_change, masked, reauthenticate, trail_refusal
 from .model import (ROLE_TITLES, User, Users, admin_label, change_roles, is_client_account,
                     normalize_email, set_active, set_password)
+from .setup import issue_setup_link
 from .schemas import LoginSchema, account_schema, min_length_of, password_change_schema
 from .signin import authenticate
 from .twofactor import factor_of, is_enrolled, next_step
@@ -149,15 +150,22 @@ class PasswordChange(FormView):
 @clinic_view(context=Users, permission='administer',
              renderer='templates/users.pt')
 def users_list(request):
-    """Accounts in email order, a page at a time (``?page=N``; addresses
-    never go into URLs)."""
+    """Accounts in email order, a page at a time, of one role
+    (``?role=therapist``) and by the start of the address.  The address
+    searched for is POSTed, with the page number: addresses never go into
+    URLs (history, logs)."""
     users = request.context
+    params = request.POST if request.method == 'POST' else request.GET
+    role = params.get('role') if params.get('role') in ROLE_TITLES else ''
+    query = (request.POST.get('q') or '').strip()[:254] if request.method == 'POST' else ''
     page = page_number(request)
     start = (page - 1) * PAGE_SIZE
-    rows = list(islice(users.emails(), start, start + PAGE_SIZE + 1))
+    rows = list(islice(users.listing(role or None, query), start, start + PAGE_SIZE + 1))
     return {
         'users': rows[:PAGE_SIZE],
         'next_page': page + 1 if len(rows) > PAGE_SIZE else None,
+        'role': role,
+        'query': query,
         'role_titles': ROLE_TITLES,
         'label': admin_label,
         'address': shown_address,
@@ -207,20 +215,27 @@ class UserAdd(FormView):
 
     def create_account_success(self, values):
         request, users = self.request, self.context
-        problem = password_problem(values['password'], values['email'],
-                                   min_length_of(request))
+        password = values['password']
+        problem = password and password_problem(password, values['email'],
+                                                min_length_of(request))
         if users.find_by_email(values['email']):
             return self.fail('email', 'An account with this address already exists.')
         if problem:
             return self.fail('password', problem)
         user = User(values['email'], values['display_name'], values['roles'])
-        user.password_hash = request.registry.passwords.hash(values['password'])
+        if password:
+            user.password_hash = request.registry.passwords.hash(password)
         users.add_user(user)
         users.set_supervisor(user, values['supervisor_id'] or None)
         user.active = values['active']
+        # Without a password the person chooses their own from a mailed
+        # link; a disabled account gets none until it is enabled.
+        mailed = not password and user.active and issue_setup_link(request, user)
         note(users, 'admin.account', target='users/' + user.__name__,
-             detail='created; roles %s' % ','.join(sorted(user.roles)))
-        return redirect(request, request.clinic_url(users), 'account-added')
+             detail='created; roles %s%s' % (','.join(sorted(user.roles)),
+                                            '; set-up link mailed' if mailed else ''))
+        return redirect(request, request.clinic_url(users),
+                        'account-added-link' if mailed else 'account-added')
 
     def page(self):
         return {'heading': 'New account', 'two_factor': None, 'client_account': None}
@@ -286,6 +301,8 @@ class UserEdit(FormView):
         enrolled = is_enrolled(user)
         factor = factor_of(user)
         return {'heading': 'Edit account',
+                'setup_link': self.request.clinic_url(user, 'send-setup')
+                if user.password_hash is None and user.active else None,
                 'client_account': admin_label(user) if self.client else None,
                 'address': shown_address(user) if self.client else None,
                 'two_factor': {
@@ -293,3 +310,19 @@ class UserEdit(FormView):
                     'confirmed': factor.confirmed if enrolled else None,
                     'reset_form': reset_factor_form(self.request, self.admin).render()
                     if enrolled else None}}
+
+
+@clinic_view(context=User, name='send-setup', permission='administer', request_method='POST')
+def send_setup_link(request):
+    """A new set-up link for an account that has no password yet (the
+    first expired, or went to an old address).  Nothing is sent to an
+    account that has a password or is disabled, or whose records say "no
+    email"; the page says which happened."""
+    user = request.context
+    users = find_interface(user, Users)
+    if user.password_hash is not None or not user.active \
+            or not issue_setup_link(request, user):
+        return redirect(request, request.clinic_url(user, 'edit'), 'setup-not-sent')
+    note(user, 'admin.account', record='', target='users/' + user.__name__,
+         detail='set-up link mailed')
+    return redirect(request, request.clinic_url(users), 'setup-sent')

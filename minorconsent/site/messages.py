@@ -21,6 +21,8 @@ MESSAGES = {
     'guardian-linked': _('The guardian is linked.'),
     'guardian-unlinked': _('The guardian link is removed.'),
     'account-added': _('The account is created.'),
+    'account-added-link': _('The account is created. A link to choose a password is sent '
+                            'to its address.'),
     'workflow-published': _('The new version is published.'),
     'draft-discarded': _('The draft is discarded.'),
     'signed': _('Thank you. Your signature is recorded.'),
@@ -45,6 +47,8 @@ MESSAGES = {
                             'password.'),
     'own-account-ended': _("The client's own sign-in is ended. They are signed out."),
     'setup-sent': _('A set-up link is sent.'),
+    'setup-not-sent': _('No link was sent: the account has a password, is disabled, or '
+                        'its contact preferences say no email.'),
 }
 
 

@@ -46,10 +46,12 @@ def includeme(config):
             'only once every required guardian signed and the minor assented where needed',
             activates_consent=kind != 'release',
             guards_into=('all_required_guardians_signed', 'minor_assented_or_not_required'))
-    for kind in ('consent', 'release'):
+    for kind, waiting in (('consent', 'sent'), ('confidentiality', 'proposed'),
+                          ('release', 'sent')):
         config.require_workflow_step(
             kind, 'decline', "the family's Decline button fires this step (recorded as the "
-            '"declined" signature event)', from_states=('sent',))
+            '"declined" signature event)', from_states=(waiting,))
+    for kind in ('consent', 'release'):
         config.require_workflow_step(
             kind, 'revoke', "the family's Withdraw consent button fires this step (recorded "
             'as the "revoked" signature event)', from_states=('active',))

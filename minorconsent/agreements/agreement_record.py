@@ -29,6 +29,12 @@ class SignatureLine:
     ip: str
     user_agent: str
     authenticated_by: str = ''   # how the signer had signed in (a method key)
+    #: A signature on paper, recorded by staff (``paper``): the day signed
+    #: (ISO), the witness's name, the display name of who recorded it.
+    #: Empty for a signature made on the portal.
+    paper_signed_on: str = ''
+    witness: str = ''
+    recorded_by: str = ''
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,39 @@ class AgreementRecord:
     state_title: str          # the state now (revoked, superseded, ...)
     signatures: tuple         # SignatureLines
     events: tuple             # EventLines, oldest first
+    #: Who the agreement is about and with (``AgreementParties``): the
+    #: agreement's text speaks of "the child named in this agreement".
+    parties: object = None
+
+
+@dataclass(frozen=True)
+class AgreementParties:
+    """Who an agreement names: the child (their preferred or first name
+    and family name), the therapists and the practice.
+
+    A family member who may read the agreement is entitled to these: it
+    is about their child, or themselves, and the people they sign with.
+    Read from the client's record as it is now; the PDF stored when the
+    agreement activates keeps them as they were then."""
+    child: str
+    therapists: str           # display names, ", "-separated
+    practice: str
+
+
+def child_name(client):
+    """The child as an agreement names them: preferred (or first) name
+    and family name."""
+    return ' '.join(filter(None, (client.preferred_name or client.first_name,
+                                  client.last_name)))
+
+
+def parties_of(agreement, clinic):
+    client = agreement.workflow_client()
+    users = clinic['users']
+    therapists = [users[t].display_name for t in client.therapist_ids
+                  if t in users and users[t].active]
+    return AgreementParties(child=child_name(client), therapists=', '.join(therapists),
+                            practice=clinic.settings.name)
 
 
 def full_record(agreement, clinic, state_title):
@@ -69,13 +108,21 @@ def full_record(agreement, clinic, state_title):
         practice=clinic.settings.name, text=agreement.text,
         text_sha256=agreement.text_sha256, template_version=agreement.template_version,
         workflow_version=agreement.workflow_version, state_title=state_title,
-        signatures=tuple(SignatureLine(s.signer_id, s.typed_name, s.authority, when(s.time),
-                                       s.ip, s.user_agent, s.authenticated_by)
-                         for s in agreement.signatures.values()),
+        signatures=tuple(signature_line(s, users, when) for s in agreement.signatures.values()),
         events=tuple(EventLine(when(e.time), e.kind,
                                users[e.actor_id].display_name if e.actor_id in users
                                else e.actor_id, e.ip, e.actor_id)
-                     for e in agreement.event_list()))
+                     for e in agreement.event_list()),
+        parties=parties_of(agreement, clinic))
+
+
+def signature_line(signature, users, when):
+    recorder = signature.recorded_by
+    return SignatureLine(
+        signature.signer_id, signature.typed_name, signature.authority, when(signature.time),
+        signature.ip, signature.user_agent, signature.authenticated_by,
+        paper_signed_on=signature.paper_signed_on, witness=signature.witness,
+        recorded_by=users[recorder].display_name if recorder in users else recorder)
 
 
 #: Events of the document as a whole, fired by staff or the system, that

@@ -85,9 +85,62 @@ def use_send_guard(root, registry):
                            'The sending step names consenting_party_may_consent.')
 
 
+#: What the confidentiality agreement's family needs to decline it, as the
+#: shipped definition (``workflows/confidentiality-agreement.toml``) has it:
+#: the same state and step as the consent to treatment's.
+DECLINED_STATE = {
+    'title': 'Declined', 'description': 'A guardian declined to sign.',
+    'permissions': {'therapist': ['view'], 'supervisor': ['view'],
+                    'guardian': ['view-published']}}
+DECLINE_STEP = {'id': 'decline', 'title': 'Decline', 'from': ['proposed'], 'to': 'declined',
+                'roles': ['guardian'], 'guards': ['consenting_guardian']}
+
+
+def with_decline(source):
+    """``source`` (a stored confidentiality definition's TOML) with the
+    ``declined`` state and the ``decline`` step added, written back as
+    ``with_send_guard`` does; a definition that already has either is
+    returned unchanged."""
+    data = tomllib.loads(source)
+    states = data.setdefault('states', {})
+    transitions = data.setdefault('transitions', [])
+    if 'declined' in states or any(t.get('id') == 'decline' for t in transitions):
+        return source
+    states['declined'] = DECLINED_STATE
+    # After the step that activates it, as in the shipped file.
+    at = next((i + 1 for i, t in enumerate(transitions) if t.get('id') == 'activate'),
+              len(transitions))
+    transitions.insert(at, dict(DECLINE_STEP))
+    return tomli_w.dumps(data)
+
+
+def confidentiality_decline(root, registry):
+    """Databases made before a family could decline the confidentiality
+    agreement keep a published definition without the step, so the family
+    page offered no Decline on it (issue 16, item 6).  Publish a version of
+    the stored definition with the ``declined`` state and the ``decline``
+    step added and nothing else changed, and move its objects (no state
+    changes; the history names 'system').  A clinic whose definition has
+    a ``declined`` state or a ``decline`` step of its own, or whose
+    definition is mid-migration, is left alone, as is a correction the
+    validator would refuse (a clinic's own changes in the way)."""
+    if 'workflows' not in root:
+        return
+    record = root['workflows'].get('confidentiality-agreement')
+    if record is None or migrating(record):
+        return
+    source = record.versions[record.current]
+    corrected = with_decline(source)
+    if corrected is source:
+        return
+    publish_correction(record, corrected, workflow_guards(registry),
+                       'The family may decline the confidentiality agreement.')
+
+
 def includeme(config):
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
     config.add_evolve_step('0008-agreements-template-folder-class', _template_folder_class)
     config.add_evolve_step('0010-agreements-new-templates', add_missing_templates)
     config.add_evolve_step('0012-agreements-send-guard', use_send_guard)
+    config.add_evolve_step('0029-agreements-confidentiality-decline', confidentiality_decline)

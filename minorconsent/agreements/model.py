@@ -31,12 +31,13 @@ KINDS = {
 }
 #: Where a family member may read or act on an agreement, by kind and role
 #: (``config.declare_family_states``): waiting for signatures, in force,
-#: and, for a guardian, the consent or release they declined or revoked.
+#: and, for a guardian, the agreement they declined (or the consent or
+#: release they revoked).
 #: A draft, or one superseded, expired or ended, is the clinic's record.
 FAMILY_STATES = {
     'consent': {'guardian': ('sent', 'active', 'declined', 'revoked'),
                 'adolescent': ('sent', 'active')},
-    'confidentiality': {'guardian': ('proposed', 'active'),
+    'confidentiality': {'guardian': ('proposed', 'active', 'declined'),
                         'adolescent': ('proposed', 'active')},
     'release': {'guardian': ('sent', 'active', 'declined', 'revoked'),
                 'adolescent': ('sent', 'active')},
@@ -110,6 +111,19 @@ class Signature:
     #: '' where not recorded (signatures made before it was, and the seed).
     #: A default, so signatures stored without the field still load.
     authenticated_by: str = ''
+    #: A signature on paper that staff recorded (``paper``): the day it
+    #: was signed (ISO), the witness's name, the id of the staff member who
+    #: recorded it and the SHA-256 of the scan kept beside the agreement
+    #: (``Agreement.paper_scans``).  Empty for a signature made online;
+    #: defaults, so signatures stored before these fields still load.
+    paper_signed_on: str = ''
+    witness: str = ''
+    recorded_by: str = ''
+    scan_sha256: str = ''
+
+    @property
+    def on_paper(self):
+        return bool(self.paper_signed_on)
 
 
 #: How a signer signed in, in the certificate's words (translatable).
@@ -140,6 +154,9 @@ class Agreement(Workflowed, Persistent):
 
     pdf = None            # a ZODB Blob, rendered when the agreement activates
     pdf_sha256 = None
+    #: signer id -> ``paper.PaperScan``, made at the first paper signature
+    #: (agreements stored before have none: the class default).
+    paper_scans = None
 
     def __init__(self, kind, version, required_guardians, signatures_needed,
                  assent_required, minor_consents=False):

@@ -78,6 +78,16 @@ def _same(text, mapping=None):
     return _(text, mapping=mapping).interpolate()
 
 
+def how_signed(line, t=_same):
+    """How a signature was made, in the words of the signature block (and
+    of the agreement's staff page)."""
+    if line.paper_signed_on:
+        return t('Signed on paper on ${date}, witnessed by ${witness}, recorded by ${staff}',
+                 {'date': line.paper_signed_on, 'witness': line.witness,
+                  'staff': line.recorded_by})
+    return t('Signed electronically ${time}', {'time': line.time})
+
+
 def render(record, t=_same):
     """The PDF bytes of ``record``.  ``t`` translates the PDF's own labels
     (a signer's copy is in the signer's language); the agreement text and
@@ -88,12 +98,19 @@ def render(record, t=_same):
     pdf.set_font('DejaVu', 'B', 16)
     pdf.multi_cell(0, 9, t(record.title), new_x='LMARGIN', new_y='NEXT')
     pdf.set_font('DejaVu', '', 10)
-    pdf.multi_cell(0, 6, '%s\n%s\n%s' % (
-        record.practice,
-        t('Client: ${name}, born ${date}', {'name': record.client_name,
-                                             'date': record.client_birth_date}),
-        t('Status: ${state}', {'state': t(record.state_title)})),
-        new_x='LMARGIN', new_y='NEXT')
+    lines = [record.practice,
+             t('Client: ${name}, born ${date}', {'name': record.client_name,
+                                                 'date': record.client_birth_date})]
+    parties = record.parties
+    if parties is not None:
+        # The text speaks of "the child" and "the therapist named in this
+        # agreement": they are named here (issue 16, item 6).
+        if parties.child != record.client_name:
+            lines.append(t('Known as: ${name}', {'name': parties.child}))
+        if parties.therapists:
+            lines.append(t('Therapist: ${names}', {'names': parties.therapists}))
+    lines.append(t('Status: ${state}', {'state': t(record.state_title)}))
+    pdf.multi_cell(0, 6, '\n'.join(lines), new_x='LMARGIN', new_y='NEXT')
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 11)
     pdf.multi_cell(0, 6, record.text, new_x='LMARGIN', new_y='NEXT')
@@ -104,8 +121,7 @@ def render(record, t=_same):
         pdf.set_font('DejaVu', 'B', 11)
         pdf.multi_cell(0, 6, s.name, new_x='LMARGIN', new_y='NEXT')
         pdf.set_font('DejaVu', '', 10)
-        pdf.multi_cell(0, 5, '%s\n%s' % (s.authority, t('Signed electronically ${time}',
-                                                          {'time': s.time})),
+        pdf.multi_cell(0, 5, '%s\n%s' % (s.authority, how_signed(s, t)),
                        new_x='LMARGIN', new_y='NEXT')
         pdf.ln(2)
     pdf.add_page()
@@ -118,6 +134,15 @@ def render(record, t=_same):
                    new_x='LMARGIN', new_y='NEXT')
     pdf.ln(3)
     for s in record.signatures:
+        if s.paper_signed_on:
+            pdf.multi_cell(0, 5, t(
+                'Signed by ${name} (${authority}) on paper on ${date}, witnessed by '
+                '${witness}, recorded by ${staff} at ${time}.', {
+                    'name': s.name, 'authority': s.authority, 'date': s.paper_signed_on,
+                    'witness': s.witness, 'staff': s.recorded_by, 'time': s.time}),
+                new_x='LMARGIN', new_y='NEXT')
+            pdf.ln(1)
+            continue
         detail = t('Signed by ${name} (${authority}) at ${time}',
                    {'name': s.name, 'authority': s.authority, 'time': s.time})
         if s.ip:

@@ -11,6 +11,7 @@ from pyramid.threadlocal import get_current_registry
 
 from minorconsent.agreements import esign, pdf
 from minorconsent.agreements.lifecycle import act
+from minorconsent.agreements.agreement_record import parties_of
 from minorconsent.agreements.model import Agreement, authority_words
 from minorconsent.agreements.signing import SigningError, sign
 from minorconsent.site import Clinic
@@ -26,9 +27,23 @@ from .parentview import agreement_view, clinic_contact
 from .schemas import DisclosureSchema, RevokeSchema, SignSchema
 
 
+def without_autofocus(handler):
+    """``handler`` with no field autofocused.  deform focuses a form's first
+    input on page load, which on the signing page is a checkbox below the
+    document: the page opened scrolled past the text the person is asked
+    to read (issue 16, item 6).  These pages open at the top."""
+    def clear(field):
+        field.autofocus = None
+        for child in field.children:
+            clear(child)
+    clear(handler.form)
+    return handler
+
+
 def disclosure_form(request):
-    return FormHandler(request, DisclosureSchema(),
-                       buttons=(button('agree', _('I agree')),), formid='electronic-records')
+    return without_autofocus(FormHandler(
+        request, DisclosureSchema(), buttons=(button('agree', _('I agree')),),
+        formid='electronic-records'))
 
 
 def esign_macros():
@@ -96,8 +111,9 @@ def family_agreement(request):
                             for e in agreement.event_list()):
         agreement.add_event('viewed', user.__name__, ip=request.client_addr or '',
                          user_agent=request.user_agent or '')
-    sign_form = FormHandler(request, SignSchema(), buttons=(button('sign', _('Sign')),), formid='sign',
-                            appstruct={'text_sha256': agreement.text_sha256})
+    sign_form = without_autofocus(FormHandler(
+        request, SignSchema(), buttons=(button('sign', _('Sign')),), formid='sign',
+        appstruct={'text_sha256': agreement.text_sha256}))
     # Before a person's first electronic signature: the disclosure about
     # electronic records, agreed once (agreements/esign.py).
     needs_disclosure = (may_sign and user.__name__ not in agreement.signatures
@@ -112,8 +128,9 @@ def family_agreement(request):
         # signed, the disclosure says why, next to its box.
         esign_form.fail('agreed', _('Please read and agree to the disclosure about electronic '
                                     'documents before your first electronic signature.'))
-    revoke_form = FormHandler(request, RevokeSchema(), buttons=(button('withdraw consent', _('Withdraw consent')),),
-                              formid='revoke')
+    revoke_form = without_autofocus(FormHandler(
+        request, RevokeSchema(), buttons=(button('withdraw consent', _('Withdraw consent')),),
+        formid='revoke'))
     if may_sign and not needs_disclosure and sign_form.submitted:
         values = sign_form.validate()
         if values is not None:
@@ -141,6 +158,7 @@ def family_agreement(request):
     state_title = definition_of(agreement).state(agreement.state).title
     view = agreement_view(agreement, user.__name__, may_sign, may_revoke, state_title)
     return {'agreement': with_translated_authority(request, view, agreement),
+            'parties': parties_of(agreement, request.clinic),
             'sign_form': sign_form.render() if may_sign and not needs_disclosure
             and user.__name__ not in agreement.signatures else '',
             'esign_form': esign_form.render() if needs_disclosure else '',

@@ -41,101 +41,167 @@ def needed(request, record, kind):
         workflow_requirements(request.registry), content_type) if r.kind == kind}
 
 
+class DraftEdit(FormView):
+    """A page that changes the draft in place: the draft's data on
+    ``self.data`` and the registered guards on ``self.guards`` for the
+    form; saved, and back to the draft's page, when an edit is done."""
+
+    def before(self):
+        self.data = draft_data(self.context)
+        self.guards = workflow_guards(self.request.registry)
+        return None
+
+    def required(self):
+        return workflow_requirements(self.request.registry)
+
+    def back(self):
+        return self.request.clinic_url(self.context, 'edit')
+
+    def saved(self, message='saved'):
+        save_draft(self.context, self.data)
+        return redirect(self.request, self.back(), message)
+
+
 @clinic_view(context=WorkflowRecord, name='edit', permission='administer',
              renderer='templates/workflow_edit.pt')
-def workflow_edit(request):
-    record = request.context
-    data = draft_data(record)
-    guards = workflow_guards(request.registry)
-    add_state_form = FormHandler(request, AddStateSchema(), buttons=('add state',),
-                                 formid='add_state')
-    add_step_form = FormHandler(request, AddStepSchema(), buttons=('add step',),
-                                formid='add_step', states=state_choices(data), guards=guards)
-    for form, apply in ((add_state_form, lambda v: add_state(
-            data, v['state_id'], v['title'], v['description'])),
-                        (add_step_form, lambda v: add_transition(
-            data, v['step_id'], v['title'], v['from_states'], v['to_state'], v['roles'],
-            v['guards'], v['comment_required']))):
-        if form.submitted:
-            values = form.validate()
+class WorkflowEdit(DraftEdit):
+    """The draft editor's page: the draft's states and steps, its problems
+    and diagram, and two forms, "Add a step" (this page's form) and "Add a
+    state" (posted here too, handled in ``before``).  An edit the editor
+    refuses is said next to the new id (400), and the draft is unchanged."""
+
+    schema = AddStepSchema()
+    buttons = ('add step',)
+    formid = 'add_step'
+
+    def before(self):
+        super().before()
+        self.add_state_form = FormHandler(self.request, AddStateSchema(),
+                                          buttons=('add state',), formid='add_state')
+        if self.add_state_form.submitted:
+            values = self.add_state_form.validate()
             if values is not None:
-                try:
-                    apply(values)
-                except EditError as exc:
-                    form.fail('state_id' if form is add_state_form else 'step_id', str(exc))
-                else:
-                    save_draft(record, data)
-                    return redirect(request, request.clinic_url(record, 'edit'), 'saved')
-    workflow, problems = check_source(record, tomli_w.dumps(data), request.registry)
-    return {'record': record, 'data': data, 'problems': problems,
-            'diagram': render_svg(workflow) if workflow else '',
-            'needed_steps': needed(request, record, STEP),
-            'needed_states': needed(request, record, STATE),
-            'add_state_form': add_state_form.render(), 'add_step_form': add_step_form.render()}
+                return self.edited(self.add_state_form, 'state_id', add_state,
+                                   values['state_id'], values['title'], values['description'])
+        return None
+
+    def bind(self):
+        return {'states': state_choices(self.data), 'guards': self.guards}
+
+    def add_step_success(self, values):
+        return self.edited(self.form, 'step_id', add_transition, values['step_id'],
+                           values['title'], values['from_states'], values['to_state'],
+                           values['roles'], values['guards'], values['comment_required'])
+
+    def edited(self, form, field, edit, *args):
+        """``edit(data, *args)`` saved, or refused next to ``field``."""
+        try:
+            edit(self.data, *args)
+        except EditError as exc:
+            form.fail(field, str(exc))
+            return None
+        return self.saved()
+
+    def show(self):
+        record, request = self.context, self.request
+        workflow, problems = check_source(record, tomli_w.dumps(self.data), request.registry)
+        return {'record': record, 'data': self.data, 'problems': problems,
+                'diagram': render_svg(workflow) if workflow else '',
+                'needed_steps': needed(request, record, STEP),
+                'needed_states': needed(request, record, STATE),
+                'add_state_form': self.add_state_form.render(),
+                'add_step_form': self.form.render()}
+
+
+#: The buttons below a state's form, each a small form of its own that
+#: posts ``op`` to the state's page.
+STATE_OPS = ('remove', 'make-initial', 'rename')
 
 
 @clinic_view(context=WorkflowRecord, name='state', permission='administer',
              renderer='templates/workflow_state.pt')
-def workflow_state(request):
-    record = request.context
-    data = draft_data(record)
-    state_id = request.params.get('id', '')
-    if state_id not in data['states']:
-        return HTTPFound(location=request.clinic_url(record, 'edit'))
-    back = request.clinic_url(record, 'edit')
-    op = request.POST.get('op') if request.method == 'POST' else None
-    error = None
-    if op in ('remove', 'make-initial', 'rename'):
-        try:
-            if op == 'rename':
-                rename_state(data, state_id, (request.POST.get('new_id') or '').strip())
-            elif op == 'remove':
-                remove_state(data, state_id)
-            else:
-                set_initial(data, state_id, known_guards=workflow_guards(request.registry),
-                            required=workflow_requirements(request.registry))
-        except EditError as exc:
-            error = str(exc)
-            request.response.status = 400
-        else:
-            save_draft(record, data)
-            return redirect(request, back, 'state-removed' if op == 'remove' else 'saved')
-    raw = data['states'][state_id]
-    roles = [(role, ROLE_FAMILY_PERMISSIONS[role] if role in FAMILY_ROLES else set(PERMISSIONS))
-             for role in MAP_ROLES]
-    appstruct = {'title': raw.get('title', ''), 'description': raw.get('description', ''),
-                 'activates_consent': bool(raw.get('activates_consent'))}
-    for role, _ in roles:
-        appstruct['perm_' + role] = set(raw.get('permissions', {}).get(role, ()))
-    form = FormHandler(request, state_schema(roles, PERMISSIONS), appstruct=appstruct,
-                       formid='state')
-    refused = []
-    if form.submitted and op is None:
-        values = form.validate()
-        if values is not None:
+class WorkflowState(DraftEdit):
+    """One state of the draft (``?id=``; an unknown id goes back to the
+    draft): its title, description and permission map (this page's form),
+    and the buttons that remove it, make it the starting state or change
+    its id (posted here with ``op``, handled in ``before``).  A refused
+    edit answers 400 with the reason, next to the field or button it is
+    about, and the draft is left as it was."""
+
+    formid = 'state'
+
+    def before(self):
+        super().before()
+        request = self.request
+        self.state_id = request.params.get('id', '')
+        if self.state_id not in self.data['states']:
+            return HTTPFound(location=self.back())
+        self.raw = self.data['states'][self.state_id]
+        self.roles = [(role, ROLE_FAMILY_PERMISSIONS[role] if role in FAMILY_ROLES
+                       else set(PERMISSIONS)) for role in MAP_ROLES]
+        self.refused, self.error = [], None
+        self.op = request.POST.get('op') if request.method == 'POST' else None
+        if self.op is None:
+            return None
+        # A button's post is not the state's form: answer it here.
+        if self.op in STATE_OPS:
             try:
-                update_state(data, state_id, values['title'], values['description'],
-                             values['activates_consent'],
-                             {role: values['perm_' + role] for role, _ in roles},
-                             known_guards=workflow_guards(request.registry),
-                             required=workflow_requirements(request.registry))
+                self.apply_op(self.op)
             except EditError as exc:
-                # Each sentence next to the field it is about (all at the top too).
-                refused = exc.problems or [str(exc)]
-                fail_fields(form, refused)
+                self.error = str(exc)
+                request.response.status = 400
             else:
-                save_draft(record, data)
-                return redirect(request, back, 'saved')
-    return {'form': form.render(), 'heading': 'State "%s" in the draft' % raw.get('title'),
-            'back': back, 'state_id': state_id, 'refused': refused,
-            # A refused "make this the starting state" is said beside its button.
-            'error': error if op != 'make-initial' else None,
-            'initial_error': error if op == 'make-initial' else None,
-            'problems': [p for p in check_source(record, tomli_w.dumps(data),
-                                                 request.registry)[1]
-                         if getattr(p, 'state', None) == state_id] if not refused else [],
-            'is_initial': data['initial_state'] == state_id,
-            'needed': needed(request, record, STATE).get(state_id)}
+                return self.saved('state-removed' if self.op == 'remove' else 'saved')
+        self.form = self.make_form()
+        return self.show()
+
+    def apply_op(self, op):
+        if op == 'rename':
+            rename_state(self.data, self.state_id,
+                         (self.request.POST.get('new_id') or '').strip())
+        elif op == 'remove':
+            remove_state(self.data, self.state_id)
+        else:
+            set_initial(self.data, self.state_id, known_guards=self.guards,
+                        required=self.required())
+
+    def make_schema(self):
+        return state_schema(self.roles, PERMISSIONS)
+
+    def appstruct(self):
+        raw = self.raw
+        appstruct = {'title': raw.get('title', ''), 'description': raw.get('description', ''),
+                     'activates_consent': bool(raw.get('activates_consent'))}
+        for role, _ in self.roles:
+            appstruct['perm_' + role] = set(raw.get('permissions', {}).get(role, ()))
+        return appstruct
+
+    def save_success(self, values):
+        try:
+            update_state(self.data, self.state_id, values['title'], values['description'],
+                         values['activates_consent'],
+                         {role: values['perm_' + role] for role, _ in self.roles},
+                         known_guards=self.guards, required=self.required())
+        except EditError as exc:
+            # Each sentence next to the field it is about (all at the top too).
+            self.refused = exc.problems or [str(exc)]
+            fail_fields(self.form, self.refused)
+            return None
+        return self.saved()
+
+    def page(self):
+        record, op, error = self.context, self.op, self.error
+        return {'heading': 'State "%s" in the draft' % self.raw.get('title'),
+                'back': self.back(), 'state_id': self.state_id, 'refused': self.refused,
+                # A refused "make this the starting state" is said beside its button.
+                'error': error if op != 'make-initial' else None,
+                'initial_error': error if op == 'make-initial' else None,
+                'problems': [p for p in check_source(record, tomli_w.dumps(self.data),
+                                                     self.request.registry)[1]
+                             if getattr(p, 'state', None) == self.state_id]
+                if not self.refused else [],
+                'is_initial': self.data['initial_state'] == self.state_id,
+                'needed': needed(self.request, record, STATE).get(self.state_id)}
 
 
 def fail_fields(form, refused):
@@ -169,7 +235,7 @@ def workflow_remove_step(request):
 
 @clinic_view(context=WorkflowRecord, name='step', permission='administer',
              renderer='templates/workflow_step.pt')
-class WorkflowStep(FormView):
+class WorkflowStep(DraftEdit):
     """Change one step of the draft in place (``?id=`` names it; an unknown
     id is a 404).  ``update_transition`` refuses an edit that would add a
     problem to the draft: the page answers 400 with the reason at the top
@@ -178,19 +244,15 @@ class WorkflowStep(FormView):
     schema = StepSchema()
     formid = 'step'
 
-    def __call__(self):
-        self.data = draft_data(self.context)
+    def before(self):
+        super().before()
         self.step_id = self.request.params.get('id', '')
         try:
             self.raw = find_transition(self.data, self.step_id)
         except EditError:
             raise HTTPNotFound() from None
-        self.guards = workflow_guards(self.request.registry)
         self.refused = []
-        return super().__call__()
-
-    def back(self):
-        return self.request.clinic_url(self.context, 'edit')
+        return None
 
     def bind(self):
         return {'states': state_choices(self.data), 'guards': self.guards}
@@ -212,9 +274,8 @@ class WorkflowStep(FormView):
             update_transition(self.data, self.step_id, values['title'], values['from_states'],
                               values['to_state'], values['roles'], values['guards'],
                               values['comment_required'], known_guards=self.guards,
-                              required=workflow_requirements(self.request.registry))
+                              required=self.required())
         except EditError as exc:
             self.refused = exc.problems or [str(exc)]
             return self.fail(exc.field or 'title', str(exc))
-        save_draft(self.context, self.data)
-        return redirect(self.request, self.back(), 'saved')
+        return self.saved()

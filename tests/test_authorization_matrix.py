@@ -48,6 +48,9 @@ TABLE = {
     ('Clinic', 'logout', 'POST'): outcome(302),
     ('Clinic', 'password', 'GET'): outcome(200, anonymous=LOGIN),
     ('Clinic', 'electronic-records', 'GET'): outcome(200, anonymous=LOGIN),
+    # Everyone the clinic keeps contact records for (guardians, restricted
+    # or not, and clients); staff have none: the nonexistent answer.
+    ('Clinic', 'contact-preferences', 'GET'): only(200, G, G2, GR, TEEN, anonymous=LOGIN),
     ('Clinic', 'settings', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'supervision', 'GET'): only(200, SUP, anonymous=LOGIN),
     ('Clinic', 'family', 'GET'): only(200, *GUARDIANS, anonymous=LOGIN),

@@ -17,7 +17,7 @@ from minorconsent.site.views import clinic_view, home_url, page_number
 
 from .email_views import FORM_ID, email_change_form, handle_email_change, pending_change
 from .emailchange import apply_email_change, masked, reauthenticate, trail_refusal
-from .model import (ROLE_TITLES, User, Users, admin_label, change_roles, is_client_account,
+from .model import (ADOLESCENT, GUARDIAN, ROLE_TITLES, User, Users, admin_label, change_roles, is_client_account,
                     normalize_email, set_active, set_password)
 from .setup import issue_setup_link
 from .schemas import LoginSchema, account_schema, min_length_of, password_change_schema
@@ -139,7 +139,13 @@ class PasswordChange(FormView):
         return redirect(request, home_url(request), 'password-changed')
 
     def page(self):
-        return {'email': self.user.email,
+        user = self.user
+        family = user.has_role(GUARDIAN) or user.has_role(ADOLESCENT)
+        return {'email': user.email,
+                # The clients room's page: a family member's contact records.
+                'contact_page': self.request.clinic_url(self.request.clinic,
+                                                        'contact-preferences')
+                if family else None,
                 'email_form': self.email_form.render() if self.email_form is not None
                 else None,
                 'pending': pending_change(self.request)}

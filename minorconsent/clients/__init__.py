@@ -4,7 +4,8 @@ preferences, and the rules that change them.
 ``model``: the client record and what hangs off it; ``rules``: the changes
 that touch more than one object; ``family``: who in a family may see,
 consent, sign and be mailed; ``contact``: the one email rule; ``index``;
-``own_account``: the client's own sign-in; ``revision``: optimistic checks
+``own_account``: the client's own sign-in; ``own_contact``: a person's
+own contact preferences; ``revision``: optimistic checks
 of staff edits; ``hidden``: one road for a
 client you may not see and one that does not exist; ``views`` (and
 ``guardian_views``, ``own_account_views``), ``schemas``;
@@ -74,3 +75,4 @@ def includeme(config):
     config.scan('.views')
     config.scan('.guardian_views')
     config.scan('.own_account_views')
+    config.scan('.own_contact_views')

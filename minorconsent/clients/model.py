@@ -66,6 +66,10 @@ class ContactPreferences(Persistent):
     phone_ok = True
     voicemail_ok = False
     instructions = ''
+    #: What the person asks of the clinic in their own words ("call my
+    #: mobile only"), from their account (``own_contact``); staff read it.
+    own_note = ''
+    own_changed = None   # when the person last set their preferences
     revision = 0      # edits that landed (``minorconsent.clients.revision``)
 
     FIELDS = ('email_ok', 'sms_ok', 'phone_ok', 'voicemail_ok', 'instructions')

@@ -6,6 +6,7 @@ import colander
 import deform
 
 from minorconsent.site.forms import date_widget
+from minorconsent.site.i18n import _
 
 from .model import GOAL_STATUSES, ICD10, RELATIONSHIPS
 
@@ -204,3 +205,28 @@ class OwnAccountSchema(colander.MappingSchema):
         colander.String(), title='Language the client reads', missing='',
         widget=deform.widget.SelectWidget(values=GUARDIAN_LANGUAGES),
         validator=colander.OneOf([code for code, _title in GUARDIAN_LANGUAGES]))
+
+
+class OwnContactSchema(colander.MappingSchema):
+    """A family member's own contact preferences and language (family-facing:
+    translated)."""
+    email_ok = colander.SchemaNode(colander.Boolean(), title=_('The clinic may email me'),
+                                   description=_('Invitations and notices that something '
+                                                 'waits for you on the portal.'),
+                                   missing=False)
+    sms_ok = colander.SchemaNode(colander.Boolean(), title=_('The clinic may text me'),
+                                 missing=False)
+    phone_ok = colander.SchemaNode(colander.Boolean(), title=_('The clinic may call me'),
+                                   missing=False)
+    voicemail_ok = colander.SchemaNode(colander.Boolean(),
+                                       title=_('The clinic may leave me a voicemail'),
+                                       missing=False)
+    own_note = colander.SchemaNode(
+        colander.String(), title=_('Anything else the clinic should know'),
+        description=_('For example: "Call my mobile only" or "Not before 5 pm".'),
+        widget=deform.widget.TextAreaWidget(rows=2), missing='',
+        validator=colander.All(colander.Length(max=300), _no_control_characters))
+    language = colander.SchemaNode(
+        colander.String(), title=_('Language for the portal and emails'),
+        widget=deform.widget.SelectWidget(values=(('en', 'English'), ('es', 'Español'))),
+        validator=colander.OneOf(['en', 'es']))

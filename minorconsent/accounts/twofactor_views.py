@@ -203,7 +203,7 @@ def _reauthenticated(request, form, user, values, what):
 
 @clinic_view(context=Clinic, name='two-factor', permission=NO_PERMISSION_REQUIRED,
              renderer='templates/two_factor.pt')
-def two_factor(request):
+class TwoFactorPage(FormView):
     """Set up, replace or review one's second factor.
 
     Signed-in people (staff, and families who choose to) come here from
@@ -211,73 +211,110 @@ def two_factor(request):
     recovery codes are made (``factorchange``); staff of a clinic that
     requires a factor and have none are held here after their password,
     with no session, until they enrol.
+
+    Three forms post here: "set up" / "move to a new phone" (``start``,
+    this page's form), the code that confirms the new secret
+    (``confirm``) and new recovery codes (``recovery``); the last two are
+    answered in ``before``.  Each is rate-limited on the second-factor door.
     """
-    clinic = request.clinic
-    user, pending = _enrolment_subject(request)
-    if user is None:
-        return HTTPFound(location=request.clinic_url(clinic, 'login'))
-    # This browser: its half sign-in, or its session (kept when the factor
-    # changes; the person's other sign-ins end).
-    token = pending_token(request) if pending is not None else request.identity.token
-    keep = None if pending is not None else request.identity.token
-    enrolled = is_enrolled(user)
-    factor = factor_of(user)
-    start = FormHandler(request, factor_reauth_schema(enrolled) if pending is None
-                        else colander.MappingSchema(), formid='start',
-                        buttons=(button('start', _('Set up an authenticator app')
-                                        if not enrolled else _('Move to a new phone')),))
-    confirm = FormHandler(request, confirm_code_schema(), formid='confirm',
-                          buttons=(button('confirm', _('Turn on two-step sign-in')),))
-    recovery = FormHandler(request, factor_reauth_schema(with_code=True), formid='recovery',
-                           buttons=(button('new codes', _('Make new recovery codes')),))
-    if start.submitted:
-        limited = too_many(request, 'second-factor')
+
+    formid = 'start'
+
+    def before(self):
+        request = self.request
+        clinic = request.clinic
+        self.user, self.pending = _enrolment_subject(request)
+        if self.user is None:
+            return HTTPFound(location=request.clinic_url(clinic, 'login'))
+        # This browser: its half sign-in, or its session (kept when the factor
+        # changes; the person's other sign-ins end).
+        self.token = pending_token(request) if self.pending is not None \
+            else request.identity.token
+        self.keep = None if self.pending is not None else request.identity.token
+        self.enrolled = is_enrolled(self.user)
+        self.factor = factor_of(self.user)
+        self.candidate = self.factor.candidate_of(token_hash(self.token)) \
+            if self.factor is not None else None
+        # Built in the page's order, so that their fields' ids stay apart.
+        self.start = FormHandler(
+            request, factor_reauth_schema(self.enrolled) if self.pending is None
+            else colander.MappingSchema(), formid='start',
+            buttons=(button('start', _('Set up an authenticator app')
+                            if not self.enrolled else _('Move to a new phone')),))
+        self.confirm = FormHandler(request, confirm_code_schema(), formid='confirm',
+                                   buttons=(button('confirm', _('Turn on two-step sign-in')),))
+        self.recovery = FormHandler(
+            request, factor_reauth_schema(with_code=True), formid='recovery',
+            buttons=(button('new codes', _('Make new recovery codes')),))
+        if self.start.submitted:
+            return None
+        if self.confirm.submitted and self.candidate is not None:
+            return self.other_form(self.confirm, self.confirmed)
+        if self.recovery.submitted and self.pending is None and self.enrolled:
+            return self.other_form(self.recovery, self.new_codes)
+        return None
+
+    def other_form(self, form, success):
+        """A post of ``confirm`` or ``recovery``: as FormView answers its own."""
+        limited = self.on_submit()
         if limited is not None:
             return limited
-        values = start.validate()
-        if values is not None and (pending is not None or _reauthenticated(
-                request, start, user, values, 'second factor')):
-            begin_new_factor(user, token)
-            return HTTPFound(location=request.clinic_url(clinic, 'two-factor'))
-    candidate = factor.candidate_of(token_hash(token)) if factor is not None else None
-    if confirm.submitted and candidate is not None:
-        limited = too_many(request, 'second-factor')
-        if limited is not None:
-            return limited
-        values = confirm.validate()
-        if values is not None:
-            codes = confirm_new_factor(request, user, values['code'], token, keep)
-            if codes is None:
-                confirm.fail('code', _('This code is not right. Enter the code the app '
-                                       'shows now for this account.'))
-            else:
-                if pending is not None:
-                    finish_sign_in(request, user, request.response, 'after enrolment')
-                return _codes_page(request, codes, home_url(request))
-    if recovery.submitted and pending is None and enrolled:
-        limited = too_many(request, 'second-factor')
-        if limited is not None:
-            return limited
-        values = recovery.validate()
-        if values is not None and _reauthenticated(request, recovery, user, values,
-                                                   'recovery codes'):
-            codes = renew_recovery_codes(request, user, keep)
-            return _codes_page(request, codes, request.clinic_url(clinic, 'two-factor'))
-    uri = provisioning_uri(clinic, user, candidate) if candidate else None
-    return {
-        'required': pending is not None or must_enrol(clinic, user),
-        'pending': pending is not None,
-        'enrolled': enrolled,
-        'confirmed': factor.confirmed if enrolled else None,
-        'recovery_left': factor.recovery_left() if enrolled else 0,
-        'secret': ' '.join(candidate[i:i + 4] for i in range(0, len(candidate), 4))
-        if candidate else None,
-        'qr': qr_svg(uri, translate(request, _('QR code to scan with your authenticator app')))
-        if uri else None,
-        'start_form': start.render() if not candidate or start.error else None,
-        'confirm_form': confirm.render() if candidate else None,
-        'recovery_form': recovery.render() if enrolled and pending is None else None,
-    }
+        values = form.validate()
+        result = success(values) if values is not None else None
+        return result if result is not None else self.show()
+
+    def make_form(self):
+        return self.start
+
+    def on_submit(self):
+        return too_many(self.request, 'second-factor')
+
+    def start_success(self, values):
+        if self.pending is not None or _reauthenticated(
+                self.request, self.start, self.user, values, 'second factor'):
+            begin_new_factor(self.user, self.token)
+            return HTTPFound(location=self.request.clinic_url(self.request.clinic,
+                                                              'two-factor'))
+        return None
+
+    def confirmed(self, values):
+        request = self.request
+        codes = confirm_new_factor(request, self.user, values['code'], self.token, self.keep)
+        if codes is None:
+            self.confirm.fail('code', _('This code is not right. Enter the code the app '
+                                        'shows now for this account.'))
+            return None
+        if self.pending is not None:
+            finish_sign_in(request, self.user, request.response, 'after enrolment')
+        return _codes_page(request, codes, home_url(request))
+
+    def new_codes(self, values):
+        request = self.request
+        if not _reauthenticated(request, self.recovery, self.user, values, 'recovery codes'):
+            return None
+        codes = renew_recovery_codes(request, self.user, self.keep)
+        return _codes_page(request, codes, request.clinic_url(request.clinic, 'two-factor'))
+
+    def show(self):
+        clinic, candidate, enrolled = self.request.clinic, self.candidate, self.enrolled
+        factor, pending = self.factor, self.pending
+        uri = provisioning_uri(clinic, self.user, candidate) if candidate else None
+        return {
+            'required': pending is not None or must_enrol(clinic, self.user),
+            'pending': pending is not None,
+            'enrolled': enrolled,
+            'confirmed': factor.confirmed if enrolled else None,
+            'recovery_left': factor.recovery_left() if enrolled else 0,
+            'secret': ' '.join(candidate[i:i + 4] for i in range(0, len(candidate), 4))
+            if candidate else None,
+            'qr': qr_svg(uri, translate(self.request,
+                                        _('QR code to scan with your authenticator app')))
+            if uri else None,
+            'start_form': self.start.render() if not candidate or self.start.error else None,
+            'confirm_form': self.confirm.render() if candidate else None,
+            'recovery_form': self.recovery.render()
+            if enrolled and pending is None else None,
+        }
 
 
 def reset_factor_form(request, admin):

@@ -64,6 +64,7 @@ def includeme(config):
     config.include('.subscribers')
     config.scan('.views')
     config.scan('.admin_views')
+    config.scan('.paper_views')
 
 
 #: Names other rooms, the seed and the tests import from the room itself.

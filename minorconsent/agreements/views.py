@@ -17,6 +17,7 @@ from .fhir import consent_resource
 from .invitations import invite_signers
 from .lifecycle import start_agreement
 from .model import Agreement, age_note, assent_expected, custody_policy, default_signers
+from .paper import paper_signers
 from .pdf import pdf_response
 from .schemas import StartSchema
 
@@ -79,14 +80,29 @@ def agreement_page(request):
         'agreement': agreement, 'client': client, 'users': users,
         'state': workflow.state(agreement.state), 'workflow': workflow,
         'steps': available(agreement, actor, workflow_guards(request.registry)),
-        'signers': [(users.get(gid), gid in agreement.signatures)
+        'signers': [(users.get(gid), agreement.signatures.get(gid))
                     for gid in agreement.required_guardians],
-        'assent_signed': client.self_account_id in agreement.signatures,
+        'assent_signature': agreement.signatures.get(client.self_account_id)
+        if client.self_account_id else None,
+        'paper_signers': paper_signers(agreement, users),
+        'signed_words': lambda signature: signed_words(signature, users),
         'invitations': sorted(request.clinic.invitations.for_agreement(agreement),
                               key=lambda i: i.created, reverse=True),
         'waiting': agreement.state in ('sent', 'proposed'),
         'age_note': age_note(agreement, request.clinic.settings),
     }
+
+
+def signed_words(signature, users):
+    """A signature's line on the staff page: how it was made."""
+    if signature is None:
+        return 'not signed yet'
+    if not signature.on_paper:
+        return 'signed online'
+    recorder = users[signature.recorded_by].display_name \
+        if signature.recorded_by in users else signature.recorded_by
+    return 'signed on paper on %s, witnessed by %s, recorded by %s' % (
+        signature.paper_signed_on, signature.witness, recorder)
 
 
 @clinic_view(context=Agreement, name='invitations', permission='view', request_method='POST')

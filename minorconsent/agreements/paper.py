@@ -144,7 +144,8 @@ def record_paper_signature(agreement, registry, signer, staff_id, scan_fp, witne
     bigger than ``limit``, a witness is named and the day is neither in
     the future nor before the agreement was sent."""
     clinic = find_clinic(agreement)
-    if agreement.state not in WAITING or signer.__name__ in agreement.signatures or \
+    if signer is None or agreement.state not in WAITING or \
+            signer.__name__ in agreement.signatures or \
             signer not in paper_signers(agreement, clinic['users']):
         raise PaperSignatureError('This agreement is not waiting for this signature.', 'signer')
     if newer_issued(agreement):

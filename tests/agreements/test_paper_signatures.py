@@ -226,3 +226,35 @@ def test_no_family_member_reaches_the_scan(app, clinic, demo):
     for wrong in (path + 'paper-scan/' + demo.user_ids['adolescent'], path + 'paper-scan',
                   scan + '/more'):
         assert therapist.get(wrong, expect_errors=True).status_int == 404
+
+
+def test_only_a_signer_the_agreement_waits_for_and_markup_stays_text(app, clinic, demo):
+    from minorconsent.agreements.paper import (PaperSignatureError, record_paper_signature,
+                                               sniff)
+    assert [sniff(d) for d in (PNG, PDF, b'\xff\xd8\xff\xdb', b'<svg', b'PK\x03\x04', b'')] \
+        == ['image/png', 'application/pdf', 'image/jpeg', None, None, None]
+    client_id, jamie, alex, ref = fairhavens(clinic)
+    with clinic() as c:
+        a = agreement(c, client_id, ref)
+        staff = demo.user_ids['therapist']
+        for who in (jamie, demo.stepparent, demo.user_ids['guardian_restricted'],
+                    demo.user_ids['guardian']):
+            # Signed already, no authority, restricted, not this child's parent.
+            with pytest.raises(PaperSignatureError) as refused_:
+                record_paper_signature(a, app.registry, c['users'][who], staff,
+                                       io.BytesIO(PNG), WITNESS, date.today())
+            assert refused_.value.field == 'signer'
+        assert a.paper_scans is None and list(a.signatures) == [jamie]
+    # A forged choice on the form is refused like any value not offered.
+    path = '/clients/%s/agreements/%s/' % (client_id, ref)
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    form = therapist.get(path + 'paper-signature').forms['form']
+    form['signer'].force_value(demo.stepparent)
+    form['upload'] = Upload('scan.png', PNG, 'image/png')
+    form['witness'] = WITNESS
+    form['signed_on'] = date.today().isoformat()
+    form.submit('record_signature', status=400)
+    # The witness's name is shown as text.
+    record(therapist, path, alex, witness='<b onmouseover=x>Pat</b>')
+    page = therapist.get(path)
+    assert '<b onmouseover' not in page.text and '&lt;b onmouseover=x&gt;Pat' in page.text

@@ -25,12 +25,29 @@ from .validate import problems as definition_problems, visibility
 from .vocabulary import MAP_ROLES, PERMISSIONS
 
 
+#: ``{content class: noun}``: what the step view's documents are called
+#: on its refusal page ("Back to the summary").
+STEP_NOUNS_KEY = 'minorconsent.workflow_step_nouns'
+
+
+def document_noun(request):
+    """What the document of this request is called: the noun its room's
+    step view was registered with (``add_step_view``), else "document"."""
+    nouns = request.registry.get(STEP_NOUNS_KEY, {})
+    for kind in type(request.context).__mro__:
+        if kind in nouns:
+            return nouns[kind]
+    return 'document'
+
+
 def step_refused(request, message):
     """The page of a step on a document that cannot be done (400, nothing
-    changed): ``message`` says why, with a way back to the document."""
+    changed): ``message`` says why, with a way back to the document, named
+    as what it is (an agreement, a summary, a disclosure)."""
     response = render_to_response(
         'minorconsent:workflow/templates/step_refused.pt',
-        {'message': message, 'back': request.clinic_url(request.context)}, request=request)
+        {'message': message, 'back': request.clinic_url(request.context),
+         'noun': document_noun(request)}, request=request)
     response.status = 400
     return response
 
@@ -49,15 +66,22 @@ def fire_step(context, request):
     return redirect(request, request.clinic_url(context), 'step-done')
 
 
-def add_step_view(config, content):
+def add_step_view(config, content, noun=None):
     """``config.add_step_view(Content)``: the step view for a room's
     workflowed ``Content``, registered for that class (so each kind keeps
     its own row in the authorization matrix and its own audit action,
     ``POST <Content>.step``) with the document's ``view`` permission; the
     workflow's own permission map and guards decide whether the step may be
-    taken."""
+    taken.  The refusal page calls the document by ``noun``: the class's
+    own name (a domain name: agreement, summary, disclosure) unless the
+    room gives another."""
     config.add_view(fire_step, context=content, name='step', permission='view',
                     request_method='POST', route_name=ROUTE)
+    called = noun or content.__name__.lower()
+
+    def register():
+        config.registry.setdefault(STEP_NOUNS_KEY, {})[content] = called
+    config.action(('minorconsent.workflow_step_noun', content), register)
 
 
 def check_source(record, source, registry):

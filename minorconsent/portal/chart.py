@@ -1,34 +1,59 @@
 """A goal's progress over time as a small SVG chart, for a phone screen.
 
 Drawn only from published summaries (what the therapist chose to share),
-never from unpublished progress entries.  The SVG has a <title> and <desc>
-and the page shows the same points as a list, so nothing depends on seeing
-the picture.  No script, no external resource.
+never from unpublished progress entries: each point is a progress entry a
+published summary carried, at the date its rating was recorded.  The
+horizontal axis is time (points are as far apart as their dates), and each
+achievement value has a level of its own, labelled with its own words, in
+the order of ``LEVELS`` (so "Keeping it up" is not drawn on the "Achieved"
+line, nor "No progress yet" on "No change").  The SVG has a <title> and
+<desc> naming every point, and the page shows the same points as a list,
+so nothing depends on seeing the picture.  No script, no external resource;
+the viewBox scales to a 360 px phone.
 """
+from datetime import date
 from functools import lru_cache
 from html import escape
 
-#: FHIR achievement codes placed on a simple up-is-better scale.
-LEVEL = {
-    'worsening': 0, 'not-achieved': 0, 'not-attainable': 0,
-    'no-progress': 1, 'no-change': 1,
-    'in-progress': 2,
-    'improving': 3,
-    'achieved': 4, 'sustaining': 4,
-}
-LEVEL_LABELS = ('Harder', 'No change', 'In progress', 'Improving', 'Achieved')
-WIDTH, HEIGHT = 320, 150
-LEFT, RIGHT, TOP, BOTTOM = 78, 12, 10, 28
+from minorconsent.summaries.model import ACHIEVEMENT_TITLES
+
+#: The FHIR achievement codes from the bottom of the chart to the top: an
+#: up-is-better scale where every code has its own line.
+LEVELS = ('not-attainable', 'not-achieved', 'worsening', 'no-progress', 'no-change',
+          'in-progress', 'improving', 'achieved', 'sustaining')
+LEVEL = {code: n for n, code in enumerate(LEVELS)}
+#: The label of each level: the words guardians read everywhere else.
+LEVEL_LABELS = tuple(ACHIEVEMENT_TITLES[code] for code in LEVELS)
+WIDTH, HEIGHT = 360, 200
+LEFT, RIGHT, TOP, BOTTOM = 150, 14, 10, 30
+ROW = (HEIGHT - TOP - BOTTOM) / (len(LEVELS) - 1)
 
 
 def trend_svg(title, points, t=str):
-    """``points``: ``[(date text, rating code, rating words)]``, oldest first;
-    ``t`` translates the chart's own words (the goal title is the
-    therapist's and stays as written)."""
-    usable = tuple((day, code, words) for day, code, words in points if code in LEVEL)
+    """``points``: ``[(ISO date, rating code, rating words)]``; ``t``
+    translates the chart's own words (the goal title is the therapist's and
+    stays as written).  Points are drawn in date order."""
+    usable = tuple(sorted(((day, code, words) for day, code, words in points
+                           if code in LEVEL), key=lambda p: p[0]))
     desc = '; '.join('%s: %s' % (day, t(words)) for day, _, words in usable) \
         or t('No ratings yet')
     return _drawn(title, usable, desc, tuple(t(label) for label in LEVEL_LABELS))
+
+
+def level_y(code):
+    """The vertical position of a rating's level."""
+    return TOP + (len(LEVELS) - 1 - LEVEL[code]) * ROW
+
+
+def time_x(day, first, last):
+    """The horizontal position of ``day`` on the axis from ``first`` to
+    ``last`` (all ``date``s): proportional to time; one day alone in the
+    middle."""
+    plot_w = WIDTH - LEFT - RIGHT
+    span = (last - first).days
+    if span <= 0:
+        return LEFT + plot_w / 2
+    return LEFT + (day - first).days * plot_w / span
 
 
 @lru_cache(maxsize=4096)
@@ -39,31 +64,42 @@ def _drawn(title, usable, desc, labels):
            'viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet">'
            % (WIDTH, HEIGHT),
            '<title>%s</title><desc>%s</desc>' % (escape(title), escape(desc))]
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def y(level):
-        return TOP + plot_h - level * plot_h / (len(LEVEL_LABELS) - 1)
-    for level in range(len(LEVEL_LABELS)):
+    for code, label in zip(LEVELS, labels):
+        y = level_y(code)
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>'
-                   % (LEFT, WIDTH - RIGHT, y(level), y(level)))
-        out.append('<text x="%d" y="%.1f" font-size="11" text-anchor="end" fill="#4a5566" '
-                   'font-family="sans-serif">%s</text>' % (LEFT - 6, y(level) + 4,
-                                                           escape(labels[level])))
+                   % (LEFT, WIDTH - RIGHT, y, y))
+        out.append('<text x="%d" y="%.1f" font-size="10.5" text-anchor="end" fill="#4a5566" '
+                   'font-family="sans-serif" data-level="%s">%s</text>'
+                   % (LEFT - 6, y + 3.5, code, escape(label)))
     if usable:
-        step = plot_w / max(len(usable) - 1, 1)
-        coords = [(LEFT + (i * step if len(usable) > 1 else plot_w / 2), y(LEVEL[code]))
-                  for i, (_, code, _) in enumerate(usable)]
+        days = [date.fromisoformat(day) for day, _, _ in usable]
+        first, last = days[0], days[-1]
+        coords = [(time_x(day, first, last), level_y(code))
+                  for day, (_, code, _) in zip(days, usable)]
+        axis_y = HEIGHT - BOTTOM + 6
+        out.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#8793a3"/>'
+                   % (LEFT, WIDTH - RIGHT, axis_y, axis_y))
         if len(coords) > 1:
             out.append('<polyline fill="none" stroke="#1f5fa8" stroke-width="2.5" points="%s"/>'
                        % ' '.join('%.1f,%.1f' % c for c in coords))
-        for (cx, cy), (day, _, _) in zip(coords, usable):
-            out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="#1f5fa8"/>' % (cx, cy))
-        ends = [(coords[0][0], usable[0][0], 'start')]
-        if len(usable) > 1:
-            ends.append((coords[-1][0], usable[-1][0], 'end'))
-        for cx, day, anchor in ends:
+        for (cx, cy), (day, code, _) in zip(coords, usable):
+            out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="#1f5fa8" data-day="%s" '
+                       'data-level="%s"/>' % (cx, cy, escape(day), code))
+        # The axis names its first and last dates (the middle one too when
+        # there is room), each at its place in time.
+        ticks = [(first, 'start')]
+        if (last - first).days > 0:
+            ticks.append((last, 'end'))
+            middle = first + (last - first) / 2
+            if (last - first).days >= 60:
+                ticks.append((middle, 'middle'))
+        for day, anchor in ticks:
+            x = time_x(day, first, last)
+            out.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#8793a3"/>'
+                       % (x, x, axis_y, axis_y + 4))
             out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="%s" '
                        'fill="#4a5566" font-family="sans-serif">%s</text>'
-                       % (cx, HEIGHT - 8, anchor, escape(day)))
+                       % (x, HEIGHT - 4, anchor if len(ticks) > 1 else 'middle',
+                          escape(day.isoformat())))
     out.append('</svg>')
     return '\n'.join(out)

@@ -269,6 +269,10 @@ class GoalRating:
     code: str = ''            # the FHIR achievement code
     description: str = ''     # the goal's parent-facing description, as published
     note: str = ''            # the therapist's short note for guardians, as published
+    #: The progress entries the summary carried, each at the date its rating
+    #: was recorded: ``((entry number, date ISO, code, words), ...)``; empty
+    #: for a line not rated, or written before summaries carried entries.
+    history: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -284,17 +288,32 @@ class GoalTrend:
 
 def goal_trends(summaries, t=str):
     """Trends from published ``SummaryView``s (newest first, as listed);
-    ``t`` translates the chart's words into the guardian's language."""
+    ``t`` translates the chart's words into the guardian's language.
+
+    A point is a progress entry a published summary carried, at the date
+    its rating was recorded; an entry several summaries carried counts
+    once, as the newest of them gave it (a correction made in between).  A
+    summary written before summaries carried entries gives one point, at
+    its publishing date.  "Now" is the latest summary's rating."""
     series, latest = {}, {}
     for summary in reversed([s for s in summaries if s.published]):
         for goal in summary.goals:
-            if goal.code:
-                series.setdefault(goal.title, []).append((summary.published, goal.code,
-                                                          goal.rating))
-                latest[goal.title] = goal
-    return tuple(GoalTrend(title, points[-1][2], tuple(points), trend_svg(title, points, t),
-                           latest[title].description, latest[title].note)
-                 for title, points in sorted(series.items()))
+            if not goal.code:
+                continue
+            points = series.setdefault(goal.title, {})
+            if goal.history:
+                for number, day, code, words in goal.history:
+                    points[('entry', number)] = (day, code, words)
+            else:
+                points[('summary', summary.ref)] = (summary.published, goal.code, goal.rating)
+            latest[goal.title] = goal
+    trends = []
+    for title, found in sorted(series.items()):
+        points = tuple(sorted(found.values(), key=lambda p: p[0]))
+        trends.append(GoalTrend(title, latest[title].rating, points,
+                                trend_svg(title, points, t),
+                                latest[title].description, latest[title].note))
+    return tuple(trends)
 
 
 @dataclass(frozen=True)
@@ -312,6 +331,14 @@ class SummaryView:
     corrects: bool = False
 
 
+def entry_points(line):
+    """The progress entries a goal line carried, as plain values:
+    ``(number, date ISO, code, words)`` (``GoalRating.history``)."""
+    return tuple((number, day, code, ACHIEVEMENT_TITLES[code])
+                 for number, day, code in getattr(line, 'entries', ())
+                 if code in ACHIEVEMENT_TITLES)
+
+
 def summary_view(summary):
     # The step that published it, never a later move to a new workflow version.
     published = [e.time for e in summary.history.steps() if e.to_state == 'published']
@@ -320,7 +347,8 @@ def summary_view(summary):
         period=summary.period, text=summary.parent_text,
         published=published[-1].date().isoformat() if published else '',
         goals=tuple(GoalRating(line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated yet'),
-                               line.rating, line.description, line.note)
+                               line.rating, line.description, line.note,
+                               entry_points(line) if line.rating else ())
                     for line in summary.goal_lines),
         in_review=summary.state == 'minor_review',
         corrects=bool(summary.supersedes))

@@ -4,16 +4,18 @@ from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import start
 
 from .model import (GoalLine, Summary, latest_parent_note, latest_rating,
-                    previous_summary_time)
+                    previous_summary_time, shared_entries)
 
 
 def write_summary(clinic, client, period, parent_text, author_id):
     """A new draft summary with the current rating of every active goal.
 
     Each goal line copies, as they are now, the goal's parent-facing title
-    and description and the newest parent note given since the previous
-    summary guardians received (``previous_summary_time``): what a guardian
-    reads then never changes when the goal is edited later.
+    and description, the newest parent note given since the previous
+    summary guardians received (``previous_summary_time``) and the dated
+    ratings of its progress entries (the guardians' chart plots them): what
+    a guardian reads then never changes when the goal or an entry is
+    edited later.
     """
     since = previous_summary_time(client)
     lines = []
@@ -22,7 +24,7 @@ def write_summary(clinic, client, period, parent_text, author_id):
             latest = latest_rating(goal)
             lines.append(GoalLine(gid, goal.parent_title, latest.rating if latest else '',
                                   goal.parent_description or '',
-                                  latest_parent_note(goal, since)))
+                                  latest_parent_note(goal, since), shared_entries(goal)))
     return _add_draft(client, Summary(period, parent_text, lines, author_id), author_id)
 
 

@@ -47,6 +47,12 @@ class ProgressEntry:
     #: When it was recorded; also keeps two otherwise equal entries distinct
     #: (the progress queue merges concurrent appends by identity of value).
     recorded: datetime = None
+    #: A correction names the entry it corrects (its ``number``) and why;
+    #: the original stays in the queue, so its history is never lost
+    #: (``summaries.progress``).  Entries stored before corrections existed
+    #: unpickle without these keys and read the class defaults.
+    corrects: int = None
+    reason: str = ''
 
 
 def progress_of(goal):
@@ -76,12 +82,50 @@ def add_progress(goal, day, rating, parent_note, author_id):
     progress_of(goal).put(ProgressEntry(day, rating, parent_note, author_id, utcnow()))
 
 
-def progress_entries(goal):
-    """The goal's progress, oldest first."""
+def progress_log(goal):
+    """Everything recorded on the goal, corrections included, in the order
+    it was recorded.  An entry's ``number`` is its place here counted from
+    1: the log only grows, so a number never changes."""
     history = getattr(goal, 'progress', None)
     if history is None:
         return []
     return list(history) if isinstance(history, Queue) else list(history.values())
+
+
+def numbered_entries(goal):
+    """``[(number, entry as corrected, original, corrections)]``, oldest
+    first: each recorded entry with its latest correction applied (the day,
+    the rating, the note; who recorded it and when stay the original's)."""
+    log = progress_log(goal)
+    fixes = {}
+    for entry in log:
+        if entry.corrects is not None:
+            fixes.setdefault(entry.corrects, []).append(entry)
+    found = []
+    for number, entry in enumerate(log, 1):
+        if entry.corrects is not None:
+            continue
+        corrections = tuple(fixes.get(number, ()))
+        current = entry
+        if corrections:
+            last = corrections[-1]
+            current = replace(entry, day=last.day, rating=last.rating,
+                              parent_note=last.parent_note)
+        found.append((number, current, entry, corrections))
+    return found
+
+
+def progress_entries(goal):
+    """The goal's progress as corrected, oldest recorded first."""
+    return [current for _, current, _, _ in numbered_entries(goal)]
+
+
+def shared_entries(goal):
+    """What a summary written now shares of the goal's progress: each
+    entry as corrected, ``(number, day ISO, rating code)``, by day."""
+    return tuple(sorted(((number, entry.day.isoformat(), entry.rating)
+                         for number, entry, _, _ in numbered_entries(goal)),
+                        key=lambda e: (e[1], e[0])))
 
 
 def latest_rating(goal):
@@ -104,6 +148,11 @@ class GoalLine:
     rating: str               # ACHIEVEMENT code, or '' when not rated
     description: str = ''     # the goal's parent-facing description at writing time
     note: str = ''            # the latest parent note since the previous summary
+    #: The goal's progress entries as corrected at writing time:
+    #: ``((number, day ISO, rating code), ...)`` by day.  Guardians' charts
+    #: plot these once the summary is published (lines written before
+    #: this field have none and plot at the publishing date).
+    entries: tuple = ()
 
 
 def entry_time(entry):

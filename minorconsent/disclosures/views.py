@@ -1,5 +1,7 @@
 """Staff pages: the client's disclosures, releases and requests; the forms
 that record them; the insurer export."""
+import functools
+
 from pyramid.response import Response
 
 from minorconsent.clients import Client
@@ -52,15 +54,31 @@ def _guardian_choices(client, users):
 
 
 class SharingForm(ClientForm):
-    """A form of the client's sharing page: back to that page."""
+    """A form of the client's sharing page: back to that page.  What the
+    room's rules refuse (``DisclosureRefused``) is said next to the field
+    it names, and nothing is recorded (``recorded``)."""
 
     def page(self):
         return {'heading': self.heading,
                 'back': self.request.clinic_url(self.context, 'sharing')}
 
+    def recorded(self, record, *args, **kw):
+        """``record(*args, **kw)``'s result, or None when the rules refused
+        it: the reason is then next to its field (400)."""
+        try:
+            return record(*args, **kw)
+        except DisclosureRefused as refused:
+            self.fail(refused.field, str(refused))
+            return None
 
-@clinic_view(context=Client, name='add-disclosure', permission='edit-clinical',
-             renderer=FORM_PAGE)
+
+#: Registers a ``SharingForm`` page: ``<client>/<name>``, for those who may
+#: edit the client's record.
+sharing_form = functools.partial(clinic_view, context=Client, permission='edit-clinical',
+                                 renderer=FORM_PAGE)
+
+
+@sharing_form(name='add-disclosure')
 class DisclosureAdd(SharingForm):
     heading = 'Record a disclosure'
     schema = DisclosureSchema()
@@ -75,16 +93,14 @@ class DisclosureAdd(SharingForm):
 
     def record_disclosure_success(self, values):
         request = self.request
-        try:
-            disclosure = record_disclosure(
-                request.clinic, self.context, request.registry, request.authenticated_userid,
-                values['reason'], values['recipient_kind'], values['text'],
-                values['told_on'], guardian_id=values['guardian_id'] or None,
-                recipient_name=values['recipient_name'],
-                justification=values['justification'],
-                release=self.releases.get(values['release']), items=sorted(values['items']))
-        except DisclosureRefused as refused:
-            return self.fail(refused.field, str(refused))
+        disclosure = self.recorded(
+            record_disclosure, request.clinic, self.context, request.registry,
+            request.authenticated_userid, values['reason'], values['recipient_kind'],
+            values['text'], values['told_on'], guardian_id=values['guardian_id'] or None,
+            recipient_name=values['recipient_name'], justification=values['justification'],
+            release=self.releases.get(values['release']), items=sorted(values['items']))
+        if disclosure is None:
+            return None
         return redirect(request, request.clinic_url(disclosure), 'saved')
 
 
@@ -106,8 +122,7 @@ def disclosure_page(request):
     }
 
 
-@clinic_view(context=Client, name='add-release', permission='edit-clinical',
-             renderer=FORM_PAGE)
+@sharing_form(name='add-release')
 class ReleaseAdd(SharingForm):
     heading = 'New release of information'
     schema = ReleaseSchema()
@@ -138,8 +153,7 @@ class ReleaseAdd(SharingForm):
         return redirect(request, request.clinic_url(release), 'saved')
 
 
-@clinic_view(context=Client, name='insurer-export', permission='edit-clinical',
-             renderer=FORM_PAGE)
+@sharing_form(name='insurer-export')
 class InsurerExport(SharingForm):
     """POST: the minimum-necessary CSV, recorded as a disclosure."""
 
@@ -148,30 +162,26 @@ class InsurerExport(SharingForm):
     buttons = ('export',)
 
     def export_success(self, values):
-        try:
-            _, text = export_for_insurer(self.context, self.request.registry,
-                                         self.request.authenticated_userid, values['insurer'],
-                                         values['first_day'], values['last_day'])
-        except DisclosureRefused as refused:
-            return self.fail(refused.field, str(refused))
-        response = Response(text, content_type='text/csv', charset='utf-8')
+        exported = self.recorded(export_for_insurer, self.context, self.request.registry,
+                                 self.request.authenticated_userid, values['insurer'],
+                                 values['first_day'], values['last_day'])
+        if exported is None:
+            return None
+        response = Response(exported[1], content_type='text/csv', charset='utf-8')
         response.content_disposition = 'attachment; filename="insurer-export.csv"'
         return response
 
 
-@clinic_view(context=Client, name='add-request', permission='edit-clinical',
-             renderer=FORM_PAGE)
+@sharing_form(name='add-request')
 class RequestAdd(SharingForm):
     heading = 'Record a request for information'
     schema = RequestSchema()
     buttons = ('record request',)
 
     def record_request_success(self, values):
-        try:
-            record_request(self.context, self.request.authenticated_userid,
-                           values['requester'], values['requester_kind'],
-                           values['received_on'], values['asked_for'], values['outcome'],
-                           values['note'])
-        except DisclosureRefused as refused:
-            return self.fail(refused.field, str(refused))
+        if self.recorded(record_request, self.context, self.request.authenticated_userid,
+                         values['requester'], values['requester_kind'],
+                         values['received_on'], values['asked_for'], values['outcome'],
+                         values['note']) is None:
+            return None
         return redirect(self.request, self.request.clinic_url(self.context, 'sharing'), 'saved')

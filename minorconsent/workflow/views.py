@@ -2,6 +2,7 @@
 import and export, publish a new version; and the one step view every
 workflowed document's page posts to (``add_step_view``)."""
 import difflib
+import functools
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render_to_response
@@ -144,6 +145,12 @@ def workflow_export(request):
     return response
 
 
+#: Registers a ``DefinitionForm`` page: ``<workflow>/<name>``, the admin's.
+definition_form = functools.partial(clinic_view, context=WorkflowRecord,
+                                    permission='administer',
+                                    renderer='templates/workflow_form.pt')
+
+
 class DefinitionForm(FormView):
     """A form that replaces the draft of a workflow: back to the workflow."""
 
@@ -164,8 +171,7 @@ class DefinitionForm(FormView):
                         'saved')
 
 
-@clinic_view(context=WorkflowRecord, name='draft', permission='administer',
-             renderer='templates/workflow_form.pt')
+@definition_form(name='draft')
 class WorkflowDraft(DefinitionForm):
     heading = 'Edit the draft of "%s"'
     schema = DraftSchema()
@@ -179,8 +185,7 @@ class WorkflowDraft(DefinitionForm):
         return self.save_as_draft('source', values['source'])
 
 
-@clinic_view(context=WorkflowRecord, name='import', permission='administer',
-             renderer='templates/workflow_form.pt')
+@definition_form(name='import')
 class WorkflowImport(DefinitionForm):
     heading = 'Import a definition as the draft of "%s"'
     schema = ImportSchema()

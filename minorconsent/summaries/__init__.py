@@ -2,11 +2,12 @@
 summary workflow, and what guardians may read of them (through the parent
 view only).
 
-``model``: goals' progress and the ``Summary``; ``drafts``: writing one and
-correcting a withdrawn one; ``guards``: the adolescent's review in the
-workflow; ``subscribers``: what a step sets off; ``notify``: the mail to
-guardians; ``views``, ``schemas``; ``evolve``.  This module registers them,
-and names what other rooms import.
+``model``: goals' progress and the ``Summary``; ``progress``: correcting a
+progress entry; ``drafts``: writing one and correcting a withdrawn one;
+``guards``: the adolescent's review in the workflow; ``subscribers``: what
+a step sets off; ``notify``: the mail to guardians; ``views``,
+``goal_views`` (a goal's staff page), ``schemas``; ``evolve``.  This module
+registers them, and names what other rooms import.
 """
 from .drafts import NotCorrectable, write_correction, write_summary
 from .guards import minor_agreed, minor_agreed_if_reviewed
@@ -39,6 +40,7 @@ def includeme(config):
     config.add_directive('set_summary_preview',
                          'minorconsent.summaries.views:set_summary_preview')
     config.scan('.views')
+    config.scan('.goal_views')
 
 
 __all__ = ['ACHIEVEMENT', 'NotCorrectable', 'Summary', 'add_progress', 'write_correction',

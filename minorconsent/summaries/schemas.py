@@ -43,3 +43,13 @@ def summary_edit_schema(summary):
             widget=deform.widget.SelectWidget(values=[('', 'Not rated')] + list(ACHIEVEMENT)),
             validator=colander.OneOf([''] + [k for k, _ in ACHIEVEMENT])))
     return schema
+
+
+class CorrectionSchema(ProgressSchema):
+    """A progress entry as it should have been, and why (the original
+    stays in the entry's history)."""
+    entry = colander.SchemaNode(colander.Int(), widget=deform.widget.HiddenWidget())
+    reason = colander.SchemaNode(
+        colander.String(), title='Why is it corrected?',
+        description='Kept with the entry; staff only.',
+        validator=colander.Length(1, 300))

@@ -33,7 +33,8 @@ class GoalProgress(ClientForm):
     def save_progress_success(self, values):
         add_progress(self.context, values['day'], values['rating'], values['parent_note'],
                      self.request.authenticated_userid)
-        return redirect(self.request, self.request.clinic_url(self.client()), 'saved')
+        # To the goal's page, where the new entry is listed with the others.
+        return redirect(self.request, self.request.clinic_url(self.context), 'saved')
 
 
 @clinic_view(context=Client, name='add-summary', permission='edit-clinical',

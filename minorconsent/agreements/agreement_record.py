@@ -76,6 +76,7 @@ class AgreementParties:
     child: str
     therapists: str           # display names, ", "-separated
     practice: str
+    own: bool = False         # the client consents on their own: not "the child" to them
 
 
 def child_name(client):
@@ -91,7 +92,7 @@ def parties_of(agreement, clinic):
     therapists = [users[t].display_name for t in client.therapist_ids
                   if t in users and users[t].active]
     return AgreementParties(child=child_name(client), therapists=', '.join(therapists),
-                            practice=clinic.settings.name)
+                            practice=clinic.settings.name, own=agreement.minor_consents)
 
 
 def full_record(agreement, clinic, state_title):

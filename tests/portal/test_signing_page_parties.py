@@ -120,3 +120,25 @@ def test_the_teen_cannot_decline_for_the_guardians(app, clinic, demo):
     page = teen.get(path + 'family')
     assert 'Decline to sign' not in page.text
     assert re.search(r'name="decline"', page.text) is None
+
+
+def test_a_client_signing_their_own_consent_is_named_as_the_client(app, clinic, demo):
+    from datetime import date
+    with clinic() as c:
+        mateo = c['clients'][demo.mateo]
+        today = date.today()
+        mateo.date_of_birth = date(today.year - 19, 1, 1)
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    client = '/clients/%s/' % demo.mateo
+    form = therapist.get(client + 'add-agreement').forms['form']
+    form[radio(form)] = 'consent'
+    form['minor_consents'] = True
+    page = form.submit().follow()
+    with clinic() as c:
+        (ref,) = [a.__name__ for a in c['clients'][demo.mateo]['agreements'].values()
+                  if a.state == 'draft']
+    path = client + 'agreements/%s/' % ref
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'send'})
+    page = sign_in(app, ROLE_EMAILS['adolescent']).get(path + 'family')
+    parties = ' '.join(page.html.find('dl', class_='parties').get_text(' ').split())
+    assert parties.startswith('Client Mateo Alvarez') and 'Child' not in parties

@@ -61,6 +61,7 @@ TABLE = {
     ('User', 'send-setup', 'POST'): only(302, ADM),
     ('Clients', '', 'GET'): only(200, T, T2, anonymous=LOGIN),
     ('Clients', 'add', 'GET'): only(200, T, T2, anonymous=LOGIN),
+    ('Clients', 'closed', 'GET'): only(200, T, T2, anonymous=LOGIN),
     ('Client', '', 'GET'): only(200, T, SUP),
     ('Client', 'edit', 'GET'): only(200, T),
     ('Client', 'contact', 'GET'): only(200, T),
@@ -72,6 +73,9 @@ TABLE = {
     # The client's own sign-in: the therapist's to give and end.  Mateo
     # has chosen his password, so there is no set-up link to send again.
     ('Client', 'own-account', 'GET'): only(200, T),
+    ('Client', 'close', 'GET'): only(200, T),
+    # Mateo's case is open: reopening changes nothing, and says so.
+    ('Client', 'reopen', 'POST'): only(302, T),
     ('Client', 'own-account-resend', 'POST'): only(303, T),
     ('Client', 'own-account-end', 'POST'): only(302, T),
     ('Goal', 'edit', 'GET'): only(200, T),

@@ -142,6 +142,18 @@ class Users(Folder):
             _index_add(self.by_role, role, uid)
         return uid
 
+    def remove_user(self, user):
+        """Forget an account and its index entries (erasure at the end of
+        retention: ``clients.retention``)."""
+        uid = user.__name__
+        if self.by_email.get(user.email) == uid:
+            del self.by_email[user.email]
+        for role in user.roles:
+            _index_remove(self.by_role, role, uid)
+        if user.supervisor_id:
+            _index_remove(self.by_supervisor, user.supervisor_id, uid)
+        self.remove(uid)
+
     def set_email(self, user, email):
         email = normalize_email(email)
         if email == user.email:

@@ -5,7 +5,8 @@ preferences, and the rules that change them.
 that touch more than one object; ``family``: who in a family may see,
 consent, sign and be mailed; ``contact``: the one email rule; ``index``;
 ``own_account``: the client's own sign-in; ``own_contact``: a person's
-own contact preferences; ``revision``: optimistic checks
+own contact preferences; ``closing`` and ``retention``: a closed case and
+its erasure; ``revision``: optimistic checks
 of staff edits; ``hidden``: one road for a
 client you may not see and one that does not exist; ``views`` (and
 ``guardian_views``, ``own_account_views``), ``schemas``;
@@ -76,3 +77,4 @@ def includeme(config):
     config.scan('.guardian_views')
     config.scan('.own_account_views')
     config.scan('.own_contact_views')
+    config.scan('.closing_views')

@@ -4,7 +4,9 @@
 therapist's list is a key range, already sorted by name.  ``by_token``
 holds ``(therapist_id, name_token, sort_name, client_id)``: a name search is
 a prefix range over one token.  ``by_guardian`` maps a guardian's user id to
-the ids of their children.  Each client remembers the keys it was indexed
+the ids of their children.  ``closed`` holds closed cases as ``by_staff``
+holds open ones (databases from before case closing get it at the first
+closure).  Each client remembers the keys it was indexed
 under, so reindexing removes exactly those.
 """
 import heapq
@@ -41,6 +43,7 @@ class ClientIndex(Persistent):
         self.by_staff = OOTreeSet()
         self.by_token = OOTreeSet()
         self.by_guardian = OOBTree()
+        self.closed = OOTreeSet()     # (staff id, sort_name, client id) of closed cases
 
     # --- maintenance -------------------------------------------------------
 
@@ -48,41 +51,55 @@ class ClientIndex(Persistent):
         self.unindex(client)
         cid = client.__name__
         name = sort_name(client)
-        staff, tokens = [], []
+        staff, tokens, closed = [], [], []
         # Lists are per staff member: the therapists, and a supervisor named
         # on the client itself (supervisors of therapists see their lists).
         staff_ids = list(client.therapist_ids)
         if client.supervisor_id and client.supervisor_id not in staff_ids:
             staff_ids.append(client.supervisor_id)
-        for tid in staff_ids:
-            staff.append((tid, name, cid))
-            for token in name_tokens(client):
-                tokens.append((tid, token, name, cid))
+        if getattr(client, 'closure', None) is not None:
+            # A closed case leaves the working lists (``clients.closing``);
+            # its staff find it among their closed cases.
+            closed = [(tid, name, cid) for tid in staff_ids]
+        else:
+            for tid in staff_ids:
+                staff.append((tid, name, cid))
+                for token in name_tokens(client):
+                    tokens.append((tid, token, name, cid))
         guardians = [link.guardian_id for link in client['guardians'].values()]
         for key in staff:
             self.by_staff.add(key)
         for key in tokens:
             self.by_token.add(key)
+        if closed:
+            if getattr(self, 'closed', None) is None:
+                self.closed = OOTreeSet()
+            for key in closed:
+                self.closed.add(key)
         for gid in guardians:
             children = self.by_guardian.get(gid)
             if children is None:
                 children = self.by_guardian[gid] = OOTreeSet()
             children.add(cid)
-        client._indexed = (tuple(staff), tuple(tokens), tuple(guardians))
+        client._indexed = (tuple(staff), tuple(tokens), tuple(guardians), tuple(closed))
 
     def unindex(self, client):
-        staff, tokens, guardians = getattr(client, '_indexed', ((), (), ()))
+        indexed = getattr(client, '_indexed', ((), (), ()))
+        staff, tokens, guardians = indexed[:3]
+        closed = indexed[3] if len(indexed) > 3 else ()
         for key in staff:
             self.by_staff.discard(key)
         for key in tokens:
             self.by_token.discard(key)
+        for key in closed:
+            self.closed.discard(key)
         for gid in guardians:
             children = self.by_guardian.get(gid)
             if children is not None:
                 children.discard(client.__name__)
                 if not children:
                     del self.by_guardian[gid]
-        client._indexed = ((), (), ())
+        client._indexed = ((), (), (), ())
 
     # --- queries -----------------------------------------------------------
 
@@ -108,6 +125,16 @@ class ClientIndex(Persistent):
                 names[cid] = name
             matches = found if matches is None else matches & found
         yield from sorted((names[cid], cid) for cid in matches)
+
+    def closed_for_staff(self, therapist_ids):
+        """Client ids of these staff members' closed cases, sorted by name."""
+        closed = getattr(self, 'closed', None)
+        if closed is None:
+            return []
+        streams = [((name, cid) for _, name, cid in closed.keys(min=(tid, ''), max=(tid, _HIGH)))
+                   for tid in sorted(therapist_ids)]
+        seen = set()
+        return [cid for _, cid in heapq.merge(*streams) if not (cid in seen or seen.add(cid))]
 
     def for_staff(self, therapist_ids, query='', start=0, size=25):
         """One page of client ids for these therapists, sorted by name.

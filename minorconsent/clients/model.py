@@ -6,7 +6,7 @@ now, and ends in DENY_ALL: no site-wide grant (not even the admin's) ever
 reaches a child's record.
 """
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from BTrees.IOBTree import IOBTree
 from dataclasses import dataclass
@@ -133,11 +133,13 @@ class GuardianLink(Persistent):
         """May this guardian see the child's portal page today?
 
         Only a guardian with legal authority, not barred by a court order,
-        while the child is a minor.  (Consent state joins this rule with the
-        agreements feature.)
+        while the child is a minor and the case is open (or closed less
+        than the clinic's ``closed_case_access_days`` ago).  (Consent state
+        joins this rule with the agreements feature.)
         """
         return (self.legal_authority and not self.restricted
-                and client.is_minor(settings, today))
+                and client.is_minor(settings, today)
+                and client.family_access_open(settings, today))
 
 
 class Goal(Persistent):
@@ -223,6 +225,7 @@ class Client(Folder):
 
     supervisor_id = None
     self_account_id = None   # the adolescent's own sign-in, if any
+    closure = None           # a closing.CaseClosure once the case is closed
     diagnosis = ''           # clinical; insurers only, never guardians
     diagnosis_codes = ()     # ICD-10-CM codes, for the insurer export
     medications = ()         # one per line, for the insurer export
@@ -261,6 +264,17 @@ class Client(Folder):
 
     def is_minor(self, settings, today=None):
         return self.age(today) < settings.age_of_majority
+
+    def family_access_ends(self, settings):
+        """The last day the family may read a closed case (``closing``),
+        or None while the case is open."""
+        if self.closure is None:
+            return None
+        return self.closure.last_service + timedelta(days=settings.closed_case_access_days)
+
+    def family_access_open(self, settings, today=None):
+        ends = self.family_access_ends(settings)
+        return ends is None or (today or date.today()) <= ends
 
     def may_self_consent(self, settings, today=None):
         return self.age(today) >= settings.effective_self_consent_age()
@@ -333,7 +347,7 @@ class Client(Folder):
             link = self['guardians'].get(uid)
             return link is not None and link.grants_portal_access(self, settings, today)
         if role == 'adolescent':
-            return uid == self.self_account_id
+            return uid == self.self_account_id and self.family_access_open(settings, today)
         return False
 
     def roles_of(self, user, users, settings, today=None):

@@ -230,3 +230,12 @@ class OwnContactSchema(colander.MappingSchema):
         colander.String(), title=_('Language for the portal and emails'),
         widget=deform.widget.SelectWidget(values=(('en', 'English'), ('es', 'Español'))),
         validator=colander.OneOf(['en', 'es']))
+
+
+class CloseCaseSchema(colander.MappingSchema):
+    last_service = colander.SchemaNode(
+        colander.Date(), title='Date of the last service', widget=date_widget(),
+        description='Families keep reading what was published for the days the clinic '
+                    'sets after it; records are kept for the retention period after it.')
+    reason = _text('Reason (for staff only)', 300,
+                   description='E.g. "Treatment goals met" or "Family moved away".')

@@ -17,6 +17,7 @@ from minorconsent.workflow.engine import definition_of
 
 from . import Client, Clients, Goal, Note, StaleEdit, edit_client
 from .model import GOAL_STATUSES
+from .closing import retained_until
 from .own_account import own_account
 from .revision import revision_node, revision_of
 from .schemas import (ClientEditSchema, ClientSchema, ContactSchema, GoalSchema,
@@ -201,6 +202,8 @@ def client_page(request):
         'therapists': [users[t] for t in client.therapist_ids if t in users],
         'users': users,
         'own_account': own_account(clinic, client),
+        'family_access_ends': client.family_access_ends(clinic.settings),
+        'retained_until': retained_until(client, clinic.settings),
     }
 
 

@@ -47,6 +47,8 @@ MESSAGES = {
                             'password.'),
     'own-account-ended': _("The client's own sign-in is ended. They are signed out."),
     'setup-sent': _('A set-up link is sent.'),
+    'case-closed': _('The case is closed.'),
+    'case-reopened': _('The case is open again.'),
     'setup-not-sent': _('No link was sent: the account has a password, is disabled, or '
                         'its contact preferences say no email.'),
 }

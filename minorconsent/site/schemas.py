@@ -58,6 +58,19 @@ class SettingsSchema(colander.MappingSchema):
         description="Only for clients with their own sign-in. Leave empty to let the "
                     "therapist choose for each summary.",
         missing=None, validator=colander.Range(8, 25))
+    closed_case_access_days = colander.SchemaNode(
+        colander.Int(), title='After a case is closed, families keep reading for (days)',
+        description='What was published stays readable to guardians and the client '
+                    'this long after the last service; then their access ends.',
+        validator=colander.Range(0, 730))
+    retention_years = colander.SchemaNode(
+        colander.Int(), title='Keep records of a closed case for (years after the last service)',
+        description='Check the law of your state: often 7 years.',
+        validator=colander.Range(1, 50))
+    retention_until_age = colander.SchemaNode(
+        colander.Int(), title="For a client treated as a minor, keep records at least until age",
+        description='Often 25 (or the age of majority plus the years above).',
+        validator=colander.Range(18, 40))
     contact_phone = colander.SchemaNode(
         colander.String(), title='Clinic phone (shown to families)',
         validator=colander.Regex(r'^[0-9+() .\-]{3,30}$', 'Digits, spaces and + ( ) - . only.'))

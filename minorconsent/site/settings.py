@@ -32,6 +32,14 @@ class ClinicSettings(Persistent):
     #: (assent, the review of a summary, self-consent, the hand-over at
     #: majority); below it the offer is refused with the reason.
     own_account_age = 12
+    #: After a case is closed, guardians (and the client) keep reading what
+    #: was published for this many days, then lose access.
+    closed_case_access_days = 90
+    #: Records of a closed case are kept this many years after the last
+    #: service, and for a client who was a minor at least until this age;
+    #: then ``minorconsent-retention`` erases them.
+    retention_years = 7
+    retention_until_age = 25
     #: None: the teen's review of a summary is the therapist's choice per
     #: summary.  A number: every summary of a client who has their own
     #: sign-in and is at least that old goes to the client first.
@@ -54,8 +62,10 @@ class ClinicSettings(Persistent):
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
               'session_lifetime_hours', 'custody_policy', 'assent_age',
-              'invitation_days', 'own_account_age', 'teen_review_age', 'contact_phone', 'contact_email', 'contact_hours',
-              'crisis_line', 'staff_two_factor', 'password_min_length')
+              'invitation_days', 'own_account_age', 'teen_review_age',
+              'closed_case_access_days', 'retention_years', 'retention_until_age',
+              'contact_phone', 'contact_email', 'contact_hours', 'crisis_line',
+              'staff_two_factor', 'password_min_length')
 
     def update(self, **values):
         """Write only the values that changed (no needless database writes)."""

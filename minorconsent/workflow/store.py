@@ -65,6 +65,13 @@ class WorkflowRecord(Persistent):
             keys.remove(obj.workflow_key)
             self.counts[place].change(-1)
 
+    def forget(self, obj):
+        """Drop ``obj`` from the index for good (its record was erased at
+        the end of retention): ``members`` would otherwise keep it, and
+        everything below its client, reachable and in the database."""
+        self.leave(obj)
+        self.members.pop(obj.workflow_key, None)
+
     def population(self):
         """``{(version, state): count}`` of the places that hold objects."""
         return {place: n() for place, n in self.counts.items() if n()}

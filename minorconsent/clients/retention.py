@@ -1,0 +1,107 @@
+"""Erasure at the end of retention.
+
+A closed case whose retention has run out (``closing.retained_until``) is
+erased whole: the client record and everything below it (goals, private
+notes, guardian links, agreements with their PDFs, summaries,
+disclosures), its documents' entries in the workflow indexes, the
+invitations that were sent about it, the client's own
+account, and guardians' accounts that are left with nothing (no other
+child, no staff role).  Staff accounts are never erased.
+
+What stays is one audit entry per erasure: the opaque id of the record,
+the rule that erased it, and when.  The trail's earlier entries about it
+name only opaque ids and actions, never content (``audit.recorder``), so
+nothing left there says who the client was.
+
+Erased objects are unreachable at the next commit, but a FileStorage (and
+a RelStorage with history) keeps their old revisions, and blob files,
+until the database is packed: ``minorconsent-retention`` packs after
+erasing.  Backups taken before hold the records until they expire
+(docs/OPERATIONS.md).
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from minorconsent.audit.recorder import note
+
+from .closing import retained_until, retention_rule
+
+
+@dataclass(frozen=True)
+class Due:
+    """A closed case past retention (what a dry run lists: ids, no names)."""
+    client_id: str
+    last_service: date
+    kept_until: date
+
+
+def due_for_erasure(clinic, today=None):
+    """Closed cases whose records need not be kept any more, oldest first.
+
+    Reads the staff index of closed cases only, never every client."""
+    today = today or date.today()
+    clients, settings = clinic['clients'], clinic.settings
+    closed = getattr(clients.index, 'closed', None) or ()
+    found = []
+    for cid in {key[2] for key in closed}:
+        client = clients.get(cid)
+        if client is None:
+            continue
+        until = retained_until(client, settings)
+        if until is not None and until < today:
+            found.append(Due(cid, client.closure.last_service, until))
+    return sorted(found, key=lambda due: (due.kept_until, due.client_id))
+
+
+def _forget_invitations(clinic, client):
+    invitations = getattr(clinic, 'invitations', None)
+    if invitations is None or 'agreements' not in client:
+        return
+    for agreement in client['agreements'].values():
+        for key in invitations.by_agreement.pop(agreement.workflow_key, ()):
+            invitations.by_hash.pop(key, None)
+
+
+def _forget_workflowed(clinic, client):
+    """Take the client's workflowed documents out of their workflows'
+    indexes (``WorkflowRecord.members`` holds each one)."""
+    workflows = clinic['workflows']
+    for container in client.values():
+        for document in getattr(container, 'values', lambda: ())():
+            wid = getattr(document, 'workflow_id', None)
+            if wid is not None and wid in workflows:
+                workflows[wid].forget(document)
+
+
+def _left_with_nothing(clinic, user, erased_id):
+    if user.is_staff:
+        return False
+    if clinic['clients'].index.children_of(user.__name__):
+        return False
+    own = getattr(user, 'client_id', None)
+    return own is None or own == erased_id
+
+
+def erase(clinic, client):
+    """Erase ``client`` and what hangs off it (see the module); returns the
+    number of accounts erased with it."""
+    cid = client.__name__
+    people = list(client['guardians'].keys())
+    if client.self_account_id:
+        people.append(client.self_account_id)
+    _forget_invitations(clinic, client)
+    _forget_workflowed(clinic, client)
+    clinic['clients'].remove_client(cid)
+    users = clinic['users']
+    erased_accounts = 0
+    for uid in people:
+        user = users.get(uid)
+        if user is not None and _left_with_nothing(clinic, user, cid):
+            clinic.sessions.end_all_for(uid)
+            clinic.setup_links.cancel_for(uid)
+            users.remove_user(user)
+            erased_accounts += 1
+    note(clinic, 'retention.erased', record=cid, target='', actor='system',
+         detail='rule: %s; %d account(s) with nothing left erased'
+         % (retention_rule(clinic.settings), erased_accounts))
+    return erased_accounts

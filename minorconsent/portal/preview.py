@@ -10,8 +10,10 @@ from pyramid.renderers import render_to_response
 
 from minorconsent.security.policy import principals_for
 from minorconsent.site.i18n import CODES, localizer_for, translate
+from minorconsent.summaries.audience import summary_readers
 
-from .parentview import ParentChildView, clinic_contact, parent_view, summary_views
+from .parentview import (ParentChildView, clinic_contact, goal_trends, parent_view,
+                         summary_views)
 from .views import summary_macros
 
 
@@ -30,8 +32,15 @@ def staff_preview(request, summary):
     ``summary`` is published: built by ``parent_view`` for that guardian
     (their principals, their agreements and notices), with this summary
     included as if published.  ``?guardian=`` picks which guardian's page
-    among those who may read the child (the first by name otherwise).  The
-    summaries room checked the staff permission (``set_summary_preview``).
+    among those who will read it (the first by name otherwise): the
+    guardians ``summary_readers`` names, whom ``FamilyAccess`` gives a scope
+    (their own active consent, or a release of the client's).  A guardian
+    who may use the portal but would not see the summary (no active
+    consent) is no page to preview: it would show "nothing shared" under a
+    banner promising what guardians will see.  When nobody would read it,
+    the page shows the summary as a guardian will once someone may, and
+    says why nobody can yet.  The summaries room checked the staff
+    permission (``set_summary_preview``).
     """
     client = summary.workflow_client()
     clinic = request.clinic
@@ -40,14 +49,12 @@ def staff_preview(request, summary):
     def page_of(gid):
         return parent_view(client, gid, clinic.settings, principals=principals_for(users[gid]),
                            t=lambda words: translate(request, words), preview=summary)
+    readers = summary_readers(client)
     pages = []
-    for gid in client.entitled_guardian_ids(clinic.settings):
-        user = users.get(gid)
-        if user is None or not user.active:
-            continue
+    for gid in readers.guardian_ids:
         view = page_of(gid)
         if view is not None:
-            pages.append((user.display_name, gid, view))
+            pages.append((users[gid].display_name, gid, view))
     pages.sort(key=lambda page: page[0].casefold())
     wanted = request.GET.get('guardian')
     chosen = next((page for page in pages if page[1] == wanted), pages[0] if pages else None)
@@ -56,10 +63,13 @@ def staff_preview(request, summary):
         # words too); what the therapist wrote stays as written.
         chosen = chosen[:2] + (page_of(chosen[1]),)
     if chosen is None:
-        # Nobody can read it now: the summary alone, as it will read.
+        # Nobody can read it now: the summary (and its chart) alone, as a
+        # guardian will read it once someone may.
+        alone = summary_views(client, (), preview=summary)
         view = ParentChildView(ref=client.__name__,
                                name=client.preferred_name or client.first_name,
-                               summaries=summary_views(client, (), preview=summary),
+                               summaries=alone,
+                               goals=goal_trends(alone, lambda words: translate(request, words)),
                                clinic=clinic_contact(clinic.settings))
     else:
         view = chosen[2]
@@ -67,5 +77,6 @@ def staff_preview(request, summary):
     return render_to_response('minorconsent:portal/templates/child.pt', {
         'child': view, 'summary_macros': summary_macros(), 'preview': {
             'guardian': chosen[0] if chosen else '',
+            'nobody': '' if chosen else readers.why_nobody or 'No guardian can read it now.',
             'others': [('%s?guardian=%s' % (here, gid), name) for name, gid, _ in pages],
             'back': request.clinic_url(summary)}}, request=request)

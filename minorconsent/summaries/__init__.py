@@ -4,10 +4,11 @@ view only).
 
 ``model``: goals' progress and the ``Summary``; ``progress``: correcting a
 progress entry; ``drafts``: writing one and correcting a withdrawn one;
-``guards``: the adolescent's review in the workflow; ``subscribers``: what
-a step sets off; ``notify``: the mail to guardians; ``views``,
-``goal_views`` (a goal's staff page), ``schemas``; ``evolve``.  This module
-registers them, and names what other rooms import.
+``guards``: the adolescent's review in the workflow; ``audience``: who
+could read a summary and whether the client must review it first;
+``subscribers``: what a step sets off; ``notify``: the mail to guardians;
+``views``, ``goal_views`` (a goal's staff page), ``schemas``; ``evolve``.
+This module registers them, and names what other rooms import.
 """
 from .drafts import NotCorrectable, write_correction, write_summary
 from .guards import minor_agreed, minor_agreed_if_reviewed
@@ -28,7 +29,9 @@ def includeme(config):
                                   'happens in this state, and publishing checks for it')
     config.require_workflow_state('summary', 'published', 'guardians are told when a summary '
                                   'reaches this state, and a summary the client reviewed '
-                                  'reaches it only with their agreement to its text',
+                                  'reaches it only with their agreement to its text (and, '
+                                  'where the clinic makes the review mandatory, only '
+                                  'after it)',
                                   guards_into=('minor_agreed_if_reviewed',))
     config.require_workflow_state('summary', 'withdrawn', 'only a summary in this state can be '
                                   'corrected')

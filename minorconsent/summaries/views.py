@@ -14,6 +14,7 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, definition_of
 from minorconsent.workflow.views import step_refused
 
+from .audience import review_required, review_required_reason, summary_readers
 from .drafts import NotCorrectable, write_correction, write_summary
 from .model import ACHIEVEMENT_TITLES, Summary, add_progress
 from .schemas import ProgressSchema, SummarySchema, rating_field, summary_edit_schema
@@ -114,11 +115,26 @@ class SummaryEdit(RecordEdit):
 
 @clinic_view(context=Summary, permission='view', renderer='templates/summary.pt')
 def summary_page(request):
+    """The staff page of a summary.  Before it is published it says, in
+    plain words, when no guardian could read it yet (``summary_readers``)
+    and when the clinic requires the client's review first."""
     summary = request.context
-    return {'summary': summary, 'client': summary.workflow_client(),
+    client = summary.workflow_client()
+    settings = request.clinic.settings
+    users = request.clinic['users']
+    # Asked of a summary still on its way to the guardians only.
+    ahead = summary.state not in ('published', 'withdrawn')
+    readers = summary_readers(client) if ahead else None
+    return {'summary': summary, 'client': client,
             'state': definition_of(summary).state(summary.state),
             'steps': available(summary, Actor.from_request(request),
                                workflow_guards(request.registry)),
+            'nobody_reads': readers.why_nobody if ahead else '',
+            'readers': [users[gid].display_name for gid in readers.guardian_ids]
+            if ahead else [],
+            'review_first': review_required_reason(settings)
+            if ahead and review_required(client, settings)
+            and not summary.review_agreed_now() else '',
             'ratings': ACHIEVEMENT_TITLES, 'users': request.clinic['users'],
             'may_edit': summary.state in Summary.EDITABLE_STATES and request.has_permission(
                 'edit-clinical', summary.workflow_client()),

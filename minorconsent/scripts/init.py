@@ -5,6 +5,7 @@ import sys
 
 from minorconsent.accounts import User
 from minorconsent.security.passwords import password_problem
+from minorconsent.site.dates import is_time_zone
 
 from .common import clinic_transaction
 
@@ -19,12 +20,18 @@ def parse_args(argv):
     parser.add_argument('--name', default='Clinic admin', help="the admin's full name")
     parser.add_argument('--password', help='omit to be asked (not echoed)')
     parser.add_argument('--clinic-name', help="the clinic's name")
+    parser.add_argument('--time-zone', help="the clinic's time zone, e.g. America/Chicago "
+                                            '(default UTC; the admin can change it)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     password = args.password or getpass.getpass('Password for %s: ' % args.email)
+    if args.time_zone and not is_time_zone(args.time_zone):
+        print('time zone: %s is not a time zone name such as America/Chicago.'
+              % args.time_zone, file=sys.stderr)
+        return 2
     problem = password_problem(password, args.email)
     if problem:
         print('password: ' + problem.interpolate(), file=sys.stderr)
@@ -32,6 +39,8 @@ def main(argv=None):
     with clinic_transaction(args.config_uri) as (clinic, request):
         if args.clinic_name:
             clinic.settings.update(name=args.clinic_name)
+        if args.time_zone:
+            clinic.settings.update(time_zone=args.time_zone)
         users = clinic['users']
         existing = users.find_by_email(args.email)
         if existing is not None:

@@ -2,6 +2,7 @@
 import colander
 import deform
 
+from .dates import is_time_zone
 from .jurisdictions import parse_table
 
 
@@ -18,6 +19,12 @@ class SettingsSchema(colander.MappingSchema):
         description='Country and state code, e.g. US-CA.',
         validator=colander.Regex(r'^[A-Z]{2}(-[A-Z0-9]{1,3})?$',
                                  'Use a code such as US-CA.'))
+    time_zone = colander.SchemaNode(
+        colander.String(), title='Time zone',
+        description='Where the clinic is, e.g. America/Chicago: families and staff read '
+                    'every date and time in it.',
+        validator=colander.Function(is_time_zone, 'Use a time zone name such as '
+                                    'America/New_York or America/Los_Angeles.'))
     age_of_majority = colander.SchemaNode(
         colander.Int(), title='Age of majority',
         validator=colander.Range(14, 25))

@@ -18,6 +18,9 @@ class ClinicSettings(Persistent):
     #: child is in care.
     portal_name = 'Family Portal'
     jurisdiction = 'US'
+    #: Where the clinic's clock hangs (an IANA name): families and staff
+    #: read every date and time in it (``site.dates``); stored times are UTC.
+    time_zone = 'UTC'
     age_of_majority = 18
     self_consent_age = 18
     idle_timeout_minutes = 15
@@ -59,7 +62,7 @@ class ClinicSettings(Persistent):
     #: The shortest password accepted (the policy's floor is 12).
     password_min_length = 12
 
-    FIELDS = ('name', 'portal_name', 'jurisdiction', 'age_of_majority',
+    FIELDS = ('name', 'portal_name', 'jurisdiction', 'time_zone', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
               'session_lifetime_hours', 'custody_policy', 'assent_age',
               'invitation_days', 'own_account_age', 'teen_review_age',

@@ -17,6 +17,7 @@ from pyramid.view import view_config
 
 from minorconsent.audit.recorder import describe, note
 
+from .dates import for_request as reader_formats
 from .forms import FormView
 from .i18n import CODES, LANGUAGES, _, translate
 from .jurisdictions import format_table
@@ -95,6 +96,8 @@ def add_layout_globals(event):
     event['lang'] = request.locale_name
     event['t'] = lambda text, mapping=None: translate(request, text, mapping)
     event['languages'] = LANGUAGES
+    # Dates and times as the reader reads them (``site.dates``).
+    event['on'], event['at'] = reader_formats(request)
 
 
 def page_number(request, name='page'):

@@ -12,6 +12,7 @@ from importlib.resources import files
 from itertools import combinations
 
 import pytest
+import tomli_w
 from fontTools.ttLib import TTFont
 
 from minorconsent.workflow.definition import loads
@@ -26,62 +27,32 @@ ASCENT, DESCENT = FONT['hhea'].ascent / EM, -FONT['hhea'].descent / EM
 SHIPPED = sorted(p.name for p in (files('minorconsent') / 'workflows').iterdir()
                  if p.name.endswith('.toml'))
 
-LONG = '''
-id = "long-titles"
-title = "A workflow with very long titles"
-content_type = "summary"
-initial_state = "draft"
-
-[states.draft]
-title = "Draft that the therapist is still writing and has not shown anyone"
-
-[states.review]
-title = "Waiting for the adolescent client's own review before the guardians see it"
-
-[states.published]
-title = "Published to every guardian with legal authority"
-
-[states.withdrawn]
-title = "Withdrawn"
-
-[states.x]
-title = "Supercalifragilisticexpialidocious-and-then-some-more-without-any-spaces"
-
-[[transitions]]
-id = "ask"
-title = "Ask the adolescent client to review the summary before it is published"
-from = ["draft"]
-to = "review"
-roles = ["therapist"]
-
-[[transitions]]
-id = "publish"
-title = "Publish to guardians now, without waiting for anything else at all"
-from = ["draft", "review"]
-to = "published"
-roles = ["therapist"]
-
-[[transitions]]
-id = "back"
-title = "Back to the draft, so that the therapist can change what it says"
-from = ["review", "published", "withdrawn"]
-to = "draft"
-roles = ["therapist"]
-
-[[transitions]]
-id = "withdraw"
-title = "Withdraw it from the family portal and tell nobody"
-from = ["published", "review"]
-to = "withdrawn"
-roles = ["therapist"]
-
-[[transitions]]
-id = "odd"
-title = "Move to the state with the one enormous unbroken word in its title"
-from = ["withdrawn"]
-to = "x"
-roles = ["therapist"]
-'''
+#: A definition whose every title is long (and one word longer than a box).
+LONG_STATES = {
+    'draft': 'Draft that the therapist is still writing and has not shown anyone',
+    'review': "Waiting for the adolescent client's own review before the guardians see it",
+    'published': 'Published to every guardian with legal authority',
+    'withdrawn': 'Withdrawn',
+    'x': 'Supercalifragilisticexpialidocious-and-then-some-more-without-any-spaces',
+}
+LONG_STEPS = (
+    ('ask', 'Ask the adolescent client to review the summary before it is published',
+     ['draft'], 'review'),
+    ('publish', 'Publish to guardians now, without waiting for anything else at all',
+     ['draft', 'review'], 'published'),
+    ('back', 'Back to the draft, so that the therapist can change what it says',
+     ['review', 'published', 'withdrawn'], 'draft'),
+    ('withdraw', 'Withdraw it from the family portal and tell nobody',
+     ['published', 'review'], 'withdrawn'),
+    ('odd', 'Move to the state with the one enormous unbroken word in its title',
+     ['withdrawn'], 'x'),
+)
+LONG = tomli_w.dumps({
+    'id': 'long-titles', 'title': 'A workflow with very long titles',
+    'content_type': 'summary', 'initial_state': 'draft',
+    'states': {sid: {'title': title} for sid, title in LONG_STATES.items()},
+    'transitions': [{'id': tid, 'title': title, 'from': sources, 'to': target,
+                     'roles': ['therapist']} for tid, title, sources, target in LONG_STEPS]})
 
 
 def real_width(text, size):

@@ -22,6 +22,7 @@ far.
 The helpers at the bottom (``sign_in``, ``check_page`` ...) are reached
 through the ``ui`` fixture; shared constants come from ``tests/support.py``.
 """
+import contextlib
 import json
 import os
 import threading
@@ -107,30 +108,8 @@ def browser():
 @pytest.fixture
 def new_tab(browser, live_server):
     """``new_tab(viewport=..., ...)``: a page in its own fresh context."""
-    contexts = []
-
-    def make(**options):
-        options.setdefault('base_url', live_server.url)
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        _watch(page, live_server.url)
-        return page
-
-    yield make
-    try:
-        failures = []
-        for context in contexts:
-            for page in context.pages:
-                if not page.is_closed():
-                    _check_unchecked(page)
-                failures.extend(page.axe_failures)
-        if failures:
-            pytest.fail('\n\n'.join(failures), pytrace=False)
-    finally:
-        for context in contexts:
-            context.close()
+    with _watched_tabs(browser, live_server.url) as make:
+        yield make
 
 
 @pytest.fixture
@@ -341,3 +320,64 @@ def check_page(page, label=None):
     assert not page.csp_violations, \
         'Content-Security-Policy violations: %s' % page.csp_violations
     assert_axe_clean(page, label)
+
+
+# --- tabs on another server ----------------------------------------------------
+
+@contextlib.contextmanager
+def _watched_tabs(browser, server_url):
+    """``make(**context_options)``: a page in its own fresh context on
+    ``server_url``, watched by ``_watch``; when the block ends, the page
+    each tab ends on is checked too, every violation found fails the test,
+    and the contexts are closed.  ``new_tab`` and ``tabs_on`` use it."""
+    contexts = []
+
+    def make(**options):
+        options.setdefault('base_url', server_url)
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        _watch(page, server_url)
+        return page
+
+    yield make
+    try:
+        failures = []
+        for context in contexts:
+            for page in context.pages:
+                if not page.is_closed():
+                    _check_unchecked(page)
+                failures.extend(page.axe_failures)
+        if failures:
+            pytest.fail('\n\n'.join(failures), pytrace=False)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def tabs_on(browser):
+    """``tabs_on(server_url, **context_options)``: like ``new_tab``, for a
+    server other than ``live_server`` (a clinic a test made itself, e.g.
+    with ``minorconsent-init``): axe checks every page, the CSP and 5xx
+    answers are recorded, the tabs are checked and closed after the test."""
+    with contextlib.ExitStack() as stack:
+        makers = {}
+
+        def make(server_url, **options):
+            if server_url not in makers:
+                makers[server_url] = stack.enter_context(
+                    _watched_tabs(browser, server_url))
+            return makers[server_url](**options)
+
+        yield make
+
+
+@pytest.fixture
+def checks():
+    """The page checks of ``ui`` without the seeded live server (for tests
+    on a server of their own)."""
+    return SimpleNamespace(check_page=check_page, assert_axe_clean=assert_axe_clean,
+                           path_of=path_of, server_errors=server_errors,
+                           ARTIFACTS=ARTIFACTS)

@@ -1,0 +1,218 @@
+"""A clinic's first week, in a real browser, from a clinic made with
+``minorconsent-init`` and nothing else (no demo seed): issue 16's "done
+when".
+
+Journey 1: the admin enrols a second factor and makes a therapist account
+without a password; the therapist sets it up from the mailed link, adds a
+14-year-old client, links a guardian, invites the client to their own
+sign-in and sends the consent; the guardian signs from the invitation, the
+teen sets up the account and assents; a summary goes to the teen first,
+then to the guardian.  The client turns 18 (the date of birth moved back in
+the database), the teen's page becomes an adult's, the client signs their
+own consent.
+
+Journey 2: another client; the therapist records the guardian's paper
+signature, the consent is active as if signed online; the case is closed.
+
+Every page is axe-checked (``tabs_on``), every family page is checked for
+sideways scrolling on a 360 px phone.
+"""
+import atexit
+import datetime
+import email
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+import support
+from minorconsent.scripts import init as init_script
+from minorconsent.site.clock import utcnow
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
+
+PHONE = dict(viewport={'width': 360, 'height': 740}, device_scale_factor=2,
+             is_mobile=True, has_touch=True)
+
+ADMIN = 'admin@demo.test'
+THERAPIST = 'first.therapist@demo.test'
+GUARDIAN = 'first.parent@demo.test'
+TEEN = 'first.teen@demo.test'
+PAPER_GUARDIAN = 'paper.parent@demo.test'
+ADMIN_PASSWORD = 'opening day keys of the new practice'
+THERAPIST_PASSWORD = 'quiet room with a green lamp'
+GUARDIAN_PASSWORD = 'a long family passphrase'
+TEEN_PASSWORD = 'skateboard under the big oak'
+
+INI = """\
+[app:main]
+use = egg:minorconsent
+zodbconn.uri = file://{dir}/Data.fs?blobstorage_dir={dir}/blobs
+zodbconn.uri.audit = file://{dir}/Audit.fs
+minorconsent.mail_debug = {mail}
+minorconsent.public_url = {url}
+minorconsent.password_profile = cheapest
+minorconsent.audit.background = true
+retry.attempts = 3
+"""
+
+
+# --- the fresh clinic ---------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def fresh_clinic(tmp_path_factory):
+    """A clinic as ``minorconsent-init`` leaves it (one admin, nothing
+    else), served by waitress from its own ini file on a free port; the
+    ini's public URL is that server's, so mailed links lead back to it."""
+    import waitress
+    from pyramid.paster import get_app
+
+    where = tmp_path_factory.mktemp('first-week')
+    mail_dir = where / 'mail'
+    mail_dir.mkdir()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(64)
+    url = 'http://127.0.0.1:%s' % listener.getsockname()[1]
+    ini = where / 'clinic.ini'
+    ini.write_text(INI.format(dir=where, mail=mail_dir, url=url))
+    code = init_script.main([str(ini), '--email', ADMIN, '--password', ADMIN_PASSWORD])
+    assert code == 0, 'minorconsent-init failed (%s)' % code
+
+    app = get_app(str(ini))
+    server = waitress.create_server(app, sockets=[listener], threads=4)
+    thread = threading.Thread(target=server.run, name='waitress-first-week', daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=url, app=app, mail_dir=mail_dir,
+                              db=app.registry._zodb_databases[''])
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        # Seal the buffered reads now, as at exit, and not again at exit
+        # (the databases are closed by then).
+        recorder = app.registry.audit_recorder
+        recorder.stop()
+        atexit.unregister(recorder.stop)
+        for db in app.registry._zodb_databases.values():
+            db.close()
+
+
+@pytest.fixture
+def fresh_tab(tabs_on, fresh_clinic):
+    """``fresh_tab(**context_options)``: a watched tab on the fresh clinic."""
+    def make(**options):
+        return tabs_on(fresh_clinic.url, **options)
+    return make
+
+
+def mail_to(clinic, address, since_ns):
+    """The newest message to ``address`` written since ``since_ns``, as text."""
+    for name in sorted(os.listdir(clinic.mail_dir), reverse=True):
+        if int(name.split('-')[0]) < since_ns:
+            break
+        message = email.message_from_bytes((Path(clinic.mail_dir) / name).read_bytes())
+        if address in message['To']:
+            return support.mail_text(message)
+    raise AssertionError('no mail to %s since the step began' % address)
+
+
+def link_in(text, clinic, kind):
+    """The path of the ``kind`` link (welcome, invite) in a mail's text,
+    checked to point at the clinic's public URL."""
+    match = re.search(r'%s(/%s/\S+)' % (re.escape(clinic.url), kind), text)
+    assert match, 'no %s link to %s in the mail:\n%s' % (kind, clinic.url, text)
+    return match.group(1)
+
+
+def fits_width(page):
+    """Nothing makes the page scroll sideways (measured against the
+    phone's width: see test_browser_family._fits_width)."""
+    return page.evaluate('document.documentElement.scrollWidth') <= page.viewport_size['width']
+
+
+def assert_fits(page, label):
+    assert fits_width(page), '%s scrolls sideways at %d px (%s px wide)' % (
+        label, page.viewport_size['width'],
+        page.evaluate('document.documentElement.scrollWidth'))
+
+
+def sign_in(page, email_address, password):
+    page.goto('/login')
+    form = page.locator('form#form')
+    form.locator('input[name="email"]').fill(email_address)
+    form.locator('input[name="password"]').fill(password)
+    with page.expect_navigation():
+        form.get_by_role('button', name='Sign in').click()
+
+
+
+def path_of(page):
+    return re.sub(r'^https?://[^/]+', '', page.url).split('?')[0]
+
+
+def enrol_second_factor(page, checks, who):
+    """The fresh clinic requires a second factor of staff: at the first
+    sign-in the person sets up an authenticator app (pyotp plays it)."""
+    assert path_of(page) == '/two-factor', (who, page.url)
+    checks.check_page(page, 'second factor required (%s)' % who)
+    start = page.get_by_role('button', name='Set up an authenticator app')
+    if start.count():
+        with page.expect_navigation():
+            start.click()
+    expect(page.get_by_role('img', name='QR code to scan with your authenticator app')
+           ).to_be_visible()
+    secret = page.locator('code.secret').inner_text().replace(' ', '')
+    form = page.locator('form#confirm')
+    form.get_by_label('Code shown in the app').fill(pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        form.get_by_role('button', name='Turn on two-step sign-in').click()
+    expect(page.get_by_role('heading', level=1)).to_have_text('Your recovery codes')
+    checks.check_page(page, 'recovery codes (%s)' % who)
+    return secret
+
+
+def test_first_week(fresh_clinic, fresh_tab, checks):
+    clinic = fresh_clinic
+    today = datetime.date.today()
+
+    # --- the admin: second factor, then a therapist without a password --------
+    admin = fresh_tab()
+    sign_in(admin, ADMIN, ADMIN_PASSWORD)
+    enrol_second_factor(admin, checks, 'admin')
+    admin.goto('/users/add')
+    expect(admin.get_by_role('heading', level=1)).to_have_text('New account')
+    checks.check_page(admin, 'new account form')
+    form = admin.locator('form#form')
+    form.get_by_label('Full name').fill('Robin Firstweek')
+    form.get_by_label('Email address').fill(THERAPIST)
+    form.get_by_label('Therapist', exact=True).check()
+    since = time.time_ns()
+    with admin.expect_navigation():
+        form.get_by_role('button', name='Create account').click()
+    checks.check_page(admin, 'accounts after adding the therapist')
+    welcome = link_in(mail_to(clinic, THERAPIST, since), clinic, 'welcome')
+
+    # --- the therapist sets the account up and signs in ---------------------------
+    staff = fresh_tab()
+    staff.goto(welcome)
+    expect(staff.get_by_role('heading', level=1)).to_have_text('Welcome')
+    checks.check_page(staff, 'welcome page (therapist)')
+    staff.get_by_label('Choose a password').fill(THERAPIST_PASSWORD)
+    staff.get_by_label('The same password again').fill(THERAPIST_PASSWORD)
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Create my account').click()
+    assert path_of(staff) == '/login', staff.url
+    sign_in(staff, THERAPIST, THERAPIST_PASSWORD)
+    enrol_second_factor(staff, checks, 'therapist')
+    staff.goto('/clients/')
+    expect(staff.get_by_role('heading', level=1)).to_have_text('My clients')
+    checks.check_page(staff, 'my clients, empty')

@@ -67,6 +67,13 @@ def ensure_chromium():
         run('apt-get', 'install', '-y', '--no-install-recommends', 'chromium', env=env)
 
 
+def without_pkg_resources_warning(environ):
+    """``environ`` for a program of the virtualenv: the one warning filter
+    added to whatever ``PYTHONWARNINGS`` says already."""
+    warnings = ','.join(w for w in (environ.get('PYTHONWARNINGS'), PKG_RESOURCES_WARNING) if w)
+    return dict(environ, PYTHONWARNINGS=warnings)
+
+
 def read_ini(ini):
     """``ini`` as written (no ``%(...)s`` expanded)."""
     parser = configparser.ConfigParser(interpolation=None)
@@ -104,10 +111,7 @@ class ServePlan:
         own = ini_port(self.source)
         self.port = own if port is None else int(port)
         self.ini = self.source if self.port == own else self.var / 'serve.ini'
-        environ = os.environ if environ is None else environ
-        warnings = ','.join(w for w in (environ.get('PYTHONWARNINGS'),
-                                        PKG_RESOURCES_WARNING) if w)
-        self.env = dict(environ, PYTHONWARNINGS=warnings)
+        self.env = without_pkg_resources_warning(os.environ if environ is None else environ)
 
     def config(self):
         """The settings every program will read, ``%(...)s`` expanded."""
@@ -207,7 +211,7 @@ def witness(var, first_run, ini=INI, env=None):
 def test(args):
     ensure_venv('testing')
     ensure_chromium()
-    env = dict(os.environ, MINORCONSENT_CHROMIUM=CHROMIUM)
+    env = dict(without_pkg_resources_warning(os.environ), MINORCONSENT_CHROMIUM=CHROMIUM)
     if not any(arg == '-n' or arg.startswith(('-n', '--numprocesses')) for arg in args):
         # One worker per CPU; the browser tests stay together on one worker.
         args = ['-n', 'auto', '--dist', 'loadgroup', *args]

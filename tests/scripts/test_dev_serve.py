@@ -140,6 +140,17 @@ def test_the_pkg_resources_warning_alone_is_silenced(tmp_path):
     assert 'pkg_resources' in bare.stderr
 
 
+def test_the_test_run_has_the_filter_too(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(dev, 'ensure_venv', lambda extras: None)
+    monkeypatch.setattr(dev, 'ensure_chromium', lambda: None)
+    monkeypatch.setattr(dev.subprocess, 'run', lambda cmd, cwd, env: seen.update(env=env) or
+                        subprocess.CompletedProcess(cmd, 0))
+    with pytest.raises(SystemExit):
+        dev.test(['-q'])
+    assert dev.PKG_RESOURCES_WARNING in seen['env']['PYTHONWARNINGS'].split(',')
+
+
 def test_the_scripts_print_no_pkg_resources_warning_with_the_plan_s_environment(tmp_path):
     plan = dev.ServePlan(ini=development_copy(tmp_path))
     script = shutil.which('minorconsent-evolve', path=str(Path(sys.executable).parent))

@@ -136,6 +136,7 @@ def link_in(text, clinic, kind):
 def fits_width(page):
     """Nothing makes the page scroll sideways (measured against the
     phone's width: see test_browser_family._fits_width)."""
+    page.wait_for_load_state()
     return page.evaluate('document.documentElement.scrollWidth') <= page.viewport_size['width']
 
 
@@ -153,6 +154,12 @@ def sign_in(page, email_address, password):
     with page.expect_navigation():
         form.get_by_role('button', name='Sign in').click()
 
+
+
+def follow(page, name):
+    """Click the link named ``name`` and wait for the page it opens."""
+    with page.expect_navigation():
+        page.get_by_role('link', name=name, exact=True).click()
 
 
 def path_of(page):
@@ -216,3 +223,130 @@ def test_first_week(fresh_clinic, fresh_tab, checks):
     staff.goto('/clients/')
     expect(staff.get_by_role('heading', level=1)).to_have_text('My clients')
     checks.check_page(staff, 'my clients, empty')
+
+    # --- a 14-year-old client, a guardian, the client's own sign-in -------------
+    birthday = today.replace(year=today.year - 14) if not (
+        today.month == 2 and today.day == 29) else today.replace(year=today.year - 14, day=28)
+    client_id = add_client(staff, checks, 'Nova', 'Firstweek', birthday)
+    client_page = '/clients/%s/' % client_id
+    link_guardian(staff, checks, GUARDIAN, 'Sam Firstweek')
+
+    follow(staff, 'Invite the client to their own sign-in')
+    expect(staff.get_by_role('heading', level=1)).to_contain_text("own sign-in")
+    checks.check_page(staff, "the client's own sign-in, not given yet")
+    staff.get_by_label("The client's own email address").fill(TEEN)
+    since_teen = time.time_ns()
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Invite Client').click()
+    assert path_of(staff) == '/clients/%s/own-account' % client_id, staff.url
+    checks.check_page(staff, "the client's own sign-in, invited")
+    teen_mail = mail_to(clinic, TEEN, since_teen)
+    assert 'Nova' not in teen_mail and 'therap' not in teen_mail.lower(), teen_mail
+    teen_welcome = link_in(teen_mail, clinic, 'welcome')
+
+    # --- the consent, with the client's assent, sent -----------------------------
+    staff.goto(client_page)
+    follow(staff, 'Start an agreement')
+    checks.check_page(staff, 'start an agreement')
+    staff.get_by_label('Consent to treatment').check()
+    staff.get_by_label('Sam Firstweek').check()
+    staff.get_by_label("Ask for the client's assent").check()
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Start').click()
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('Consent to treatment')
+    consent_url = staff.url
+    checks.check_page(staff, 'consent, draft')
+    since = time.time_ns()
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Send for signature').click()
+    checks.check_page(staff, 'consent, sent')
+    invitation = link_in(mail_to(clinic, GUARDIAN, since), clinic, 'invite')
+
+    # --- the guardian accepts the invitation and signs, on a phone ---------------
+    parent = fresh_tab(**PHONE)
+    parent.goto(invitation)
+    expect(parent.get_by_role('heading', level=1)).to_have_text('You have a document to review')
+    assert_fits(parent, 'the invitation page')
+    checks.check_page(parent, 'invitation (guardian)')
+    parent.get_by_label('Choose a password').fill(GUARDIAN_PASSWORD)
+    parent.get_by_label('The same password again').fill(GUARDIAN_PASSWORD)
+    with parent.expect_navigation():
+        parent.get_by_role('button', name='Create My Account').click()
+    expect(parent.get_by_role('heading', level=1)).to_have_text('Consent to treatment')
+    assert_fits(parent, 'the electronic documents disclosure')
+    checks.check_page(parent, 'electronic documents disclosure (guardian)')
+    sign_online(parent, checks, 'Sam Firstweek', 'guardian')
+    # The assent is still missing: signed by the guardian, not active yet.
+    expect(parent.locator('.badge')).not_to_have_text('Active')
+
+    # --- the teen sets up their own sign-in and assents --------------------------
+    teen = fresh_tab(**PHONE)
+    teen.goto(teen_welcome)
+    expect(teen.get_by_role('heading', level=1)).to_have_text('Welcome')
+    assert_fits(teen, "the client's welcome page")
+    checks.check_page(teen, 'welcome page (client)')
+    teen.get_by_label('Choose a password').fill(TEEN_PASSWORD)
+    teen.get_by_label('The same password again').fill(TEEN_PASSWORD)
+    with teen.expect_navigation():
+        teen.get_by_role('button', name='Create my account').click()
+    assert path_of(teen) == '/clients/%s/mine' % client_id, teen.url
+    expect(teen.get_by_role('heading', level=1)).to_have_text('Hi Nova')
+    expect(teen.get_by_role('heading', name='You are an adult now')).to_have_count(0)
+    assert_fits(teen, "the client's own page")
+    checks.check_page(teen, "the client's own page (14)")
+    follow(teen, 'Consent to treatment')
+    assert_fits(teen, 'the assent page')
+    checks.check_page(teen, 'assent page')
+    sign_online(teen, checks, 'Nova Firstweek', 'client')
+    expect(teen.locator('.badge')).to_have_text('Active')
+    staff.goto(consent_url)
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('Active')
+    checks.check_page(staff, 'consent, active')
+
+
+def add_client(staff, checks, first, last, born):
+    """The therapist's 'New client' form; returns the new client's id."""
+    staff.goto('/clients/')
+    follow(staff, 'New client')
+    checks.check_page(staff, 'new client form')
+    staff.get_by_label('First name').fill(first)
+    staff.get_by_label('Last name').fill(last)
+    staff.get_by_label('Date of birth').fill(born.isoformat())
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Add Client').click()
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('%s %s' % (first, last))
+    checks.check_page(staff, 'new client record')
+    return re.search(r'/clients/([^/]+)/', staff.url).group(1)
+
+
+def link_guardian(staff, checks, address, name):
+    follow(staff, 'Link a guardian')
+    checks.check_page(staff, 'link a guardian form')
+    staff.get_by_label('Guardian email address').fill(address)
+    staff.get_by_label('Guardian name').fill(name)
+    staff.get_by_label('Holds legal authority to consent').check()
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Link Guardian').click()
+    expect(staff.get_by_text(name)).not_to_have_count(0)
+    checks.check_page(staff, 'client record with a guardian')
+
+
+def sign_online(page, checks, name, who):
+    """The family signing page, as a person on a phone fills it in (the
+    electronic records disclosure first, where it is asked)."""
+    disclosure = page.get_by_label('I have read this and I agree to receive and sign '
+                                   'documents electronically.')
+    if disclosure.count():
+        disclosure.check()
+        with page.expect_navigation():
+            page.get_by_role('button', name=re.compile('^I agree$', re.I)).click()
+    assert_fits(page, 'the signing page (%s)' % who)
+    checks.check_page(page, 'signing page (%s)' % who)
+    page.get_by_label('I agree to sign this document electronically.').check()
+    page.get_by_label('Type your full name').fill(name)
+    page.get_by_label('I have read the text above and I intend to sign it.').check()
+    with page.expect_navigation():
+        page.get_by_role('button', name='Sign', exact=True).click()
+    expect(page.get_by_text('Thank you. Your signature is recorded.')).to_be_visible()
+    assert_fits(page, 'the signed agreement (%s)' % who)
+    checks.check_page(page, 'signed agreement (%s)' % who)

@@ -79,6 +79,9 @@ TABLE = {
     ('Client', 'own-account-resend', 'POST'): only(303, T),
     ('Client', 'own-account-end', 'POST'): only(302, T),
     ('Goal', 'edit', 'GET'): only(200, T),
+    ('Goal', '', 'GET'): only(200, T, SUP),
+    # Without naming an entry there is nothing to correct, for anyone.
+    ('Goal', 'correct-progress', 'GET'): outcome(404),
     ('GuardianLink', 'edit', 'GET'): only(200, T),
     ('GuardianLink', 'remove', 'POST'): only(302, T),
     ('WorkflowStore', '', 'GET'): only(200, ADM, anonymous=LOGIN),
@@ -93,6 +96,10 @@ TABLE = {
     ('Agreement', '', 'GET'): only(200, T, SUP),
     ('Agreement', 'family', 'GET'): only(200, G, TEEN),
     ('Agreement', 'agreement.pdf', 'GET'): only(200, T, SUP),
+    # The seeded consent is active: no paper signature is waited for.
+    ('Agreement', 'paper-signature', 'GET'): only(400, T, SUP),
+    # No signer is named: nothing to download, for anyone.
+    ('Agreement', 'paper-scan', 'GET'): outcome(404),
     ('Client', 'add-summary', 'GET'): only(200, T),
     ('Goal', 'progress', 'GET'): only(200, T),
     # The target is Mateo's summary in client review: no guardian sees it.

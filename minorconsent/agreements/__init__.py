@@ -65,6 +65,8 @@ def includeme(config):
     config.scan('.views')
     config.scan('.admin_views')
     config.scan('.paper_views')
+    # A scanned paper signature is the one file a form takes.
+    config.allow_uploads_to('paper-signature')
 
 
 #: Names other rooms, the seed and the tests import from the room itself.

@@ -84,19 +84,13 @@ def sniff(data):
     return None
 
 
-#: The request body limit when ``minorconsent.max_body_bytes`` is not set
-#: (``security.headers``' default).
-DEFAULT_BODY_LIMIT = 1024 * 1024
-
-
-def scan_limit(max_body_bytes=None):
+def scan_limit(max_upload_bytes):
     """The largest scan a form can carry: ``MAX_SCAN_BYTES``, or less when
-    the clinic's request body limit (``minorconsent.max_body_bytes``, which
-    answers a bigger request 413 before any view reads it) would refuse the
-    form first: a scan over the limit then gets its message next to the
-    field."""
-    body = DEFAULT_BODY_LIMIT if max_body_bytes is None else int(max_body_bytes)
-    return max(0, min(MAX_SCAN_BYTES, body - FORM_OVERHEAD))
+    the clinic's upload limit (``minorconsent.max_upload_bytes``, which
+    answers a bigger request 413 before any view reads it:
+    ``security.headers``) would refuse the form first: a scan over the
+    limit then gets its message next to the field."""
+    return max(0, min(MAX_SCAN_BYTES, int(max_upload_bytes) - FORM_OVERHEAD))
 
 
 def size_words(n):

@@ -7,6 +7,7 @@ made-up address gets.  The rules are ``paper``'s.
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 
+from minorconsent.security.headers import upload_limit
 from minorconsent.site.forms import FormView
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
@@ -44,7 +45,7 @@ class PaperSignaturePage(FormView):
         return {'signers': choices}
 
     def limit(self):
-        return scan_limit(self.request.registry.settings.get('minorconsent.max_body_bytes'))
+        return scan_limit(upload_limit(self.request.registry.settings))
 
     def page(self):
         return {'agreement': self.context, 'limit': size_words(self.limit()),

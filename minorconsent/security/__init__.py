@@ -29,5 +29,6 @@ def includeme(config):
         enabled=asbool(settings.get('minorconsent.rate_limits', True)))
     config.set_probe_budget(ProbeBudget())
     config.add_tween('minorconsent.security.headers.security_tween_factory')
+    config.add_directive('allow_uploads_to', 'minorconsent.security.headers:allow_uploads_to')
     config.include('.gate')
     config.add_evolve_step('0001-security-sessions', evolve.add_session_store)

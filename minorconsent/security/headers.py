@@ -1,5 +1,12 @@
 """A tween that puts the security headers on every response and refuses
 request bodies over the configured limit (413) before anything reads them.
+
+Every request is held to ``minorconsent.max_body_bytes`` (1 MB): no form
+needs more.  A view that takes a file (a scanned paper signature) is
+named by its room with ``config.allow_uploads_to(view_name)``; a POST to
+it is held to ``minorconsent.max_upload_bytes`` (11 MB) instead.  waitress's
+``max_request_body_size`` must admit the larger one (the ini files set it
+so); it is what bounds a chunked body, which declares no length.
 """
 from pyramid.httpexceptions import HTTPRequestEntityTooLarge
 from pyramid.settings import asbool
@@ -30,15 +37,41 @@ def too_large(request, limit):
     return length is not None and length > limit
 
 
+#: Registry key of the view names that take uploads.
+UPLOAD_VIEWS = 'minorconsent.upload_views'
+DEFAULT_BODY_LIMIT = 1024 * 1024
+DEFAULT_UPLOAD_LIMIT = 11 * 1024 * 1024
+
+
+def allow_uploads_to(config, view_name):
+    """Directive: POSTs to views named ``view_name`` may carry a file, up
+    to ``minorconsent.max_upload_bytes``."""
+    def register():
+        config.registry.setdefault(UPLOAD_VIEWS, set()).add(view_name)
+    config.action(('minorconsent.upload_view', view_name), register)
+
+
+def upload_limit(settings):
+    return int(settings.get('minorconsent.max_upload_bytes', DEFAULT_UPLOAD_LIMIT))
+
+
+def _limit_for(request, registry, limit, uploads):
+    if request.method == 'POST' and registry.get(UPLOAD_VIEWS) \
+            and request.path_info.rstrip('/').rsplit('/', 1)[-1] in registry[UPLOAD_VIEWS]:
+        return uploads
+    return limit
+
+
 def security_tween_factory(handler, registry):
     settings = registry.settings
-    limit = int(settings.get('minorconsent.max_body_bytes', 1024 * 1024))
+    limit = int(settings.get('minorconsent.max_body_bytes', DEFAULT_BODY_LIMIT))
+    uploads = upload_limit(settings)
     headers = dict(BASE_HEADERS)
     if asbool(settings.get('minorconsent.hsts', False)):
         headers['Strict-Transport-Security'] = 'max-age=31536000'
 
     def security_tween(request):
-        if too_large(request, limit):
+        if too_large(request, _limit_for(request, registry, limit, uploads)):
             response = HTTPRequestEntityTooLarge(
                 body='The request is too large.\n',
                 content_type='text/plain')

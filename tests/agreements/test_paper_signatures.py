@@ -169,8 +169,10 @@ def test_a_file_of_another_type_is_refused_whatever_its_name(app, clinic, data, 
 
 
 def test_a_scan_too_big_or_empty_is_refused(app, clinic):
-    from minorconsent.agreements.paper import scan_limit
-    limit = scan_limit(app.registry.settings.get('minorconsent.max_body_bytes'))
+    from minorconsent.agreements.paper import MAX_SCAN_BYTES, scan_limit
+    from minorconsent.security.headers import upload_limit
+    limit = scan_limit(upload_limit(app.registry.settings))
+    assert limit == MAX_SCAN_BYTES          # 10 MB scans fit under the upload limit
     refused(app, clinic, 'upload', 'The file is too big: a scan may be at most',
             data=b'%PDF-' + b'0' * limit)
     refused(app, clinic, 'upload', 'The file is empty', data=b'')

@@ -137,3 +137,21 @@ def test_a_query_string_that_is_not_utf8_is_a_bad_address(browser_as):
         res = admin.get(path, status=400)
         assert 'This address is not valid' in res.text
     assert admin.get('/users/?page=%c3%a9').status_int == 200   # real UTF-8 is fine
+
+
+def test_only_a_view_that_takes_a_file_admits_a_bigger_body(app, clinic, demo):
+    """The paper-signature form takes a scan up to the upload limit; the
+    same 2 MB posted anywhere else (or to that name by GET) is 413."""
+    browser = sign_in(app, ROLE_EMAILS['therapist'])
+    page = browser.get('/clients/%s/add-note' % demo.mateo)
+    big = {'csrf_token': csrf_of(page), 'text': 'x' * (2 * 1024 * 1024)}
+    elsewhere = browser.post('/clients/%s/add-note' % demo.mateo, big, expect_errors=True)
+    assert elsewhere.status_int == 413
+    upload = browser.post('/clients/%s/agreements/%s/paper-signature'
+                          % (demo.mateo, demo.mateo_consent), big, expect_errors=True)
+    assert upload.status_int != 413      # the view answers (the consent is active: 400)
+    assert upload.status_int == 400
+    too_big = {'csrf_token': big['csrf_token'], 'text': 'x' * (12 * 1024 * 1024)}
+    res = browser.post('/clients/%s/agreements/%s/paper-signature'
+                       % (demo.mateo, demo.mateo_consent), too_big, expect_errors=True)
+    assert res.status_int == 413

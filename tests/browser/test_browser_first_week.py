@@ -303,6 +303,8 @@ def test_first_week(fresh_clinic, fresh_tab, checks):
     expect(staff.get_by_role('heading', level=1)).to_contain_text('Active')
     checks.check_page(staff, 'consent, active')
 
+    first_journey_summary(staff, teen, parent, checks, client_page, client_id)
+
 
 def add_client(staff, checks, first, last, born):
     """The therapist's 'New client' form; returns the new client's id."""
@@ -350,3 +352,68 @@ def sign_online(page, checks, name, who):
     expect(page.get_by_text('Thank you. Your signature is recorded.')).to_be_visible()
     assert_fits(page, 'the signed agreement (%s)' % who)
     checks.check_page(page, 'signed agreement (%s)' % who)
+
+
+def first_journey_summary(staff, teen, parent, checks, client_page, client_id):
+    """A goal, a summary the teen reads and agrees to first, published,
+    read by the guardian on the child page."""
+    staff.goto(client_page)
+    follow(staff, 'Add a goal')
+    checks.check_page(staff, 'add a goal')
+    form = staff.locator('form#form')
+    form.locator('[name="parent_title"]').fill('Calmer mornings before school')
+    form.locator('[name="parent_description"]').fill('A morning routine that works.')
+    form.locator('[name="clinical_text"]').fill('Anticipatory anxiety on school days.')
+    with staff.expect_navigation():
+        form.get_by_role('button', name='Add goal').click()
+    expect(staff.get_by_role('status')).to_have_text('The goal is added.')
+    checks.check_page(staff, 'client record with a goal')
+
+    follow(staff, 'Write a summary')
+    checks.check_page(staff, 'write a summary')
+    form = staff.locator('form#form')
+    form.get_by_label('Period').fill('The first weeks')
+    form.get_by_label('What guardians will read').fill(
+        'Nova comes every week and is working on calmer mornings.')
+    with staff.expect_navigation():
+        form.get_by_role('button', name='Write draft').click()
+    checks.check_page(staff, 'summary, draft')
+    summary_url = staff.url
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Ask the client to review').click()
+    checks.check_page(staff, 'summary, in the client review')
+
+    # The guardian sees nothing of it yet.
+    parent.goto('/clients/%s/family' % client_id)
+    expect(parent.get_by_text('working on calmer mornings')).to_have_count(0)
+
+    teen.goto('/clients/%s/mine' % client_id)
+    follow(teen, 'Read it before your parents do')
+    expect(teen.get_by_role('heading', level=1)).to_have_text('Before your parents read this')
+    expect(teen.locator('article.summary')).to_contain_text('working on calmer mornings')
+    assert_fits(teen, 'the review page')
+    checks.check_page(teen, 'summary review (client)')
+    with teen.expect_navigation():
+        teen.get_by_role('button', name='It is OK to share').click()
+    assert path_of(teen) == '/clients/%s/mine' % client_id, teen.url
+    assert_fits(teen, "the client's own page after the review")
+    checks.check_page(teen, "the client's own page after the review")
+
+    staff.goto(summary_url)
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Publish (the client agreed)').click()
+    expect(staff.locator('.badge').first).to_contain_text('Published')
+    checks.check_page(staff, 'summary, published')
+
+    parent.goto('/family')
+    assert_fits(parent, 'the family list')
+    checks.check_page(parent, 'my family (guardian)')
+    follow(parent, 'Nova')
+    assert path_of(parent) == '/clients/%s/family' % client_id
+    expect(parent.get_by_role('heading', level=1)).to_have_text('Nova')
+    expect(parent.get_by_text('working on calmer mornings')).to_be_visible()
+    expect(parent.get_by_text('Calmer mornings before school')).not_to_have_count(0)
+    html = parent.content()
+    assert 'Anticipatory anxiety' not in html, 'a clinical text reached the guardian'
+    assert_fits(parent, 'the child page')
+    checks.check_page(parent, 'child page with the summary (guardian)')

@@ -102,6 +102,8 @@ def fresh_clinic(tmp_path_factory):
         recorder = app.registry.audit_recorder
         recorder.stop()
         atexit.unregister(recorder.stop)
+        if recorder._thread is not None:     # its last round, woken by stop()
+            recorder._thread.join(timeout=5)
         for db in app.registry._zodb_databases.values():
             db.close()
 
@@ -304,6 +306,7 @@ def test_first_week(fresh_clinic, fresh_tab, checks):
     checks.check_page(staff, 'consent, active')
 
     first_journey_summary(staff, teen, parent, checks, client_page, client_id)
+    first_journey_majority(clinic, staff, teen, parent, checks, client_page, client_id)
 
 
 def add_client(staff, checks, first, last, born):
@@ -417,3 +420,58 @@ def first_journey_summary(staff, teen, parent, checks, client_page, client_id):
     assert 'Anticipatory anxiety' not in html, 'a clinical text reached the guardian'
     assert_fits(parent, 'the child page')
     checks.check_page(parent, 'child page with the summary (guardian)')
+
+
+def turn_eighteen(clinic, client_id):
+    """The injected date: the client's date of birth moves back to 18
+    years ago today, in a transaction on the live server's database."""
+    today = datetime.date.today()
+    born = today.replace(year=today.year - 18, day=28 if (
+        today.month == 2 and today.day == 29) else today.day)
+    with support.clinic_of(clinic.db, clinic.app.registry) as site:
+        client = site['clients'][client_id]
+        client.date_of_birth = born
+        assert client.age() == 18
+
+
+def first_journey_majority(clinic, staff, teen, parent, checks, client_page, client_id):
+    """At 18 the teen's page is an adult's, the therapist sends the
+    client's own consent and the client signs it."""
+    turn_eighteen(clinic, client_id)
+    teen.goto('/clients/%s/mine' % client_id)
+    expect(teen.get_by_role('heading', level=1)).to_have_text('Hi Nova')
+    expect(teen.get_by_role('heading', level=2, name='You are an adult now')).to_be_visible()
+    assert_fits(teen, "the adult client's own page")
+    checks.check_page(teen, "the client's own page (18)")
+
+    staff.goto(client_page)
+    follow(staff, 'Start an agreement')
+    staff.get_by_label('Consent to treatment').check()
+    staff.get_by_label('The client consents on their own (no guardian signs)').check()
+    checks.check_page(staff, "start the client's own consent")
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Start').click()
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('Consent to treatment')
+    own_consent_url = staff.url
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Send for signature').click()
+    checks.check_page(staff, "the client's own consent, sent")
+
+    teen.reload()
+    documents = teen.locator('#docs-h + ul li').filter(has_text='Waiting for your signature')
+    expect(documents).to_have_count(1)
+    with teen.expect_navigation():
+        documents.get_by_role('link').click()
+    assert_fits(teen, "the client's own consent")
+    sign_online(teen, checks, 'Nova Firstweek', 'adult client')
+    expect(teen.locator('.badge')).to_have_text('Active')
+
+    staff.goto(own_consent_url)
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('Active')
+    checks.check_page(staff, "the client's own consent, active")
+
+    # The guardians' access ended at majority: nothing of the client's is
+    # theirs to read any more.
+    parent.goto('/clients/%s/family' % client_id)
+    expect(parent.get_by_text('working on calmer mornings')).to_have_count(0)
+    checks.check_page(parent, 'the child page after majority (guardian)')

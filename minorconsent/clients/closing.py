@@ -71,13 +71,15 @@ def retained_until(client, settings):
     closure = getattr(client, 'closure', None)
     if closure is None:
         return None
-    keep = _years_after(closure.last_service, settings.retention_years)
+    years, until_age = settings.retention_rule()
+    keep = _years_after(closure.last_service, years)
     if age_on(client.date_of_birth, closure.last_service) < settings.age_of_majority:
-        keep = max(keep, _years_after(client.date_of_birth, settings.retention_until_age))
+        keep = max(keep, _years_after(client.date_of_birth, until_age))
     return keep
 
 
 def retention_rule(settings):
     """The rule in words, for the audit trail and the operator."""
-    return ('%d years after the last service; a minor at least until age %d'
-            % (settings.retention_years, settings.retention_until_age))
+    years, until_age = settings.retention_rule()
+    return ('%s: %d years after the last service; a minor at least until age %d'
+            % (settings.jurisdiction, years, until_age))

@@ -3,7 +3,7 @@ import colander
 import deform
 
 from .dates import is_time_zone
-from .jurisdictions import parse_table
+from .jurisdictions import parse_retention_table, parse_table
 
 
 class SettingsSchema(colander.MappingSchema):
@@ -78,6 +78,13 @@ class SettingsSchema(colander.MappingSchema):
         colander.Int(), title="For a client treated as a minor, keep records at least until age",
         description='Often 25 (or the age of majority plus the years above).',
         validator=colander.Range(18, 40))
+    retention_table = colander.SchemaNode(
+        colander.String(), title='Retention by jurisdiction',
+        description='One per line, e.g. "US-FL = 7, 25": years after the last service, then '
+                    "the age a minor's records are kept until. The clinic's jurisdiction's "
+                    'line wins over the two numbers above.',
+        widget=deform.widget.TextAreaWidget(rows=4), missing='',
+        validator=colander.Length(0, 5000))
     contact_phone = colander.SchemaNode(
         colander.String(), title='Clinic phone (shown to families)',
         validator=colander.Regex(r'^[0-9+() .\-]{3,30}$', 'Digits, spaces and + ( ) - . only.'))
@@ -111,6 +118,10 @@ def validate_settings(node, value):
     table, problems = parse_table(value['self_consent_ages'])
     if problems:
         exc['self_consent_ages'] = ' '.join(problems)
+    retention, problems = parse_retention_table(value['retention_table'])
+    if problems:
+        exc['retention_table'] = ' '.join(problems)
     if exc.children:
         raise exc
     value['self_consent_ages'] = table
+    value['retention_table'] = retention or None

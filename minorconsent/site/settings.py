@@ -43,6 +43,8 @@ class ClinicSettings(Persistent):
     #: then ``minorconsent-retention`` erases them.
     retention_years = 7
     retention_until_age = 25
+    #: jurisdiction -> (years, until age); None: none (the two above apply).
+    retention_table = None
     #: None: the teen's review of a summary is the therapist's choice per
     #: summary.  A number: every summary of a client who has their own
     #: sign-in and is at least that old goes to the client first.
@@ -74,7 +76,7 @@ class ClinicSettings(Persistent):
         """Write only the values that changed (no needless database writes)."""
         changed = []
         for key, value in values.items():
-            if key not in self.FIELDS and key != 'self_consent_ages':
+            if key not in self.FIELDS and key not in ('self_consent_ages', 'retention_table'):
                 raise KeyError(key)
             if getattr(self, key) != value:
                 setattr(self, key, value)
@@ -87,6 +89,14 @@ class ClinicSettings(Persistent):
     def consent_age_table(self):
         return dict(self.self_consent_ages if self.self_consent_ages is not None
                     else SELF_CONSENT_AGES)
+
+    def retention_rule(self):
+        """``(years after the last service, a minor's records at least
+        until age)``: the jurisdiction's line of the clinic's table, else
+        the clinic's two numbers."""
+        table = self.retention_table or {}
+        return tuple(table.get(self.jurisdiction,
+                               (self.retention_years, self.retention_until_age)))
 
     def effective_self_consent_age(self):
         """The clinic's jurisdiction's age from the table, else the default."""

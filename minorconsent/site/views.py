@@ -20,7 +20,7 @@ from minorconsent.audit.recorder import describe, note
 from .dates import for_request as reader_formats
 from .forms import FormView
 from .i18n import CODES, LANGUAGES, _, translate
-from .jurisdictions import format_table
+from .jurisdictions import format_retention_table, format_table
 from .messages import pop_message, redirect
 from .model import Clinic
 from .route import ROUTE
@@ -237,6 +237,7 @@ class ClinicSettingsPage(FormView):
         settings = self.context.settings
         appstruct = settings.as_dict()
         appstruct['self_consent_ages'] = format_table(settings.consent_age_table())
+        appstruct['retention_table'] = format_retention_table(settings.retention_table or {})
         return appstruct
 
     def save_success(self, values):

@@ -88,3 +88,23 @@ def test_retention_is_the_later_of_years_after_service_and_the_age(app, clinic, 
         assert retained_until(lucia, settings) == twenty       # now the later one
     page = therapist.get('/clients/%s/' % demo.lucia)
     assert 'the records are kept until %s' % twenty.isoformat() in ' '.join(page.text.split())
+
+
+def test_the_jurisdictions_line_of_the_retention_table_wins(app, clinic, demo):
+    close(sign_in(app, THERAPIST), demo.lucia, date.today())
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/settings').forms['form']
+    form['retention_table'] = 'US-FL = 7 years'
+    res = form.submit(status=400)
+    assert 'write it like "US-FL = 7, 25"' in res.html.select_one('.item-retention_table').text
+    with clinic() as c:
+        assert c.settings.retention_table is None
+    form = res.forms['form']
+    form['jurisdiction'] = 'US-FL'
+    form['retention_table'] = 'US-FL = 30, 19\nUS-GA = 6, 23'
+    form.submit(status=302)
+    with clinic() as c:
+        assert c.settings.retention_rule() == (30, 19)
+        expected = date.today().replace(year=date.today().year + 30)
+        assert retained_until(c['clients'][demo.lucia], c.settings) == expected
+    assert 'US-GA = 6, 23' in admin.get('/settings').text

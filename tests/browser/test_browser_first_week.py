@@ -23,8 +23,10 @@ import email
 import os
 import re
 import socket
+import struct
 import threading
 import time
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -189,48 +191,68 @@ def enrol_second_factor(page, checks, who):
     return secret
 
 
-def test_first_week(fresh_clinic, fresh_tab, checks):
+def therapist_tab(clinic, fresh_tab, checks):
+    """The therapist's tab, signed in.  The first journey to run plays the
+    admin (second factor, a therapist account without a password) and the
+    therapist setting it up from the mailed link; a later one signs in
+    with the password and a code."""
+    if getattr(clinic, 'therapist_secret', None) is None:
+        # The admin: a second factor, then a therapist without a password.
+        admin = fresh_tab()
+        sign_in(admin, ADMIN, ADMIN_PASSWORD)
+        enrol_second_factor(admin, checks, 'admin')
+        admin.goto('/users/add')
+        expect(admin.get_by_role('heading', level=1)).to_have_text('New account')
+        checks.check_page(admin, 'new account form')
+        form = admin.locator('form#form')
+        form.get_by_label('Full name').fill('Robin Firstweek')
+        form.get_by_label('Email address').fill(THERAPIST)
+        form.get_by_label('Therapist', exact=True).check()
+        since = time.time_ns()
+        with admin.expect_navigation():
+            form.get_by_role('button', name='Create account').click()
+        checks.check_page(admin, 'accounts after adding the therapist')
+        welcome = link_in(mail_to(clinic, THERAPIST, since), clinic, 'welcome')
+
+        # The therapist sets the account up and signs in.
+        staff = fresh_tab()
+        staff.goto(welcome)
+        expect(staff.get_by_role('heading', level=1)).to_have_text('Welcome')
+        checks.check_page(staff, 'welcome page (therapist)')
+        staff.get_by_label('Choose a password').fill(THERAPIST_PASSWORD)
+        staff.get_by_label('The same password again').fill(THERAPIST_PASSWORD)
+        with staff.expect_navigation():
+            staff.get_by_role('button', name='Create my account').click()
+        assert path_of(staff) == '/login', staff.url
+        sign_in(staff, THERAPIST, THERAPIST_PASSWORD)
+        clinic.therapist_secret = enrol_second_factor(staff, checks, 'therapist')
+    else:
+        staff = fresh_tab()
+        sign_in(staff, THERAPIST, THERAPIST_PASSWORD)
+        assert path_of(staff) == '/login-code', staff.url
+        form = staff.locator('form#form')
+        # The code of a later time step: the last one used is spent.
+        form.get_by_label('Code').fill(pyotp.TOTP(clinic.therapist_secret).at(time.time() + 30))
+        with staff.expect_navigation():
+            form.get_by_role('button', name='Continue').click()
+    staff.goto('/clients/')
+    expect(staff.get_by_role('heading', level=1)).to_have_text('My clients')
+    checks.check_page(staff, 'my clients')
+    return staff
+
+
+def test_a_client_from_fourteen_to_eighteen(fresh_clinic, fresh_tab, checks):
     clinic = fresh_clinic
     today = datetime.date.today()
 
-    # --- the admin: second factor, then a therapist without a password --------
-    admin = fresh_tab()
-    sign_in(admin, ADMIN, ADMIN_PASSWORD)
-    enrol_second_factor(admin, checks, 'admin')
-    admin.goto('/users/add')
-    expect(admin.get_by_role('heading', level=1)).to_have_text('New account')
-    checks.check_page(admin, 'new account form')
-    form = admin.locator('form#form')
-    form.get_by_label('Full name').fill('Robin Firstweek')
-    form.get_by_label('Email address').fill(THERAPIST)
-    form.get_by_label('Therapist', exact=True).check()
-    since = time.time_ns()
-    with admin.expect_navigation():
-        form.get_by_role('button', name='Create account').click()
-    checks.check_page(admin, 'accounts after adding the therapist')
-    welcome = link_in(mail_to(clinic, THERAPIST, since), clinic, 'welcome')
-
-    # --- the therapist sets the account up and signs in ---------------------------
-    staff = fresh_tab()
-    staff.goto(welcome)
-    expect(staff.get_by_role('heading', level=1)).to_have_text('Welcome')
-    checks.check_page(staff, 'welcome page (therapist)')
-    staff.get_by_label('Choose a password').fill(THERAPIST_PASSWORD)
-    staff.get_by_label('The same password again').fill(THERAPIST_PASSWORD)
-    with staff.expect_navigation():
-        staff.get_by_role('button', name='Create my account').click()
-    assert path_of(staff) == '/login', staff.url
-    sign_in(staff, THERAPIST, THERAPIST_PASSWORD)
-    enrol_second_factor(staff, checks, 'therapist')
-    staff.goto('/clients/')
-    expect(staff.get_by_role('heading', level=1)).to_have_text('My clients')
-    checks.check_page(staff, 'my clients, empty')
+    staff = therapist_tab(clinic, fresh_tab, checks)
 
     # --- a 14-year-old client, a guardian, the client's own sign-in -------------
     birthday = today.replace(year=today.year - 14) if not (
         today.month == 2 and today.day == 29) else today.replace(year=today.year - 14, day=28)
     client_id = add_client(staff, checks, 'Nova', 'Firstweek', birthday)
     client_page = '/clients/%s/' % client_id
+    clinic.nova = client_id
     link_guardian(staff, checks, GUARDIAN, 'Sam Firstweek')
 
     follow(staff, 'Invite the client to their own sign-in')
@@ -355,6 +377,85 @@ def sign_online(page, checks, name, who):
     expect(page.get_by_text('Thank you. Your signature is recorded.')).to_be_visible()
     assert_fits(page, 'the signed agreement (%s)' % who)
     checks.check_page(page, 'signed agreement (%s)' % who)
+
+
+def test_a_paper_signature_then_the_case_closed(fresh_clinic, fresh_tab, checks):
+    clinic = fresh_clinic
+    today = datetime.date.today()
+    staff = therapist_tab(clinic, fresh_tab, checks)
+    client_id = add_client(staff, checks, 'Paz', 'Papelero',
+                           today.replace(year=today.year - 9, day=min(today.day, 28)))
+    client_page = '/clients/%s/' % client_id
+    link_guardian(staff, checks, PAPER_GUARDIAN, 'Ines Papelero')
+    follow(staff, 'Start an agreement')
+    staff.get_by_label('Consent to treatment').check()
+    staff.get_by_label('Ines Papelero').check()
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Start').click()
+    consent_url = staff.url
+    with staff.expect_navigation():
+        staff.get_by_role('button', name='Send for signature').click()
+    checks.check_page(staff, 'consent, sent (paper journey)')
+
+    # The mother signs the printed agreement in the office.
+    follow(staff, 'Record a signature on paper')
+    expect(staff.get_by_role('heading', level=1)).to_have_text(
+        'Record a signature on paper: Consent to treatment')
+    checks.check_page(staff, 'record a signature on paper')
+    form = staff.locator('form#form')
+    signer = form.get_by_label('Who signed')
+    signer.select_option(signer.locator('option', has_text='Ines Papelero').get_attribute('value'))
+    form.get_by_label('Scan of the signed page').set_input_files(
+        files=[{'name': 'signed-consent.png', 'mimeType': 'image/png', 'buffer': tiny_png()}])
+    form.get_by_label('Witnessed by').fill('Dana Reception')
+    form.get_by_label('Day signed').fill(utcnow().date().isoformat())
+    with staff.expect_navigation():
+        form.get_by_role('button', name='Record signature').click()
+    assert staff.url == fresh_clinic.url + consent_url.split(fresh_clinic.url, 1)[1], staff.url
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('Active')
+    expect(staff.get_by_text('Dana Reception')).not_to_have_count(0)
+    expect(staff.get_by_role('link', name='Download the scan')).to_have_count(1)
+    checks.check_page(staff, 'consent, active from a paper signature')
+    with staff.expect_download() as download:
+        staff.get_by_role('link', name='Download the scan').click()
+    assert Path(download.value.path()).read_bytes() == tiny_png()
+
+    # Active as if signed online: the client record says so.
+    staff.goto(client_page)
+    agreement = staff.locator('li', has=staff.get_by_role('link', name='Consent to treatment'))
+    expect(agreement.locator('.badge')).to_have_text('Active')
+
+    # The case is closed: off "My clients", on "Closed cases".
+    follow(staff, 'Close the case')
+    expect(staff.get_by_role('heading', level=1)).to_contain_text('Close the case')
+    checks.check_page(staff, 'close the case')
+    form = staff.locator('form#form')
+    form.get_by_label('Date of the last service').fill(today.isoformat())
+    form.get_by_label('Reason (for staff only)').fill('Treatment goals met')
+    with staff.expect_navigation():
+        form.get_by_role('button', name='Close Case').click()
+    assert path_of(staff) == client_page, staff.url
+    checks.check_page(staff, 'client record, case closed')
+    staff.goto('/clients/')
+    expect(staff.get_by_role('link', name='Papelero, Paz')).to_have_count(0)
+    expect(staff.get_by_role('link', name='Firstweek, Nova')).to_have_count(
+        1 if getattr(clinic, 'nova', None) else 0)
+    checks.check_page(staff, 'my clients without the closed case')
+    follow(staff, 'Closed cases')
+    expect(staff.get_by_role('heading', level=1)).to_have_text('Closed cases')
+    expect(staff.get_by_role('link', name='Papelero, Paz')).to_have_count(1)
+    checks.check_page(staff, 'closed cases')
+
+
+def tiny_png():
+    """A valid 1x1 PNG, made here."""
+    def chunk(kind, data):
+        return (struct.pack('>I', len(data)) + kind + data
+                + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff))
+    return (b'\x89PNG\r\n\x1a\n'
+            + chunk(b'IHDR', struct.pack('>IIBBBBB', 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b'IDAT', zlib.compress(b'\x00\xff\xff\xff'))
+            + chunk(b'IEND', b''))
 
 
 def first_journey_summary(staff, teen, parent, checks, client_page, client_id):

@@ -11,14 +11,16 @@ from minorconsent.workflow.engine import WorkflowError
 from .guards import consenting_party_may_consent
 from .lifecycle import (EVENT_OF, act, activate_if_complete, newer_issued, same_kind,
                         start_agreement)
-from .model import FAMILY_STATES, Agreement, AgreementTemplate, age_note
+from .model import FAMILY_STATES, Agreement, AgreementTemplate
+from .renewal import staff_note
 from .signing import SigningError, sign, signer_role
 
 
 def includeme(config):
     config.add_client_container('agreements', Agreement)
-    # What staff are told beside each agreement on the client page.
-    config.add_document_note('agreements', age_note)
+    # What staff are told beside each agreement on the client page (an
+    # agreement at majority, one in force on an old version of its text).
+    config.add_document_note('agreements', staff_note)
     # POST <agreement>/step: the workflow room's one step view.
     config.add_step_view(Agreement)
     config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)

@@ -10,6 +10,7 @@ from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.migrate import migrating, publish_correction
 
 from .invitations import Invitations
+from .kinds import AgreementKinds
 from .model import KINDS, AgreementTemplate, AgreementTemplates
 
 #: The step of each agreement workflow that sends it out.
@@ -137,6 +138,14 @@ def confidentiality_decline(root, registry):
                        'The family may decline the confidentiality agreement.')
 
 
+def add_kinds(root, registry):
+    """The clinic's kinds of agreement (``kinds``): the three built-in
+    ones, none of the clinic's own yet.  A clinic that has the store keeps
+    it."""
+    if getattr(root, 'agreement_kinds', None) is None:
+        root.agreement_kinds = AgreementKinds()
+
+
 def includeme(config):
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
@@ -144,3 +153,4 @@ def includeme(config):
     config.add_evolve_step('0010-agreements-new-templates', add_missing_templates)
     config.add_evolve_step('0012-agreements-send-guard', use_send_guard)
     config.add_evolve_step('0029-agreements-confidentiality-decline', confidentiality_decline)
+    config.add_evolve_step('0030-agreements-clinic-kinds', add_kinds)

@@ -5,6 +5,12 @@ Consent to treatment has scope ``treatment``; the confidentiality agreement
 session content.  The guardians are performers (RelatedPerson, role GUARD);
 the signed PDF is the source attachment.  References use opaque ids only.
 
+A kind of the clinic's own (``kinds``) has the scope of the workflow it
+follows (a consent's ``treatment``, a confidentiality agreement's
+``patient-privacy``) and the clinic's own category: a code system under
+the clinic's public address (``KIND_SYSTEM_PATH``), the kind's id as the
+code and its title as the display.
+
 A release of information has scope ``patient-privacy``, category LOINC
 64292-6 (release of information consent) and a permit provision whose one
 actor is the recipient (role ``IRCP``, information recipient), for the
@@ -14,6 +20,13 @@ the signed text names it; a guardian recipient is referenced by id only.
 """
 import base64
 import hashlib
+
+from pyramid.threadlocal import get_current_registry
+
+from minorconsent.site.canonical import public_url
+from minorconsent.workflow.engine import definition_of
+
+from .kinds import kind_of
 
 #: Workflow state -> FHIR Consent.status
 STATUS = {
@@ -30,6 +43,11 @@ ACT_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActCode'
 PARTICIPATION_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType'
 PURPOSE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActReason'
 PATIENT_CONSENT = {'system': 'http://loinc.org', 'code': '59284-0', 'display': 'Patient Consent'}
+#: Where the clinic's own code system of agreement kinds lives, below its
+#: public address.
+KIND_SYSTEM_PATH = ('fhir', 'CodeSystem', 'agreement-kinds')
+#: A clinic kind's scope, by its workflow's content type.
+SCOPE_OF_CONTENT = {'consent': 'treatment', 'confidentiality': 'patient-privacy'}
 RELEASE_CONSENT = {'system': 'http://loinc.org', 'code': '64292-6',
                    'display': 'Release of information consent'}
 
@@ -44,8 +62,27 @@ def _guard(gid):
             'reference': {'reference': 'RelatedPerson/%s' % gid}}
 
 
-def consent_resource(agreement, clinic):
+def kind_system(registry=None):
+    """The URI of the clinic's code system of agreement kinds."""
+    return public_url(registry or get_current_registry(), *KIND_SYSTEM_PATH)
+
+
+def _scope_and_category(agreement, registry):
+    if agreement.kind in SCOPE:
+        return SCOPE[agreement.kind], (RELEASE_CONSENT if agreement.kind == 'release'
+                                       else PATIENT_CONSENT)
+    kind = kind_of(agreement)
+    title = kind.title if kind is not None else agreement.title
+    content_type = definition_of(agreement).content_type
+    return SCOPE_OF_CONTENT.get(content_type, 'treatment'), {
+        'system': kind_system(registry), 'code': agreement.kind, 'display': title}
+
+
+def consent_resource(agreement, clinic, registry=None):
+    """``registry``: for the clinic's public address (the current one by
+    default)."""
     client = agreement.workflow_client()
+    scope, category = _scope_and_category(agreement, registry)
     signed = [s for s in agreement.signatures.values() if s.role == 'guardian']
     performers = [{'reference': 'RelatedPerson/%s' % s.signer_id} for s in signed]
     if agreement.minor_consents:
@@ -55,9 +92,8 @@ def consent_resource(agreement, clinic):
         'resourceType': 'Consent',
         'id': agreement.__name__,
         'status': STATUS.get(agreement.state, 'inactive'),
-        'scope': {'coding': [{'system': SCOPE_SYSTEM, 'code': SCOPE[agreement.kind]}]},
-        'category': [{'coding': [RELEASE_CONSENT if agreement.kind == 'release'
-                                 else PATIENT_CONSENT]}],
+        'scope': {'coding': [{'system': SCOPE_SYSTEM, 'code': scope}]},
+        'category': [{'coding': [category]}],
         'patient': {'reference': 'Patient/%s' % client.__name__},
         'dateTime': _when(activated[-1] if activated else agreement.created),
         'organization': [{'display': clinic.settings.name}],

@@ -13,16 +13,41 @@ from minorconsent.site.folder import Folder
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import Actor, available, fire, start
 
+from .kinds import kinds_of
 from .model import KINDS, Agreement, assent_expected, custody_policy, default_signers
 
 
 def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
                     assent_required=None, minor_consents=False, today=None):
-    """A new agreement for ``client`` in its workflow's first state."""
+    """A new agreement for ``client`` in its workflow's first state.
+
+    Who signs is the kind's (``kinds``): the guardians (and the client's
+    assent or own consent where asked), the client alone, the guardians
+    and the client, or the therapist who starts it."""
     settings = clinic.settings
     today = today or date.today()
+    found = kinds_of(clinic).get(kind)
+    if found is None or (found.retired and kind not in KINDS):
+        raise ValueError('This kind of agreement is not offered.')
+    if found.signers == 'client':
+        if not client.self_account_id:
+            raise ValueError('The client needs their own sign-in to sign this agreement.')
+        # The client signs alone: their own consent where they may give it,
+        # else their assent (no guardian signs either way).
+        minor_consents = client.may_self_consent(settings, today)
+        assent_required = not minor_consents
+        required_guardians = []
+    elif found.signers == 'therapist':
+        if actor_id not in client.therapist_ids:
+            raise ValueError("Only the client's therapist can start an agreement the "
+                             'therapist signs.')
+        minor_consents, assent_required, required_guardians = False, False, []
+    elif found.signers == 'both':
+        minor_consents, assent_required = False, True
     eligible = default_signers(client, settings, today)
-    if minor_consents:
+    if found.signers in ('client', 'therapist'):
+        required, needed = [], 0
+    elif minor_consents:
         if not client.may_self_consent(settings, today):
             raise ValueError('The client cannot yet consent on their own here.')
         if not client.self_account_id:
@@ -44,13 +69,38 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
     if assent_required and not client.self_account_id:
         raise ValueError("The client's assent needs their own sign-in.")
     version = clinic['agreement-templates'][kind].current
-    agreement = Agreement(kind, version, required, needed, assent_required, minor_consents)
+    languages = signer_languages(clinic, client, required,
+                                 assent_required or minor_consents)
+    agreement = Agreement(kind, version, required, needed, assent_required, minor_consents,
+                          text=version.text_for(languages))
+    if found.signers == 'therapist':
+        agreement.therapist_signer = actor_id
+    if not found.builtin:
+        agreement.issued_title = issued_title(found, languages)
     if 'agreements' not in client:
         client.add(Folder(), 'agreements')
     client['agreements'].add(agreement)
-    start(agreement, KINDS[kind][1], actor_id)
+    start(agreement, found.workflow_id, actor_id)
     agreement.add_event('started', actor_id, 'version %d' % version.number)
     return agreement
+
+
+def signer_languages(clinic, client, guardian_ids, client_signs):
+    """The languages of the people who sign (a person who chose none
+    reads English)."""
+    users = clinic['users']
+    ids = list(guardian_ids) + ([client.self_account_id] if client_signs else [])
+    return [users[uid].language or 'en' for uid in ids if uid and uid in users]
+
+
+def issued_title(kind, languages):
+    """A clinic kind's title in the languages its text was issued in."""
+    wanted = {lang for lang in languages if lang in ('en', 'es')}
+    if not kind.title_es or not wanted or wanted == {'en'}:
+        return kind.title
+    if wanted == {'es'}:
+        return kind.title_es
+    return '%s / %s' % (kind.title, kind.title_es)
 
 
 #: The e-signature event a workflow step stands for (others keep their id).

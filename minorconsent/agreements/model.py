@@ -19,6 +19,7 @@ from persistent import Persistent
 
 from minorconsent.audit.recorder import note
 from minorconsent.clients.family import family_access
+from minorconsent.site import find_clinic
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _
 from minorconsent.site.folder import Folder
@@ -29,19 +30,44 @@ KINDS = {
     'confidentiality': ('Confidentiality agreement', 'confidentiality-agreement'),
     'release': ('Release of information', 'release-of-information'),
 }
+
+
+class FamilyStates(dict):
+    """By kind, where a family member may read or act on an agreement.
+
+    A clinic's own kind (``kinds``) follows the consent's or the
+    confidentiality agreement's workflow, so its family states are that
+    content type's; asked by kind alone (the parent view's first filter)
+    an unknown kind gets the states both declare for the role.  The engine
+    drops any family grant outside the states declared for the content
+    type of the workflow the agreement follows, so this never widens what
+    a family sees."""
+
+    def get(self, kind, default=None):
+        if kind in self:
+            return self[kind]
+        if default is not None:
+            return default
+        roles = {}
+        for content_type in ('consent', 'confidentiality'):
+            for role, states in self[content_type].items():
+                roles[role] = tuple(sorted(set(roles.get(role, ())) | set(states)))
+        return roles
+
+
 #: Where a family member may read or act on an agreement, by kind and role
 #: (``config.declare_family_states``): waiting for signatures, in force,
 #: and, for a guardian, the agreement they declined (or the consent or
 #: release they revoked).
 #: A draft, or one superseded, expired or ended, is the clinic's record.
-FAMILY_STATES = {
+FAMILY_STATES = FamilyStates({
     'consent': {'guardian': ('sent', 'active', 'declined', 'revoked'),
                 'adolescent': ('sent', 'active')},
     'confidentiality': {'guardian': ('proposed', 'active', 'declined'),
                         'adolescent': ('proposed', 'active')},
     'release': {'guardian': ('sent', 'active', 'declined', 'revoked'),
                 'adolescent': ('sent', 'active')},
-}
+})
 #: The kinds a therapist starts from the generic "new agreement" form (a
 #: release has its own form: recipient, items, purpose, end date).
 GENERAL_KINDS = ('consent', 'confidentiality')
@@ -62,31 +88,62 @@ class TemplateVersion:
     sha256: str
     created: datetime
     author_id: str
+    #: The Spanish text of this version ('' where the clinic gave none:
+    #: the versions stored before it could; a default, so they still load).
+    text_es: str = ''
+
+    def text_for(self, languages):
+        """The text the signers read, in their languages: English where
+        there is no Spanish text or a signer reads English, Spanish where
+        every signer reads Spanish, both (English first) for a family
+        that reads both.  Every signer reads, and signs, the same text."""
+        wanted = {lang for lang in languages if lang in ('en', 'es')}
+        if not self.text_es or not wanted or wanted == {'en'}:
+            return self.text
+        if wanted == {'es'}:
+            return self.text_es
+        return 'English\n\n%s\nEspañol\n\n%s' % (self.text, self.text_es)
+
+
+def _plain(text):
+    return text.replace('\r\n', '\n').strip() + '\n'
 
 
 class AgreementTemplate(Persistent):
     """The versions of one kind of agreement's text."""
 
-    def __init__(self, kind, text, author_id='system'):
+    def __init__(self, kind, text, author_id='system', text_es=''):
         self.kind = kind
         self.versions = IOBTree()
-        self.add_version(text, author_id)
+        self.add_version(text, author_id, text_es)
 
     @property
     def title(self):
-        return KINDS[self.kind][0]
+        return kind_title(self, self.kind)
 
     @property
     def current(self):
         return self.versions[self.versions.maxKey()]
 
-    def add_version(self, text, author_id):
+    def add_version(self, text, author_id, text_es=''):
         """A new version (the old ones stay exactly as they were)."""
-        text = text.replace('\r\n', '\n').strip() + '\n'
+        text = _plain(text)
+        text_es = _plain(text_es) if (text_es or '').strip() else ''
         number = self.versions.maxKey() + 1 if len(self.versions) else 1
-        version = TemplateVersion(number, text, text_hash(text), utcnow(), author_id)
+        version = TemplateVersion(number, text, text_hash(text), utcnow(), author_id, text_es)
         self.versions[number] = version
         return version
+
+
+def kind_title(obj, kind):
+    """The title of a kind: the code's for a built-in one, the clinic's
+    (``kinds``) for its own."""
+    if kind in KINDS:
+        return KINDS[kind][0]
+    clinic = find_clinic(obj)
+    store = getattr(clinic, 'agreement_kinds', None) if clinic is not None else None
+    found = store.get(kind) if store is not None else None
+    return found.title if found is not None else kind
 
 
 class AgreementTemplates(Folder):
@@ -97,7 +154,7 @@ class AgreementTemplates(Folder):
 class Signature:
     signer_id: str
     typed_name: str
-    role: str                # 'guardian' or 'minor'
+    role: str                # 'guardian', 'minor' or 'therapist' (``kinds``)
     relationship: str        # e.g. 'mother', or 'client'
     authority: str           # the basis of the signer's authority, in words
     time: datetime
@@ -158,12 +215,20 @@ class Agreement(Workflowed, Persistent):
     #: (agreements stored before have none: the class default).
     paper_scans = None
 
+    #: The title of a clinic's kind as the agreement was issued (in the
+    #: languages of its text); None for a built-in kind (the code's title,
+    #: which the family pages translate).
+    issued_title = None
+    #: The therapist who signs an agreement of a kind the therapist signs
+    #: (``kinds``), else None (the class default for agreements before).
+    therapist_signer = None
+
     def __init__(self, kind, version, required_guardians, signatures_needed,
-                 assent_required, minor_consents=False):
+                 assent_required, minor_consents=False, text=None):
         self.kind = kind
         self.template_version = version.number
-        self.text = version.text
-        self.text_sha256 = version.sha256
+        self.text = version.text if text is None else text
+        self.text_sha256 = text_hash(self.text)
         self.required_guardians = tuple(required_guardians)
         self.signatures_needed = signatures_needed
         self.assent_required = assent_required
@@ -175,7 +240,9 @@ class Agreement(Workflowed, Persistent):
 
     @property
     def title(self):
-        return KINDS[self.kind][0]
+        if self.kind in KINDS:
+            return KINDS[self.kind][0]
+        return self.issued_title or kind_title(self, self.kind)
 
     # --- the workflow's questions -------------------------------------------
 
@@ -195,6 +262,8 @@ class Agreement(Workflowed, Persistent):
         if self.minor_consents:
             client = self.workflow_client()
             return client.self_account_id in self.signatures
+        if self.therapist_signer and self.therapist_signer not in self.signatures:
+            return False
         signed = {s.signer_id for s in self.guardian_signatures()}
         return len(signed & set(self.required_guardians)) >= self.signatures_needed
 
@@ -293,6 +362,8 @@ def authority_words(signature, minor_consents, translate=str):
         relationship = RELATIONSHIP_WORDS.get(signature.relationship, signature.relationship)
         return _('Legal authority to consent (${relationship})',
                  mapping={'relationship': translate(relationship)})
+    if signature.role == 'therapist':
+        return _("The client's therapist")
     if minor_consents:
         return _('The client, consenting on their own')
     return _("The client's assent")

@@ -5,7 +5,7 @@ import deform
 
 from minorconsent.site.forms import date_widget
 
-from .model import GENERAL_KINDS, KINDS
+from .kinds import SIGNERS
 
 
 @colander.deferred
@@ -18,11 +18,20 @@ def _signer_validator(node, kw):
     return colander.ContainsOnly([gid for gid, _ in kw['eligible']])
 
 
+@colander.deferred
+def _kind_widget(node, kw):
+    return deform.widget.RadioChoiceWidget(values=kw['kinds'])
+
+
+@colander.deferred
+def _kind_validator(node, kw):
+    return colander.OneOf([kid for kid, _ in kw['kinds']])
+
+
 class StartSchema(colander.MappingSchema):
+    """Bound with ``kinds``: ``[(id, title)]`` the clinic offers."""
     kind = colander.SchemaNode(
-        colander.String(), title='Document',
-        widget=deform.widget.RadioChoiceWidget(values=[(k, KINDS[k][0]) for k in GENERAL_KINDS]),
-        validator=colander.OneOf(GENERAL_KINDS))
+        colander.String(), title='Document', widget=_kind_widget, validator=_kind_validator)
     guardians = colander.SchemaNode(
         colander.Set(), title='Guardians who sign', missing=set(),
         description='Only guardians with legal authority and no restriction can sign.',
@@ -75,3 +84,87 @@ class PaperSignatureSchema(colander.MappingSchema):
         validator=colander.Length(0, 120))
     signed_on = colander.SchemaNode(
         colander.Date(), title='Day signed', widget=date_widget())
+
+
+class TemplateSchema(colander.MappingSchema):
+    text = colander.SchemaNode(
+        colander.String(), title='Text',
+        description='Plain language. Saving creates a new version; documents '
+                    'already sent keep the version they were sent with.',
+        widget=deform.widget.TextAreaWidget(rows=25),
+        validator=colander.Length(50, 50_000))
+    text_es = colander.SchemaNode(
+        colander.String(), title='Text in Spanish', missing='',
+        description='A family whose signers all read Spanish gets this text; a family '
+                    'that reads both languages gets both.',
+        widget=deform.widget.TextAreaWidget(rows=25),
+        validator=colander.Length(0, 50_000))
+
+
+@colander.deferred
+def _workflow_widget(node, kw):
+    return deform.widget.SelectWidget(values=kw['workflows'])
+
+
+@colander.deferred
+def _workflow_validator(node, kw):
+    return colander.OneOf([wid for wid, _ in kw['workflows']])
+
+
+def _title(title, description=''):
+    return colander.SchemaNode(colander.String(), title=title, missing='',
+                               description=description, validator=colander.Length(0, 80))
+
+
+def _signers():
+    return colander.SchemaNode(
+        colander.String(), title='Who signs',
+        widget=deform.widget.RadioChoiceWidget(values=SIGNERS),
+        validator=colander.OneOf([s for s, _ in SIGNERS]))
+
+
+def _workflow():
+    return colander.SchemaNode(
+        colander.String(), title='Workflow',
+        description='The steps agreements of this kind go through (a consent or a '
+                    'confidentiality agreement workflow).',
+        widget=_workflow_widget, validator=_workflow_validator)
+
+
+def _required():
+    return colander.SchemaNode(
+        colander.Boolean(), title='Required before the first session', missing=False,
+        description='The client page says it is missing until an agreement of this kind '
+                    'is active.')
+
+
+def _text(title):
+    return colander.SchemaNode(
+        colander.String(), title=title, missing='',
+        widget=deform.widget.TextAreaWidget(rows=15), validator=colander.Length(0, 50_000))
+
+
+class KindSchema(colander.MappingSchema):
+    """A kind's settings (bound with ``workflows``: ``[(id, title)]``);
+    ``kinds`` refuses what a built-in kind may not change."""
+    title = _title('Title')
+    title_es = _title('Title in Spanish')
+    signers = _signers()
+    workflow_id = _workflow()
+    required_first_session = _required()
+    remove = colander.SchemaNode(
+        colander.Boolean(), title='Stop offering this kind', missing=False,
+        description='Agreements already started keep it and its text.')
+
+
+class KindAddSchema(colander.MappingSchema):
+    """A clinic's own kind and its first text (``kinds.add_kind`` checks
+    the rest: a title and a text in both languages)."""
+    title = _title('Title', 'E.g. Telehealth consent, Financial policy, Photo and '
+                            'recording consent.')
+    title_es = _title('Title in Spanish')
+    signers = _signers()
+    workflow_id = _workflow()
+    required_first_session = _required()
+    text = _text('Text')
+    text_es = _text('Text in Spanish')

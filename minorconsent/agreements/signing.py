@@ -93,3 +93,32 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
     agreement.add_event('signed', user.__name__, authority, ip, user_agent[:300], now)
     activate_if_complete(agreement, registry, now)
     return signature
+
+
+def sign_as_therapist(registry, agreement, user, typed_name, intent_to_sign, shown_sha256,
+                      ip='', user_agent='', now=None):
+    """The therapist's signature on an agreement of a kind the therapist
+    signs (``kinds``): the same conditions as a family member's, the
+    staff page's form instead of the family page.  The agreement names the
+    therapist who started it as its signer; nobody else signs it."""
+    if user.__name__ in agreement.signatures:
+        return agreement.signatures[user.__name__]
+    if agreement.therapist_signer != user.__name__ \
+            or agreement.state not in ('sent', 'proposed'):
+        raise SigningError(_('This agreement is not waiting for your signature.'))
+    if shown_sha256 != agreement.text_sha256:
+        raise SigningError(_('The text changed since you opened it. Please read it again.'))
+    if not intent_to_sign:
+        raise SigningError(_('Please confirm that you intend to sign.'), field='intent_to_sign')
+    typed_name = ' '.join((typed_name or '').split())
+    if not typed_name_matches(typed_name, user.display_name):
+        raise SigningError(_('Type your full name as it appears on your account: ${name}',
+                             mapping={'name': user.display_name}))
+    now = now or utcnow()
+    signature = Signature(user.__name__, typed_name, 'therapist', 'therapist',
+                          "The client's therapist", now, ip, user_agent[:300],
+                          agreement.template_version, agreement.text_sha256, True, True, '')
+    agreement.signatures[user.__name__] = signature
+    agreement.add_event('signed', user.__name__, signature.authority, ip, user_agent[:300], now)
+    activate_if_complete(agreement, registry, now)
+    return signature

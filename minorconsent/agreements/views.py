@@ -15,11 +15,14 @@ from minorconsent.workflow.views import step_refused
 from . import pdf
 from .fhir import consent_resource
 from .invitations import invite_signers
+from .kinds import SIGNER_WORDS, kind_of, kinds_of, missing_required
 from .lifecycle import start_agreement
 from .model import Agreement, age_note, assent_expected, custody_policy, default_signers
 from .paper import paper_signers
 from .pdf import pdf_response
+from .renewal import ask_to_sign_new_version, on_old_version, renewal_waiting, versions_of
 from .schemas import StartSchema
+from .signing import SigningError, sign_as_therapist
 
 
 #: The custody rule in the start page's heading.
@@ -43,7 +46,18 @@ class AgreementStart(ClientForm):
                 for gid in default_signers(client, clinic.settings) if gid in users]
 
     def bind(self):
-        return {'eligible': self.eligible()}
+        return {'eligible': self.eligible(), 'kinds': [
+            (k.id, '%s (signed by: %s)' % (k.title, SIGNER_WORDS[k.signers].lower())
+             if not k.builtin else k.title)
+            for k in kinds_of(self.request.clinic).offered()]}
+
+    def page(self):
+        values = super().page()
+        missing = missing_required(self.request.clinic, self.context)
+        if missing:
+            values['heading'] = '%s. Required before the first session and not active yet: %s' \
+                % (values.get('heading', self.heading), ', '.join(k.title for k in missing))
+        return values
 
     def appstruct(self):
         client, settings = self.context, self.request.clinic.settings
@@ -90,6 +104,16 @@ def agreement_page(request):
                               key=lambda i: i.created, reverse=True),
         'waiting': agreement.state in ('sent', 'proposed'),
         'age_note': age_note(agreement, request.clinic.settings),
+        'versions': versions_of(agreement), 'on_old_version': on_old_version(agreement),
+        'renewal': renewal_waiting(agreement),
+        'may_renew': on_old_version(agreement) and renewal_waiting(agreement) is None
+        and request.authenticated_userid in client.therapist_ids,
+        'kind': kind_of(agreement),
+        'therapist_may_sign': agreement.therapist_signer == request.authenticated_userid
+        and agreement.state in ('sent', 'proposed')
+        and agreement.therapist_signer not in agreement.signatures,
+        'therapist_signature': agreement.signatures.get(agreement.therapist_signer)
+        if agreement.therapist_signer else None,
     }
 
 
@@ -144,9 +168,44 @@ def agreement_pdf(request):
 @clinic_view(context=Agreement, name='consent.fhir.json', permission='view')
 def agreement_fhir(request):
     """The agreement as a FHIR R4 Consent resource."""
-    body = json.dumps(consent_resource(request.context, request.clinic), indent=2)
+    body = json.dumps(consent_resource(request.context, request.clinic, request.registry),
+                      indent=2)
     response = Response(body, content_type='application/fhir+json', charset='utf-8')
     response.content_disposition = 'attachment; filename="consent.fhir.json"'
     return response
 
 
+
+
+@clinic_view(context=Agreement, name='new-version', permission='view', request_method='POST')
+def agreement_new_version(request):
+    """Ask to sign the new version: a new agreement of the same kind on the
+    newest text, sent to those who must sign (``renewal``)."""
+    agreement = request.context
+    if request.authenticated_userid not in agreement.workflow_client().therapist_ids:
+        raise HTTPNotFound()
+    try:
+        new = ask_to_sign_new_version(request.clinic, request.registry, agreement,
+                                      Actor.from_request(request))
+    except ValueError as exc:
+        request.tm.doom()
+        return step_refused(request, str(exc))
+    return redirect(request, request.clinic_url(new), 'invitations-sent')
+
+
+@clinic_view(context=Agreement, name='therapist-signature', permission='view',
+             request_method='POST')
+def agreement_therapist_signature(request):
+    """The therapist signs an agreement of a kind the therapist signs."""
+    agreement = request.context
+    if agreement.therapist_signer != request.authenticated_userid:
+        raise HTTPNotFound()
+    user = request.clinic['users'][request.authenticated_userid]
+    try:
+        sign_as_therapist(request.registry, agreement, user, request.POST.get('typed_name', ''),
+                          request.POST.get('intent_to_sign') == 'yes',
+                          request.POST.get('text_sha256', ''), request.client_addr or '',
+                          request.user_agent or '')
+    except SigningError as exc:
+        return step_refused(request, str(exc))
+    return redirect(request, request.clinic_url(agreement), 'step-done')

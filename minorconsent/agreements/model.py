@@ -44,10 +44,10 @@ class FamilyStates(dict):
     a family sees."""
 
     def get(self, kind, default=None):
+        """Every kind not built in is a clinic's (``default`` is not
+        needed: the union below is the answer for it)."""
         if kind in self:
             return self[kind]
-        if default is not None:
-            return default
         roles = {}
         for content_type in ('consent', 'confidentiality'):
             for role, states in self[content_type].items():

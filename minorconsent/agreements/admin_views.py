@@ -105,7 +105,13 @@ class KindEdit(FormView):
         return kinds_of(self.request.clinic)[self.context.kind]
 
     def bind(self):
-        return {'workflows': _workflows(self.request)}
+        # A built-in kind's own workflow is offered even where no clinic
+        # kind may follow it (the release's): it is the one that stays.
+        workflows = _workflows(self.request)
+        own = self.kind().workflow_id
+        if own not in dict(workflows) and own in self.request.clinic['workflows']:
+            workflows.append((own, self.request.clinic['workflows'][own].definition().title))
+        return {'workflows': workflows}
 
     def appstruct(self):
         kind = self.kind()
@@ -124,7 +130,7 @@ class KindEdit(FormView):
             if values['remove']:
                 remove_kind(clinic, actor, kind.id)
             else:
-                change_kind(clinic, actor, kind.id, values['title'] or kind.title,
+                change_kind(clinic, actor, kind.id, values['title'],
                             values['title_es'] or '', values['signers'],
                             values['workflow_id'], values['required_first_session'])
         except KindRefused as exc:

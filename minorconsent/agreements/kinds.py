@@ -198,6 +198,11 @@ def change_kind(clinic, actor_id, kind_id, title, title_es, signers, workflow_id
             raise KindRefused('workflow_id', reason + ' Its workflow cannot change.')
         if signers != kind.signers:
             raise KindRefused('signers', reason + ' Who signs it cannot change.')
+        if ' '.join(title.split()) != kind.title:
+            raise KindRefused('title', reason + ' Its title cannot change.')
+        if ' '.join(title_es.split()) != kind.title_es:
+            raise KindRefused('title_es', 'The Spanish title of a built-in kind comes with '
+                                          'the application and cannot change here.')
         changed = replace(kind, required_first_session=bool(required_first_session))
     else:
         title, title_es = _check(clinic, title, title_es, signers, workflow_id)

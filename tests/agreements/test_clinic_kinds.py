@@ -297,3 +297,21 @@ def test_a_clinic_kind_exports_as_fhir_with_the_clinics_category(app, clinic, de
         agreement = c['clients'][demo.lucia]['agreements'][ref]
         again = consent_resource(agreement, c, app.registry)
         assert again['category'] == resource['category']
+
+
+def test_a_built_in_kinds_title_cannot_change(app, clinic, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/agreement-templates/release/kind').forms['form']
+    form['title'] = 'Sharing'
+    assert 'Its title cannot change.' in form.submit(status=400).text
+    with clinic() as c:
+        assert c.agreement_kinds['release'].title == 'Release of information'
+
+
+def test_the_release_can_be_made_required(app, clinic, demo):
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/agreement-templates/release/kind').forms['form']
+    form['required_first_session'] = True
+    form.submit().follow()
+    with clinic() as c:
+        assert c.agreement_kinds['release'].required_first_session

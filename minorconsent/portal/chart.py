@@ -29,11 +29,16 @@ LEFT, RIGHT, TOP, BOTTOM = 150, 14, 10, 30
 ROW = (HEIGHT - TOP - BOTTOM) / (len(LEVELS) - 1)
 
 
+def iso_day(day):
+    """A point's day as ISO text, whether it came as a ``date`` or as text."""
+    return day.isoformat() if isinstance(day, date) else str(day)
+
+
 def trend_svg(title, points, t=str):
-    """``points``: ``[(ISO date, rating code, rating words)]``; ``t``
-    translates the chart's own words (the goal title is the therapist's and
-    stays as written).  Points are drawn in date order."""
-    usable = tuple(sorted(((day, code, words) for day, code, words in points
+    """``points``: ``[(date or ISO date, rating code, rating words)]``;
+    ``t`` translates the chart's own words (the goal title is the
+    therapist's and stays as written).  Points are drawn in date order."""
+    usable = tuple(sorted(((iso_day(day), code, words) for day, code, words in points
                            if code in LEVEL), key=lambda p: p[0]))
     desc = '; '.join('%s: %s' % (day, t(words)) for day, _, words in usable) \
         or t('No ratings yet')

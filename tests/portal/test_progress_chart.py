@@ -57,6 +57,13 @@ def test_every_achievement_value_has_its_own_level_in_the_legends_order():
     assert heights['no-progress'] != heights['no-change']
 
 
+def test_a_day_may_come_as_a_date_or_as_iso_text():
+    assert trend_svg('Sleep', [(date(2026, 1, 2), 'improving', 'Improving'),
+                               ('2026-01-01', 'no-change', 'No change')]) == \
+        trend_svg('Sleep', [('2026-01-02', 'improving', 'Improving'),
+                            (date(2026, 1, 1), 'no-change', 'No change')])
+
+
 def test_the_chart_is_described_and_fits_a_phone():
     svg = svg_of(trend_svg('Sleep', [('2026-01-01', 'improving', 'Improving'),
                                      ('2026-02-01', 'achieved', 'Achieved')]))

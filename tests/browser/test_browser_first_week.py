@@ -31,6 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pyotp
+import pypdf
 import pytest
 from playwright.sync_api import expect
 
@@ -284,7 +285,9 @@ def test_a_client_from_fourteen_to_eighteen(fresh_clinic, fresh_tab, checks):
     with staff.expect_navigation():
         staff.get_by_role('button', name='Send for signature').click()
     checks.check_page(staff, 'consent, sent')
-    invitation = link_in(mail_to(clinic, GUARDIAN, since), clinic, 'invite')
+    guardian_mail = mail_to(clinic, GUARDIAN, since)
+    assert 'Nova' not in guardian_mail and 'therap' not in guardian_mail.lower(), guardian_mail
+    invitation = link_in(guardian_mail, clinic, 'invite')
 
     # --- the guardian accepts the invitation and signs, on a phone ---------------
     parent = fresh_tab(**PHONE)
@@ -408,17 +411,28 @@ def test_a_paper_signature_then_the_case_closed(fresh_clinic, fresh_tab, checks)
     form.get_by_label('Scan of the signed page').set_input_files(
         files=[{'name': 'signed-consent.png', 'mimeType': 'image/png', 'buffer': tiny_png()}])
     form.get_by_label('Witnessed by').fill('Dana Reception')
-    form.get_by_label('Day signed').fill(utcnow().date().isoformat())
+    signed_on = utcnow().date().isoformat()
+    form.get_by_label('Day signed').fill(signed_on)
     with staff.expect_navigation():
         form.get_by_role('button', name='Record signature').click()
     assert staff.url == fresh_clinic.url + consent_url.split(fresh_clinic.url, 1)[1], staff.url
     expect(staff.get_by_role('heading', level=1)).to_contain_text('Active')
-    expect(staff.get_by_text('Dana Reception')).not_to_have_count(0)
+    expect(staff.locator('main')).to_contain_text(
+        'signed on paper on %s, witnessed by Dana Reception, recorded by Robin Firstweek'
+        % signed_on)
     expect(staff.get_by_role('link', name='Download the scan')).to_have_count(1)
     checks.check_page(staff, 'consent, active from a paper signature')
     with staff.expect_download() as download:
         staff.get_by_role('link', name='Download the scan').click()
     assert Path(download.value.path()).read_bytes() == tiny_png()
+    # The certificate says how it was signed.
+    with staff.expect_download() as download:
+        staff.get_by_role('link', name='Download the signed PDF').click()
+    certificate = ' '.join(''.join(
+        p.extract_text() for p in pypdf.PdfReader(download.value.path()).pages).split())
+    assert re.search(r'Signed by Ines Papelero \(.*\) on paper on %s, witnessed by Dana '
+                     r'Reception, recorded by Robin Firstweek at ' % signed_on,
+                     certificate), certificate
 
     # Active as if signed online: the client record says so.
     staff.goto(client_page)
@@ -575,4 +589,5 @@ def first_journey_majority(clinic, staff, teen, parent, checks, client_page, cli
     # theirs to read any more.
     parent.goto('/clients/%s/family' % client_id)
     expect(parent.get_by_text('working on calmer mornings')).to_have_count(0)
+    assert_fits(parent, 'the child page after majority')
     checks.check_page(parent, 'the child page after majority (guardian)')

@@ -3,9 +3,11 @@ one with its text in English and Spanish, who signs, its workflow and
 whether it is required; therapists start, send and get it signed like the
 built-in kinds; the built-in kinds stay as the code needs them."""
 import json
+from datetime import date
 
 import pytest
 from fhir.resources.R4B.consent import Consent
+from webtest import Upload
 
 from minorconsent.agreements import act, start_agreement
 from minorconsent.agreements.fhir import consent_resource
@@ -315,3 +317,25 @@ def test_the_release_can_be_made_required(app, clinic, demo):
     form.submit().follow()
     with clinic() as c:
         assert c.agreement_kinds['release'].required_first_session
+
+
+def test_a_clinic_kind_signed_on_paper_activates(app, clinic, demo):
+    with clinic() as c:
+        telehealth(c)
+        agreement = start_agreement(c, c['clients'][demo.lucia], 'telehealth-consent',
+                                    demo.user_ids['therapist'],
+                                    required_guardians=[demo.user_ids['guardian']])
+        act(agreement, app.registry, 'propose', therapist_actor(c, demo))
+        ref = agreement.__name__
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    path = '/clients/%s/agreements/%s/' % (demo.lucia, ref)
+    form = therapist.get(path + 'paper-signature').forms['form']
+    form['signer'] = demo.user_ids['guardian']
+    form['upload'] = Upload('scan.png', b'\x89PNG\r\n\x1a\n' + b'\x00' * 200, 'image/png')
+    form['witness'] = 'Pat Lee'
+    form['signed_on'] = date.today().isoformat()
+    form.submit('record_signature').follow()
+    with clinic() as c:
+        agreement = c['clients'][demo.lucia]['agreements'][ref]
+        assert agreement.state == 'active' and agreement.pdf is not None
+        assert agreement.signatures[demo.user_ids['guardian']].on_paper

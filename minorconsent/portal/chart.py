@@ -24,8 +24,10 @@ LEVELS = ('not-attainable', 'not-achieved', 'worsening', 'no-progress', 'no-chan
 LEVEL = {code: n for n, code in enumerate(LEVELS)}
 #: The label of each level: the words guardians read everywhere else.
 LEVEL_LABELS = tuple(ACHIEVEMENT_TITLES[code] for code in LEVELS)
-WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 150, 14, 10, 30
+#: Room on the left for the longest label (Spanish "Por ahora no es
+#: alcanzable") at a size still readable once a phone scales the picture.
+WIDTH, HEIGHT = 360, 215
+LEFT, RIGHT, TOP, BOTTOM = 168, 12, 10, 30
 ROW = (HEIGHT - TOP - BOTTOM) / (len(LEVELS) - 1)
 
 
@@ -73,9 +75,9 @@ def _drawn(title, usable, desc, labels):
         y = level_y(code)
         out.append('<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#d5dbe3"/>'
                    % (LEFT, WIDTH - RIGHT, y, y))
-        out.append('<text x="%d" y="%.1f" font-size="10.5" text-anchor="end" fill="#4a5566" '
+        out.append('<text x="%d" y="%.1f" font-size="11.5" text-anchor="end" fill="#4a5566" '
                    'font-family="sans-serif" data-level="%s">%s</text>'
-                   % (LEFT - 6, y + 3.5, code, escape(label)))
+                   % (LEFT - 6, y + 4, code, escape(label)))
     if usable:
         days = [date.fromisoformat(day) for day, _, _ in usable]
         first, last = days[0], days[-1]
@@ -90,14 +92,11 @@ def _drawn(title, usable, desc, labels):
         for (cx, cy), (day, code, _) in zip(coords, usable):
             out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="#1f5fa8" data-day="%s" '
                        'data-level="%s"/>' % (cx, cy, escape(day), code))
-        # The axis names its first and last dates (the middle one too when
-        # there is room), each at its place in time.
+        # The axis names its first and last dates, each at its place in
+        # time (a third would not fit beside them on a phone).
         ticks = [(first, 'start')]
         if (last - first).days > 0:
             ticks.append((last, 'end'))
-            middle = first + (last - first) / 2
-            if (last - first).days >= 60:
-                ticks.append((middle, 'middle'))
         for day, anchor in ticks:
             x = time_x(day, first, last)
             out.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#8793a3"/>'

@@ -10,10 +10,12 @@ from fhir.resources.R4B.consent import Consent
 from webtest import Upload
 
 from minorconsent.agreements import act, start_agreement
+from minorconsent.agreements.evolve import add_kinds
 from minorconsent.agreements.fhir import consent_resource
 from minorconsent.agreements.kinds import KindRefused, add_kind, missing_required
 from minorconsent.portal.parentview import agreement_links
 from minorconsent.security.policy import principals_for
+from minorconsent.site.evolve import all_steps
 from minorconsent.workflow.engine import Actor
 from support import ROLE_EMAILS, csrf_of, radio, sign_in
 
@@ -339,3 +341,21 @@ def test_a_clinic_kind_signed_on_paper_activates(app, clinic, demo):
         agreement = c['clients'][demo.lucia]['agreements'][ref]
         assert agreement.state == 'active' and agreement.pdf is not None
         assert agreement.signatures[demo.user_ids['guardian']].on_paper
+
+
+def test_an_older_database_gets_the_kinds_by_an_evolve_step(app, clinic, demo):
+    names = [name for name, _ in all_steps(app.registry)]
+    assert names.index('0030-agreements-clinic-kinds') > names.index(
+        '0029-agreements-confidentiality-decline')
+    with clinic() as c:
+        del c.agreement_kinds
+        # Agreements made before the store still read their kind's title.
+        mateo = c['clients'][demo.mateo]
+        assert mateo['agreements'][demo.mateo_consent].title == 'Consent to treatment'
+        add_kinds(c, app.registry)
+        assert sorted(k.id for k in c.agreement_kinds.all()) == \
+            ['confidentiality', 'consent', 'release']
+        assert all(k.builtin and k.signers == 'guardians' for k in c.agreement_kinds.all())
+        telehealth(c)
+        add_kinds(c, app.registry)                   # a clinic's store is kept
+        assert 'telehealth-consent' in c.agreement_kinds

@@ -38,11 +38,9 @@ from playwright.sync_api import expect
 import support
 from minorconsent.scripts import init as init_script
 from minorconsent.site.clock import utcnow
+from test_browser_family import PHONE, _fits_width
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group('browser')]
-
-PHONE = dict(viewport={'width': 360, 'height': 740}, device_scale_factor=2,
-             is_mobile=True, has_touch=True)
 
 ADMIN = 'admin@demo.test'
 THERAPIST = 'first.therapist@demo.test'
@@ -95,8 +93,10 @@ def fresh_clinic(tmp_path_factory):
     thread = threading.Thread(target=server.run, name='waitress-first-week', daemon=True)
     thread.start()
     try:
+        # therapist_secret: set by the first journey to run (therapist_tab).
         yield SimpleNamespace(url=url, app=app, mail_dir=mail_dir,
-                              db=app.registry._zodb_databases[''])
+                              db=app.registry._zodb_databases[''],
+                              therapist_secret=None, nova=None)
     finally:
         server.close()
         thread.join(timeout=5)
@@ -138,15 +138,10 @@ def link_in(text, clinic, kind):
     return match.group(1)
 
 
-def fits_width(page):
-    """Nothing makes the page scroll sideways (measured against the
-    phone's width: see test_browser_family._fits_width)."""
-    page.wait_for_load_state()
-    return page.evaluate('document.documentElement.scrollWidth') <= page.viewport_size['width']
-
-
 def assert_fits(page, label):
-    assert fits_width(page), '%s scrolls sideways at %d px (%s px wide)' % (
+    """No sideways scroll on the phone, once the page has loaded."""
+    page.wait_for_load_state()
+    assert _fits_width(page), '%s scrolls sideways at %d px (%s px wide)' % (
         label, page.viewport_size['width'],
         page.evaluate('document.documentElement.scrollWidth'))
 
@@ -165,6 +160,13 @@ def follow(page, name):
     """Click the link named ``name`` and wait for the page it opens."""
     with page.expect_navigation():
         page.get_by_role('link', name=name, exact=True).click()
+
+
+def born_years_ago(years):
+    """A date of birth that makes a person ``years`` old today (at most a
+    few days past the birthday: no 29 February)."""
+    today = datetime.date.today()
+    return today.replace(year=today.year - years, day=min(today.day, 28))
 
 
 def path_of(page):
@@ -197,7 +199,7 @@ def therapist_tab(clinic, fresh_tab, checks):
     admin (second factor, a therapist account without a password) and the
     therapist setting it up from the mailed link; a later one signs in
     with the password and a code."""
-    if getattr(clinic, 'therapist_secret', None) is None:
+    if clinic.therapist_secret is None:
         # The admin: a second factor, then a therapist without a password.
         admin = fresh_tab()
         sign_in(admin, ADMIN, ADMIN_PASSWORD)
@@ -244,14 +246,10 @@ def therapist_tab(clinic, fresh_tab, checks):
 
 def test_a_client_from_fourteen_to_eighteen(fresh_clinic, fresh_tab, checks):
     clinic = fresh_clinic
-    today = datetime.date.today()
-
     staff = therapist_tab(clinic, fresh_tab, checks)
 
     # --- a 14-year-old client, a guardian, the client's own sign-in -------------
-    birthday = today.replace(year=today.year - 14) if not (
-        today.month == 2 and today.day == 29) else today.replace(year=today.year - 14, day=28)
-    client_id = add_client(staff, checks, 'Nova', 'Firstweek', birthday)
+    client_id = add_client(staff, checks, 'Nova', 'Firstweek', born_years_ago(14))
     client_page = '/clients/%s/' % client_id
     clinic.nova = client_id
     link_guardian(staff, checks, GUARDIAN, 'Sam Firstweek')
@@ -386,8 +384,7 @@ def test_a_paper_signature_then_the_case_closed(fresh_clinic, fresh_tab, checks)
     clinic = fresh_clinic
     today = datetime.date.today()
     staff = therapist_tab(clinic, fresh_tab, checks)
-    client_id = add_client(staff, checks, 'Paz', 'Papelero',
-                           today.replace(year=today.year - 9, day=min(today.day, 28)))
+    client_id = add_client(staff, checks, 'Paz', 'Papelero', born_years_ago(9))
     client_page = '/clients/%s/' % client_id
     link_guardian(staff, checks, PAPER_GUARDIAN, 'Ines Papelero')
     follow(staff, 'Start an agreement')
@@ -453,7 +450,7 @@ def test_a_paper_signature_then_the_case_closed(fresh_clinic, fresh_tab, checks)
     staff.goto('/clients/')
     expect(staff.get_by_role('link', name='Papelero, Paz')).to_have_count(0)
     expect(staff.get_by_role('link', name='Firstweek, Nova')).to_have_count(
-        1 if getattr(clinic, 'nova', None) else 0)
+        0 if clinic.nova is None else 1)
     checks.check_page(staff, 'my clients without the closed case')
     follow(staff, 'Closed cases')
     expect(staff.get_by_role('heading', level=1)).to_have_text('Closed cases')
@@ -540,9 +537,7 @@ def first_journey_summary(staff, teen, parent, checks, client_page, client_id):
 def turn_eighteen(clinic, client_id):
     """The injected date: the client's date of birth moves back to 18
     years ago today, in a transaction on the live server's database."""
-    today = datetime.date.today()
-    born = today.replace(year=today.year - 18, day=28 if (
-        today.month == 2 and today.day == 29) else today.day)
+    born = born_years_ago(18)
     with support.clinic_of(clinic.db, clinic.app.registry) as site:
         client = site['clients'][client_id]
         client.date_of_birth = born

@@ -34,7 +34,7 @@ from minorconsent.site.clock import utcnow
 from minorconsent.summaries.model import ACHIEVEMENT_TITLES, PUBLISHED
 from minorconsent.workflow.engine import definition_of, permits
 
-from .chart import trend_svg
+from .chart import iso_day, trend_svg
 
 
 @dataclass(frozen=True)
@@ -294,7 +294,9 @@ def goal_trends(summaries, t=str):
     its rating was recorded; an entry several summaries carried counts
     once, as the newest of them gave it (a correction made in between).  A
     summary written before summaries carried entries gives one point, at
-    its publishing date.  "Now" is the latest summary's rating."""
+    its publishing date.  A point's day is ISO text (``chart.iso_day``),
+    whether it came from an entry or a publishing date.  "Now" is the latest
+    summary's rating."""
     series, latest = {}, {}
     for summary in reversed([s for s in summaries if s.published]):
         for goal in summary.goals:
@@ -305,7 +307,8 @@ def goal_trends(summaries, t=str):
                 for number, day, code, words in goal.history:
                     points[('entry', number)] = (day, code, words)
             else:
-                points[('summary', summary.ref)] = (summary.published, goal.code, goal.rating)
+                points[('summary', summary.ref)] = (iso_day(summary.published), goal.code,
+                                                    goal.rating)
             latest[goal.title] = goal
     trends = []
     for title, found in sorted(series.items()):

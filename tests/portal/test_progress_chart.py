@@ -92,6 +92,22 @@ def test_an_entry_two_summaries_carried_counts_once_as_the_newest_gave_it():
     assert trend.current == 'Achieved'
 
 
+def test_a_summary_written_before_entries_were_carried_plots_at_its_publishing_day():
+    old = GoalRating('Sleep', 'Improving', 'improving')            # no history
+    new = GoalRating('Sleep', 'Achieved', 'achieved',
+                     history=((7, '2026-03-01', 'achieved', 'Achieved'),))
+
+    class Published:
+        def __init__(self, ref, day, goals):
+            self.ref, self.published, self.goals = ref, day, goals
+    # The publishing day as text or as a date: the points' days are ISO text.
+    for day in ('2026-02-02', date(2026, 2, 2)):
+        (trend,) = goal_trends([Published('b', date(2026, 3, 2), (new,)),
+                                Published('a', day, (old,))])
+        assert trend.points == (('2026-02-02', 'improving', 'Improving'),
+                                ('2026-03-01', 'achieved', 'Achieved'))
+
+
 def test_what_a_guardian_gets_of_a_rating_is_plain_frozen_values():
     assert [f.name for f in dataclasses.fields(GoalRating)] == [
         'title', 'rating', 'code', 'description', 'note', 'history']

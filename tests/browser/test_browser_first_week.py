@@ -214,6 +214,8 @@ def therapist_tab(clinic, fresh_tab, checks):
         since = time.time_ns()
         with admin.expect_navigation():
             form.get_by_role('button', name='Create account').click()
+        expect(admin.get_by_role('status')).to_contain_text(
+            'The account is created. A link to choose a password is sent')
         checks.check_page(admin, 'accounts after adding the therapist')
         welcome = link_in(mail_to(clinic, THERAPIST, since), clinic, 'welcome')
 
@@ -262,6 +264,7 @@ def test_a_client_from_fourteen_to_eighteen(fresh_clinic, fresh_tab, checks):
     with staff.expect_navigation():
         staff.get_by_role('button', name='Invite Client').click()
     assert path_of(staff) == '/clients/%s/own-account' % client_id, staff.url
+    expect(staff.get_by_role('status')).to_have_text('The invitation is sent.')
     checks.check_page(staff, "the client's own sign-in, invited")
     teen_mail = mail_to(clinic, TEEN, since_teen)
     assert 'Nova' not in teen_mail and 'therap' not in teen_mail.lower(), teen_mail
@@ -317,6 +320,7 @@ def test_a_client_from_fourteen_to_eighteen(fresh_clinic, fresh_tab, checks):
     assert path_of(teen) == '/clients/%s/mine' % client_id, teen.url
     expect(teen.get_by_role('heading', level=1)).to_have_text('Hi Nova')
     expect(teen.get_by_role('heading', name='You are an adult now')).to_have_count(0)
+    expect(teen.locator('.clinic-contact')).to_contain_text('In a crisis:')
     assert_fits(teen, "the client's own page")
     checks.check_page(teen, "the client's own page (14)")
     follow(teen, 'Consent to treatment')
@@ -446,6 +450,7 @@ def test_a_paper_signature_then_the_case_closed(fresh_clinic, fresh_tab, checks)
     with staff.expect_navigation():
         form.get_by_role('button', name='Close Case').click()
     assert path_of(staff) == client_page, staff.url
+    expect(staff.get_by_role('status')).to_have_text('The case is closed.')
     checks.check_page(staff, 'client record, case closed')
     staff.goto('/clients/')
     expect(staff.get_by_role('link', name='Papelero, Paz')).to_have_count(0)

@@ -28,11 +28,17 @@ from .vocabulary import FAMILY_ROLES
 GUARDS_KEY = 'minorconsent.workflow_guards'
 
 
+def register_named(config, key, name, value):
+    """A config action that keeps ``value`` under ``name`` in the registry's
+    ``key`` dictionary (two registrations of one name conflict)."""
+    def register():
+        config.registry.setdefault(key, {})[name] = value
+    config.action((key, name), register)
+
+
 def add_workflow_guard(config, name, condition):
     """Config directive: register a named guard ``condition(ctx) -> bool``."""
-    def register():
-        config.registry.setdefault(GUARDS_KEY, {})[name] = condition
-    config.action(('minorconsent.workflow_guard', name), register)
+    register_named(config, GUARDS_KEY, name, condition)
 
 
 def workflow_guards(registry):

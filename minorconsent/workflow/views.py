@@ -13,7 +13,7 @@ from minorconsent.site.messages import redirect
 from minorconsent.site import ROUTE
 from minorconsent.site.views import clinic_view
 
-from . import fire_posted_step, workflow_guards, workflow_requirements
+from . import fire_posted_step, register_named, workflow_guards, workflow_requirements
 from .definition import DefinitionError, loads
 from .diagram import render_svg
 from .diff import changes
@@ -78,11 +78,7 @@ def add_step_view(config, content, noun=None):
     room gives another."""
     config.add_view(fire_step, context=content, name='step', permission='view',
                     request_method='POST', route_name=ROUTE)
-    called = noun or content.__name__.lower()
-
-    def register():
-        config.registry.setdefault(STEP_NOUNS_KEY, {})[content] = called
-    config.action(('minorconsent.workflow_step_noun', content), register)
+    register_named(config, STEP_NOUNS_KEY, content, noun or content.__name__.lower())
 
 
 def check_source(record, source, registry):

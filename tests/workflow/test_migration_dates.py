@@ -18,7 +18,9 @@ RELEASE = '/workflows/release-of-information/'
 
 def shared_dates(browser, demo):
     page = browser.get('/clients/%s/family' % demo.mateo).html.get_text(' ')
-    return re.findall(r'shared (\d{4}-\d\d-\d\d)', ' '.join(page.split()))
+    # ISO, or written out in the reader's language ("December 6, 2026").
+    return re.findall(r'shared (\d{4}-\d\d-\d\d|[A-Z][a-z]+ \d{1,2}, \d{4})',
+                      ' '.join(page.split()))
 
 
 def chart_dates(c, demo):

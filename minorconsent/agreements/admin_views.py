@@ -20,8 +20,7 @@ from .schemas import KindAddSchema, KindSchema, TemplateSchema
 def template_list(request):
     clinic = request.clinic
     kinds = kinds_of(clinic)
-    workflows = dict(agreement_workflows(clinic))
-    workflows.update((wid, r.definition().title) for wid, r in clinic['workflows'].items())
+    workflows = {wid: r.definition().title for wid, r in clinic['workflows'].items()}
     rows = [(t, kinds.get(t.kind)) for t in request.context.values()]
     return {'rows': sorted(rows, key=lambda r: (r[1] is None or not r[1].builtin,
                                                 r[0].title.casefold())),

@@ -31,7 +31,10 @@ def _kind_validator(node, kw):
 class StartSchema(colander.MappingSchema):
     """Bound with ``kinds``: ``[(id, title)]`` the clinic offers."""
     kind = colander.SchemaNode(
-        colander.String(), title='Document', widget=_kind_widget, validator=_kind_validator)
+        colander.String(), title='Document', widget=_kind_widget, validator=_kind_validator,
+        description='A kind the clinic added says who signs it: where the client or the '
+                    'therapist signs, no guardian below is asked; where both sign, the '
+                    "client's own signature is asked too.")
     guardians = colander.SchemaNode(
         colander.Set(), title='Guardians who sign', missing=set(),
         description='Only guardians with legal authority and no restriction can sign.',

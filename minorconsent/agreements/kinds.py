@@ -40,6 +40,9 @@ SIGNERS = (
     ('therapist', "The client's therapist"),
 )
 SIGNER_WORDS = dict(SIGNERS)
+#: ... on the therapist's start form, after "signed by".
+SIGNED_BY = {'guardians': 'the guardians', 'client': 'the client',
+             'both': 'the guardians and the client', 'therapist': 'the therapist'}
 #: The content types of the workflows a clinic's kind may follow.
 KIND_CONTENT_TYPES = ('consent', 'confidentiality')
 #: The step that sends an agreement out, by its workflow's content type.
@@ -99,7 +102,10 @@ class AgreementKinds(Persistent):
     def offered(self):
         """The kinds a therapist starts from the general form (a release has
         its own form, a retired kind none)."""
-        return [k for k in self.by_id.values() if k.id != 'release' and not k.retired]
+        builtin = [self.by_id[k] for k in KINDS if k != 'release' and k in self.by_id]
+        own = sorted((k for k in self.by_id.values() if not k.builtin and not k.retired),
+                     key=lambda k: k.title.casefold())
+        return builtin + own
 
     def put(self, kind):
         self.by_id[kind.id] = kind

@@ -15,7 +15,7 @@ from minorconsent.workflow.views import step_refused
 from . import pdf
 from .fhir import consent_resource
 from .invitations import invite_signers
-from .kinds import SIGNER_WORDS, kind_of, kinds_of, missing_required
+from .kinds import SIGNED_BY, kind_of, kinds_of, missing_required
 from .lifecycle import start_agreement
 from .model import Agreement, age_note, assent_expected, custody_policy, default_signers
 from .paper import paper_signers
@@ -47,7 +47,7 @@ class AgreementStart(ClientForm):
 
     def bind(self):
         return {'eligible': self.eligible(), 'kinds': [
-            (k.id, '%s (signed by: %s)' % (k.title, SIGNER_WORDS[k.signers].lower())
+            (k.id, '%s (signed by %s)' % (k.title, SIGNED_BY[k.signers])
              if not k.builtin else k.title)
             for k in kinds_of(self.request.clinic).offered()]}
 

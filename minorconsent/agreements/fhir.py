@@ -85,8 +85,13 @@ def consent_resource(agreement, clinic, registry=None):
     scope, category = _scope_and_category(agreement, registry)
     signed = [s for s in agreement.signatures.values() if s.role == 'guardian']
     performers = [{'reference': 'RelatedPerson/%s' % s.signer_id} for s in signed]
-    if agreement.minor_consents:
+    if agreement.minor_consents or (not agreement.required_guardians
+                                    and client.self_account_id in agreement.signatures):
+        # The client consents alone, or signs alone a clinic kind only
+        # they sign.
         performers.append({'reference': 'Patient/%s' % client.__name__})
+    if agreement.therapist_signer in agreement.signatures:
+        performers.append({'reference': 'Practitioner/%s' % agreement.therapist_signer})
     activated = [e.time for e in agreement.event_list() if e.kind == 'activated']
     resource = {
         'resourceType': 'Consent',
@@ -104,6 +109,9 @@ def consent_resource(agreement, clinic, registry=None):
             'action': [{'coding': [{'system': ACTION_SYSTEM, 'code': 'access'}]}],
         },
     }
+    if not resource['provision']['actor']:
+        # FHIR has no empty lists: a kind no guardian signs names no actor.
+        del resource['provision']['actor']
     if activated:
         resource['provision']['period'] = {'start': _when(activated[-1])}
     if performers:

@@ -13,6 +13,7 @@ from minorconsent.agreements import act, start_agreement
 from minorconsent.agreements.evolve import add_kinds
 from minorconsent.agreements.fhir import consent_resource
 from minorconsent.agreements.kinds import KindRefused, add_kind, missing_required
+from minorconsent.agreements.signing import sign_as_therapist
 from minorconsent.portal.parentview import agreement_links
 from minorconsent.security.policy import principals_for
 from minorconsent.site.evolve import all_steps
@@ -359,3 +360,18 @@ def test_an_older_database_gets_the_kinds_by_an_evolve_step(app, clinic, demo):
         telehealth(c)
         add_kinds(c, app.registry)                   # a clinic's store is kept
         assert 'telehealth-consent' in c.agreement_kinds
+
+
+def test_who_signed_a_clinic_kind_is_its_fhir_performer(app, clinic, demo):
+    with clinic() as c:
+        telehealth(c, signers='therapist', title='Financial policy')
+        tid = demo.user_ids['therapist']
+        agreement = start_agreement(c, c['clients'][demo.lucia], 'financial-policy', tid)
+        act(agreement, app.registry, 'propose', therapist_actor(c, demo))
+        sign_as_therapist(app.registry, agreement, c['users'][tid],
+                          c['users'][tid].display_name, True, agreement.text_sha256)
+        resource = consent_resource(agreement, c, app.registry)
+        Consent.model_validate(resource)
+        assert resource['status'] == 'active'
+        assert resource['performer'] == [{'reference': 'Practitioner/%s' % tid}]
+        assert 'actor' not in resource['provision']

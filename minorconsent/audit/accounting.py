@@ -8,6 +8,7 @@ the family's own reads, of other records, and of anything but summaries
 are not shown.
 """
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from minorconsent.site.i18n import _
 
@@ -16,10 +17,17 @@ STAFF_ROLES = {'therapist': _('Therapist'), 'supervisor': _('Clinical supervisor
 
 @dataclass(frozen=True)
 class AccessView:
-    day: str          # YYYY-MM-DD (UTC)
+    day: datetime     # when (aware UTC); the page writes the clinic's day
     who: str          # the staff member's display name
     role: str         # their role at the clinic, in words
     what: str         # "Read a progress summary", ...
+
+
+def _moment(at):
+    """The entry's ISO time as an aware datetime (UTC when it names no
+    zone)."""
+    moment = datetime.fromisoformat(at)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _what(entry):
@@ -54,7 +62,7 @@ def summary_accesses(audit_log, client_id, users, visible_refs, limit=200):
         user = users.get(entry['actor'])
         if not roles or user is None:
             continue
-        found.append(AccessView(day=entry['at'][:10], who=user.display_name,
+        found.append(AccessView(day=_moment(entry['at']), who=user.display_name,
                                 role=', '.join(roles), what=_what(entry)))
         if len(found) >= limit:
             break

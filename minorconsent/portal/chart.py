@@ -36,15 +36,17 @@ def iso_day(day):
     return day.isoformat() if isinstance(day, date) else str(day)
 
 
-def trend_svg(title, points, t=str):
+def trend_svg(title, points, t=str, on=iso_day):
     """``points``: ``[(date or ISO date, rating code, rating words)]``;
     ``t`` translates the chart's own words (the goal title is the
-    therapist's and stays as written).  Points are drawn in date order."""
+    therapist's and stays as written) and ``on`` writes a day for the
+    reader (``site.dates``; ISO without one).  Points are drawn in date
+    order."""
     usable = tuple(sorted(((iso_day(day), code, words) for day, code, words in points
                            if code in LEVEL), key=lambda p: p[0]))
-    desc = '; '.join('%s: %s' % (day, t(words)) for day, _, words in usable) \
-        or t('No ratings yet')
-    return _drawn(title, usable, desc, tuple(t(label) for label in LEVEL_LABELS))
+    desc = '; '.join('%s: %s' % (on(date.fromisoformat(day)), t(words))
+                     for day, _, words in usable) or t('No ratings yet')
+    return _drawn(title, usable, desc, tuple(t(label) for label in LEVEL_LABELS), on)
 
 
 def level_y(code):
@@ -64,7 +66,7 @@ def time_x(day, first, last):
 
 
 @lru_cache(maxsize=4096)
-def _drawn(title, usable, desc, labels):
+def _drawn(title, usable, desc, labels, on=iso_day):
     """The SVG, a pure function of its (already translated) words, so a
     family page redraws nothing that has not changed."""
     out = ['<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" '
@@ -104,6 +106,6 @@ def _drawn(title, usable, desc, labels):
             out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="%s" '
                        'fill="#4a5566" font-family="sans-serif">%s</text>'
                        % (x, HEIGHT - 4, anchor if len(ticks) > 1 else 'middle',
-                          escape(day.isoformat())))
+                          escape(on(day))))
     out.append('</svg>')
     return '\n'.join(out)

@@ -23,7 +23,7 @@ braces).  The adolescent's own page (``teen_view``) and a family member's
 view of one agreement (``agreement_view``) are built the same way.
 """
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from minorconsent.agreements.model import FAMILY_STATES
 from minorconsent.clients.family import family_access
@@ -101,7 +101,7 @@ def safety_notices(client, guardian_id, principals):
 @dataclass(frozen=True)
 class SharedView:
     """Something shared under a release the guardian signed."""
-    day: str
+    day: date                 # the day it was shared
     recipient: str
     items: tuple              # in words (English msgids; the page translates)
 
@@ -119,7 +119,7 @@ def shared_under_my_releases(client, guardian_id):
         if release is None or guardian_id not in release.signatures:
             continue
         # The recipient as named in the release the guardian signed.
-        found.append(SharedView(disclosure.told_on.isoformat(), release.terms.recipient,
+        found.append(SharedView(disclosure.told_on, release.terms.recipient,
                                 tuple(ITEM_TITLES.get(i, i) for i in disclosure.items)))
     return tuple(sorted(found, key=lambda s: s.day, reverse=True))
 
@@ -153,7 +153,7 @@ def agreement_links(client, user_id, principals, role='guardian'):
 
 
 def parent_view(client, guardian_id, settings, today=None, principals=None, t=str,
-                preview=None):
+                preview=None, on=iso_day):
     """The ``ParentChildView`` of ``client`` for ``guardian_id``, or None
     when that guardian is not entitled to see this child today.
 
@@ -193,7 +193,7 @@ def parent_view(client, guardian_id, settings, today=None, principals=None, t=st
         agreements=agreement_links(client, guardian_id, principals)
         if principals and not alone else (),
         summaries=summaries if 'summaries' in scope else (),
-        goals=goal_trends(summaries, t) if 'goals' in scope else (),
+        goals=goal_trends(summaries, t, on) if 'goals' in scope else (),
         notices=notices,
         clinic=clinic_contact(settings))
 
@@ -227,7 +227,9 @@ def teen_view(client, users, principals=None, settings=None):
 class SignatureView:
     name: str                 # as the signer typed it
     authority: str
-    time: str                 # UTC, ISO 8601
+    time: datetime            # aware UTC; the page writes it on the clinic's clock
+    #: Signed on paper in the office (staff recorded it): the day signed.
+    paper_day: date = None
 
 
 @dataclass(frozen=True)
@@ -254,8 +256,9 @@ def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
         ref=agreement.__name__, client_ref=agreement.workflow_client().__name__,
         title=agreement.title, state_title=state_title, text=agreement.text,
         text_sha256=agreement.text_sha256, version=agreement.template_version,
-        signatures=tuple(SignatureView(s.typed_name, s.authority,
-                                       s.time.strftime('%Y-%m-%d %H:%M UTC'))
+        signatures=tuple(SignatureView(s.typed_name, s.authority, s.time,
+                                       date.fromisoformat(s.paper_signed_on)
+                                       if getattr(s, 'paper_signed_on', '') else None)
                          for s in agreement.signatures.values()),
         may_sign=may_sign and user_id not in agreement.signatures,
         signed_by_me=user_id in agreement.signatures, may_revoke=may_revoke,
@@ -286,7 +289,7 @@ class GoalTrend:
     note: str = ''            # the latest published summary's note on it
 
 
-def goal_trends(summaries, t=str):
+def goal_trends(summaries, t=str, on=iso_day):
     """Trends from published ``SummaryView``s (newest first, as listed);
     ``t`` translates the chart's words into the guardian's language.
 
@@ -314,7 +317,7 @@ def goal_trends(summaries, t=str):
     for title, found in sorted(series.items()):
         points = tuple(sorted(found.values(), key=lambda p: p[0]))
         trends.append(GoalTrend(title, latest[title].rating, points,
-                                trend_svg(title, points, t),
+                                trend_svg(title, points, t, on),
                                 latest[title].description, latest[title].note))
     return tuple(trends)
 
@@ -326,7 +329,7 @@ class SummaryView:
     client_ref: str
     period: str
     text: str
-    published: str           # date, ISO
+    published: date          # the day it was shared (None: not yet)
     goals: tuple             # GoalRatings
     in_review: bool = False  # shown to the adolescent while they review
     #: It corrects an earlier update (withdrawn): only that fact, never the
@@ -348,7 +351,7 @@ def summary_view(summary):
     return SummaryView(
         ref=summary.__name__, client_ref=summary.workflow_client().__name__,
         period=summary.period, text=summary.parent_text,
-        published=published[-1].date().isoformat() if published else '',
+        published=published[-1].date() if published else None,
         goals=tuple(GoalRating(line.title, ACHIEVEMENT_TITLES.get(line.rating, 'Not rated yet'),
                                line.rating, line.description, line.note,
                                entry_points(line) if line.rating else ())
@@ -381,6 +384,6 @@ def summary_views(client, principals, permission='view-published', preview=None)
     def view(summary):
         if summary is preview:
             return replace(summary_view(summary), in_review=False,
-                           published=utcnow().date().isoformat())
+                           published=utcnow().date())
         return summary_view(summary)
     return tuple(view(s) for s in sorted(found, key=lambda s: s.created, reverse=True))

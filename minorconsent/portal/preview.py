@@ -9,6 +9,7 @@ the summary's ``view`` permission) and imports nothing of the portal
 from pyramid.renderers import render_to_response
 
 from minorconsent.security.policy import principals_for
+from minorconsent.site.dates import for_request as reader_formats
 from minorconsent.site.i18n import CODES, localizer_for, translate
 from minorconsent.summaries.audience import summary_readers
 
@@ -48,7 +49,8 @@ def staff_preview(request, summary):
 
     def page_of(gid):
         return parent_view(client, gid, clinic.settings, principals=principals_for(users[gid]),
-                           t=lambda words: translate(request, words), preview=summary)
+                           t=lambda words: translate(request, words), preview=summary,
+                           on=reader_formats(request)[0])
     readers = summary_readers(client)
     pages = []
     for gid in readers.guardian_ids:
@@ -69,7 +71,8 @@ def staff_preview(request, summary):
         view = ParentChildView(ref=client.__name__,
                                name=client.preferred_name or client.first_name,
                                summaries=alone,
-                               goals=goal_trends(alone, lambda words: translate(request, words)),
+                               goals=goal_trends(alone, lambda words: translate(request, words),
+                                                 reader_formats(request)[0]),
                                clinic=clinic_contact(clinic.settings))
     else:
         view = chosen[2]

@@ -195,7 +195,7 @@ class ElectronicRecords(FormView):
         if agreed:
             found = esign.consent_of(user)
             return dict(self.page(), form='',
-                        agreed_on=found.time.strftime('%Y-%m-%d %H:%M UTC') if found else None)
+                        agreed_on=found.time if found else None)
         return None
 
     def make_form(self):

@@ -4,9 +4,10 @@ details), so it can hold nothing the page does not show."""
 from minorconsent.agreements.documentpdf import DocumentPDF
 
 
-def render(child_name, summary, contact, t=lambda text, mapping=None: text):
-    """``t`` translates the labels (the guardian's language); what the
-    therapist wrote stays as written."""
+def render(child_name, summary, contact, t=lambda text, mapping=None: text, on=str):
+    """``t`` translates the labels (the guardian's language) and ``on``
+    writes a date for them (``site.dates``); what the therapist wrote
+    stays as written."""
     pdf = DocumentPDF(t('Progress summary'))     # no names in metadata
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
@@ -14,7 +15,7 @@ def render(child_name, summary, contact, t=lambda text, mapping=None: text):
     pdf.multi_cell(0, 9, '%s: %s' % (child_name, summary.period), new_x='LMARGIN', new_y='NEXT')
     pdf.set_font('DejaVu', '', 10)
     pdf.multi_cell(0, 6, t('Shared ${date} by ${clinic}',
-                           {'date': summary.published, 'clinic': contact.name}),
+                           {'date': on(summary.published), 'clinic': contact.name}),
                    new_x='LMARGIN', new_y='NEXT')
     pdf.ln(4)
     if summary.corrects:

@@ -15,6 +15,7 @@ from minorconsent.audit.accounting import summary_accesses
 from minorconsent.audit.chain import log_of
 from minorconsent.clients import Client
 from minorconsent.site import Clinic
+from minorconsent.site.dates import for_request as reader_formats
 from minorconsent.site.i18n import translate
 from minorconsent.site.views import cached_template, clinic_view
 from minorconsent.summaries.model import Summary
@@ -39,7 +40,8 @@ def family(request):
 def child_page(request):
     view = parent_view(request.context, request.identity.userid,
                        request.clinic.settings, principals=principals(request),
-                       t=lambda words: translate(request, words))
+                       t=lambda words: translate(request, words),
+                       on=reader_formats(request)[0])
     if view is None:   # the ACL already said yes; belt and braces
         raise HTTPNotFound()
     return {'child': view, 'summary_macros': summary_macros()}
@@ -105,8 +107,9 @@ def summary_page(request):
 @clinic_view(context=Summary, name='summary.pdf', permission='view-published')
 def summary_pdf(request):
     child, summary = _summary_for_guardian(request)
+    on, _at = reader_formats(request)
     response = Response(printable.render(child.name, summary, child.clinic,
-                                        partial(translate, request)),
+                                        partial(translate, request), on),
                         content_type='application/pdf')
     # No names in file names: a downloads folder is as public as a history.
     response.content_disposition = 'attachment; filename="summary.pdf"'

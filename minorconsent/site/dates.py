@@ -9,12 +9,15 @@ A clinic's time zone is a setting (an IANA name such as
 a page.  ISO 8601 stays where a machine or an auditor reads it (the audit
 trail, FHIR, exports, the fingerprint details).
 """
+import re
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 from babel.dates import format_date as babel_date
 from babel.dates import format_time as babel_time
+
+ISO_DAY = re.compile(r'^\d{4}-\d{2}-\d{2}$')
 
 #: The app's languages, as Babel names them.
 LOCALES = {'en': 'en_US', 'es': 'es_US'}
@@ -57,15 +60,19 @@ def reader_datetime(settings, language, moment):
 
 
 def for_request(request):
-    """``(date, datetime)`` formatters for templates: the request's
-    language, the clinic's zone."""
-    settings, language = request.clinic.settings, request.locale_name
+    """``(on, at)``: date and datetime formatters for templates, in the
+    request's language when called (a staff preview switches to the
+    family's language part way: ``portal.preview``), on the clinic's clock.
+    ``on`` also takes ISO date text (a chart point's day)."""
+    settings = request.clinic.settings
 
     def on(value, form='long'):
-        return reader_date(settings, language, value, form) if isinstance(
+        if isinstance(value, str) and ISO_DAY.match(value):
+            value = date.fromisoformat(value)
+        return reader_date(settings, request.locale_name, value, form) if isinstance(
             value, (date, datetime)) else value
 
     def at(value):
-        return reader_datetime(settings, language, value) if isinstance(
+        return reader_datetime(settings, request.locale_name, value) if isinstance(
             value, datetime) else value
     return on, at

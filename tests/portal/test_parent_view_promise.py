@@ -183,6 +183,11 @@ def allowed_helper(key, value):
             return value.func is translate
         code = getattr(value, '__code__', None)
         return code is not None and code.co_filename.endswith('minorconsent/site/views.py')
+    if key in ('on', 'at'):
+        # The date formatters (site/dates.py for_request): a value in, a
+        # string out, nothing of the clinic reachable from the template.
+        code = getattr(value, '__code__', None)
+        return code is not None and code.co_filename.endswith('minorconsent/site/dates.py')
     return False
 
 
@@ -224,6 +229,7 @@ def test_the_whitelist_check_is_not_blind(app, clinic, demo):
         assert namespace_problems({'child': (view, [mateo])}) == ['child[1][0]: Client']
         assert namespace_problems({'x': {'k': object()}}) == ["x['k']: object"]
         assert namespace_problems({'t': lambda text: text}) != []     # not the translate helper
+        assert namespace_problems({'on': lambda value: value}) != []  # not the date formatter
         from minorconsent.agreements.model import AgreementEvent
         event = next(iter(mateo['agreements'][demo.mateo_consent].event_list()))
         assert isinstance(event, AgreementEvent)
@@ -321,9 +327,12 @@ def test_every_guardian_facing_renderer_receives_only_whitelisted_values(
     assert sorted(name for name, _, _ in pdfs) == ['agreement', 'summary']
     for name, args, kwargs in pdfs:
         values = dict(enumerate(args), **kwargs)
-        # The last positional argument of both is the translate helper.
-        translate_helper = values.pop(len(args) - 1)
-        assert allowed_helper('t', translate_helper), name
+        # Both take the translate helper; the summary the date formatter
+        # too.  Every other argument is whitelisted data.
+        helpers = {key: values.pop(key) for key in list(values) if callable(values[key])}
+        assert any(allowed_helper('t', h) for h in helpers.values()), name
+        assert all(allowed_helper('t', h) or allowed_helper('on', h)
+                   for h in helpers.values()), name
         assert not_whitelisted(values, name) == [], name
     kinds = {to: body for to, subject, body in mails}
     assert ROLE_EMAILS['guardian'] in kinds and ROLE_EMAILS['guardian_other'] in kinds

@@ -145,7 +145,11 @@ def test_four_dated_entries_under_one_summary_are_four_points(app, clinic, demo)
     assert [c['data-level'] for c in circles] == ['no-progress', 'no-change', 'achieved',
                                                   'sustaining']
     # The same points as text, for those who do not see the picture.
+    # (days written as the reader reads them: site.dates)
+    from minorconsent.site.dates import reader_date
+    with clinic() as c:
+        written = [reader_date(c.settings, 'en', d) for d in days]
     listed = [li.get_text(' ', strip=True) for li in card.select('details li')]
-    assert listed == ['%s: %s' % (d.isoformat(), w) for d, w in zip(
-        days, ('No progress yet', 'No change', 'Achieved', 'Keeping it up'))]
+    assert listed == ['%s: %s' % (d, w) for d, w in zip(
+        written, ('No progress yet', 'No change', 'Achieved', 'Keeping it up'))]
     assert 'Now: Keeping it up' in card.get_text(' ', strip=True)

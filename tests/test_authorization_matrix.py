@@ -100,6 +100,12 @@ TABLE = {
     ('Agreement', 'paper-signature', 'GET'): only(400, T, SUP),
     # No signer is named: nothing to download, for anyone.
     ('Agreement', 'paper-scan', 'GET'): outcome(404),
+    # The seeded consent is on the newest text: nothing to ask for.
+    ('Agreement', 'new-version', 'POST'): only(400, T),
+    # The seeded consent has no therapist signer.
+    ('Agreement', 'therapist-signature', 'POST'): outcome(404),
+    ('AgreementTemplates', 'add-kind', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('AgreementTemplate', 'kind', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Client', 'add-summary', 'GET'): only(200, T),
     ('Goal', 'progress', 'GET'): only(200, T),
     # The target is Mateo's summary in client review: no guardian sees it.

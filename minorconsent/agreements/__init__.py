@@ -12,6 +12,7 @@ from .guards import consenting_party_may_consent
 from .lifecycle import (EVENT_OF, act, activate_if_complete, newer_issued, same_kind,
                         start_agreement)
 from .model import FAMILY_STATES, Agreement, AgreementTemplate
+from .kinds import required_notice
 from .renewal import staff_note
 from .signing import SigningError, sign, signer_role
 
@@ -21,6 +22,7 @@ def includeme(config):
     # What staff are told beside each agreement on the client page (an
     # agreement at majority, one in force on an old version of its text).
     config.add_document_note('agreements', staff_note)
+    config.add_client_notice(required_notice)
     # POST <agreement>/step: the workflow room's one step view.
     config.add_step_view(Agreement)
     config.add_workflow_guard('consenting_party_may_consent', consenting_party_may_consent)

@@ -247,3 +247,13 @@ def missing_required(clinic, client):
     return sorted((k for k in kinds_of(clinic).all()
                    if k.required_first_session and not k.retired and k.id not in active),
                   key=lambda k: k.title.casefold())
+
+
+def required_notice(clinic, client):
+    """The client page's notice (``config.add_client_notice``): the kinds
+    required before the first session that are not active yet."""
+    missing = missing_required(clinic, client)
+    if not missing:
+        return []
+    return ['Required before the first session, not active yet: %s.'
+            % ', '.join(kind.title for kind in missing)]

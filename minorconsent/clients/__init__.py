@@ -73,6 +73,7 @@ def includeme(config):
     # What the rooms above say beside their documents on the client page.
     config.add_directive('add_document_note',
                          'minorconsent.clients.views:add_document_note')
+    config.add_directive('add_client_notice', 'minorconsent.clients.views:add_client_notice')
     config.scan('.views')
     config.scan('.guardian_views')
     config.scan('.own_account_views')

@@ -147,6 +147,24 @@ def add_document_note(config, container, note):
     config.action(('minorconsent.client_page_note', container), register)
 
 
+#: Registry key of the functions ``notice(clinic, client)`` -> [sentence].
+NOTICES_KEY = 'minorconsent.client_page_notices'
+
+
+def add_client_notice(config, notice):
+    """``config.add_client_notice(notice)``: a room above tells staff, at
+    the top of the client page, what the client's record lacks by its
+    rules (``notice(clinic, client)`` returns sentences, [] for none)."""
+    def register():
+        config.registry.setdefault(NOTICES_KEY, []).append(notice)
+    config.action(None, register)
+
+
+def client_notices(registry, clinic, client):
+    return [sentence for notice in registry.get(NOTICES_KEY, ())
+            for sentence in notice(clinic, client)]
+
+
 def document_note(registry, container, document, settings, today):
     note = registry.get(NOTES_KEY, {}).get(container)
     return note(document, settings, today) if note is not None else ''
@@ -202,6 +220,7 @@ def client_page(request):
         'therapists': [users[t] for t in client.therapist_ids if t in users],
         'users': users,
         'own_account': own_account(clinic, client),
+        'notices': client_notices(request.registry, clinic, client),
         'family_access_ends': client.family_access_ends(clinic.settings),
         'retained_until': retained_until(client, clinic.settings),
     }

@@ -375,3 +375,22 @@ def test_who_signed_a_clinic_kind_is_its_fhir_performer(app, clinic, demo):
         assert resource['status'] == 'active'
         assert resource['performer'] == [{'reference': 'Practitioner/%s' % tid}]
         assert 'actor' not in resource['provision']
+
+
+def test_the_client_page_names_a_required_kind_until_it_is_active(app, clinic, demo):
+    with clinic() as c:
+        telehealth(c, required=True)
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    page = therapist.get('/clients/%s/' % demo.lucia)
+    notice = page.html.select_one('#notices').text
+    assert 'Required before the first session, not active yet: Telehealth consent.' in notice
+    with clinic() as c:
+        client = c['clients'][demo.lucia]
+        assert [k.title for k in missing_required(c, client)] == ['Telehealth consent']
+    # No longer required: the notice goes.
+    from minorconsent.agreements.kinds import change_kind
+    with clinic() as c:
+        kind = c.agreement_kinds.get('telehealth-consent')
+        change_kind(c, 'admin', kind.id, kind.title, kind.title_es, kind.signers,
+                    kind.workflow_id, False)
+    assert therapist.get('/clients/%s/' % demo.lucia).html.select_one('#notices') is None

@@ -17,6 +17,15 @@ from .kinds import kinds_of
 from .model import KINDS, Agreement, assent_expected, custody_policy, default_signers
 
 
+class StartRefused(ValueError):
+    """An agreement that cannot be started; ``field`` is the start form's
+    field the reason belongs next to."""
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
 def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
                     assent_required=None, minor_consents=False, today=None):
     """A new agreement for ``client`` in its workflow's first state.
@@ -28,10 +37,11 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
     today = today or date.today()
     found = kinds_of(clinic).get(kind)
     if found is None or (found.retired and kind not in KINDS):
-        raise ValueError('This kind of agreement is not offered.')
+        raise StartRefused('This kind of agreement is not offered.', 'kind')
     if found.signers == 'client':
         if not client.self_account_id:
-            raise ValueError('The client needs their own sign-in to sign this agreement.')
+            raise StartRefused('The client needs their own sign-in to sign this agreement.',
+                               'kind')
         # The client signs alone: their own consent where they may give it,
         # else their assent (no guardian signs either way).
         minor_consents = client.may_self_consent(settings, today)
@@ -39,8 +49,8 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
         required_guardians = []
     elif found.signers == 'therapist':
         if actor_id not in client.therapist_ids:
-            raise ValueError("Only the client's therapist can start an agreement the "
-                             'therapist signs.')
+            raise StartRefused("Only the client's therapist can start an agreement the "
+                               'therapist signs.', 'kind')
         minor_consents, assent_required, required_guardians = False, False, []
     elif found.signers == 'both':
         minor_consents, assent_required = False, True
@@ -49,17 +59,20 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
         required, needed = [], 0
     elif minor_consents:
         if not client.may_self_consent(settings, today):
-            raise ValueError('The client cannot yet consent on their own here.')
+            raise StartRefused('The client cannot yet consent on their own here.',
+                               'minor_consents')
         if not client.self_account_id:
-            raise ValueError('The client needs their own sign-in to consent.')
+            raise StartRefused('The client needs their own sign-in to consent.', 'minor_consents')
         required, needed = [], 0
     else:
         required = eligible if required_guardians is None else list(required_guardians)
         not_allowed = set(required) - set(eligible)
         if not_allowed:
-            raise ValueError('Only guardians with legal authority and no restriction can sign.')
+            raise StartRefused('Only guardians with legal authority and no restriction can '
+                               'sign.', 'guardians')
         if not required:
-            raise ValueError('No guardian with legal authority can sign for this client.')
+            raise StartRefused('No guardian with legal authority can sign for this client.',
+                               'guardians')
         needed = len(required) if custody_policy(client, settings) == 'all' else 1
     if assent_required is None:
         # Assent is collected through the client's own sign-in; without one
@@ -67,7 +80,7 @@ def start_agreement(clinic, client, kind, actor_id, required_guardians=None,
         assent_required = (not minor_consents and bool(client.self_account_id)
                            and assent_expected(client, settings, today))
     if assent_required and not client.self_account_id:
-        raise ValueError("The client's assent needs their own sign-in.")
+        raise StartRefused("The client's assent needs their own sign-in.", 'assent_required')
     version = clinic['agreement-templates'][kind].current
     languages = signer_languages(clinic, client, required,
                                  assent_required or minor_consents)

@@ -79,7 +79,9 @@ class AgreementStart(ClientForm):
                 assent_required=values['assent_required'],
                 minor_consents=values['minor_consents'])
         except ValueError as exc:
-            return self.fail('guardians', str(exc))
+            # Next to the field it is about (a self-consent refusal under
+            # "Guardians who sign" sent staff looking in the wrong place).
+            return self.fail(getattr(exc, 'field', 'guardians'), str(exc))
         return redirect(request, request.clinic_url(agreement), 'agreement-started')
 
 

@@ -73,10 +73,13 @@ def test_start_form_refuses_what_the_rules_refuse(app, clinic, demo):
     for box in form.fields['checkbox']:
         box.checked = False
     res = form.submit(status=400)
-    assert 'No guardian with legal authority can sign' in res.text
+    assert 'No guardian with legal authority can sign' in res.html.select_one('.item-guardians').text
     form = therapist.get('/clients/%s/add-agreement' % demo.lucia).forms['form']
     form['minor_consents'] = True
-    assert 'cannot yet consent on their own' in form.submit(status=400).text
+    res = form.submit(status=400)
+    # Next to the box it is about, not under "Guardians who sign" (issue 16, item 6).
+    assert 'cannot yet consent on their own' in res.html.select_one('.item-minor_consents').text
+    assert 'cannot yet consent' not in res.html.select_one('.item-guardians').text
     form = therapist.get('/clients/%s/add-agreement' % demo.lucia).forms['form']
     form[radio(form)].force_value('contract')
     form.submit(status=400)

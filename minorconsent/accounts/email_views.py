@@ -15,25 +15,20 @@ from minorconsent.site.views import clinic_view, home_url
 
 from .emailchange import (LINK_MINUTES, UNAVAILABLE, changes_of, confirm_email_change,
                           link_status, reauthenticate, request_email_change, trail_refusal)
-from .linkpage import LinkPage
+from .linkpage import LinkPage, link_messages
 from .schemas import email_change_schema
 from .twofactor import is_enrolled
 
 FORM_ID = 'email'
 
-LINK_MESSAGES = {
-    'unknown': (_('This link is not valid'),
-                _('Check that you copied the whole link from the email.'), 404),
-    'expired': (_('This link has expired'),
-                _('Change your email address again from your account page: the link '
-                  'works for one hour.'), 410),
-    'used': (_('This link has already been used'),
-             _('Your email address was already changed. Sign in with the new address.'), 410),
-    'cancelled': (_('This link is no longer valid'),
-                  _('A newer change was asked for, or the address of the account has changed '
-                    'since. Nothing was changed by this link.'), 410),
-    'unavailable': (_('This address cannot be used'), UNAVAILABLE, 409),
-}
+LINK_MESSAGES = dict(
+    link_messages(
+        used=_('Your email address was already changed. Sign in with the new address.'),
+        cancelled=_('A newer change was asked for, or the address of the account has changed '
+                    'since. Nothing was changed by this link.'),
+        expired=_('Change your email address again from your account page: the link '
+                  'works for one hour.')),
+    unavailable=(_('This address cannot be used'), UNAVAILABLE, 409))
 
 
 def email_change_form(request):

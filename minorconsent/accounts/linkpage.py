@@ -10,7 +10,20 @@ from functools import partial
 
 from minorconsent.security.ratelimit import too_many
 from minorconsent.site.forms import FormView
-from minorconsent.site.i18n import translate
+from minorconsent.site.i18n import _, translate
+
+
+def link_messages(used, cancelled, expired=_('Ask the practice to send you a new one.')):
+    """A ``LinkPage``'s ``messages``: the title, the text (what to do now)
+    and the status for a link that does not work; the texts after "used",
+    "cancelled" and "expired" are the kind of link's own."""
+    return {
+        'unknown': (_('This link is not valid'),
+                    _('Check that you copied the whole link from the email.'), 404),
+        'expired': (_('This link has expired'), expired, 410),
+        'used': (_('This link has already been used'), used, 410),
+        'cancelled': (_('This link is no longer valid'), cancelled, 410),
+    }
 
 
 class LinkPage(FormView):

@@ -13,10 +13,22 @@ from persistent import Persistent
 
 from minorconsent.security.tokens import token_hash
 from minorconsent.site.clock import utcnow
+from minorconsent.site.links import SingleUseLink
 
 
 #: Requests older than this no longer count against the cap.
 REQUEST_WINDOW = timedelta(hours=1)
+
+
+class AccountLink(SingleUseLink):
+    """A link mailed to an account's address (a password reset, a set-up
+    link): whose, where it went, when, until when."""
+
+    def __init__(self, user_id, email, created, expires):
+        self.user_id = user_id
+        self.email = email
+        self.created = created
+        self.expires = expires
 
 
 class LinkStore(Persistent):

@@ -28,10 +28,9 @@ from minorconsent.security.tokens import token_hash
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _, localizer_for
-from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
-from .linkstore import REQUEST_WINDOW, LinkStore
+from .linkstore import REQUEST_WINDOW, AccountLink, LinkStore
 from .model import normalize_email, set_password
 from .resetstore import ShardedResets
 from .throttle import address_key
@@ -40,13 +39,8 @@ LINK_MINUTES = 60
 MAILS_PER_ADDRESS = 3          # within REQUEST_WINDOW
 
 
-class ResetLink(SingleUseLink):
-
-    def __init__(self, user_id, email, created, expires):
-        self.user_id = user_id
-        self.email = email
-        self.created = created
-        self.expires = expires
+class ResetLink(AccountLink):
+    """A password-reset link (stored under this name: keep it)."""
 
 
 class Resets(ShardedResets):

@@ -13,20 +13,14 @@ from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
-from .linkpage import LinkPage
+from .linkpage import LinkPage, link_messages
 from .reset import link_status, request_reset, use_link
-from .schemas import _strong, password_hint
+from .schemas import choose_password_schema
 
-LINK_MESSAGES = {
-    'unknown': (_('This link is not valid'),
-                _('Check that you copied the whole link from the email.'), 404),
-    'expired': (_('This link has expired'),
-                _('Ask for a new link: it works for one hour.'), 410),
-    'used': (_('This link has already been used'),
-             _('Sign in with your new password, or ask for a new link.'), 410),
-    'cancelled': (_('This link is no longer valid'),
-                  _('A newer link may have been sent to you.'), 410),
-}
+LINK_MESSAGES = link_messages(
+    used=_('Sign in with your new password, or ask for a new link.'),
+    cancelled=_('A newer link may have been sent to you.'),
+    expired=_('Ask for a new link: it works for one hour.'))
 
 
 class ForgotSchema(colander.MappingSchema):
@@ -36,23 +30,6 @@ class ForgotSchema(colander.MappingSchema):
             attributes={'type': 'email', 'autocomplete': 'username'}),
         validator=colander.All(colander.Length(max=254),
                                colander.Email(msg=_('Enter an email address.'))))
-
-
-def _matching(node, value):
-    if value['password'] != value['confirm']:
-        exc = colander.Invalid(node, '')
-        exc['confirm'] = _('The two passwords differ.')
-        raise exc
-
-
-class NewPasswordSchema(colander.MappingSchema):
-    password = colander.SchemaNode(
-        colander.String(), title=_('New password'), description=password_hint,
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
-        validator=colander.All(colander.Length(max=1024), _strong))
-    confirm = colander.SchemaNode(
-        colander.String(), title=_('The same password again'),
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
 
 
 @clinic_view(context=Clinic, name='forgot-password', permission=NO_PERMISSION_REQUIRED,
@@ -93,7 +70,7 @@ class ResetPassword(LinkPage):
         return link_status(self.request.clinic, link)
 
     def make_schema(self):
-        return NewPasswordSchema(validator=_matching)
+        return choose_password_schema(_('New password'))
 
     def bind(self):
         return {'password_email': self.user.email}

@@ -267,18 +267,15 @@ def _same_password_twice(node, value):
         raise exc
 
 
-class ChoosePasswordSchema(colander.MappingSchema):
-    password = colander.SchemaNode(
-        colander.String(), title=_('Choose a password'),
-        description=password_hint,
+def choose_password_schema(title=_('Choose a password')):
+    """A password chosen from a mailed link (an invitation, a set-up link,
+    a reset): typed twice, the same both times, under the one policy."""
+    schema = colander.SchemaNode(colander.Mapping(), validator=_same_password_twice)
+    schema.add(colander.SchemaNode(
+        colander.String(), name='password', title=title, description=password_hint,
         widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}),
-        validator=colander.All(colander.Length(max=1024), _strong))
-    confirm = colander.SchemaNode(
-        colander.String(), title=_('The same password again'),
-        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'}))
-
-
-def choose_password_schema():
-    """A first password, from an invitation or a set-up link: typed twice,
-    the same both times."""
-    return ChoosePasswordSchema(validator=_same_password_twice)
+        validator=colander.All(colander.Length(max=1024), _strong)))
+    schema.add(colander.SchemaNode(
+        colander.String(), name='confirm', title=_('The same password again'),
+        widget=deform.widget.PasswordWidget(attributes={'autocomplete': 'new-password'})))
+    return schema

@@ -21,20 +21,13 @@ from minorconsent.security.tokens import token_hash
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
 from minorconsent.site.i18n import _, localizer_for
-from minorconsent.site.links import SingleUseLink
 from minorconsent.site.mail import may_email, send
 
-from .linkstore import LinkStore
+from .linkstore import AccountLink, LinkStore
 
 
-class SetupLink(SingleUseLink):
+class SetupLink(AccountLink):
     """A link for ``user_id`` to choose a first password."""
-
-    def __init__(self, user_id, email, created, expires):
-        self.user_id = user_id
-        self.email = email
-        self.created = created
-        self.expires = expires
 
     def setup_status(self, users, now=None):
         """``(status, user)``; an account that has a password since the

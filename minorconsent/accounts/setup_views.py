@@ -20,20 +20,12 @@ from minorconsent.site.i18n import _, translate
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
-from .linkpage import LinkPage
+from .linkpage import LinkPage, link_messages
 from .model import set_password
 from .schemas import choose_password_schema
 
-MESSAGES = {
-    'unknown': (_('This link is not valid'),
-                _('Check that you copied the whole link from the email.'), 404),
-    'expired': (_('This link has expired'),
-                _('Ask the practice to send you a new one.'), 410),
-    'used': (_('This link has already been used'),
-             _('Sign in with your password.'), 410),
-    'cancelled': (_('This link is no longer valid'),
-                  _('A newer link may have been sent to you.'), 410),
-}
+MESSAGES = link_messages(used=_('Sign in with your password.'),
+                         cancelled=_('A newer link may have been sent to you.'))
 
 
 @clinic_view(context=Clinic, name='welcome', permission=NO_PERMISSION_REQUIRED,

@@ -10,7 +10,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED, remember
 
 from minorconsent.accounts import set_password
 from minorconsent.accounts.schemas import choose_password_schema
-from minorconsent.accounts.linkpage import LinkPage
+from minorconsent.accounts.linkpage import LinkPage, link_messages
 from minorconsent.agreements.invitations import people_to_invite
 from minorconsent.site import Clinic
 from minorconsent.site.clock import utcnow
@@ -19,17 +19,9 @@ from minorconsent.site.i18n import _, translate
 from minorconsent.site.views import clinic_view
 
 
-MESSAGES = {
-    'unknown': (_('This link is not valid'),
-                _('Check that you copied the whole link from the email.'), 404),
-    'expired': (_('This link has expired'),
-                _('Ask the practice to send you a new one.'), 410),
-    'used': (_('This link has already been used'),
-             _('Sign in to continue.'), 410),
-    'cancelled': (_('This link is no longer valid'),
-                  _('A newer link may have been sent to you, or the document was withdrawn.'),
-                  410),
-}
+MESSAGES = link_messages(
+    used=_('Sign in to continue.'),
+    cancelled=_('A newer link may have been sent to you, or the document was withdrawn.'))
 
 
 def invitation_status(clinic, invitation):

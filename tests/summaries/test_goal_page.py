@@ -33,7 +33,9 @@ def test_the_goal_page_lists_every_entry_with_date_value_and_who(app, clinic, de
     day = date.today() - timedelta(days=3)
     number = record(clinic, demo, day, 'worsening', 'A hard week at school.')
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
-    page = therapist.get(goal_path(demo))
+    # Reached from the client record, not only by its URL.
+    client_page = therapist.get('/clients/%s/' % demo.mateo)
+    page = client_page.click(href=goal_path(demo).rstrip('/') + '/?$')
     row = page.html.select_one('#entry-%d' % number)
     cells = [td.get_text(' ', strip=True) for td in row.find_all('td')]
     assert cells[0] == day.isoformat()

@@ -56,9 +56,12 @@ def upload_limit(settings):
 
 
 def _limit_for(request, registry, limit, uploads):
-    if request.method == 'POST' and registry.get(UPLOAD_VIEWS) \
-            and request.path_info.rstrip('/').rsplit('/', 1)[-1] in registry[UPLOAD_VIEWS]:
-        return uploads
+    """The body limit of this request.  Reads the raw PATH_INFO: a path
+    that is not UTF-8 must reach the app's own 400, not fail here."""
+    if request.method == 'POST' and registry.get(UPLOAD_VIEWS):
+        last = request.environ.get('PATH_INFO', '').rstrip('/').rsplit('/', 1)[-1]
+        if last in registry[UPLOAD_VIEWS]:
+            return uploads
     return limit
 
 

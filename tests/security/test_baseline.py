@@ -155,3 +155,14 @@ def test_only_a_view_that_takes_a_file_admits_a_bigger_body(app, clinic, demo):
     res = browser.post('/clients/%s/agreements/%s/paper-signature'
                        % (demo.mateo, demo.mateo_consent), too_big, expect_errors=True)
     assert res.status_int == 413
+
+
+def test_a_post_to_a_path_that_is_not_utf8_is_not_a_500(app):
+    """The upload-limit check reads the path before any view: a path that
+    is not UTF-8 (found by the URL fuzzer) must get the app's own answer.
+    Straight to the app: WebTest itself cannot send such a path."""
+    from webob import Request
+    for path in ('/%ff', '//%ff', '/clients/%ff/paper-signature'):
+        req = Request.blank(path, environ={'HTTP_HOST': 'localhost', 'REQUEST_METHOD': 'POST',
+                                           'REMOTE_ADDR': '192.0.2.10'})
+        assert req.get_response(app).status_int < 500, path

@@ -72,6 +72,16 @@ class ClinicSettings(Persistent):
               'contact_phone', 'contact_email', 'contact_hours', 'crisis_line',
               'staff_two_factor', 'password_min_length')
 
+    #: The values a clinic starts with, which belong to the demo clinic:
+    #: families see them on every page and document until the admin (or
+    #: ``minorconsent-init``) sets the clinic's own.
+    PLACEHOLDERS = {'name': 'Demo Family Counseling', 'contact_phone': '555-0100',
+                    'contact_email': 'office@demo.test'}
+
+    def placeholders_left(self):
+        """The fields still holding the demo clinic's values."""
+        return [key for key, value in self.PLACEHOLDERS.items() if getattr(self, key) == value]
+
     def update(self, **values):
         """Write only the values that changed (no needless database writes)."""
         changed = []

@@ -230,6 +230,13 @@ def forbidden(request):
 @clinic_view(context=Clinic, name='settings', permission='administer',
              renderer='templates/settings.pt')
 class ClinicSettingsPage(FormView):
+    PLACEHOLDER_WORDS = {'name': 'name', 'contact_phone': 'phone number',
+                         'contact_email': 'email address for families'}
+
+    def page(self):
+        return {'placeholders': [self.PLACEHOLDER_WORDS[key]
+                                 for key in self.context.settings.placeholders_left()]}
+
     def make_schema(self):
         return SettingsSchema(validator=validate_settings)
 

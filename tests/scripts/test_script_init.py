@@ -123,3 +123,34 @@ def test_main_releases_the_storage_so_it_can_run_again_in_process(site):
     finally:
         gc.enable()
         gc.collect()
+
+
+def test_a_new_clinic_is_told_its_demo_name_and_contacts_are_left(site):
+    """Found by the first-week browser test: a clinic made without these
+    options showed families the demo clinic's name and phone number."""
+
+    code, out, _ = run(init, site.ini, '--email', EMAIL, '--password', PASSWORD)
+    assert code == 0 and 'still shows the demo clinic' in out
+    assert 'name, phone number, contact address' in out
+
+
+def test_init_sets_the_clinics_own_name_and_contacts(site):
+
+    code, out, _ = run(init, site.ini, '--email', EMAIL, '--password', PASSWORD,
+                       '--clinic-name', 'Harbor Youth Counseling', '--phone', '555-0199',
+                       '--contact-email', 'front@harbor.demo.test')
+    assert code == 0 and 'demo clinic' not in out
+    with open_db(site) as (root, clinic):
+        assert (clinic.settings.name, clinic.settings.contact_phone,
+                clinic.settings.contact_email) == ('Harbor Youth Counseling', '555-0199',
+                                                   'front@harbor.demo.test')
+        assert clinic.settings.placeholders_left() == []
+
+
+def test_a_bad_phone_is_refused_and_nothing_is_made(site):
+
+    code, _, err = run(init, site.ini, '--email', EMAIL, '--password', PASSWORD,
+                       '--phone', 'call me maybe')
+    assert code == 2 and err.startswith('phone: ')
+    with open_db(site) as (root, clinic):
+        assert clinic is None or clinic['users'].find_by_email(EMAIL) is None

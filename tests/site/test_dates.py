@@ -38,3 +38,4 @@ def test_the_admin_sets_the_zone_and_a_wrong_name_is_refused(app, clinic):
     form.submit(status=302)
     with clinic() as c:
         assert c.settings.time_zone == 'America/Chicago'
+

@@ -102,7 +102,12 @@ class DurableMaildir(Maildir):
     """repoze.sendmail's maildir, with each message flushed to disk before
     the transaction commits (repoze writes without fsync, so a crash just
     after the clinic's commit could lose a message the clinic recorded as
-    sent)."""
+    sent).  ``create`` makes the folder's parents too."""
+
+    def __init__(self, path, create=False):
+        if create:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        super().__init__(path, create=create)
 
     def add(self, message):
         name = '%d.%d.%s' % (time.time_ns(), os.getpid(), secrets.token_hex(8))
@@ -147,9 +152,7 @@ def queue_path(settings):
 
 def open_queue(settings):
     """The queue's maildir, created (with its parents) if missing."""
-    path = queue_path(settings)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    return DurableMaildir(path, create=True)
+    return DurableMaildir(queue_path(settings), create=True)
 
 
 def set_email_rule(config, rule):

@@ -46,10 +46,10 @@ class SMTPServer:
     def __init__(self, folder, port):
         self.folder, self.port, self.process = Path(folder), port, None
 
-    def start(self):
+    def start(self, *options):
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'aiosmtpd', '-n', '-l', '127.0.0.1:%d' % self.port,
-             '-c', 'aiosmtpd.handlers.Mailbox', str(self.folder)],
+             *options, '-c', 'aiosmtpd.handlers.Mailbox', str(self.folder)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -252,3 +252,38 @@ def test_the_smtp_settings_are_pyramid_mailers_keys():
     assert (starttls.username, starttls.password) == ('clinic', 'secret')
     implicit = smtp_mailer({'mail.ssl': 'true', 'mail.port': '465'})
     assert implicit.ssl and implicit.port == 465
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1: trusted only through
+    SSL_CERT_FILE."""
+    cert, key = tmp_path / 'cert.pem', tmp_path / 'key.pem'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+                    '-keyout', str(key), '-out', str(cert), '-subj', '/CN=127.0.0.1',
+                    '-addext', 'subjectAltName=IP:127.0.0.1'],
+                   check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize('setting,options', [
+    ('mail.tls', '--tlscert {cert} --tlskey {key}'),       # STARTTLS
+    ('mail.ssl', '--smtpscert {cert} --smtpskey {key}'),   # implicit TLS
+])
+def test_tls_delivers_only_to_a_server_whose_certificate_verifies(
+        queue, tmp_path, settings, server, certificate, setting, options):
+    cert, key = certificate
+    path = tmp_path / 'tls.ini'
+    path.write_text('[app:main]\nuse = egg:minorconsent\n%s = true\n' % setting + ''.join(
+        '%s = %s\n' % item for item in settings.items()))
+    [message_id] = enqueue(queue, 'a@demo.test')
+    server.start(*options.format(cert=cert, key=key).split())
+    once = [str(BIN / 'minorconsent-mail'), str(path), '--once']
+    untrusted = subprocess.run(once, capture_output=True, text=True, timeout=120,
+                               env=dict(os.environ, SSL_CERT_FILE=os.devnull))
+    assert untrusted.returncode == 0 and server.received() == []
+    assert 'CERTIFICATE_VERIFY_FAILED' in retry_state(queue)['last_error']
+    trusted = subprocess.run(once + ['--now', str(time.time() + 3600)], capture_output=True,
+                             text=True, timeout=120, env=dict(os.environ, SSL_CERT_FILE=cert))
+    assert trusted.returncode == 0, trusted.stderr
+    assert [m['Message-ID'] for m in server.received()] == [message_id]

@@ -13,8 +13,9 @@ keeps that role after the link ends: the clinic admin sees a client's own
 account only by an opaque label (``accounts.admin_label``), and a role
 removed would uncover the client's name on the admin's list.
 
-Which address may become a client's own sign-in: a new one, or an account
-that is already a client account and linked to no client.  A staff
+Which address may become a client's own sign-in: a new one, an account
+the admin made as a client account and never linked, or this client's own
+former account.  A staff
 member's, a guardian's, or another client's account is refused with one
 sentence that does not say which of these it is: the therapist asking need
 not learn who else is at the clinic.
@@ -56,6 +57,20 @@ def own_account(clinic, client):
     return clinic['users'].get(client.self_account_id)
 
 
+def may_become_own_account(account, client):
+    """Whether an existing ``account`` may be this client's own sign-in: a
+    client account (no other role) that is this client's, was this
+    client's before, or was made by the admin and never linked.  A former
+    client's account is never handed to another client: whoever holds its
+    password would land on another family's record."""
+    if account.is_staff or set(account.roles) - {ADOLESCENT}:
+        return False
+    if account.client_id is not None:
+        return account.client_id == client.__name__
+    former = getattr(account, 'former_client_id', None)
+    return former is None or former == client.__name__
+
+
 def account_for_address(clinic, client, email, display_name):
     """``(account, created)``: the account at ``email`` that may become the
     client's own sign-in, made (without a password) when there is none.
@@ -67,8 +82,7 @@ def account_for_address(clinic, client, email, display_name):
         account = User(email, display_name, [ADOLESCENT])
         users.add_user(account)
         return account, True
-    if account.is_staff or set(account.roles) - {ADOLESCENT} \
-            or account.client_id not in (None, client.__name__):
+    if not may_become_own_account(account, client):
         raise OwnAccountRefused(NOT_AVAILABLE, 'email')
     return account, False
 
@@ -80,8 +94,7 @@ def link_own_account(clinic, client, account, actor_id, today=None):
         raise OwnAccountRefused(refusal)
     if client.self_account_id and client.self_account_id != account.__name__:
         raise OwnAccountRefused('The client already has their own sign-in: end it first.')
-    if account.is_staff or set(account.roles) - {ADOLESCENT} \
-            or account.client_id not in (None, client.__name__):
+    if not may_become_own_account(account, client):
         raise OwnAccountRefused(NOT_AVAILABLE, 'email')
     if ADOLESCENT not in account.roles:
         clinic['users'].set_roles(account, account.roles + (ADOLESCENT,))
@@ -102,9 +115,13 @@ def end_own_account(clinic, client, actor_id):
     if not uid:
         return False
     client.self_account_id = None
+    # Remembered both ways: the account may be linked again to this client
+    # only, and erasure of the record takes it too (``retention``).
+    client.former_account_ids = tuple(getattr(client, 'former_account_ids', ())) + (uid,)
     if account is not None:
         if account.client_id == client.__name__:
             account.client_id = None
+            account.former_client_id = client.__name__
         clinic.sessions.end_all_for(uid)
         clinic.setup_links.cancel_for(uid)
     client.record_guardianship(uid, actor_id, 'own sign-in ended')

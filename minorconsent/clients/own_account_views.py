@@ -10,8 +10,9 @@ from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
 from .model import Client
-from .own_account import (OwnAccountRefused, account_for_address, end_own_account,
-                          link_own_account, may_mail_client, offer_refusal, own_account)
+from .own_account import (NOT_AVAILABLE, OwnAccountRefused, account_for_address,
+                          end_own_account, link_own_account, may_become_own_account,
+                          may_mail_client, offer_refusal, own_account)
 from .schemas import OwnAccountSchema
 from .views import ClientForm
 
@@ -53,8 +54,13 @@ class OwnAccountPage(ClientForm):
         request, client = self.request, self.context
         clinic = request.clinic
         email = normalize_email(values['email'])
-        # Refusals come before anything is written: nothing to undo.
+        # Refusals come before anything is written: nothing to undo.  An
+        # address that may not be the client's is refused first, with the
+        # one sentence (the no-email answer must not tell a therapist that
+        # some other person's records say "no email").
         existing = clinic['users'].find_by_email(email)
+        if existing is not None and not may_become_own_account(existing, client):
+            return self.fail('email', NOT_AVAILABLE)
         needs_mail = existing is None or existing.password_hash is None
         if needs_mail and not (client.contact.email_ok and (
                 existing is None or may_mail_client(clinic, client, existing))):

@@ -79,6 +79,8 @@ def _left_with_nothing(clinic, user, erased_id):
     if clinic['clients'].index.children_of(user.__name__):
         return False
     own = getattr(user, 'client_id', None)
+    if own is None:
+        own = getattr(user, 'former_client_id', None)
     return own is None or own == erased_id
 
 
@@ -89,6 +91,8 @@ def erase(clinic, client):
     people = list(client['guardians'].keys())
     if client.self_account_id:
         people.append(client.self_account_id)
+    # Own sign-ins ended earlier keep the client's name and address.
+    people.extend(getattr(client, 'former_account_ids', ()))
     _forget_invitations(clinic, client)
     _forget_workflowed(clinic, client)
     clinic['clients'].remove_client(cid)

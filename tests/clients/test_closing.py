@@ -108,3 +108,23 @@ def test_the_jurisdictions_line_of_the_retention_table_wins(app, clinic, demo):
         expected = date.today().replace(year=date.today().year + 30)
         assert retained_until(c['clients'][demo.lucia], c.settings) == expected
     assert 'US-GA = 6, 23' in admin.get('/settings').text
+
+
+def test_erasure_takes_an_own_sign_in_that_was_ended_before(app, clinic, demo):
+    """Found in review: ending the client's sign-in at closure (as a
+    therapist would) left their account, named and addressed as them,
+    through erasure."""
+    from minorconsent.clients.closing import close_case
+    from minorconsent.clients.own_account import end_own_account
+    from minorconsent.clients.retention import due_for_erasure, erase
+    teen_id = demo.user_ids['adolescent']
+    with clinic() as c:
+        mateo = c['clients'][demo.mateo]
+        end_own_account(c, mateo, demo.user_ids['therapist'])
+        close_case(c, mateo, date(2020, 1, 2), 'Moved away', demo.user_ids['therapist'])
+    with clinic() as c:
+        (due,) = [d for d in due_for_erasure(c, date(2090, 1, 1)) if d.client_id == demo.mateo]
+        erase(c, c['clients'][demo.mateo])
+    with clinic() as c:
+        assert teen_id not in c['users']
+        assert c['users'].find_by_email(ROLE_EMAILS['adolescent']) is None

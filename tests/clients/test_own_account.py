@@ -258,3 +258,38 @@ def test_a_real_client_signs_their_own_consent_at_majority(app, clinic):
     with clinic() as c:
         agreement = c['clients'][client_id]['agreements'][ref]
         assert agreement.state == 'active' and agreement.minor_consents
+
+
+def test_a_former_clients_account_is_never_handed_to_another_client(app, clinic, demo):
+    """Found in review: after Mateo's sign-in ended, a therapist of
+    another family who typed his address linked it silently, and Mateo's
+    password then opened the other child's page.  Refused alike, and only
+    Mateo's own record may take the account back."""
+    therapist = sign_in(app, THERAPIST)
+    page = therapist.get('/clients/%s/own-account' % demo.mateo)
+    therapist.post('/clients/%s/own-account-end' % demo.mateo, {'csrf_token': csrf_of(page)})
+    other, client_id = new_client(app, clinic, 14)
+    res = invite(other, client_id, ROLE_EMAILS['adolescent'], status=400)
+    assert NOT_AVAILABLE in res.html.select_one('.item-email').text
+    assert state_of(clinic, client_id, ROLE_EMAILS['adolescent'])[0] is None
+    teen = sign_in(app, ROLE_EMAILS['adolescent'])
+    assert teen.get('/clients/%s/mine' % client_id, expect_errors=True).status_int == 404
+    invite(therapist, demo.mateo, ROLE_EMAILS['adolescent']).follow()     # his own: yes
+    assert teen.get('/clients/%s/mine' % demo.mateo).status_int == 200
+
+
+def test_a_no_email_guardian_is_not_told_apart_from_any_other_account(app, clinic, demo):
+    """Found in review: the no-email answer came before the address check,
+    so it told a therapist that this address is a guardian whose records
+    say no email (often a safety flag)."""
+    with clinic() as c:
+        c.settings.own_account_age = 9
+        step = c['users'][demo.stepparent]
+        step.password_hash = None
+        for child in c['clients'].children_of(demo.stepparent):
+            child['guardians'][demo.stepparent].contact.email_ok = False
+    therapist = sign_in(app, THERAPIST)
+    for address in ('stepparent@demo.test', ROLE_EMAILS['supervisor']):
+        res = invite(therapist, demo.lucia, address, status=400)
+        error = res.html.select_one('.item-email').text
+        assert NOT_AVAILABLE in error and 'no email' not in error, address

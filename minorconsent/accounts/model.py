@@ -120,7 +120,8 @@ class Users(Folder):
 
     def listing(self, role=None, prefix=''):
         """Users in email order, of ``role`` only and whose address starts
-        with ``prefix`` when given.  Walks the email index, loading only
+        with ``prefix`` when given (a client account's only when it is the
+        whole address).  Walks the email index, loading only
         the accounts it yields (the role test reads the role index), so a
         page of a filtered list costs a page of accounts."""
         prefix = normalize_email(prefix)
@@ -129,7 +130,13 @@ class Users(Folder):
             if prefix and not email.startswith(prefix):
                 return
             if holders is None or uid in holders:
-                yield self[uid]
+                user = self[uid]
+                # A client's own address is shown to the admin only masked:
+                # a prefix search would spell it out a letter at a time,
+                # so it matches a client account only in full.
+                if prefix and email != prefix and is_client_account(user):
+                    continue
+                yield user
 
     # --- changes -----------------------------------------------------------
 

@@ -114,3 +114,16 @@ def test_the_accounts_list_filters_by_role_and_searches_by_address(app, clinic):
     form = found.forms['account-search']
     form['q'] = 'nobody-starts-like-this'
     assert 'No account matches.' in form.submit().text
+
+
+def test_a_prefix_search_never_spells_out_a_clients_address(app, clinic, demo):
+    """Found in review: searching 'teen@demo.tes' + each letter rebuilt the
+    client's masked address.  A client account matches only its whole
+    address (which the mask already lets the admin check)."""
+    admin = sign_in(app, ROLE_EMAILS['admin'])
+    form = admin.get('/users/').forms['account-search']
+    for prefix in ('t', 'teen', 'teen@demo.tes'):
+        form['q'] = prefix
+        assert 'Client account' not in form.submit().text, prefix
+    form['q'] = ROLE_EMAILS['adolescent']
+    assert 'Client account' in form.submit().text

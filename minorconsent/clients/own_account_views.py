@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 
 from minorconsent.accounts.model import normalize_email
 from minorconsent.accounts.setup import issue_setup_link
+from minorconsent.audit.recorder import note
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
@@ -92,6 +93,7 @@ def own_account_resend(request):
             or not may_mail_client(request.clinic, client, account):
         return HTTPSeeOther(request.clinic_url(client, 'own-account'))
     issue_setup_link(request, account)
+    note(client, 'client.own_account_link_sent', actor=request.authenticated_userid)
     return redirect(request, request.clinic_url(client, 'own-account'), 'setup-sent')
 
 
@@ -99,5 +101,6 @@ def own_account_resend(request):
              request_method='POST')
 def own_account_end(request):
     client = request.context
-    end_own_account(request.clinic, client, request.authenticated_userid)
-    return redirect(request, request.clinic_url(client, 'own-account'), 'own-account-ended')
+    ended = end_own_account(request.clinic, client, request.authenticated_userid)
+    return redirect(request, request.clinic_url(client, 'own-account'),
+                    'own-account-ended' if ended else None)

@@ -59,8 +59,10 @@ def _limit_for(request, registry, limit, uploads):
     """The body limit of this request.  Reads the raw PATH_INFO: a path
     that is not UTF-8 must reach the app's own 400, not fail here."""
     if request.method == 'POST' and registry.get(UPLOAD_VIEWS):
-        last = request.environ.get('PATH_INFO', '').rstrip('/').rsplit('/', 1)[-1]
-        if last in registry[UPLOAD_VIEWS]:
+        # [<a host app's prefix>/]clients/<id>/<container>/<id>/<view>: a
+        # document's view, not any path that ends in the name.
+        parts = request.environ.get('PATH_INFO', '').strip('/').split('/')
+        if len(parts) >= 5 and parts[-5] == 'clients' and parts[-1] in registry[UPLOAD_VIEWS]:
             return uploads
     return limit
 

@@ -51,7 +51,10 @@ class ProgressCorrect(ClientForm):
     def before(self):
         params = self.request.POST if self.request.method == 'POST' else self.request.GET
         number = params.get('entry', '')
-        self.record = entry_record(self.context, int(number)) if number.isdigit() else None
+        # ASCII digits, bounded: '²' is a digit to str.isdigit and int()
+        # refuses it, as it does 5,000 digits (found in review: a 500).
+        wellformed = number.isascii() and number.isdigit() and len(number) <= 9
+        self.record = entry_record(self.context, int(number)) if wellformed else None
         if self.record is None:
             raise HTTPNotFound()
         return None

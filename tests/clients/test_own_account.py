@@ -194,6 +194,9 @@ def test_a_new_link_replaces_the_old_one(app, clinic):
     therapist.post('/clients/%s/own-account-resend' % client_id,
                    {'csrf_token': csrf_of(page)}).follow()
     first, second = [m for m in mails_since(since) if m['To'] == KID]
+    from support import audit_entries
+    assert [e for e in audit_entries(app) if e['action'] == 'client.own_account_link_sent'
+            and e['record'] == client_id]
     browser = new_browser(app)
     assert browser.get(link_in(first), status=410)
     assert 'form' in browser.get(link_in(second)).forms

@@ -151,6 +151,10 @@ def test_only_a_view_that_takes_a_file_admits_a_bigger_body(app, clinic, demo):
                           % (demo.mateo, demo.mateo_consent), big, expect_errors=True)
     assert upload.status_int != 413      # the view answers (the consent is active: 400)
     assert upload.status_int == 400
+    # Only that view: any other path ending in the name keeps the 1 MB
+    # limit (found in review).
+    for path in ('/nothing/paper-signature', '/clients/%s/paper-signature' % demo.mateo):
+        assert browser.post(path, big, expect_errors=True).status_int == 413, path
     too_big = {'csrf_token': big['csrf_token'], 'text': 'x' * (12 * 1024 * 1024)}
     res = browser.post('/clients/%s/agreements/%s/paper-signature'
                        % (demo.mateo, demo.mateo_consent), too_big, expect_errors=True)

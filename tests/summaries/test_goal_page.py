@@ -178,3 +178,13 @@ def test_entries_stored_before_corrections_existed_still_load():
                         author_id='T', recorded=None)
     entry = pickle.loads(pickle.dumps(old))
     assert (entry.corrects, entry.reason) == (None, '')
+
+
+def test_an_odd_entry_number_is_the_nonexistent_answer_not_a_500(app, clinic, demo):
+    """Found in review: '²' passes str.isdigit and int() refuses it; so do
+    5,000 digits."""
+    therapist = sign_in(app, ROLE_EMAILS['therapist'])
+    for number in ('%C2%B2', '9' * 5000, '-1', '1.5'):
+        res = therapist.get(goal_path(demo) + 'correct-progress?entry=' + number,
+                            expect_errors=True)
+        assert res.status_int == 404, number

@@ -121,3 +121,33 @@ def test_the_guard_itself(app, clinic, demo):
         assert allowed(15)
         summary.review_agreed = False
         assert not allowed(None) and not allowed(15)
+
+
+def test_the_teen_reviews_every_dated_entry_the_guardians_will_read(app, clinic, demo):
+    """Found in review: the teen agreed to "Improving", and the guardians
+    then read a dated history ("Harder lately" twice) the review page never
+    showed.  The review page lists each entry the summary carries, as the
+    guardian's page will."""
+    from datetime import date, timedelta
+    from minorconsent.site.dates import reader_date
+    from minorconsent.summaries import add_progress
+    from support import csrf_of, sign_in as enter
+    today = date.today()
+    days = (today - timedelta(days=20), today - timedelta(days=13), today - timedelta(days=6))
+    with clinic() as c:
+        goal = c['clients'][demo.mateo]['goals'][demo.mateo_goal]
+        for day, code in zip(days, ('worsening', 'worsening', 'improving')):
+            add_progress(goal, day, code, '', demo.user_ids['therapist'])
+        written = [reader_date(c.settings, 'en', d) for d in days]
+    therapist = enter(app, ROLE_EMAILS['therapist'])
+    form = therapist.get('/clients/%s/add-summary' % demo.mateo).forms['form']
+    form['period'], form['parent_text'] = 'Winter', 'Practising the plan.'
+    page = form.submit().follow()
+    path = page.request.path
+    therapist.post(path + 'step', {'csrf_token': csrf_of(page), 'step': 'ask_client_review'},
+                   status=302)
+    teen = enter(app, ROLE_EMAILS['adolescent'])
+    review = ' '.join(teen.get(path + 'review').html.select_one('article').get_text().split())
+    for day in written:
+        assert day in review
+    assert review.count('Harder lately') == 2 and 'Improving' in review

@@ -112,7 +112,7 @@ class DurableMaildir(Maildir):
     def add(self, message):
         name = '%d.%d.%s' % (time.time_ns(), os.getpid(), secrets.token_hex(8))
         pending = self.subdir_tmp / name
-        with open(pending, 'x') as out:
+        with open(pending, 'x', encoding='utf-8') as out:
             generator.Generator(out).flatten(message)
             out.flush()
             os.fsync(out.fileno())
@@ -263,7 +263,7 @@ def _header(message, name):
 def _envelope(path):
     """``(from, to, message)`` of a queued file, without the envelope
     headers repoze.sendmail keeps in it."""
-    with open(path) as f:
+    with open(path, encoding='utf-8') as f:
         message = Parser().parse(f)
     fromaddr = _header(message, 'X-Actually-From')
     toaddrs = tuple(a.strip() for a in _header(message, 'X-Actually-To').split(',') if a.strip())

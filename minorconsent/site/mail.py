@@ -146,8 +146,14 @@ class QueuedMailer(Mailer):
 
 
 def queue_path(settings):
-    """The queue's folder, as the app and the sender both read it."""
-    return os.path.abspath(settings.get('mail.queue_path') or DEFAULT_QUEUE)
+    """The queue's folder, as the app and the sender both read it: unset,
+    ``mail-queue`` beside a FileStorage's Data.fs (``var/``), whatever the
+    working directory; else ``var/mail-queue`` under it."""
+    path = settings.get('mail.queue_path')
+    uri = settings.get('zodbconn.uri') or ''
+    if not path and uri.startswith('file://'):
+        path = os.path.join(os.path.dirname(uri[len('file://'):].split('?')[0]), 'mail-queue')
+    return os.path.abspath(path or DEFAULT_QUEUE)
 
 
 def open_queue(settings):

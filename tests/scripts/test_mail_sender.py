@@ -27,7 +27,7 @@ from pyramid_mailer.message import Message
 
 from minorconsent.scripts.mail import main
 from minorconsent.site.mail import (FIRST_WAIT, GIVE_UP_AFTER, LONGEST_WAIT, QueuedMailer,
-                                    deliver_queue, smtp_mailer)
+                                    deliver_queue, queue_path, smtp_mailer)
 
 BIN = Path(sys.executable).parent
 DAY = 24 * 3600
@@ -287,3 +287,12 @@ def test_tls_delivers_only_to_a_server_whose_certificate_verifies(
                              text=True, timeout=120, env=dict(os.environ, SSL_CERT_FILE=cert))
     assert trusted.returncode == 0, trusted.stderr
     assert [m['Message-ID'] for m in server.received()] == [message_id]
+
+
+def test_the_queue_defaults_to_beside_the_clinics_database(tmp_path):
+    uri = 'file://%s/var/Data.fs?blobstorage_dir=%s/var/blobs' % (tmp_path, tmp_path)
+    assert queue_path({'zodbconn.uri': uri}) == str(tmp_path / 'var' / 'mail-queue')
+    assert queue_path({'zodbconn.uri': uri, 'mail.queue_path': str(tmp_path / 'q')}) \
+        == str(tmp_path / 'q')
+    assert queue_path({'zodbconn.uri': 'postgres://x@h/db'}) \
+        == os.path.abspath(os.path.join('var', 'mail-queue'))

@@ -1,7 +1,7 @@
 """Mail that joins the request's transaction, and is never lost.
 
 Production puts every message into a durable queue (a maildir at
-``mail.queue_path``, pyramid_mailer's key; ``var/mail-queue`` when unset)
+``mail.queue_path``, pyramid_mailer's key; beside Data.fs when unset)
 in the request's transaction: the message is written and flushed to disk
 before the commit and appears in the queue only if the request commits.
 No request talks to the mail server, so a server that is down or slow
@@ -50,7 +50,7 @@ from repoze.sendmail.mailer import SMTPMailer
 
 log = logging.getLogger(__name__)
 
-#: Where the queue is when ``mail.queue_path`` is not set.
+#: The queue without ``mail.queue_path`` nor a FileStorage (``queue_path``).
 DEFAULT_QUEUE = os.path.join('var', 'mail-queue')
 #: The first retry of a message that failed waits this long; each further
 #: failure doubles the wait, up to ``LONGEST_WAIT``.

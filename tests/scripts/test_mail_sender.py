@@ -10,11 +10,9 @@ of its own, writing what it accepts into a maildir.
 import email
 import fcntl
 import json
-import mailbox
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -28,50 +26,10 @@ from pyramid_mailer.message import Message
 from minorconsent.scripts.mail import main
 from minorconsent.site.mail import (FIRST_WAIT, GIVE_UP_AFTER, LONGEST_WAIT, QueuedMailer,
                                     deliver_queue, queue_path, smtp_mailer)
+from smtpsupport import SMTPServer, free_port
 
 BIN = Path(sys.executable).parent
 DAY = 24 * 3600
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-class SMTPServer:
-    """aiosmtpd in its own process; every message it accepts goes into a
-    maildir (``received()``)."""
-
-    def __init__(self, folder, port):
-        self.folder, self.port, self.process = Path(folder), port, None
-
-    def start(self, *options):
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'aiosmtpd', '-n', '-l', '127.0.0.1:%d' % self.port,
-             *options, '-c', 'aiosmtpd.handlers.Mailbox', str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, 'the SMTP server did not start'
-            try:
-                socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError('the SMTP server did not listen')
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-            self.process = None
-
-    def received(self):
-        if not self.folder.exists():
-            return []
-        return [email.message_from_bytes(m.as_bytes())
-                for m in mailbox.Maildir(str(self.folder), create=False)]
 
 
 @pytest.fixture

@@ -8,11 +8,7 @@ process of its own, writing every message it accepts into a maildir.
 """
 import email
 import logging
-import mailbox
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from email.header import decode_header, make_header
@@ -26,52 +22,12 @@ from ZODB.blob import BlobStorage
 from minorconsent import main
 from minorconsent.scripts.mail import main as sender_main
 from minorconsent.site.mail import send
+from smtpsupport import SMTPServer, free_port
 from support import (ROLE_EMAILS, app_settings, clinic_of, mail_text, mails_since,
                      multi_database, new_browser, seed)
 
 SENDER = 'no-reply@clinic.demo.test'
 RESET_FOR = ('guardian', 'guardian_other', 'adolescent', 'therapist')
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-class SMTPServer:
-    """aiosmtpd in its own process; every message it accepts goes into a
-    maildir (``received()``)."""
-
-    def __init__(self, folder, port):
-        self.folder, self.port, self.process = Path(folder), port, None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'aiosmtpd', '-n', '-l', '127.0.0.1:%d' % self.port,
-             '-c', 'aiosmtpd.handlers.Mailbox', str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, 'the SMTP server did not start'
-            try:
-                socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError('the SMTP server did not listen')
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-            self.process = None
-
-    def received(self):
-        if not self.folder.exists():
-            return []
-        return [email.message_from_bytes(m.as_bytes())
-                for m in mailbox.Maildir(str(self.folder), create=False)]
 
 
 @pytest.fixture(scope='module')

@@ -22,6 +22,8 @@ ROOMS = (
     '.agreements',
     '.summaries',
     '.disclosures',
+    '.reminders',
+    '.worklist',
 )
 
 

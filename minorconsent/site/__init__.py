@@ -3,7 +3,8 @@
 ``model``: the clinic, root of the resource tree; ``route``: the one route
 it lives under and ``request.clinic`` / ``request.clinic_url``;
 ``folder``: BTree containers; ``evolve``: schema evolution by named steps;
-``settings``: the clinic-wide settings; ``forms``: the one form base;
+``settings``: the clinic-wide settings; ``daily``: the rooms' tasks that
+time alone makes due, run by ``minorconsent-daily``; ``forms``: the one form base;
 ``i18n`` and ``messages``: languages and status messages; ``hidden``: the
 placeholder road for records a person may not see; ``views``: the layout,
 home, error pages and the clinic settings page.
@@ -17,6 +18,7 @@ from .templating import serialize_template_compilation
 def includeme(config):
     config.add_directive('add_evolve_step',
                          'minorconsent.site.evolve:add_evolve_step')
+    config.include('.daily')
     use_clinic_templates()
     serialize_template_compilation()
     config.include('.i18n')

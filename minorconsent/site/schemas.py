@@ -107,6 +107,43 @@ class SettingsSchema(colander.MappingSchema):
     password_min_length = colander.SchemaNode(
         colander.Int(), title='Shortest password allowed (characters)',
         description='At least 12.', validator=colander.Range(12, 128))
+    reminder_after_days = colander.SchemaNode(
+        colander.Int(), title='First reminder after (days)',
+        description='A guardian or client a document waits for is reminded this many days '
+                    'after it was sent to them.',
+        validator=colander.Range(1, 60, min_err='At least 1 day.',
+                                 max_err='At most 60 days.'))
+    reminder_every_days = colander.SchemaNode(
+        colander.Int(), title='Then remind every (days)',
+        validator=colander.Range(1, 90, min_err='At least 1 day.', max_err='At most 90 days.'))
+    reminder_max = colander.SchemaNode(
+        colander.Int(), title='Remind at most (times)',
+        description='0 sends no reminders.',
+        validator=colander.Range(0, 10, min_err='0 or more.',
+                                 max_err='At most 10 reminders.'))
+    quiet_hours_start = colander.SchemaNode(
+        colander.Int(), title='Quiet hours: no reminders from (hour, 0-23)',
+        description="On the clinic's clock. 21 and 8: nothing is mailed from 21:00 to 8:00.",
+        validator=colander.Range(0, 23, 'An hour from 0 to 23.', 'An hour from 0 to 23.'))
+    quiet_hours_end = colander.SchemaNode(
+        colander.Int(), title='Quiet hours: until (hour, 0-23)',
+        validator=colander.Range(0, 23, 'An hour from 0 to 23.', 'An hour from 0 to 23.'))
+    agreement_validity_months = colander.SchemaNode(
+        colander.Int(), title='An agreement is in force for (months)',
+        description="Unless its text says otherwise. 0: until it is revoked or replaced.",
+        validator=colander.Range(0, 120, max_err='At most 120 months.'))
+    renewal_notice_days = colander.SchemaNode(
+        colander.Int(), title='Send the renewal (days before the end)',
+        validator=colander.Range(1, 180, min_err='At least 1 day.',
+                                 max_err='At most 180 days.'))
+    lapsed_access_days = colander.SchemaNode(
+        colander.Int(), title='After a consent lapses, guardians keep reading for (days)',
+        description="Where the workflow's expired state lets them read. 0: access ends "
+                    'with the consent.',
+        validator=colander.Range(0, 365, max_err='At most 365 days.'))
+
+#: Quiet hours leave at least this many hours a day for mail.
+MIN_MAIL_HOURS = 4
 
 
 def validate_settings(node, value):
@@ -121,6 +158,10 @@ def validate_settings(node, value):
     retention, problems = parse_retention_table(value['retention_table'])
     if problems:
         exc['retention_table'] = ' '.join(problems)
+    quiet = (value['quiet_hours_end'] - value['quiet_hours_start']) % 24
+    if 24 - quiet < MIN_MAIL_HOURS and quiet:
+        exc['quiet_hours_end'] = ('Quiet hours must leave at least %d hours a day for '
+                                  'reminders.' % MIN_MAIL_HOURS)
     if exc.children:
         raise exc
     value['self_consent_ages'] = table

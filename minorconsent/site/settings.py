@@ -63,6 +63,26 @@ class ClinicSettings(Persistent):
     staff_two_factor = True
     #: The shortest password accepted (the policy's floor is 12).
     password_min_length = 12
+    #: Reminders (``reminders``): a person an agreement or an invitation
+    #: waits for is reminded this many days after it was sent, then every
+    #: ``reminder_every_days``, at most ``reminder_max`` times (0: never).
+    reminder_after_days = 3
+    reminder_every_days = 7
+    reminder_max = 3
+    #: No reminder or renewal is mailed from this hour to that one, on the
+    #: clinic's clock (``time_zone``): 21 to 8 means not from 21:00 to 07:59.
+    quiet_hours_start = 21
+    quiet_hours_end = 8
+    #: An agreement signed is in force this many months, unless its text
+    #: says otherwise (0: until it is revoked, superseded or ended).
+    agreement_validity_months = 12
+    #: The renewal (a new agreement on the current text) is sent this many
+    #: days before an agreement's period ends.
+    renewal_notice_days = 30
+    #: After a consent's period ends, guardians keep reading what was
+    #: published this many days, where the workflow's expired state lets
+    #: them (0: access ends with the period).
+    lapsed_access_days = 30
 
     FIELDS = ('name', 'portal_name', 'jurisdiction', 'time_zone', 'age_of_majority',
               'self_consent_age', 'idle_timeout_minutes',
@@ -70,7 +90,10 @@ class ClinicSettings(Persistent):
               'invitation_days', 'own_account_age', 'teen_review_age',
               'closed_case_access_days', 'retention_years', 'retention_until_age',
               'contact_phone', 'contact_email', 'contact_hours', 'crisis_line',
-              'staff_two_factor', 'password_min_length')
+              'staff_two_factor', 'password_min_length',
+              'reminder_after_days', 'reminder_every_days', 'reminder_max',
+              'quiet_hours_start', 'quiet_hours_end', 'agreement_validity_months',
+              'renewal_notice_days', 'lapsed_access_days')
 
     #: The values a clinic starts with, which belong to the demo clinic:
     #: families see them on every page and document until the admin (or
@@ -107,6 +130,17 @@ class ClinicSettings(Persistent):
         table = self.retention_table or {}
         return tuple(table.get(self.jurisdiction,
                                (self.retention_years, self.retention_until_age)))
+
+    def in_quiet_hours(self, local_hour):
+        """Is ``local_hour`` (0-23, the clinic's clock) inside the quiet
+        hours?  Start 21, end 8: 21:00-07:59 are quiet (they wrap midnight);
+        start 13, end 14: 13:00-13:59.  Equal hours: none are quiet."""
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        if start == end:
+            return False
+        if start < end:
+            return start <= local_hour < end
+        return local_hour >= start or local_hour < end
 
     def effective_self_consent_age(self):
         """The clinic's jurisdiction's age from the table, else the default."""

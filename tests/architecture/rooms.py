@@ -25,7 +25,7 @@ FLOORS = (
     ('accounts',),
     ('clients',),
     ('agreements', 'disclosures', 'summaries'),
-    ('audit', 'portal'),
+    ('reminders', 'worklist', 'audit', 'portal'),
     ('scripts', 'app'),
 )
 

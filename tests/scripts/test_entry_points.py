@@ -13,7 +13,7 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize('name', ['minorconsent-init', 'minorconsent-seed',
                                   'minorconsent-evolve', 'minorconsent-migrate',
                                   'minorconsent-audit', 'minorconsent-retention',
-                                  'minorconsent-mail'])
+                                  'minorconsent-mail', 'minorconsent-daily'])
 def test_console_script_help_exits_0(name, tmp_path):
     script = BIN / name
     assert script.exists(), '%s is not installed in %s' % (name, BIN)

@@ -1,0 +1,6 @@
+"""What waits for staff: the therapist's to-do list and the notices that
+tell staff something needs them (issue 17 items 4 and 5)."""
+
+
+def includeme(config):
+    pass

@@ -28,6 +28,7 @@ from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
 from minorconsent.site.clock import utcnow
 
+from .events import announce_signature
 from .invitations import people_to_invite
 from .lifecycle import activate_if_complete, newer_issued
 from .model import Signature, authority_words
@@ -186,5 +187,6 @@ def record_paper_signature(agreement, registry, signer, staff_id, scan_fp, witne
              signature.paper_signed_on, content_type, scan.size, scan.sha256))
     # The signer's own link is no longer needed.
     clinic.invitations.cancel(agreement, signer_id, now)
+    announce_signature(registry, agreement, signer_id, now, on_paper=True)
     activate_if_complete(agreement, registry, now)
     return signature

@@ -8,6 +8,7 @@ from minorconsent.site.i18n import _
 from minorconsent.workflow.engine import permits
 
 from . import esign
+from .events import announce_signature
 from .lifecycle import activate_if_complete, newer_issued
 from .model import Signature, authority_words
 from .typed_name import typed_name_matches
@@ -91,6 +92,7 @@ def sign(clinic, registry, agreement, user, principals, typed_name, consented_to
     signature = replace(signature, authority=authority)
     agreement.signatures[user.__name__] = signature
     agreement.add_event('signed', user.__name__, authority, ip, user_agent[:300], now)
+    announce_signature(registry, agreement, user.__name__, now)
     activate_if_complete(agreement, registry, now)
     return signature
 
@@ -120,5 +122,6 @@ def sign_as_therapist(registry, agreement, user, typed_name, intent_to_sign, sho
                           agreement.template_version, agreement.text_sha256, True, True, '')
     agreement.signatures[user.__name__] = signature
     agreement.add_event('signed', user.__name__, signature.authority, ip, user_agent[:300], now)
+    announce_signature(registry, agreement, user.__name__, now)
     activate_if_complete(agreement, registry, now)
     return signature

@@ -54,4 +54,5 @@ def includeme(config):
         seal_on_sigterm()
     config.add_view_deriver(audited_view, 'minorconsent_audit',
                             under=INGRESS, over='secured_view')
+    config.include('.daily')
     config.scan('.views')

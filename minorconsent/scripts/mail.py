@@ -33,7 +33,8 @@ from datetime import datetime, timezone
 
 from pyramid.paster import get_appsettings, setup_logging
 
-from minorconsent.site.mail import deliver_queue, queue_path
+from minorconsent.site.delivery import deliver_queue
+from minorconsent.site.mail import queue_path
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,9 @@ import transaction
 from pyramid_mailer.message import Message
 
 from minorconsent.scripts.mail import main
-from minorconsent.site.mail import (FIRST_WAIT, GIVE_UP_AFTER, LONGEST_WAIT, QueuedMailer,
-                                    deliver_queue, queue_path, smtp_mailer)
+from minorconsent.site.delivery import (FIRST_WAIT, GIVE_UP_AFTER, LONGEST_WAIT,
+                                        deliver_queue, smtp_mailer)
+from minorconsent.site.mail import QueuedMailer, queue_path
 from smtpsupport import SMTPServer, free_port
 
 BIN = Path(sys.executable).parent

@@ -79,6 +79,17 @@ class WorkflowRecord(Persistent):
     def keys_in(self, version, state, limit=None):
         return list(islice(self.by_state.get((version, state), ()), limit))
 
+    def members_in(self, states):
+        """The objects now in any of ``states`` (ids), under every version:
+        what the daily job walks (waiting agreements, ones in force)
+        instead of every client."""
+        for (version, state), keys in list(self.by_state.items()):
+            if state in states:
+                for key in list(keys):
+                    obj = self.members.get(key)
+                    if obj is not None:
+                        yield obj
+
     def definition(self, version=None):
         """The parsed definition of ``version`` (default: the current one).
 
@@ -106,6 +117,13 @@ class WorkflowRecord(Persistent):
 
 class WorkflowStore(Folder):
     """``clinic['workflows']``: records by workflow id."""
+
+    def members_in(self, states, content_types=None):
+        """``WorkflowRecord.members_in`` over every workflow (of
+        ``content_types`` only, when given)."""
+        for record in list(self.values()):
+            if content_types is None or record.definition().content_type in content_types:
+                yield from record.members_in(states)
 
     def for_content_type(self, content_type):
         for record in self.values():

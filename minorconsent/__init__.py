@@ -8,6 +8,7 @@ host Pyramid app mount the whole clinic with
 from pyramid.config import Configurator
 
 from .site import ROUTE, clinic_url, request_clinic, root_factory
+from .site.daily import start_in_server
 from .site.mail import include_mailer
 from .site.views import not_found
 
@@ -78,4 +79,8 @@ def main(global_config, **settings):
         # echoing the path.  Standalone, the whole site is the clinic: it
         # gets the clinic's one not-found page.  (A host app keeps its own.)
         config.add_notfound_view(not_found)
-    return config.make_wsgi_app()
+    app = config.make_wsgi_app()
+    # On the embedded FileStorage no script can open the database while the
+    # server holds it: the server runs the daily tasks itself (site.daily).
+    start_in_server(app.registry)
+    return app

@@ -21,17 +21,26 @@ Once a day, whatever happens:
   ``run.postpone()``: no record is written, and the next run outside
   quiet hours (the timer runs hourly) does it.
 
+Who runs it: ``minorconsent-daily`` from a timer where the database is
+shared (RelStorage), or, on the embedded FileStorage (which one process
+holds locked), the server itself: ``minorconsent.daily_interval_minutes``
+starts a thread that runs the tasks that often (``start_in_server``).
+Several servers doing so is safe for the reasons above.
+
 A task walks the clinic's indexes, not every client; where it must load
 many objects it calls ``run.tick()`` every item, which lets ZODB drop
 unmodified objects from memory (bounded memory on a 50,000-client clinic).
 """
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 
 from BTrees.OOBTree import OOBTree
+from pyramid.scripting import prepare
 from ZODB.POSException import ConflictError
 
+from .clock import utcnow
 from .dates import clinic_zone
 
 log = logging.getLogger(__name__)
@@ -159,6 +168,47 @@ def _run_task(request, registry, name, fn, now):
             log.exception('daily task %s failed', name)
             return TaskOutcome(name, 'failed', {})
     return TaskOutcome(name, 'failed', {'conflicts': ATTEMPTS})
+
+
+#: The ini setting that makes the server run the daily tasks itself.
+IN_SERVER = 'minorconsent.daily_interval_minutes'
+#: Seconds from the server's start to its first run.
+FIRST_RUN_AFTER = 60
+
+
+def start_in_server(registry):
+    """Run the daily tasks every ``minorconsent.daily_interval_minutes``
+    in a daemon thread of this process (unset or 0: never).  A task cut
+    off when the process stops committed nothing, and runs next time."""
+    minutes = float(registry.settings.get(IN_SERVER) or 0)
+    if minutes <= 0:
+        return None
+    stop = threading.Event()
+
+    def loop():
+        # The first run soon after start (a server that was down catches
+        # up), then one every interval.
+        wait = min(FIRST_RUN_AFTER, minutes * 60)
+        while not stop.wait(wait):
+            run_in_server(registry)
+            wait = minutes * 60
+    thread = threading.Thread(target=loop, name='minorconsent-daily', daemon=True)
+    thread.stop = stop
+    thread.start()
+    return thread
+
+
+def run_in_server(registry):
+    """One run in a request of its own, as the script makes one."""
+    env = prepare(registry=registry)
+    try:
+        for outcome in run_daily(env['request'], utcnow()):
+            if outcome.status == 'done':
+                log.info('daily task %s done: %s', outcome.name, outcome.report)
+    except Exception:
+        log.exception('daily run failed')
+    finally:
+        env['closer']()
 
 
 def includeme(config):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 from pyramid.scripting import prepare
 
-from minorconsent.site.daily import TASKS_KEY, as_of, run_daily
+from minorconsent.site.daily import IN_SERVER, TASKS_KEY, as_of, run_daily, start_in_server
 
 NOON = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)
 NIGHT = datetime(2027, 3, 1, 23, 30, tzinfo=timezone.utc)
@@ -165,3 +165,27 @@ def test_as_of_is_noon_on_the_clinics_clock(app, clinic):
         c.settings.time_zone = 'America/Chicago'
         moment = as_of(date(2027, 7, 4), c.settings)
     assert moment == datetime(2027, 7, 4, 17, 0, tzinfo=timezone.utc)
+
+
+def test_the_server_runs_the_tasks_itself_when_configured(app, clinic, tasks):
+    """On the embedded FileStorage no script may open the database while
+    the server runs: ``minorconsent.daily_interval_minutes`` makes the
+    server run the tasks in a thread of its own."""
+    ran = threading.Event()
+
+    def count_and_tell(run):
+        report = count_on_clinic(run)
+        ran.set()
+        return report
+    tasks('count', count_and_tell)
+    before = reminder_max(clinic)
+    assert start_in_server(app.registry) is None            # unset: never
+    app.registry.settings[IN_SERVER] = '0.001'              # every 60 ms
+    try:
+        thread = start_in_server(app.registry)
+        assert ran.wait(10)
+        thread.stop.set()
+        thread.join(10)
+    finally:
+        del app.registry.settings[IN_SERVER]
+    assert reminder_max(clinic) == before + 1               # once, however often it ran

@@ -19,6 +19,8 @@ from .signing import SigningError, sign, signer_role
 
 def includeme(config):
     config.add_client_container('agreements', Agreement)
+    # The daily job's hand-over at majority (``majority``).
+    config.include('.majority')
     # What staff are told beside each agreement on the client page (an
     # agreement at majority, one in force on an old version of its text).
     config.add_document_note('agreements', staff_note)

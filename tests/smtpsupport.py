@@ -27,9 +27,13 @@ class SMTPServer:
             [sys.executable, '-m', 'aiosmtpd', '-n', '-l', '127.0.0.1:%d' % self.port,
              *options, '-c', 'aiosmtpd.handlers.Mailbox', str(self.folder)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_listening(self.process)
+
+    def wait_listening(self, process):
+        """Return once ``process`` (an SMTP server) listens on the port."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, 'the SMTP server did not start'
+            assert process.poll() is None, 'the SMTP server did not start'
             try:
                 socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
                 return

@@ -255,3 +255,40 @@ def test_the_queue_defaults_to_beside_the_clinics_database(tmp_path):
         == str(tmp_path / 'q')
     assert queue_path({'zodbconn.uri': 'postgres://x@h/db'}) \
         == os.path.abspath(os.path.join('var', 'mail-queue'))
+
+
+def test_a_login_is_given_after_starttls_and_a_wrong_one_delivers_nothing(
+        queue, tmp_path, settings, certificate):
+    """``mail.username`` / ``mail.password`` log in to a server that
+    requires STARTTLS and a login (tests/smtp_auth_server.py)."""
+    cert, key = certificate
+    port, folder = free_port(), tmp_path / 'auth-received'
+    server = subprocess.Popen([sys.executable, str(Path(__file__).parents[1] / 'smtp_auth_server.py'),
+                               str(port), str(folder), cert, key, 'clinic', 'right-password'],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        SMTPServer(folder, port).wait_listening(server)
+        [message_id] = enqueue(queue, 'a@demo.test')
+        once = [str(BIN / 'minorconsent-mail'), '--once']
+        env = dict(os.environ, SSL_CERT_FILE=cert)
+
+        def configured(password):
+            path = tmp_path / ('auth-%s.ini' % password)
+            values = dict(settings, **{'mail.port': str(port), 'mail.tls': 'true',
+                                       'mail.username': 'clinic', 'mail.password': password})
+            path.write_text('[app:main]\nuse = egg:minorconsent\n' + ''.join(
+                '%s = %s\n' % item for item in values.items()))
+            return str(path)
+        wrong = subprocess.run([once[0], configured('wrong-password'), '--once'],
+                               capture_output=True, text=True, timeout=120, env=env)
+        assert wrong.returncode == 0
+        assert SMTPServer(folder, port).received() == []
+        assert '535' in retry_state(queue)['last_error']      # authentication failed
+        right = subprocess.run([once[0], configured('right-password'), '--once',
+                                '--now', str(time.time() + 3600)],
+                               capture_output=True, text=True, timeout=120, env=env)
+        assert right.returncode == 0, right.stderr
+        assert [m['Message-ID'] for m in SMTPServer(folder, port).received()] == [message_id]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

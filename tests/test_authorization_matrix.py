@@ -53,6 +53,9 @@ TABLE = {
     ('Clinic', 'contact-preferences', 'GET'): only(200, G, G2, GR, TEEN, anonymous=LOGIN),
     ('Clinic', 'settings', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'supervision', 'GET'): only(200, SUP, anonymous=LOGIN),
+    # The to-do list (worklist room): the admin's has numbers only.
+    ('Clinic', 'todo', 'GET'): only(200, ADM, T, T2, SUP, anonymous=LOGIN),
+    ('Clinic', 'notice-preferences', 'GET'): only(200, T, T2, SUP, anonymous=LOGIN),
     ('Clinic', 'family', 'GET'): only(200, *GUARDIANS, anonymous=LOGIN),
     ('Users', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Users', 'add', 'GET'): only(200, ADM, anonymous=LOGIN),

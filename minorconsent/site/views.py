@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 clinic_view = functools.partial(view_config, route_name=ROUTE)
 
 NAV = (
-    # (role, view path from the clinic root, label)
+    # (role, view path from the clinic root, label); a role's first entry
+    # is where it lands (``home_url``): the to-do list (worklist room).
+    ('therapist', 'todo', 'To-do'),
+    ('supervisor', 'todo', 'To-do'),
     ('therapist', 'clients', 'Clients'),
     ('supervisor', 'supervision', 'Supervision'),
     ('guardian', 'family', 'My family'),
@@ -42,6 +45,7 @@ NAV = (
     ('admin', 'workflows', 'Workflows'),
     ('admin', 'agreement-templates', 'Agreement texts'),
     ('admin', 'audit', 'Audit trail'),
+    ('admin', 'todo', 'To-do'),
     ('privacy_officer', 'audit', 'Audit trail'),
     ('privacy_officer', 'disclosure-accounting', 'Accounting of disclosures'),
 )
@@ -55,7 +59,9 @@ def navigation(request):
     items = []
     for role, path, label in NAV:
         if identity.user.has_role(role):
-            items.append((request.clinic_url(clinic, path), label))
+            url = request.clinic_url(clinic, path)
+            if (url, label) not in items:      # one entry per page for two roles
+                items.append((url, label))
     if identity.user.has_role('adolescent') and identity.user.client_id:
         client = clinic['clients'].get(identity.user.client_id)
         if client is not None:

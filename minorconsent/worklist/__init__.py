@@ -3,4 +3,7 @@ tell staff something needs them (issue 17 items 4 and 5)."""
 
 
 def includeme(config):
-    pass
+    config.include('.evolve')
+    config.include('.subscribers')
+    config.include('.tasks')
+    config.scan('.views')

@@ -81,6 +81,12 @@ TABLE = {
     ('Client', 'reopen', 'POST'): only(302, T),
     ('Client', 'own-account-resend', 'POST'): only(303, T),
     ('Client', 'own-account-end', 'POST'): only(302, T),
+    # Reminders (the client page's panel): the therapist's to send and
+    # pause.  Without a person named nothing is sent; Mateo's family is
+    # not paused, so there is nothing to resume (tests/reminders).
+    ('Client', 'remind-now', 'POST'): only(400, T),
+    ('Client', 'pause-reminders', 'GET'): only(200, T),
+    ('Client', 'resume-reminders', 'POST'): only(400, T),
     ('Goal', 'edit', 'GET'): only(200, T),
     ('Goal', '', 'GET'): only(200, T, SUP),
     # Without naming an entry there is nothing to correct, for anyone.

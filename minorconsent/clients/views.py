@@ -165,6 +165,25 @@ def client_notices(registry, clinic, client):
             for sentence in notice(clinic, client)]
 
 
+#: Registry key of the functions ``panel(request, client)`` -> HTML.
+PANELS_KEY = 'minorconsent.client_page_panels'
+
+
+def add_client_panel(config, panel):
+    """A room above shows staff a section of its own on the client page
+    (``panel(request, client)`` returns the section's rendered HTML, ''
+    for none); the page places it without knowing what it says.  Called
+    from that room's ``includeme`` (``add_client_panel(config, panel)``)."""
+    def register():
+        config.registry.setdefault(PANELS_KEY, []).append(panel)
+    config.action(None, register)
+
+
+def client_panels(request, client):
+    return [html for panel in request.registry.get(PANELS_KEY, ())
+            for html in (panel(request, client),) if html]
+
+
 def document_note(registry, container, document, settings, today):
     note = registry.get(NOTES_KEY, {}).get(container)
     return note(document, settings, today) if note is not None else ''
@@ -221,6 +240,7 @@ def client_page(request):
         'users': users,
         'own_account': own_account(clinic, client),
         'notices': client_notices(request.registry, clinic, client),
+        'panels': client_panels(request, client),
         'family_access_ends': client.family_access_ends(clinic.settings),
         'retained_until': retained_until(client, clinic.settings),
     }

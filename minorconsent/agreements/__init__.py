@@ -21,6 +21,8 @@ def includeme(config):
     config.add_client_container('agreements', Agreement)
     # The daily job's hand-over at majority (``majority``).
     config.include('.majority')
+    # The daily job's renewals and expiries (``periods``).
+    config.include('.periods')
     # What staff are told beside each agreement on the client page (an
     # agreement at majority, one in force on an old version of its text).
     config.add_document_note('agreements', staff_note)
@@ -57,6 +59,11 @@ def includeme(config):
         config.require_workflow_step(
             kind, 'decline', "the family's Decline button fires this step (recorded as the "
             '"declined" signature event)', from_states=(waiting,))
+    for kind in ('consent', 'confidentiality'):
+        config.require_workflow_step(
+            kind, 'expire', 'the system expires the agreement with this step the day after '
+            'its period ends (the daily job, validity), and at majority',
+            from_states=('active',), to_state='expired')
     for kind in ('consent', 'release'):
         config.require_workflow_step(
             kind, 'revoke', "the family's Withdraw consent button fires this step (recorded "

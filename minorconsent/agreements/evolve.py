@@ -138,6 +138,65 @@ def confidentiality_decline(root, registry):
                        'The family may decline the confidentiality agreement.')
 
 
+#: The state and step an agreement's period ends with (``periods``), as the
+#: shipped definitions have them.
+EXPIRED_STATE = {
+    'title': 'Expired', 'description': "The agreement's period ended.",
+    'permissions': {'therapist': ['view'], 'supervisor': ['view'],
+                    'guardian': ['view-published'], 'adolescent': ['view-published']}}
+EXPIRE_STEP = {'id': 'expire', 'title': 'Expire', 'from': ['active'], 'to': 'expired',
+               'roles': ['system', 'therapist']}
+FAMILY_READS = {'guardian': ['view-published'], 'adolescent': ['view-published']}
+
+
+def with_expiry(source):
+    """``source`` (a stored consent or confidentiality definition's TOML)
+    with an ``expired`` state the family may read and an ``expire`` step
+    from ``active`` the system may take, written back as
+    ``with_send_guard`` does; what is there already is kept, and a
+    definition needing nothing is returned unchanged.  An ``expired``
+    state without any family grant gets the family's reading: before
+    periods the family could be granted nothing there, so it was nobody's
+    choice (an admin may remove it again, which ends the grace)."""
+    data = tomllib.loads(source)
+    states = data.setdefault('states', {})
+    transitions = data.setdefault('transitions', [])
+    changed = False
+    if 'expired' not in states:
+        states['expired'] = dict(EXPIRED_STATE)
+        changed = True
+    else:
+        permissions = states['expired'].setdefault('permissions', {})
+        if not any(permissions.get(role) for role in FAMILY_READS):
+            permissions.update({k: list(v) for k, v in FAMILY_READS.items()})
+            changed = True
+    if not any(t.get('id') == 'expire' for t in transitions):
+        transitions.append(dict(EXPIRE_STEP))
+        changed = True
+    return tomli_w.dumps(data) if changed else source
+
+
+def agreement_expiry(root, registry):
+    """Databases made before agreements had periods: the consent's and the
+    confidentiality agreement's stored definitions (the clinic's own of
+    those content types too) get the ``expired`` state the family reads
+    and the system's ``expire`` step (issue 17 item 3), published as a
+    new version with nothing else changed, objects kept in their states.
+    A definition mid-migration, or whose correction the validator would
+    refuse (the clinic's own changes in the way), is left alone."""
+    if 'workflows' not in root:
+        return
+    for wid, record in sorted(root['workflows'].items()):
+        if migrating(record) or record.definition().content_type not in (
+                'consent', 'confidentiality'):
+            continue
+        source = record.versions[record.current]
+        corrected = with_expiry(source)
+        if corrected is not source:
+            publish_correction(record, corrected, workflow_guards(registry),
+                               'An agreement expires at the end of its period.')
+
+
 def add_kinds(root, registry):
     """The clinic's kinds of agreement (``kinds``): the three built-in
     ones, none of the clinic's own yet.  A clinic that has the store keeps
@@ -154,3 +213,4 @@ def includeme(config):
     config.add_evolve_step('0012-agreements-send-guard', use_send_guard)
     config.add_evolve_step('0029-agreements-confidentiality-decline', confidentiality_decline)
     config.add_evolve_step('0030-agreements-clinic-kinds', add_kinds)
+    config.add_evolve_step('0031-agreements-period-expiry', agreement_expiry)

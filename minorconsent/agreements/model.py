@@ -25,6 +25,8 @@ from minorconsent.site.i18n import _
 from minorconsent.site.folder import Folder
 from minorconsent.workflow.engine import Workflowed
 
+from .validity import in_grace
+
 KINDS = {
     'consent': ('Consent to treatment', 'consent-to-treatment'),
     'confidentiality': ('Confidentiality agreement', 'confidentiality-agreement'),
@@ -58,13 +60,15 @@ class FamilyStates(dict):
 #: Where a family member may read or act on an agreement, by kind and role
 #: (``config.declare_family_states``): waiting for signatures, in force,
 #: and, for a guardian, the agreement they declined (or the consent or
-#: release they revoked).
-#: A draft, or one superseded, expired or ended, is the clinic's record.
+#: release they revoked); a consent or confidentiality agreement whose
+#: period ended (``expired``), where the definition grants it, so the
+#: family reads what lapsed and until when (``validity``).
+#: A draft, or one superseded or ended, is the clinic's record.
 FAMILY_STATES = FamilyStates({
-    'consent': {'guardian': ('sent', 'active', 'declined', 'revoked'),
-                'adolescent': ('sent', 'active')},
-    'confidentiality': {'guardian': ('proposed', 'active', 'declined'),
-                        'adolescent': ('proposed', 'active')},
+    'consent': {'guardian': ('sent', 'active', 'declined', 'revoked', 'expired'),
+                'adolescent': ('sent', 'active', 'expired')},
+    'confidentiality': {'guardian': ('proposed', 'active', 'declined', 'expired'),
+                        'adolescent': ('proposed', 'active', 'expired')},
     'release': {'guardian': ('sent', 'active', 'declined', 'revoked'),
                 'adolescent': ('sent', 'active')},
 })
@@ -111,6 +115,10 @@ def _plain(text):
 
 class AgreementTemplate(Persistent):
     """The versions of one kind of agreement's text."""
+
+    #: Months an agreement of this text is in force (0: no end); None
+    #: follows the clinic's ``agreement_validity_months`` (``validity``).
+    validity_months = None
 
     def __init__(self, kind, text, author_id='system', text_es=''):
         self.kind = kind
@@ -222,6 +230,14 @@ class Agreement(Workflowed, Persistent):
     #: The therapist who signs an agreement of a kind the therapist signs
     #: (``kinds``), else None (the class default for agreements before).
     therapist_signer = None
+    #: The period in force, written when it activates (``validity``): the
+    #: clinic's day it activated and its last day in force (None: no end).
+    #: Agreements activated before periods existed have neither: no end.
+    valid_from = None
+    valid_until = None
+    #: The ``valid_until`` whose renewal the daily job handled (sent, or
+    #: skipped with the reason in the events), so it is done once.
+    renewal_handled = None
 
     def __init__(self, kind, version, required_guardians, signatures_needed,
                  assent_required, minor_consents=False, text=None):
@@ -307,11 +323,17 @@ def assent_expected(client, settings, today=None):
 # --- this room's facts for ``clients.family`` ------------------------------
 
 def consented_guardians(client, today=None):
-    """Guardians who signed the client's active guardian consent."""
+    """Guardians who signed the client's active guardian consent, or one
+    that expired at the end of its period within the clinic's grace
+    (``validity.in_grace``: only where the definition's expired state lets
+    the guardian read)."""
     if 'agreements' not in client:
         return frozenset()
+    today = today or date.today()
+    settings = find_clinic(client).settings
     return frozenset(gid for a in client['agreements'].values()
-                     if a.kind == 'consent' and a.state == 'active' and not a.minor_consents
+                     if a.kind == 'consent' and not a.minor_consents
+                     and (a.state == 'active' or in_grace(a, settings, today))
                      for gid in a.signatures)
 
 

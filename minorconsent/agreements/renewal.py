@@ -13,10 +13,10 @@ from datetime import date
 
 from minorconsent.site import find_clinic
 from minorconsent.workflow import workflow_guards
-from minorconsent.workflow.engine import WorkflowError, available
+from minorconsent.workflow.engine import WorkflowError, available, fire
 
 from .kinds import sending_step
-from .lifecycle import act, same_kind, start_agreement
+from .lifecycle import same_kind, start_agreement
 from .model import age_note, default_signers, text_hash
 
 #: States an agreement waits for signatures in.
@@ -71,6 +71,18 @@ def ask_to_sign_new_version(clinic, registry, agreement, actor, today=None):
     if not on_old_version(agreement):
         raise ValueError('Only an agreement in force on an old version of its text can be '
                          'renewed.')
+    new = send_successor(clinic, registry, agreement, actor, today)
+    agreement.add_event('new version sent', actor.id, 'agreement %s' % new.__name__)
+    return new
+
+
+def send_successor(clinic, registry, agreement, actor, today, now=None, announce=True):
+    """The one way a successor is made, for the therapist's "ask to sign
+    the new version" and the daily renewal (``periods``): an agreement of
+    the same kind, for the same signers still eligible, on the CURRENT
+    version of its text, sent with the kind's sending step by ``actor``.
+    ``ValueError`` with the reason, nothing to keep, otherwise (the caller
+    discards the transaction, or records the reason)."""
     if renewal_waiting(agreement) is not None:
         raise ValueError('The new version was sent already and waits for signatures.')
     terms = getattr(agreement, 'terms', None)
@@ -95,8 +107,8 @@ def ask_to_sign_new_version(clinic, registry, agreement, actor, today=None):
     if not any(t.id == step for t in available(new, actor, guards, today)):
         raise ValueError('The new version cannot be sent for this client now.')
     try:
-        act(new, registry, step, actor)
+        fire(new, step, actor, guards, now=now, today=today, registry=registry,
+             announce=announce)
     except WorkflowError as exc:
         raise ValueError(str(exc)) from exc
-    agreement.add_event('new version sent', actor.id, 'agreement %s' % new.__name__)
     return new

@@ -8,7 +8,8 @@ inside the step's transaction (raising aborts the step):
 1. The step is recorded among the agreement's e-signature events
    (``EVENT_OF``), with the address and browser of the person who took it
    when they took it in their own request.
-2. ``activate`` (into ``active``): the signed PDF is stored beside the
+2. ``activate`` (into ``active``): its period in force is written on it
+   (``validity.start_period``), the signed PDF is stored beside the
    agreement (its hash on the audit chain), and the client's older active
    agreements of the same kind are superseded by the system.
 3. Out of waiting for signatures: the open invitations are cancelled.
@@ -34,6 +35,7 @@ from .invitations import invite_signers
 from .lifecycle import EVENT_OF, same_kind
 from .model import Agreement
 from .pdf import store_pdf
+from .validity import start_period
 
 #: The states an agreement waits for signatures in; its invitations work
 #: only there.
@@ -43,7 +45,9 @@ INVITING_STEPS = ('send', 'propose')
 #: The family's steps the therapists are told of.
 TELLING_STEPS = ('decline', 'revoke')
 #: The event (and its detail) a step records when the system takes it.
-SYSTEM_EVENTS = {'activate': ('activated', ''), 'supersede': ('superseded', 'by a newer version')}
+#: (``expire``: the comment says why, the period's end or majority.)
+SYSTEM_EVENTS = {'activate': ('activated', ''), 'supersede': ('superseded', 'by a newer version'),
+                 'expire': ('expired', '')}
 
 
 def agreement_stepped(event):
@@ -53,6 +57,8 @@ def agreement_stepped(event):
     request = _own_request(event)
     record_step(event, request)
     if event.transition_id == 'activate':
+        # The period in force is written first: the PDF's certificate shows it.
+        start_period(agreement, event.now)
         store_pdf(agreement)
     if event.to_state not in WAITING:
         find_clinic(agreement).invitations.cancel(agreement, now=event.now)
@@ -82,7 +88,7 @@ def record_step(event, request):
     agreement, step = event.object, event.transition_id
     if event.actor.id == SYSTEM and step in SYSTEM_EVENTS:
         kind, detail = SYSTEM_EVENTS[step]
-        agreement.add_event(kind, SYSTEM, detail, now=event.now)
+        agreement.add_event(kind, SYSTEM, event.comment or detail, now=event.now)
         return
     ip = user_agent = ''
     if request is not None:

@@ -1,0 +1,159 @@
+"""How long an agreement is in force, and what its end means.
+
+An agreement text may carry its own validity in months
+(``AgreementTemplate.validity_months``: None follows the clinic's
+``settings.agreement_validity_months``; 0 means no end).  When an
+agreement activates, its period is written on it (``start_period``):
+``valid_from`` (the clinic's day it activated) and ``valid_until`` (the
+last day it is in force, or None).  A signed term never changes: a later
+change of the setting or of the text's validity moves only agreements
+activated after it.  Agreements activated before periods existed have
+neither (the class defaults), so they have no end.
+
+The period is inclusive: the agreement is in force through the whole of
+``valid_until``; it expires on the day after (``expires_on``), the first
+day it no longer covers, at the first daily run on or after that day.
+12 months from 15 January is in force until 14 January of the next year
+and expires on 15 January.
+
+A release of information has its own end (``terms.expires_on``, chosen on
+its form); it gets no period of its own here, and neither the renewal nor
+the expiry task touches it (``has_period``).
+
+After a consent expires, its signers keep reading what the therapist
+published for ``settings.lapsed_access_days`` after ``valid_until``
+(``in_grace``), but only where the definition's ``expired`` state grants
+the guardian role a permission: an admin who removes it ends that access
+at once.
+"""
+import calendar
+from datetime import date, timedelta
+
+from minorconsent.site import find_clinic
+from minorconsent.site.dates import clinic_zone
+from minorconsent.workflow.engine import definition_of
+
+#: The state an agreement's period ends in.
+EXPIRED = 'expired'
+
+
+def add_months(day, months):
+    """``day`` moved ``months`` later; the 31st of a shorter month is its
+    last day (31 January + 1 month = 28 or 29 February)."""
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def validity_months(clinic, kind):
+    """The months an agreement of ``kind`` started now is in force for:
+    its text's own validity, else the clinic's (0: no end)."""
+    template = clinic['agreement-templates'].get(kind)
+    own = getattr(template, 'validity_months', None) if template is not None else None
+    if own is not None:
+        return own
+    return clinic.settings.agreement_validity_months
+
+
+def period_end(start, months):
+    """The last day in force of a period of ``months`` from ``start``
+    (None for 0: no end)."""
+    if not months:
+        return None
+    return add_months(start, months) - timedelta(days=1)
+
+
+def has_period(agreement):
+    """Does this agreement's end come from a period (not a release's terms)?"""
+    return getattr(agreement, 'terms', None) is None
+
+
+def start_period(agreement, now):
+    """Write the period on an agreement that just activated (``now``: the
+    step's moment, aware)."""
+    if not has_period(agreement):
+        return
+    clinic = find_clinic(agreement)
+    day = now.astimezone(clinic_zone(clinic.settings)).date()
+    agreement.valid_from = day
+    agreement.valid_until = period_end(day, validity_months(clinic, agreement.kind))
+
+
+def valid_until(agreement):
+    """The last day the agreement is (or was) in force, or None (no end).
+    For a release, the day before its terms end."""
+    terms = getattr(agreement, 'terms', None)
+    if terms is not None:
+        end = getattr(terms, 'expires_on', None)
+        return end - timedelta(days=1) if end is not None else None
+    return getattr(agreement, 'valid_until', None)
+
+
+def valid_from(agreement):
+    return getattr(agreement, 'valid_from', None)
+
+
+def expires_on(agreement):
+    """The first day not covered (the day the daily job expires it), or None."""
+    until = valid_until(agreement)
+    return until + timedelta(days=1) if until is not None else None
+
+
+def renewal_due_on(agreement, settings):
+    """The day the renewal is sent, or None (no end, or a release):
+    ``renewal_notice_days`` before the last day, but not in the first half
+    of the period."""
+    until = valid_until(agreement) if has_period(agreement) else None
+    if until is None:
+        return None
+    due = until - timedelta(days=settings.renewal_notice_days)
+    start = valid_from(agreement)
+    if start is not None:
+        # A notice longer than the period would renew the successor the
+        # day it activates, and so on every day: never before half of it.
+        due = max(due, start + (until - start) / 2)
+    return due
+
+
+def renewal_due(agreement, settings, today):
+    """Is the renewal of this agreement in force due (from its day until
+    its last day: a run that missed the day catches up)?"""
+    due = renewal_due_on(agreement, settings)
+    return (due is not None and agreement.state == 'active'
+            and due <= today <= valid_until(agreement))
+
+
+def expiry_due(agreement, today):
+    """Is this agreement in force past its last day?"""
+    end = expires_on(agreement) if has_period(agreement) else None
+    return end is not None and agreement.state == 'active' and today >= end
+
+
+def family_reads_expired(agreement, role='guardian'):
+    """Does the definition the agreement runs under let ``role`` read it
+    once expired (the admin's choice)?"""
+    workflow = definition_of(agreement)
+    if not workflow.has_state(EXPIRED):
+        return False
+    return bool(workflow.state(EXPIRED).granted(role))
+
+
+def grace_until(agreement, settings):
+    """The last day the signers of an expired consent keep reading, or None."""
+    until = valid_until(agreement)
+    if until is None:
+        return None
+    return until + timedelta(days=settings.lapsed_access_days)
+
+
+def in_grace(agreement, settings, today):
+    """An expired agreement whose signers still read what was published:
+    expired at the end of its period (not at majority, not before its
+    end), within ``lapsed_access_days``, where its definition lets the
+    guardian read the expired state."""
+    if agreement.state != EXPIRED or not has_period(agreement):
+        return False
+    until = valid_until(agreement)
+    if until is None or not settings.lapsed_access_days:
+        return False
+    return until < today <= grace_until(agreement, settings) and family_reads_expired(agreement)

@@ -26,10 +26,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from minorconsent.agreements.model import FAMILY_STATES
+from minorconsent.agreements.validity import grace_until, in_grace, valid_from, valid_until
 from minorconsent.clients.family import family_access
 from minorconsent.disclosures import safety_notices as disclosed_notices
 from minorconsent.disclosures.model import disclosures_of
 from minorconsent.disclosures.releases import ITEM_TITLES
+from minorconsent.site import find_clinic
 from minorconsent.site.clock import utcnow
 from minorconsent.summaries.model import ACHIEVEMENT_TITLES, PUBLISHED
 from minorconsent.workflow.engine import definition_of, permits
@@ -44,6 +46,13 @@ class AgreementLink:
     title: str
     state_title: str
     awaiting_me: bool         # my signature is wanted now
+    #: Its period (``agreements.validity``): the first and last day in
+    #: force, None where it has none (no end, or not in force yet).
+    valid_from: date = None
+    valid_until: date = None
+    #: A consent that lapsed at the end of its period, within the clinic's
+    #: grace: the last day its signers still read what was published.
+    readable_until: date = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,7 @@ def agreement_links(client, user_id, principals, role='guardian'):
     The permission is the policy's own answer (``engine.permits``)."""
     if 'agreements' not in client:
         return ()
+    settings, today = find_clinic(client).settings, date.today()
     links = []
     for agreement in sorted(client['agreements'].values(), key=lambda a: a.created):
         if agreement.state not in FAMILY_STATES.get(agreement.kind, {}).get(role, ()):
@@ -148,7 +158,11 @@ def agreement_links(client, user_id, principals, role='guardian'):
                 ref=agreement.__name__, title=agreement.title,
                 state_title=definition_of(agreement).state(agreement.state).title,
                 awaiting_me=permits(agreement, principals, 'sign')
-                and user_id not in agreement.signatures))
+                and user_id not in agreement.signatures,
+                valid_from=valid_from(agreement), valid_until=valid_until(agreement),
+                readable_until=grace_until(agreement, settings)
+                if agreement.kind == 'consent' and in_grace(agreement, settings, today)
+                else None))
     return tuple(links)
 
 

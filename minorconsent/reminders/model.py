@@ -243,7 +243,8 @@ def due_day(clinic, agreement, person_id, record):
     if count >= settings.reminder_max:
         return None
     if record is not None and record.last_sent is not None:
-        return clinic_day(settings, record.last_sent) + timedelta(days=settings.reminder_every_days)
+        return clinic_day(settings, record.last_sent) + \
+            timedelta(days=settings.reminder_every_days)
     return first_sent_day(clinic, agreement, person_id) + \
         timedelta(days=settings.reminder_after_days)
 

@@ -48,7 +48,7 @@ def send_reminder(request, agreement, person, now=None, actor_id='system'):
                 localizer.translate(_(REMINDER_TEXT, mapping={
                     'portal': settings.portal_name, 'expires': expires,
                     'url': public_url(request, 'invite', token)}))):
-        raise ReminderRefused('This person does not accept email.')
+        raise ReminderRefused('No reminder was sent: this person does not accept email.')
     record = store_of(clinic, create=True).record_for(agreement, person.__name__)
     record.add_sent(now, actor_id)
     record.next_due = due_day(clinic, agreement, person.__name__, record)
@@ -67,7 +67,8 @@ def send_now(request, agreement, person_id, actor_id, today=None, now=None):
     today = today or date.today()
     client = agreement.workflow_client()
     if person_id not in signer_ids(agreement):
-        raise ReminderRefused('This agreement does not ask that person to sign.')
+        raise ReminderRefused('No reminder was sent: this agreement does not ask that '
+                              'person to sign.')
     eligible = {u.__name__ for u in people_to_invite(agreement, clinic['users'])}
     store = store_of(clinic)
     record = store.get(agreement, person_id) if store is not None else None

@@ -64,7 +64,7 @@ def reminder_panel(request, client):
 def refused(request, message):
     """Nothing was done (400), with why and the way back."""
     response = render_to_response(REFUSED, {
-        'message': message, 'back': request.clinic_url(request.context) + '#reminders-h'},
+        'refusal': message, 'back': request.clinic_url(request.context) + '#reminders-h'},
         request=request)
     response.status = 400
     return response

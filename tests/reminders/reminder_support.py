@@ -55,8 +55,8 @@ def mails(since_ns, address=None):
         body = message.get_payload(decode=True).decode(message.get_content_charset() or 'utf-8')
         to = message['To']
         if address is None or address in to:
-            found.append(SimpleNamespace(to=to, body=body,
-                                         subject=str(make_header(decode_header(message['Subject'])))))
+            subject = str(make_header(decode_header(message['Subject'])))
+            found.append(SimpleNamespace(to=to, body=body, subject=subject))
     return found
 
 

@@ -13,6 +13,7 @@ from .kinds import SIGNER_WORDS, KindRefused, add_kind, agreement_workflows, cha
     kinds_of, remove_kind
 from .model import AgreementTemplate, AgreementTemplates
 from .schemas import KindAddSchema, KindSchema, TemplateSchema
+from .validity import set_validity
 
 
 @clinic_view(context=AgreementTemplates, permission='administer',
@@ -30,11 +31,16 @@ def template_list(request):
 @clinic_view(context=AgreementTemplate, permission='administer',
              renderer='templates/template_edit.pt')
 class TemplateEdit(FormView):
+    """A new version of the text, and how long an agreement on it is in
+    force (``validity``): either may change alone."""
     schema = TemplateSchema()
     buttons = ('save as a new version',)
 
     def appstruct(self):
-        return {'text': self.context.current.text, 'text_es': self.context.current.text_es}
+        values = {'text': self.context.current.text, 'text_es': self.context.current.text_es}
+        if self.context.validity_months is not None:
+            values['validity_months'] = self.context.validity_months
+        return values
 
     def page(self):
         return {'template': self.context, 'kind': kinds_of(self.request.clinic).get(
@@ -49,10 +55,14 @@ class TemplateEdit(FormView):
             return self.fail('text_es', 'Give the text in Spanish: the families of a '
                                         "clinic's own kind read it in their language.")
         current = template.current
+        actor = self.request.authenticated_userid
+        period_changed = set_validity(template, values.get('validity_months'), actor)
         if _plain(text) == current.text and (_plain(text_es) if text_es.strip() else '') \
                 == current.text_es:
+            if period_changed:
+                return redirect(self.request, self.request.clinic_url(template), 'saved')
             return self.fail('text', 'This is the current text already.')
-        template.add_version(text, self.request.authenticated_userid, text_es)
+        template.add_version(text, actor, text_es)
         return redirect(self.request, self.request.clinic_url(template), 'saved')
 
 

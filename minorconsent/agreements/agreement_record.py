@@ -19,6 +19,8 @@ copies are made from it:
 """
 from dataclasses import dataclass, replace
 
+from .validity import valid_from, valid_until
+
 
 @dataclass(frozen=True)
 class SignatureLine:
@@ -62,6 +64,10 @@ class AgreementRecord:
     #: Who the agreement is about and with (``AgreementParties``): the
     #: agreement's text speaks of "the child named in this agreement".
     parties: object = None
+    #: Its period in force (``validity``), ISO days; '' where it has none
+    #: (not in force yet, no end, or activated before periods existed).
+    valid_from: str = ''
+    valid_until: str = ''
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,12 @@ def full_record(agreement, clinic, state_title):
                                users[e.actor_id].display_name if e.actor_id in users
                                else e.actor_id, e.ip, e.actor_id)
                      for e in agreement.event_list()),
-        parties=parties_of(agreement, clinic))
+        parties=parties_of(agreement, clinic),
+        valid_from=_iso(valid_from(agreement)), valid_until=_iso(valid_until(agreement)))
+
+
+def _iso(day):
+    return day.isoformat() if day is not None else ''
 
 
 def signature_line(signature, users, when):

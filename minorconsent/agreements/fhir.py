@@ -27,6 +27,7 @@ from minorconsent.site.canonical import public_url
 from minorconsent.workflow.engine import definition_of
 
 from .kinds import kind_of
+from .validity import has_period
 
 #: Workflow state -> FHIR Consent.status
 STATUS = {
@@ -114,6 +115,11 @@ def consent_resource(agreement, clinic, registry=None):
         del resource['provision']['actor']
     if activated:
         resource['provision']['period'] = {'start': _when(activated[-1])}
+    if has_period(agreement) and agreement.valid_until is not None:
+        # The last day in force, as a date: a FHIR period's end at day
+        # precision includes that whole day, as ``validity`` reads it.
+        resource['provision'].setdefault('period', {})['end'] = \
+            agreement.valid_until.isoformat()
     if performers:
         resource['performer'] = performers
     if agreement.kind == 'confidentiality':

@@ -88,6 +88,17 @@ def how_signed(line, t=_same):
     return t('Signed electronically ${time}', {'time': line.time})
 
 
+def period_words(record, t=_same):
+    """The period in force (``validity``), on the first page and the
+    certificate, or '' where the agreement has none."""
+    if record.valid_until:
+        return t('In force from ${start} until ${end} (inclusive).',
+                 {'start': record.valid_from or '?', 'end': record.valid_until})
+    if record.valid_from:
+        return t('In force from ${start}, with no end date.', {'start': record.valid_from})
+    return ''
+
+
 def render(record, t=_same):
     """The PDF bytes of ``record``.  ``t`` translates the PDF's own labels
     (a signer's copy is in the signer's language); the agreement text and
@@ -110,6 +121,8 @@ def render(record, t=_same):
         if parties.therapists:
             lines.append(t('Therapist: ${names}', {'names': parties.therapists}))
     lines.append(t('Status: ${state}', {'state': t(record.state_title)}))
+    if period_words(record, t):
+        lines.append(period_words(record, t))
     pdf.multi_cell(0, 6, '\n'.join(lines), new_x='LMARGIN', new_y='NEXT')
     pdf.ln(4)
     pdf.set_font('DejaVu', '', 11)
@@ -130,7 +143,8 @@ def render(record, t=_same):
     pdf.set_font('DejaVu', '', 9)
     pdf.multi_cell(0, 5, t('Text version ${version}, SHA-256 of the exact text signed:',
                            {'version': record.template_version}) + '\n%s\n' % record.text_sha256
-                   + t('Workflow version ${version}.', {'version': record.workflow_version}),
+                   + t('Workflow version ${version}.', {'version': record.workflow_version})
+                   + ('\n' + period_words(record, t) if period_words(record, t) else ''),
                    new_x='LMARGIN', new_y='NEXT')
     pdf.ln(3)
     for s in record.signatures:

@@ -18,6 +18,7 @@ from minorconsent.workflow.engine import WorkflowError, available, fire
 from .kinds import sending_step
 from .lifecycle import same_kind, start_agreement
 from .model import age_note, default_signers, text_hash
+from .validity import period_note
 
 #: States an agreement waits for signatures in.
 WAITING = ('sent', 'proposed')
@@ -51,7 +52,8 @@ def staff_note(agreement, settings, today=None):
     """Everything staff are told beside an agreement on the client page
     (``config.add_document_note``)."""
     return ' '.join(n for n in (age_note(agreement, settings, today),
-                                version_note(agreement)) if n)
+                                version_note(agreement),
+                                period_note(agreement, settings, today)) if n)
 
 
 def renewal_waiting(agreement):

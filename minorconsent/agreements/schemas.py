@@ -102,6 +102,13 @@ class TemplateSchema(colander.MappingSchema):
                     'that reads both languages gets both.',
         widget=deform.widget.TextAreaWidget(rows=25),
         validator=colander.Length(0, 50_000))
+    validity_months = colander.SchemaNode(
+        colander.Int(), title='An agreement on this text is in force for (months)',
+        missing=None,
+        description="Empty: the clinic's setting. 0: until it is revoked or replaced. "
+                    'Agreements already in force keep the period they were signed with.',
+        validator=colander.Range(0, 120, min_err='0 or more months.',
+                                 max_err='At most 120 months.'))
 
 
 @colander.deferred

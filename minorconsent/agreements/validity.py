@@ -29,6 +29,7 @@ at once.
 import calendar
 from datetime import date, timedelta
 
+from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
 from minorconsent.site.dates import clinic_zone
 from minorconsent.workflow.engine import definition_of
@@ -157,3 +158,44 @@ def in_grace(agreement, settings, today):
     if until is None or not settings.lapsed_access_days:
         return False
     return until < today <= grace_until(agreement, settings) and family_reads_expired(agreement)
+
+
+def period_note(agreement, settings, today=None):
+    """Staff's words for the period (the client page, the agreement page),
+    else '' (no period: no end, a release, or not in force yet)."""
+    if not has_period(agreement) or valid_from(agreement) is None:
+        return ''
+    today = today or date.today()
+    until = valid_until(agreement)
+    if until is None:
+        return 'In force from %s, with no end date.' % valid_from(agreement).isoformat()
+    words = 'In force from %s until %s.' % (valid_from(agreement).isoformat(), until.isoformat())
+    if agreement.state == 'active':
+        due = renewal_due_on(agreement, settings)
+        if agreement.renewal_handled == until:
+            words += ' The renewal was handled (see the events).'
+        elif due is not None:
+            words += ' The renewal is sent on %s.' % max(due, today).isoformat()
+    elif agreement.state == EXPIRED:
+        if in_grace(agreement, settings, today):
+            words += (' Expired; its signers read the published summaries until %s.'
+                      % grace_until(agreement, settings).isoformat())
+        else:
+            words += ' Expired.'
+    return words
+
+
+def set_validity(template, months, actor_id):
+    """The text's own validity (None: the clinic's setting); recorded on
+    the audit trail.  True where it changed.  Agreements in force keep the
+    period written when they activated."""
+    months = None if months is None else int(months)
+    if months is not None and not 0 <= months <= 120:
+        raise ValueError('Between 0 and 120 months.')
+    if months == template.validity_months:
+        return False
+    template.validity_months = months
+    note(template, 'agreement-template.validity', actor=actor_id,
+         detail='%s: %s' % (template.kind, 'clinic default' if months is None
+                            else '%d months' % months))
+    return True

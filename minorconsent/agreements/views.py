@@ -23,6 +23,7 @@ from .pdf import pdf_response
 from .renewal import ask_to_sign_new_version, on_old_version, renewal_waiting, versions_of
 from .schemas import StartSchema
 from .signing import SigningError, sign_as_therapist
+from .validity import period_note
 
 
 #: The custody rule in the start page's heading.
@@ -106,6 +107,7 @@ def agreement_page(request):
                               key=lambda i: i.created, reverse=True),
         'waiting': agreement.state in ('sent', 'proposed'),
         'age_note': age_note(agreement, request.clinic.settings),
+        'period_note': period_note(agreement, request.clinic.settings),
         'versions': versions_of(agreement), 'on_old_version': on_old_version(agreement),
         'renewal': renewal_waiting(agreement),
         'may_renew': on_old_version(agreement) and renewal_waiting(agreement) is None

@@ -212,6 +212,14 @@ def waiting_agreements(clinic):
             yield obj
 
 
+def waiting_of(client):
+    """The client's agreements waiting for signatures, newest first."""
+    if 'agreements' not in client:
+        return []
+    return sorted((a for a in client['agreements'].values() if a.state in WAITING),
+                  key=lambda a: a.created, reverse=True)
+
+
 def signer_ids(agreement):
     """Everyone this agreement asks to sign (signed or not): its guardians
     and, where it asks, the client's own account."""
@@ -341,3 +349,10 @@ def standings(request, agreement, today=None):
             record.last_sent if record is not None else None,
             None if reason else due_day(clinic, agreement, uid, record), reason))
     return found
+
+
+def client_standings(request, client, today=None):
+    """``[(agreement, [Standing, ...]), ...]`` for each of the client's
+    waiting agreements: what the panel shows, and what a list of the
+    therapist's work asks ("reminders stopped: address undeliverable")."""
+    return [(a, standings(request, a, today)) for a in waiting_of(client)]

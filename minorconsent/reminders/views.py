@@ -19,20 +19,13 @@ from minorconsent.site.forms import FormHandler, button
 from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
-from .model import WAITING, PauseRefused, pause, pause_of, resume, standings, store_of
+from .model import WAITING, PauseRefused, client_standings, pause, pause_of, resume, store_of
 from .schemas import PauseSchema
 from .sending import ReminderRefused, send_now
 
 PANEL = 'minorconsent.reminders:templates/panel.pt'
 REFUSED = 'minorconsent.reminders:templates/refused.pt'
 PAUSE_BUTTON = button('pause', 'Pause reminders for this family')
-
-
-def waiting_of(client):
-    if 'agreements' not in client:
-        return []
-    return sorted((a for a in client['agreements'].values() if a.state in WAITING),
-                  key=lambda a: a.created, reverse=True)
 
 
 def reminder_panel(request, client):
@@ -51,7 +44,7 @@ def reminder_panel(request, client):
         pause_form = handler.render()
     return render(PANEL, {
         'client': client,
-        'agreements': [(a, standings(request, a, today)) for a in waiting_of(client)],
+        'agreements': client_standings(request, client, today),
         'settings': clinic.settings,
         'paused': paused,
         'by_name': lambda uid: users[uid].display_name if uid in users else uid,

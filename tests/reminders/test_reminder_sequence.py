@@ -3,8 +3,10 @@
 reminder with a fresh single-use link, content-free."""
 import time
 
+from minorconsent.reminders import sending
 from minorconsent.reminders.daily import remind
 from minorconsent.site.daily import DailyRun, as_of
+from minorconsent.site.i18n import localizer_for
 
 from support import MARKER, ROLE_EMAILS, audit_entries, new_browser
 from reminder_support import day, link_in, mails, send_consent
@@ -124,3 +126,24 @@ def test_the_mail_names_no_child_therapist_or_document(app, clinic, demo, in_req
     for word in (MARKER, 'Lucia', 'Alvarez', 'Elena', 'Consent', 'consent', 'treatment',
                  'therap', 'child', 'Reyes', demo.lucia):
         assert word not in text, word
+
+
+def test_each_person_is_reminded_in_their_saved_language(app, clinic, demo, in_request, daily,
+                                                         monkeypatch):
+    """The mail is translated with the recipient's saved language (the
+    Spanish words themselves are the catalog's: tests/site/test_catalogs.py)."""
+    asked = []
+
+    def recording(request, language):
+        asked.append(language)
+        return localizer_for(request, language)
+    monkeypatch.setattr(sending, 'localizer_for', recording)
+    with clinic() as c:
+        for user in c['users'].values():
+            user.language = 'en'            # everyone else the task reminds today
+        c['users'][demo.user_ids['guardian']].language = 'es'
+    lucia_consent(app, in_request, demo)
+    since = time.time_ns()
+    daily(day(3))
+    assert len(mails(since, MOTHER)) == 1
+    assert asked.count('es') == 1

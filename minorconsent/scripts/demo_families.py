@@ -169,6 +169,14 @@ class DemoClinic:
                         mateo, lucia, ava, rowan)
         self.summaries(therapist, teen, mateo)
         self.disclosures(therapist, supervisor, mother, father, mateo)
+        # On the therapist's to-do list: a client who turns 18 in about six
+        # weeks, with a parent who has no sign-in.  Its own random source
+        # leaves the other families as they were.
+        noah = self.client('Noah', 'Brennan', 17, therapist, random.Random(3))
+        noah.date_of_birth = self.born(18, -45)
+        link_guardian(self.clinic, noah,
+                      self.account('brennan@demo.test', 'Kim Brennan', ['guardian'],
+                                   sign_in=False), 'mother', True)
         return therapist, therapist2
 
     def disclosures(self, therapist, supervisor, mother, father, mateo):

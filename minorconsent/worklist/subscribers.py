@@ -11,7 +11,9 @@
 
 A step replayed with ``announce=False`` (the demo seed, a migration) tells
 nobody.  The mail is queued in the current request's transaction
-(``notices.notify_staff``), so it leaves only if the step commits.
+(``notices.notify_staff``), so it leaves only if the step commits; where
+no person is signed in to the request (a script: the seed's signatures),
+the notice is kept and nobody is mailed.
 """
 from pyramid.threadlocal import get_current_request
 
@@ -31,7 +33,13 @@ CHANGES_ASKED = 'return_to_draft'
 
 
 def _request():
-    return get_current_request()
+    """The current request when a person is signed in to it: a script's
+    request (the demo seed, a migration) mails nobody, though the notice
+    is kept."""
+    request = get_current_request()
+    if request is None or not getattr(request, 'authenticated_userid', None):
+        return None
+    return request
 
 
 def _key(kind, obj, now):

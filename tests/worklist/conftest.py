@@ -12,8 +12,13 @@ def in_request(app):
     transaction of a request that is the current one (mail joins it)."""
     env = prepare(registry=app.registry)
     request = env['request']
+    # A script's request has nobody signed in; a page's has.  The tests
+    # say who (``as_user``), as the page's session would.
+    request.__class__ = type('SignedInRequest', (type(request),),
+                             {'authenticated_userid': None})
 
-    def run(fn):
+    def run(fn, as_user=None):
+        request.authenticated_userid = as_user
         tm = request.tm
         tm.begin()
         try:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from minorconsent.agreements.events import Signed
 from minorconsent.agreements.signing import sign
 from minorconsent.scripts.demo_families import agree_once
 from minorconsent.security.policy import principals_for
@@ -45,6 +46,12 @@ def seen(app, clinic, demo):
     return demo
 
 
+def ours(messages):
+    """The staff notices among ``messages`` (agreements/subscribers.py
+    still sends its own note on a decline)."""
+    return [m for m in messages if 'to-do list' in mail_text(m)]
+
+
 def to(messages, address):
     return [m for m in messages if m['To'] == address]
 
@@ -68,12 +75,39 @@ def test_a_decline_tells_the_therapist_once_content_free(app, clinic, seen, in_r
     def decline(c, request):
         parent = c['users'][demo.user_ids['guardian_other']]
         fire(ava_consent(c, demo), 'decline', actor(parent), workflow_guards(app.registry))
-    in_request(decline)
+    in_request(decline, as_user=demo.user_ids['guardian_other'])
     assert unseen(clinic, demo.user_ids['therapist_other']) == [('declined', demo.ava)]
     assert unseen(clinic, demo.user_ids['therapist']) == []
-    mails = mails_since(before)
+    mails = ours(mails_since(before))
     assert [m['To'] for m in mails] == ['therapist2@demo.test']
     assert_content_free(mails[0])
+
+
+def test_a_withdrawal_on_the_family_page_tells_the_therapist(app, clinic, seen):
+    """The whole way: the mother's Withdraw button, one notice, one mail."""
+    demo = seen
+    before = time.time_ns()
+    mother = sign_in(app, 'guardian@demo.test')
+    form = mother.get('/clients/%s/agreements/%s/family'
+                      % (demo.mateo, demo.mateo_consent)).forms['revoke']
+    form['comment'] = 'We are moving.'
+    form.submit(status=302)
+    assert unseen(clinic, demo.user_ids['therapist']) == [('revoked', demo.mateo)]
+    mails = ours(mails_since(before))
+    assert [m['To'] for m in mails] == ['therapist@demo.test']
+    assert_content_free(mails[0])
+
+
+def test_a_scripts_request_keeps_the_notice_and_mails_nobody(app, clinic, seen, in_request):
+    demo = seen
+    before = time.time_ns()
+
+    def decline(c, request):
+        parent = c['users'][demo.user_ids['guardian_other']]
+        fire(ava_consent(c, demo), 'decline', actor(parent), workflow_guards(app.registry))
+    in_request(decline)
+    assert unseen(clinic, demo.user_ids['therapist_other']) == [('declined', demo.ava)]
+    assert ours(mails_since(before)) == []
 
 
 def test_a_revoke_tells_the_therapist(app, clinic, seen, in_request):
@@ -84,7 +118,7 @@ def test_a_revoke_tells_the_therapist(app, clinic, seen, in_request):
         consent = c['clients'][demo.mateo]['agreements'][demo.mateo_consent]
         fire(consent, 'revoke', actor(mother), workflow_guards(app.registry),
              comment='We changed our minds.')
-    in_request(revoke)
+    in_request(revoke, as_user=demo.user_ids['guardian'])
     assert unseen(clinic, demo.user_ids['therapist']) == [('revoked', demo.mateo)]
 
 
@@ -98,12 +132,24 @@ def test_a_signature_tells_the_therapist_not_another(app, clinic, seen, in_reque
         agree_once(parent)
         sign(c, app.registry, consent, parent, principals_for(parent), parent.display_name,
              True, True, consent.text_sha256, '192.0.2.9', 'test')
-    in_request(sign_ava)
+    in_request(sign_ava, as_user=demo.user_ids['guardian_other'])
     assert unseen(clinic, demo.user_ids['therapist_other']) == [('signed', demo.ava)]
     assert unseen(clinic, demo.user_ids['therapist']) == []
     mails = to(mails_since(before), 'therapist2@demo.test')
     assert len(mails) == 1
     assert_content_free(mails[0])
+
+
+def test_a_signature_recorded_from_paper_is_not_news(app, clinic, seen, in_request):
+    demo = seen
+
+    def on_paper(c, request):
+        registry = app.registry
+        consent = ava_consent(c, demo)
+        registry.notify(Signed(consent, demo.user_ids['guardian_other'], consent.created,
+                               on_paper=True))
+    in_request(on_paper, as_user=demo.user_ids['therapist_other'])
+    assert unseen(clinic, demo.user_ids['therapist_other']) == []
 
 
 def test_the_teen_asking_for_changes_tells_the_therapist(app, clinic, seen, in_request):
@@ -114,7 +160,7 @@ def test_the_teen_asking_for_changes_tells_the_therapist(app, clinic, seen, in_r
         summary = c['clients'][demo.mateo]['summaries'][demo.mateo_review_summary]
         fire(summary, 'return_to_draft', actor(teen), workflow_guards(app.registry),
              comment='Please leave out the part about school.')
-    in_request(ask)
+    in_request(ask, as_user=demo.user_ids['adolescent'])
     assert unseen(clinic, demo.user_ids['therapist']) == [('changes_asked', demo.mateo)]
 
 
@@ -173,7 +219,7 @@ def test_the_daily_digest_instead_of_immediate_mail(app, clinic, seen, in_reques
         agree_once(parent)
         sign(c, app.registry, consent, parent, principals_for(parent), parent.display_name,
              True, True, consent.text_sha256, '192.0.2.9', 'test')
-    in_request(decline)
+    in_request(decline, as_user=demo.user_ids['guardian_other'])
     assert to(mails_since(before), 'therapist2@demo.test') == []
     today = date.today()
     assert daily(today, 'staff-digest')['staff-digest'].report == {'digests sent': 1}
@@ -231,7 +277,7 @@ def test_the_to_do_page_counts_what_is_new_since_the_last_visit(app, clinic, see
     def decline(c, request):
         parent = c['users'][demo.user_ids['guardian_other']]
         fire(ava_consent(c, demo), 'decline', actor(parent), workflow_guards(app.registry))
-    in_request(decline)
+    in_request(decline, as_user=demo.user_ids['guardian_other'])
     browser = sign_in(app, 'therapist2@demo.test')
     first = browser.get('/todo')
     assert '1 new since your last visit' in first.text

@@ -41,6 +41,8 @@ def reminder_panel(request, client):
         handler = FormHandler(request, PauseSchema(), buttons=(PAUSE_BUTTON,),
                               formid='pause-reminders')
         handler.form.action = request.clinic_url(client, 'pause-reminders')
+        for field in handler.form.children:
+            field.autofocus = None      # the client page is not this form's page
         pause_form = handler.render()
     return render(PANEL, {
         'client': client,

@@ -39,6 +39,7 @@ def test_the_therapist_and_supervisor_see_the_panel(app, demo, waiting):
     assert 'Elena Alvarez' in therapist.text and '0 of 3' in therapist.text
     assert 'Send a reminder now' in therapist.text
     assert 'Pause reminders for this family' in therapist.text
+    assert 'autofocus' not in therapist.text       # the page does not jump to the form
     supervisor = sign_in(app, ROLE_EMAILS['supervisor']).get(path)
     assert 'id="reminders-h"' in supervisor.text and '0 of 3' in supervisor.text
     assert 'Send a reminder now' not in supervisor.text

@@ -199,3 +199,11 @@ def set_validity(template, months, actor_id):
          detail='%s: %s' % (template.kind, 'clinic default' if months is None
                             else '%d months' % months))
     return True
+
+
+def readable_until(agreement, settings, today=None):
+    """For the family page: the last day the signers of a consent lapsed
+    within the grace still read what was published, else None."""
+    if agreement.kind != 'consent' or not in_grace(agreement, settings, today or date.today()):
+        return None
+    return grace_until(agreement, settings)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from minorconsent.agreements.model import FAMILY_STATES
-from minorconsent.agreements.validity import grace_until, in_grace, valid_from, valid_until
+from minorconsent.agreements.validity import readable_until, valid_from, valid_until
 from minorconsent.clients.family import family_access
 from minorconsent.disclosures import safety_notices as disclosed_notices
 from minorconsent.disclosures.model import disclosures_of
@@ -46,13 +46,9 @@ class AgreementLink:
     title: str
     state_title: str
     awaiting_me: bool         # my signature is wanted now
-    #: Its period (``agreements.validity``): the first and last day in
-    #: force, None where it has none (no end, or not in force yet).
-    valid_from: date = None
+    valid_from: date = None   # its period (``agreements.validity``), None: no end
     valid_until: date = None
-    #: A consent that lapsed at the end of its period, within the clinic's
-    #: grace: the last day its signers still read what was published.
-    readable_until: date = None
+    readable_until: date = None   # a consent lapsed within the grace: reads until
 
 
 @dataclass(frozen=True)
@@ -160,9 +156,7 @@ def agreement_links(client, user_id, principals, role='guardian'):
                 awaiting_me=permits(agreement, principals, 'sign')
                 and user_id not in agreement.signatures,
                 valid_from=valid_from(agreement), valid_until=valid_until(agreement),
-                readable_until=grace_until(agreement, settings)
-                if agreement.kind == 'consent' and in_grace(agreement, settings, today)
-                else None))
+                readable_until=readable_until(agreement, settings, today)))
     return tuple(links)
 
 
@@ -263,6 +257,8 @@ class AgreementView:
     signed_by_me: bool
     may_revoke: bool
     has_pdf: bool = False
+    valid_from: date = None   # its period (``agreements.validity``)
+    valid_until: date = None
 
 
 def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
@@ -276,7 +272,8 @@ def agreement_view(agreement, user_id, may_sign, may_revoke, state_title):
                          for s in agreement.signatures.values()),
         may_sign=may_sign and user_id not in agreement.signatures,
         signed_by_me=user_id in agreement.signatures, may_revoke=may_revoke,
-        has_pdf=agreement.pdf is not None)
+        has_pdf=agreement.pdf is not None,
+        valid_from=valid_from(agreement), valid_until=valid_until(agreement))
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,9 @@ def test_clinic_lives_under_the_prefix(host):
     form = login.forms['form']
     form['email'], form['password'] = ROLE_EMAILS['therapist'], 'demo-password-1'
     res = form.submit()
-    assert res.location == 'http://localhost/portal/clients'
-    page = res.follow()
+    assert res.location == 'http://localhost/portal/todo'
+    assert 'href="http://localhost/portal/clients' in res.follow().text
+    page = browser.get('/portal/clients/')
     assert 'href="http://localhost/portal/clients/%s/"' % demo.mateo in page.text
     client = browser.get('/portal/clients/%s/' % demo.mateo)
     assert 'http://localhost/portal/clients/%s/add-goal' % demo.mateo in client.text

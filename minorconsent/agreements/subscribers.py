@@ -14,10 +14,10 @@ inside the step's transaction (raising aborts the step):
    agreements of the same kind are superseded by the system.
 3. Out of waiting for signatures: the open invitations are cancelled.
    Into it (``send``, ``propose``): the signers still missing are invited.
-4. A family member declined or withdrew: the client's therapists get a
-   content-free note.
+(The therapists are told of a decline or a withdrawal by the worklist
+room's staff notices, which subscribe to the same event.)
 
-Mail (the invitations, 4) goes out only for a step a person took in their
+Mail (the invitations) goes out only for a step a person took in their
 own request and announced (``announce``); a step the demo seed replays, or
 one fired outside a request or in a script's request, mails nobody, and
 its state changes still follow.
@@ -25,8 +25,6 @@ its state changes still follow.
 from pyramid.threadlocal import get_current_request
 
 from minorconsent.site import find_clinic
-from minorconsent.site.canonical import public_url
-from minorconsent.site.mail import send
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import SYSTEM, Actor, fire
 from minorconsent.workflow.events import AfterTransition
@@ -42,8 +40,6 @@ from .validity import start_period
 WAITING = ('sent', 'proposed')
 #: Steps after which the signers still missing are invited.
 INVITING_STEPS = ('send', 'propose')
-#: The family's steps the therapists are told of.
-TELLING_STEPS = ('decline', 'revoke')
 #: The event (and its detail) a step records when the system takes it.
 #: (``expire``: the comment says why, the period's end or majority.)
 SYSTEM_EVENTS = {'activate': ('activated', ''), 'supersede': ('superseded', 'by a newer version'),
@@ -68,8 +64,6 @@ def agreement_stepped(event):
         return
     if event.transition_id in INVITING_STEPS and event.to_state in WAITING:
         invite_signers(request, agreement)
-    elif event.transition_id in TELLING_STEPS:
-        tell_therapists(request, agreement)
 
 
 def _own_request(event):
@@ -105,27 +99,6 @@ def supersede_older(agreement, event):
         if older.created < agreement.created and older.state == 'active':
             fire(older, 'supersede', Actor.system(), guards, now=event.now,
                  registry=event.registry, announce=event.announce)
-
-
-REVOKED_TEXT = """Hello,
-
-A document on {portal} has changed and needs your attention.
-
-Sign in to see it:
-{url}
-"""
-
-
-def tell_therapists(request, agreement):
-    """A content-free note to the client's therapists: no name, no kind of
-    document, only that something needs attention and where to sign in."""
-    clinic = request.clinic
-    users = clinic['users']
-    for tid in agreement.workflow_client().therapist_ids:
-        if tid in users and users[tid].active:
-            send(request, users[tid], 'A document needs your attention',
-                 REVOKED_TEXT.format(portal=clinic.settings.portal_name,
-                                     url=public_url(request, 'login')))
 
 
 def includeme(config):

@@ -19,4 +19,9 @@ def includeme(config):
     config.add_daily_task(TASK, remind, order=ORDER)
     # The client page shows the panel without importing this room.
     add_client_panel(config, reminder_panel)
+    # The panel says "declined the agreement" from this state.
+    for kind in ('consent', 'confidentiality', 'release'):
+        config.require_workflow_state(
+            kind, 'declined', 'the reminders stop, and the therapist is told the family '
+            'declined, when an agreement is in this state')
     config.scan('.views')

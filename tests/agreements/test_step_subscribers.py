@@ -40,8 +40,6 @@ def mailed(monkeypatch):
     monkeypatch.setattr(subscribers, 'get_current_request', lambda: request)
     monkeypatch.setattr(subscribers, 'invite_signers',
                         lambda req, agreement: calls.append(('invite', agreement.__name__)))
-    monkeypatch.setattr(subscribers, 'tell_therapists',
-                        lambda req, agreement: calls.append(('tell', agreement.__name__)))
     return SimpleNamespace(calls=calls, request=request)
 
 
@@ -97,8 +95,9 @@ def test_activation_stores_the_pdf_cancels_invitations_and_supersedes(app, clini
             'superseded', 'system', 'by a newer version')
 
 
-def test_a_declined_agreement_cancels_its_links_and_tells_the_therapists(app, clinic, demo,
-                                                                       mailed):
+def test_a_declined_agreement_cancels_its_links(app, clinic, demo, mailed):
+    """(The therapists are told by the worklist room's staff notices:
+    tests/worklist.)"""
     with clinic() as c:
         parent = c['users'][demo.user_ids['guardian_other']]
         mailed.request.authenticated_userid = parent.__name__
@@ -107,7 +106,7 @@ def test_a_declined_agreement_cancels_its_links_and_tells_the_therapists(app, cl
         fire(consent, 'decline', as_actor(parent), workflow_guards(app.registry))
         assert consent.event_list()[-1].kind == 'declined'
         assert 'valid' not in [i.status() for i in c.invitations.for_agreement(consent)]
-        assert mailed.calls == [('tell', consent.__name__)]
+        assert mailed.calls == []
 
 
 def test_a_subscriber_that_raises_aborts_the_step(app, clinic, demo, monkeypatch):

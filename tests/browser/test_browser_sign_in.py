@@ -35,11 +35,16 @@ def test_wrong_password_then_therapist_lands_on_client_list(tab, ui):
         SIGN_IN_FAILED)
 
     ui.sign_in(page, ui.ROLE_EMAILS['therapist'])
-    assert ui.path_of(page).rstrip('/') == '/clients'
+    # A therapist lands on the to-do list (issue 17), axe-checked here too.
+    assert ui.path_of(page).rstrip('/') == '/todo'
+    expect(page.get_by_role('heading', level=1)).to_have_text('To-do')
+    ui.check_page(page, 'therapist to-do list')
+    page.goto('/clients/')
     expect(page.get_by_role('heading', level=1)).to_have_text('My clients')
     rows = page.get_by_role('table').locator('tbody tr')
-    # The Alvarez children and the Fairhaven child (joint custody family).
-    expect(rows).to_have_count(3)
+    # The Alvarez children, the Fairhaven child (joint custody family) and
+    # Noah Brennan (turning 18 soon, on the to-do list).
+    expect(rows).to_have_count(4)
     expect(page.get_by_role('link', name='Alvarez, Mateo')).to_be_visible()
     expect(page.get_by_role('link', name='Alvarez, Lucia')).to_be_visible()
     expect(page.get_by_role('link', name='Fairhaven, Rowan')).to_be_visible()

@@ -22,6 +22,7 @@ def test_search_open_record_and_add_goal(tab, ui):
     page = tab
     demo = ui.demo
     ui.sign_in(page, ui.ROLE_EMAILS['therapist'])
+    page.goto('/clients/')                     # the landing page is the to-do list
     list_path = ui.path_of(page)
 
     # Name search is a POST: the name never reaches the URL or history.

@@ -64,6 +64,6 @@ def test_therapist_enrols_then_signs_in_with_a_code(tab, ui, own_therapist):
     form.get_by_label('Code').fill(pyotp.TOTP(secret).at(time.time() + 30))
     with page.expect_navigation():
         form.get_by_role('button', name='Continue').click()
-    assert ui.path_of(page).rstrip('/') == '/clients'
-    expect(page.get_by_role('heading', level=1)).to_have_text('My clients')
-    ui.check_page(page, 'client list after two-step sign-in')
+    assert ui.path_of(page).rstrip('/') == '/todo'
+    expect(page.get_by_role('heading', level=1)).to_have_text('To-do')
+    ui.check_page(page, 'to-do list after two-step sign-in')

@@ -11,12 +11,18 @@ one record of the recipient (nothing goes to them).
 """
 import ast
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from pyramid.scripting import prepare
 
+from minorconsent.agreements import act, start_agreement
+from minorconsent.agreements.invitations import people_to_invite
+from minorconsent.security.policy import principals_for
+from minorconsent.site.daily import as_of, run_daily
 from minorconsent.site.mail import send
+from minorconsent.workflow.engine import Actor
 from support import ROLE_EMAILS, csrf_of, mails_since, new_browser, sign_in
 
 PACKAGE = Path(__file__).resolve().parents[2] / 'minorconsent'
@@ -119,6 +125,23 @@ def own_sign_in_link(app, clinic, demo):
 #: (what, sender module, who receives it, the record that says "no",
 #:  what triggers it).  A mail about a child and a mail about no child
 #:  follow the same rule: any "no email" of the recipient is a "no".
+def reminder_due(app, clinic, demo):
+    """A consent about Lucia sent today; the daily job three days on."""
+    with clinic() as c:
+        therapist = c['users'][demo.user_ids['therapist']]
+        agreement = start_agreement(c, c['clients'][demo.lucia], 'consent', therapist.__name__)
+        act(agreement, app.registry, 'send', Actor(therapist.__name__, principals_for(therapist)))
+        sent = as_of(date.today(), c.settings)
+        for person in people_to_invite(agreement, c['users']):
+            c.invitations.issue(agreement, person, c.settings.invitation_days, sent)
+        run_at = as_of(date.today() + timedelta(days=3), c.settings)
+    env = prepare(registry=app.registry)
+    try:
+        run_daily(env['request'], run_at, only=('reminders',))
+    finally:
+        env['closer']()
+
+
 SENDERS = [
     ('password reset: guardian, "no" on another child', 'accounts/reset.py',
      GUARDIAN, ('lucia', 'guardian'), password_reset(GUARDIAN)),
@@ -132,6 +155,8 @@ SENDERS = [
      GUARDIAN, ('mateo', 'guardian'), send_consent('lucia')),
     ('invitation to assent, "no" on the teen\'s own record', 'agreements/invitations.py',
      TEEN, ('mateo', 'self'), send_consent('mateo')),
+    ('reminder to sign about Lucia, "no" on Mateo\'s record', 'reminders/sending.py',
+     GUARDIAN, ('mateo', 'guardian'), reminder_due),
     ('"something new" about Mateo, "no" on Lucia\'s record', 'summaries/notify.py',
      GUARDIAN, ('lucia', 'guardian'), publish_summary),
     ('own sign-in set-up link, "no" on the teen\'s own record', 'accounts/setup.py',
@@ -142,7 +167,7 @@ SENDERS = [
 
 #: Mail to staff: no contact preferences, so a family's "no" changes nothing.
 STAFF_SENDERS = [
-    ('a document needs attention (to the therapist)', 'agreements/subscribers.py',
+    ('a document needs attention (to the therapist)', 'worklist/notices.py',
      THERAPIST, ('mateo', 'guardian'), revoke_consent),
 ]
 

@@ -101,7 +101,7 @@ def test_https_posts_with_a_null_origin_work_when_the_token_is_right(app):
     headers = {'Origin': 'null'}
     res = browser.post('/login', {'csrf_token': csrf_of(page), 'email': ROLE_EMAILS['therapist'],
                                   'password': 'demo-password-1'}, headers=headers)
-    assert res.status_int == 302 and res.location == 'https://localhost/clients'
+    assert res.status_int == 302 and res.location == 'https://localhost/todo'
     res = browser.post('/login', {'csrf_token': 'forged', 'email': ROLE_EMAILS['therapist'],
                                   'password': 'demo-password-1'}, headers=headers,
                        expect_errors=True)

@@ -85,7 +85,7 @@ def test_a_permission_named_in_a_file_is_kept():
      'State "minor_review" cannot be reached'),
     ('consent-to-treatment', 'revoke', {'from_states': ['active', 'revoked', 'declined',
                                                          'expired', 'superseded']},
-     'roles', 'Transition "revoke" would let a guardian act in "expired"'),
+     'roles', 'Transition "revoke" would let a guardian act in "superseded"'),
     ('parent-summary', 'withdraw', {'guards': ['phase_of_moon']}, 'guards',
      'Transition "withdraw" names the unknown guard "phase_of_moon".'),
     ('parent-summary', 'withdraw', {'roles': []}, 'roles',

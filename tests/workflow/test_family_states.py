@@ -36,10 +36,13 @@ def test_the_rooms_declare_the_family_states_of_every_content_type(app):
                 for ct in ('consent', 'confidentiality', 'summary', 'release', 'disclosure')}
     assert declared['summary'] == {'guardian': {'published'},
                                    'adolescent': {'minor_review', 'published'}}
-    assert declared['consent']['guardian'] == {'sent', 'active', 'declined', 'revoked'}
-    assert declared['consent']['adolescent'] == {'sent', 'active'}
+    # An expired consent stays readable (issue 17: the lapsed period and its grace).
+    assert declared['consent']['guardian'] == {'sent', 'active', 'declined', 'revoked',
+                                               'expired'}
+    assert declared['consent']['adolescent'] == {'sent', 'active', 'expired'}
     # A guardian reads what they declined (the confidentiality agreement's decline step).
-    assert declared['confidentiality']['guardian'] == {'proposed', 'active', 'declined'}
+    assert declared['confidentiality']['guardian'] == {'proposed', 'active', 'declined',
+                                                       'expired'}
     assert declared['disclosure'] == {'guardian': {'recorded'}, 'adolescent': set()}
     # The shipped definitions stay within them.
     required = workflow_requirements(app.registry)

@@ -23,8 +23,8 @@ from test_definitions import shipped
 from wfsupport import Doc, family_clinic
 
 DISCLOSURE = '/workflows/safety-disclosure/'
-FAMILY = {'guardian': frozenset({'sent', 'active', 'declined', 'revoked'}),
-          'adolescent': frozenset({'sent', 'active'})}
+FAMILY = {'guardian': frozenset({'sent', 'active', 'declined', 'revoked', 'expired'}),
+          'adolescent': frozenset({'sent', 'active', 'expired'})}
 
 
 def consent_states(c):
@@ -81,7 +81,7 @@ def test_a_removed_state_goes_only_where_no_guard_and_no_family_is(app, clinic):
             ('active', '"active" activates consent'),
             ('sent', 'A family member can see documents in "sent"'),
             ('declined', 'A family member can see documents in "declined"'),
-            ('expired', 'may go only into the starting state "writing"')):
+            ('superseded', 'may go only into the starting state "writing"')):
         res = admin.post(CONSENT + 'publish', {'csrf_token': token, 'map.draft': target},
                          status=400)
         select = res.html.find('select', id='map-draft')

@@ -184,3 +184,17 @@ def csrf_of(res):
     match = re.search(r'name="csrf_token" value="([^"]+)"', res.text)
     assert match, 'no CSRF token on the page'
     return match.group(1)
+
+
+def committed(request, fn):
+    """``fn(clinic, request)`` in one transaction of ``request``'s own
+    manager: committed when it returns, aborted when it raises."""
+    tm = request.tm
+    tm.begin()
+    try:
+        result = fn(request.clinic, request)
+        tm.commit()
+        return result
+    except BaseException:
+        tm.abort()
+        raise

@@ -6,6 +6,8 @@ from pyramid.scripting import prepare
 
 from minorconsent.site.daily import as_of, run_daily
 
+from support import committed
+
 
 @pytest.fixture
 def in_request(app):
@@ -15,15 +17,7 @@ def in_request(app):
     request = env['request']
 
     def run(fn):
-        tm = request.tm
-        tm.begin()
-        try:
-            result = fn(request.clinic, request)
-            tm.commit()
-            return result
-        except BaseException:
-            tm.abort()
-            raise
+        return committed(request, fn)
     run.request = request
     yield run
     env['closer']()

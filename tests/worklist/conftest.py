@@ -5,6 +5,8 @@ from pyramid.scripting import prepare
 
 from minorconsent.site.daily import as_of, run_daily
 
+from support import committed
+
 
 @pytest.fixture
 def in_request(app):
@@ -19,15 +21,7 @@ def in_request(app):
 
     def run(fn, as_user=None):
         request.authenticated_userid = as_user
-        tm = request.tm
-        tm.begin()
-        try:
-            result = fn(request.clinic, request)
-            tm.commit()
-            return result
-        except BaseException:
-            tm.abort()
-            raise
+        return committed(request, fn)
     run.request = request
     yield run
     env['closer']()

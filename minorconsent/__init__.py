@@ -25,6 +25,7 @@ ROOMS = (
     '.disclosures',
     '.reminders',
     '.worklist',
+    '.caseload',
 )
 
 

@@ -25,7 +25,7 @@ FLOORS = (
     ('accounts',),
     ('clients',),
     ('agreements', 'disclosures', 'summaries'),
-    ('reminders', 'worklist', 'audit', 'portal'),
+    ('reminders', 'worklist', 'caseload', 'audit', 'portal'),
     ('scripts', 'app'),
 )
 

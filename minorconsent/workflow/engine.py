@@ -31,7 +31,7 @@ from minorconsent.site.clock import utcnow
 from minorconsent.site.folder import new_id
 from minorconsent.site.memo import per_transaction
 
-from .events import AfterTransition
+from .events import AfterTransition, Started
 from .guards import GuardContext
 from .history import History, HistoryEntry
 from .requirements import declared_family_states, declared_guards
@@ -193,9 +193,14 @@ def _entry(workflow, actor_id, transition, from_state, to_state, comment, now):
         workflow_id=workflow.id, version=workflow.version)
 
 
-def start(obj, workflow_id, actor_id=SYSTEM, now=None):
+def start(obj, workflow_id, actor_id=SYSTEM, now=None, registry=None, announce=True):
     """Put a new object (already in the tree) in the current version of
-    ``workflow_id``, at its initial state."""
+    ``workflow_id``, at its initial state.
+
+    Then notify ``Started`` through ``registry`` (the current one if none
+    is given), as ``fire`` notifies ``AfterTransition``: an initial state
+    may already wait for someone (a disclosure awaiting the supervisor's
+    sign-off), and its subscribers tell them in the same transaction."""
     record = find_clinic(obj)['workflows'][workflow_id]
     workflow = record.definition()
     initial = workflow.state(workflow.initial_state)
@@ -204,10 +209,13 @@ def start(obj, workflow_id, actor_id=SYSTEM, now=None):
     obj.workflow_key = new_id(12)
     obj.state = initial.id
     obj.history = History()
-    obj.history.append(_entry(workflow, actor_id, None, None, initial, '', now or utcnow()))
+    now = now or utcnow()
+    obj.history.append(_entry(workflow, actor_id, None, None, initial, '', now))
     record.enter(obj)
     note(obj, 'workflow.start', actor=actor_id,
          detail='%s v%s: %s' % (workflow.id, workflow.version, initial.id))
+    registry = registry or get_current_registry()
+    registry.notify(Started(obj, workflow, initial.id, actor_id, now, registry, announce))
 
 
 def actor_roles(obj, actor):

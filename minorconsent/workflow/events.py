@@ -1,4 +1,4 @@
-"""The event a workflow step announces once it has happened.
+"""The events a workflow announces: an object started, a step taken.
 
 What a step sets off (inviting signers, telling guardians, keeping the
 signed PDF, superseding an older agreement) belongs to the step, not to
@@ -7,6 +7,11 @@ and each room's ``subscribers.py`` does its part, whatever route fired the
 step (a staff page, the portal, the system).  The event carries no
 request, so a script or the system fires steps the same way; a subscriber
 that needs one (to send mail) asks ``pyramid.threadlocal``.
+
+An object created straight into a state that waits for someone (a
+disclosure recorded into "awaiting sign-off") took no step to get there:
+``engine.start`` notifies ``Started`` for it, so that what a state means
+for the people it waits for does not hang on how the object got into it.
 
 Subscribers run inside the step's transaction: one that raises aborts the
 whole step, so nothing is left half done.
@@ -36,6 +41,25 @@ class AfterTransition:
     @property
     def transition_id(self):
         return self.transition.id
+
+
+@dataclass(frozen=True)
+class Started:
+    """``object`` was put under ``workflow`` (the parsed definition of the
+    version it runs under) at its initial ``state`` (an id) by ``actor_id``
+    (a user id, or 'system'), at ``now``; ``registry`` is the one notified.
+    No person's principals are known here: ``start`` is given an id."""
+    object: object
+    workflow: object
+    state: str
+    actor_id: str
+    now: datetime
+    registry: object
+    announce: bool = True
+
+    @property
+    def workflow_id(self):
+        return self.workflow.id
 
 
 def on_step(*transition_ids, content=None):

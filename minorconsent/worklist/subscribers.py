@@ -9,6 +9,14 @@
   on from (read from the workflow definition: ``model.awaiting_supervisor``):
   its supervisors are told.
 
+* a summary or disclosure is *created* in such a state (a disclosure
+  starts awaiting the supervisor's sign-off: ``workflow.events.Started``),
+  when a person signed in to the request records it.  One a script
+  starts (the demo seed, an import) is left to the daily
+  ``staff-awaiting`` sweep, which mails from the daily run's request; the
+  notice's key is the same (the document and the time it entered its
+  state), so nobody is told twice.
+
 A step replayed with ``announce=False`` (the demo seed, a migration) tells
 nobody.  The mail is queued in the current request's transaction
 (``notices.notify_staff``), so it leaves only if the step commits; where
@@ -22,9 +30,9 @@ from minorconsent.agreements.model import Agreement
 from minorconsent.disclosures.model import Disclosure
 from minorconsent.site import find_clinic
 from minorconsent.summaries.model import Summary
-from minorconsent.workflow.events import AfterTransition
+from minorconsent.workflow.events import AfterTransition, Started
 
-from .model import awaiting_supervisor
+from .model import awaiting_supervisor, awaits_supervisor
 from .notices import notify_staff
 
 #: Family steps on an agreement, and the notice each one gives.
@@ -71,6 +79,20 @@ def step_taken(event):
         tell_supervisors(obj, event.now)
 
 
+def started(event):
+    """A document that starts waiting for its supervisor (a disclosure a
+    therapist records): the supervisors are told at once."""
+    obj = event.object
+    if not event.announce or not isinstance(obj, (Summary, Disclosure)):
+        return
+    if not awaits_supervisor(event.workflow, event.state):
+        return
+    request = _request()
+    if request is None:
+        return
+    tell_supervisors(obj, event.now, request)
+
+
 def _tell_therapists(obj, kind, event):
     client = obj.workflow_client()
     notify_staff(find_clinic(obj), _request(), client.therapist_ids, kind, client.__name__,
@@ -92,3 +114,4 @@ def tell_supervisors(obj, now, request=None):
 def includeme(config):
     config.add_subscriber(signature_added, Signed)
     config.add_subscriber(step_taken, AfterTransition)
+    config.add_subscriber(started, Started)

@@ -8,10 +8,11 @@
   therapists of the clients they are family of are told.
 * ``staff-invitations`` (order 50): an invitation to sign that expired
   unused, while its agreement still waits, is told to the therapists once.
-* ``staff-awaiting`` (order 60): a disclosure starts in a state that waits
-  for its supervisor without any step (``workflow.engine.start`` announces
-  nothing), so the subscribers never see it; this finds every document
-  waiting for a supervisor that was not told yet.
+* ``staff-awaiting`` (order 60): a document a person records into a state
+  that waits for its supervisor is told at once (``subscribers.started``);
+  one a script started (the seed, an import) is not, and a supervisor
+  named later has not been told either: this finds every document waiting
+  for a supervisor that was not told yet.
 * ``staff-digest`` (order 90): the daily digest (``notices.send_digests``).
 """
 import json

@@ -1,0 +1,232 @@
+"""Writing one checked caseload row into the clinic, through the app's own rules.
+
+Why the app's rules and not a bulk writer: a guardian link made here must
+be exactly the one the staff page makes (``clients.rules.link_guardian``:
+staff and client accounts refused, the index kept, the guardianship log
+written), and a restriction the file adds must end the guardian's sessions
+at once, as when a therapist restricts (``update_guardian_link``).
+
+Idempotent: each value is compared with what is stored and written only
+when it differs, so the same file twice changes nothing, and a file
+interrupted halfway is finished by running it again.  Nothing is ever
+deleted: a guardian link or therapist the file no longer names stays
+(therapists are added, never taken away).
+
+``dry`` runs the same comparisons and counts without writing: the dry-run
+report's added/updated/unchanged counts are those the real run gives.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+
+from minorconsent.accounts import GUARDIAN, THERAPIST, User
+from minorconsent.accounts.setup import issue_setup_link
+from minorconsent.clients import Client, link_guardian, update_guardian_link
+from minorconsent.clients.own_account import account_for_address, link_own_account
+from minorconsent.clients.revision import bump
+from minorconsent.clients.rules import assign_therapists
+
+from .columns import CONTACT_FIELDS, LINK_FIELDS
+from .store import find_client, import_label, mark, remember
+
+
+@dataclass
+class ImportRun:
+    """One run's settings and tallies.  ``request`` (optional) lets the
+    run mail set-up links; without one no mail is sent."""
+    sha256: str
+    actor_id: str = 'system'
+    dry: bool = False
+    create_accounts: bool = False
+    request: object = None
+    counts: Counter = field(default_factory=Counter)
+    seen: set = field(default_factory=set)        # client ids handled in this run
+    links: set = field(default_factory=set)       # (client id, guardian email) handled
+    touched: list = field(default_factory=list)   # app ids of clients written (for --invite)
+    new_accounts: dict = field(default_factory=dict)   # email -> role (dry runs)
+
+    @property
+    def label(self):
+        return import_label(self.sha256)
+
+
+def apply_row(clinic, values, run):
+    """Bring the clinic in line with one checked row."""
+    client = _client(clinic, values, run)
+    _own_account(clinic, client, values, run)
+    if values['guardian_email']:
+        _guardian(clinic, client, values, run)
+    elif client is not None:
+        _client_contact(client, values, run)
+
+
+# --- the client ----------------------------------------------------------------
+
+def _client(clinic, values, run):
+    cid = values['client_id']
+    client = find_client(clinic, cid)
+    first = cid not in run.seen
+    run.seen.add(cid)
+    if client is None:
+        if first:
+            run.counts['clients added'] += 1
+        if run.dry:
+            _therapists(clinic, values, run)
+            return None
+        therapist_ids = _therapists(clinic, values, run)
+        client = Client(values['client_given_name'], values['client_family_name'],
+                        values['date_of_birth'], therapist_ids)
+        client.jurisdiction = values['jurisdiction']
+        clinic['clients'].add_client(client)
+        remember(clinic, client, cid)
+        mark(client, run.label, 'created')
+        run.touched.append(client.__name__)
+        return client
+    if not first:
+        return client
+    changed = [name for name, now in (
+        ('client_given_name', client.first_name), ('client_family_name', client.last_name),
+        ('date_of_birth', client.date_of_birth),
+        ('jurisdiction', getattr(client, 'jurisdiction', '') or ''))
+        if values[name] != now]
+    therapist_ids = _therapists(clinic, values, run)
+    added = [tid for tid in therapist_ids if tid not in client.therapist_ids]
+    if added or len(therapist_ids) < len(values['therapist_email']):   # (dry: to be made)
+        changed.append('therapist_email')
+    run.counts['clients updated' if changed else 'clients unchanged'] += 1
+    if changed and not run.dry:
+        client.first_name = values['client_given_name']
+        client.last_name = values['client_family_name']
+        client.date_of_birth = values['date_of_birth']
+        client.jurisdiction = values['jurisdiction']
+        assign_therapists(clinic, client, tuple(client.therapist_ids) + tuple(added),
+                          client.supervisor_id)
+        mark(client, run.label, 'changed', ', '.join(changed))
+        run.touched.append(client.__name__)
+    return client
+
+
+def _therapists(clinic, values, run):
+    """The therapists' account ids, made (with a set-up link) where the
+    operator asked for accounts and none exists."""
+    ids = []
+    for email in values['therapist_email']:
+        user = _account(clinic, email, email.split('@')[0], THERAPIST, run)
+        if user is not None:
+            ids.append(user.__name__)
+    return ids
+
+
+def _account(clinic, email, name, role, run):
+    """The account at ``email``, or a new one with ``role`` (None in a dry
+    run, which only counts it)."""
+    users = clinic['users']
+    user = users.find_by_email(email)
+    if user is not None:
+        return user
+    if run.dry:
+        if email not in run.new_accounts:
+            run.new_accounts[email] = role
+            run.counts['%s accounts made' % ('staff' if role == THERAPIST else role)] += 1
+        return None
+    user = User(email, name, [role])
+    users.add_user(user)
+    run.counts['%s accounts made' % ('staff' if role == THERAPIST else role)] += 1
+    if role == THERAPIST:
+        _setup_link(user, run)
+    return user
+
+
+def _setup_link(user, run):
+    """Mail a set-up link where the operator asked for accounts (content
+    free, like every mail; the one email rule decides)."""
+    if run.create_accounts and run.request is not None and not run.dry:
+        if issue_setup_link(run.request, user):
+            run.counts['set-up links mailed'] += 1
+
+
+def _own_account(clinic, client, values, run):
+    email = values['client_email']
+    if not email or (client is not None and client.self_account_id) \
+            or (values['client_id'], None) in run.links:
+        return
+    run.links.add((values['client_id'], None))
+    if run.dry or client is None:
+        run.counts['client sign-ins given'] += 1
+        return
+    name = 'Client %s' % values['client_id']
+    account, created = account_for_address(clinic, client, email, name)
+    link_own_account(clinic, client, account, run.label)
+    run.counts['client sign-ins given'] += 1
+    mark(client, run.label, 'changed', 'client_email')
+    if created:
+        _setup_link(account, run)
+
+
+def _client_contact(client, values, run):
+    """A row without a guardian carries the client's own contact
+    permissions."""
+    wanted = _contact(values)
+    if client.contact.same_as(wanted):
+        return
+    run.counts['client contact permissions updated'] += 1
+    if not run.dry:
+        client.contact.update(**wanted)
+        bump(client.contact)
+        mark(client, run.label, 'changed', 'contact permissions')
+
+
+# --- the guardian link ------------------------------------------------------------
+
+def _guardian(clinic, client, values, run):
+    email = values['guardian_email']
+    if (values['client_id'], email) in run.links:
+        return      # the same link twice in the file (the check found them equal)
+    run.links.add((values['client_id'], email))
+    users = clinic['users']
+    guardian = users.find_by_email(email)
+    link = None
+    if guardian is not None and client is not None:
+        link = client['guardians'].get(guardian.__name__)
+    if link is None:
+        run.counts['guardian links added'] += 1
+        if run.dry:
+            if guardian is None:
+                _account(clinic, email, '', GUARDIAN, run)
+            return
+        if guardian is None:
+            guardian = _account(clinic, email, '%s %s' % (
+                values['guardian_given_name'], values['guardian_family_name']), GUARDIAN, run)
+            guardian.given_name = values['guardian_given_name']
+            guardian.family_name = values['guardian_family_name']
+            new_account = True
+        else:
+            new_account = False
+        link = link_guardian(clinic, client, guardian, values['relationship'],
+                             values['legal_authority'], values['restricted'],
+                             actor_id=run.label, language=values['language'] or None)
+        link.contact.update(**_contact(values))
+        if new_account:
+            _setup_link(guardian, run)
+        return
+    wanted = {name: values[name] for name in LINK_FIELDS}
+    contact = _contact(values)
+    same = all(getattr(link, name) == value for name, value in wanted.items()) \
+        and link.contact.same_as(contact)
+    language = values['language']
+    if language and guardian.language is None and not run.dry:
+        guardian.language = language     # as link_guardian does: never over their choice
+    run.counts['guardian links unchanged' if same else 'guardian links updated'] += 1
+    if same or run.dry:
+        return
+    # The app's own rule: a narrowed link (a new restriction, authority
+    # taken away) ends the guardian's sessions in this transaction.
+    update_guardian_link(clinic, client, link, run.label, **wanted)
+    if not link.contact.same_as(contact):
+        link.contact.update(**contact)
+        client.record_guardianship(link.guardian_id, run.label, 'changed',
+                                   'contact permissions')
+    bump(link)
+
+
+def _contact(values):
+    return {field: values[name] for name, field in CONTACT_FIELDS.items()}

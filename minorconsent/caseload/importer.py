@@ -1,0 +1,194 @@
+"""A caseload import from start to end: check every row, then write in batches.
+
+The console script and the admin's upload page both call ``run_import``;
+it returns a ``Report`` that speaks only of the file's rows and of counts
+(the admin, who may run it, sees no client record).
+
+Why two passes over the file: nothing may be written while a later row
+could still turn out to be bad (a file with an invalid row writes nothing,
+unless the operator asks for the valid rows only), and holding 50,000 rows
+in memory to avoid a second read would cost more than reading the file
+again.  Writes are committed every ``BATCH`` rows through ``commit``
+(the console script's); a run cut short is finished by running the same
+file again, which finds what the first run wrote and skips it.
+"""
+from collections import Counter
+from dataclasses import dataclass, field
+
+from minorconsent.agreements.kinds import kinds_of
+from minorconsent.audit.recorder import note
+
+from .applying import ImportRun, apply_row
+from .checking import RowChecker
+from .columns import parse_row
+from .invite import invite_all
+from .reading import FileProblem, file_sha256, read_rows
+
+BATCH = 500
+#: Problems kept for the report (all are counted).
+MAX_PROBLEMS = 1000
+#: How the counts are ordered in a report.
+COUNT_ORDER = ('clients added', 'clients updated', 'clients unchanged',
+               'guardian links added', 'guardian links updated', 'guardian links unchanged',
+               'client contact permissions updated', 'client sign-ins given',
+               'staff accounts made', 'guardian accounts made', 'set-up links mailed',
+               'agreements sent')
+
+
+@dataclass(frozen=True)
+class Options:
+    dry_run: bool = False
+    valid_rows_only: bool = False
+    create_accounts: bool = False
+    invite: tuple = ()
+
+
+@dataclass
+class Report:
+    sha256: str = ''
+    options: Options = Options()
+    rows: int = 0
+    problems: list = field(default_factory=list)     # (row, column, reason), the first ones
+    problem_count: int = 0
+    bad_rows: set = field(default_factory=set)
+    file_error: str = ''
+    counts: Counter = field(default_factory=Counter)
+    written: bool = False
+
+    def add_problem(self, row, column, reason):
+        self.problem_count += 1
+        self.bad_rows.add(row)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append((row, column, reason))
+
+    @property
+    def blocked(self):
+        """Nothing may be written: the file is unreadable, or has bad rows
+        and the operator did not ask for the valid rows only."""
+        return bool(self.file_error) or (bool(self.bad_rows) and not self.options.valid_rows_only)
+
+    @property
+    def changed(self):
+        return any(self.counts[key] for key in self.counts
+                   if not key.endswith('unchanged'))
+
+    def count_lines(self):
+        keys = [k for k in COUNT_ORDER if self.counts[k]] + sorted(
+            k for k in self.counts if k not in COUNT_ORDER and self.counts[k])
+        return ['%s: %d' % (key, self.counts[key]) for key in keys]
+
+    def problem_lines(self):
+        lines = ['row %d, %s: %s' % problem for problem in sorted(self.problems)]
+        if self.problem_count > len(self.problems):
+            lines.append('... and %d more problems' % (self.problem_count - len(self.problems)))
+        return lines
+
+    def verdict(self):
+        """One sentence: what happened to the clinic."""
+        if self.file_error:
+            return 'Nothing was written: the file cannot be read.'
+        if self.blocked:
+            return ('Nothing was written: %d row%s ha%s problems. Fix them, or import the '
+                    'valid rows only.' % (len(self.bad_rows), 's' if len(self.bad_rows) > 1
+                                          else '', 've' if len(self.bad_rows) > 1 else 's'))
+        if self.options.dry_run:
+            return ('Dry run: nothing was written. Importing this file would give the '
+                    'counts below.' if self.changed else
+                    'Dry run: nothing was written. Importing this file would change nothing.')
+        if not self.changed:
+            return 'Nothing changed: the clinic already holds everything this file says.'
+        return 'Imported.'
+
+    def lines(self):
+        """The whole report as plain text lines (the console prints them;
+        the page renders them escaped)."""
+        out = ['File SHA-256: %s' % self.sha256, 'Rows read: %d' % self.rows]
+        if self.file_error:
+            out.append(self.file_error)
+        out.extend(self.problem_lines())
+        out.append(self.verdict())
+        if self.bad_rows and not self.blocked:
+            out.append('Left out (rows with problems): %s' % ', '.join(
+                str(n) for n in sorted(self.bad_rows)[:200]) +
+                (' ...' if len(self.bad_rows) > 200 else ''))
+        out.extend(self.count_lines())
+        return out
+
+    def audit_detail(self):
+        """Ids and counts only: no name, no address, no cell."""
+        mode = [word for word, on in (('valid rows only', self.options.valid_rows_only),
+                                      ('accounts made', self.options.create_accounts))
+                if on]
+        if self.options.invite:
+            mode.append('invitations: %s' % ' '.join(self.options.invite))
+        return 'file sha256 %s; rows %d, left out %d; %s%s' % (
+            self.sha256, self.rows, len(self.bad_rows),
+            ', '.join(self.count_lines()) or 'no change',
+            '; ' + '; '.join(mode) if mode else '')
+
+
+def check_file(clinic, path, options=Options(), today=None, tick=None):
+    """Read and check every row; the report says what is wrong (nothing
+    written)."""
+    report = Report(options=options)
+    try:
+        report.sha256 = file_sha256(path)
+    except OSError:
+        report.file_error = 'The file cannot be opened.'
+        return report
+    kinds = kinds_of(clinic)
+    for text in options.invite:
+        if kinds.get(text) is None:
+            report.file_error = ('--invite: there is no agreement text "%s" (the texts are '
+                                 'listed on the admin\'s Agreement texts page).' % text[:40])
+            return report
+    checker = RowChecker(clinic, options.create_accounts, today)
+    try:
+        for number, cells in read_rows(path):
+            report.rows += 1
+            for column, reason in checker.check(number, cells)[1]:
+                report.add_problem(number, column, reason)
+            if tick:
+                tick()
+    except FileProblem as exc:
+        report.file_error = str(exc)
+        return report
+    for row, column, reason in checker.finish():
+        report.add_problem(row, column, reason)
+    return report
+
+
+def run_import(clinic, path, options=Options(), actor_id='system', request=None,
+               commit=None, today=None, tick=None):
+    """Check the file, then (unless it is blocked or a dry run asks only
+    for the counts) write it; return the ``Report``.
+
+    ``commit()`` is called every ``BATCH`` rows (the console script commits
+    there; the upload page's one request transaction passes none).  The
+    one audit entry is noted with the last batch."""
+    report = check_file(clinic, path, options, today, tick)
+    if report.blocked:
+        return report
+    run = ImportRun(report.sha256, actor_id, dry=options.dry_run,
+                    create_accounts=options.create_accounts, request=request)
+    done = 0
+    try:
+        for number, cells in read_rows(path):
+            if number in report.bad_rows:
+                continue
+            apply_row(clinic, parse_row(cells)[0], run)
+            done += 1
+            if tick:
+                tick()
+            if commit is not None and not run.dry and done % BATCH == 0:
+                commit()
+    except FileProblem as exc:       # the file changed between the passes
+        report.file_error = str(exc)
+    if not run.dry and options.invite and not report.file_error:
+        invite_all(clinic, run, options.invite, commit)
+    report.counts = run.counts
+    if not run.dry:
+        report.written = True
+        note(clinic, 'caseload.import', detail=report.audit_detail(), actor=actor_id,
+             record='', target='')
+    return report

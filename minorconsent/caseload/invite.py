@@ -1,0 +1,74 @@
+"""``--invite TEXT ...``: after an import, ask the families of the file's
+clients to sign the named agreement texts.
+
+Why through ``start_agreement`` and the kind's sending step, fired as the
+client's therapist: that is what the therapist's own "start" and "send"
+do, so who signs (the guardians with authority and no restriction, the
+teen's assent), the invitation mail (content-free, in each person's
+language, the one email rule) and the agreement's events are the app's,
+not a copy.  Only when the operator names the texts: a clinic that brings
+its caseload in may hold signed paper consents already.
+
+Idempotent like the rest of the import: a client who already has an
+agreement of that kind waiting or in force is not asked again.
+"""
+from minorconsent.agreements.kinds import sending_step
+from minorconsent.agreements.lifecycle import StartRefused, start_agreement
+from minorconsent.agreements.periods import sender_for
+from minorconsent.workflow import workflow_guards
+from minorconsent.workflow.engine import WorkflowError, available, fire
+
+from .store import find_client
+
+#: States in which an agreement of the kind already asks or holds.
+HELD = ('sent', 'proposed', 'active')
+BATCH = 100
+
+
+def invite_all(clinic, run, texts, commit=None):
+    """Start and send an agreement of each text for every client of the
+    file that holds none; counts 'agreements sent' and 'agreements not
+    sent' on ``run``.  Needs ``run.request`` (the mail leaves with it)."""
+    if run.request is None:
+        return
+    registry = run.request.registry
+    done = 0
+    for external_id in sorted(run.seen):
+        client = find_client(clinic, external_id)
+        if client is None:
+            continue
+        for kind in texts:
+            run.counts['agreements sent' if send_one(clinic, registry, client, kind)
+                       else 'agreements not sent'] += 1
+        done += 1
+        if commit is not None and done % BATCH == 0:
+            commit()
+
+
+def send_one(clinic, registry, client, kind):
+    """One agreement of ``kind`` sent for ``client``, unless one is
+    waiting or in force, or the app refuses (no guardian who may sign, no
+    therapist to send it): True when sent.  Never removes anything."""
+    agreements = client.get('agreements')
+    if agreements is not None and any(
+            a.kind == kind and a.state in HELD for a in agreements.values()):
+        return False
+    probe = type('Probe', (), {'workflow_client': lambda self: client})()
+    actor = sender_for(clinic, probe)
+    if actor is None:
+        return False
+    try:
+        agreement = start_agreement(clinic, client, kind, actor.id)
+    except (StartRefused, ValueError):
+        return False
+    step = sending_step(clinic, agreement.workflow_id)
+    guards = workflow_guards(registry)
+    # Started but not sendable now (a guard says no): it stays, as when a
+    # therapist starts one, and the therapist's page shows it waiting.
+    if not any(t.id == step for t in available(agreement, actor, guards)):
+        return False
+    try:
+        fire(agreement, step, actor, guards, registry=registry)
+    except WorkflowError:
+        return False
+    return True

@@ -1,0 +1,316 @@
+"""minorconsent-export (issue 18 item 2): the seeded demo clinic taken out.
+
+Every file present, parseable and as the manifest hashes it; the caseload
+in the import's columns with formula cells neutralised; the agreements
+with their signed PDFs; the published summaries only; a FHIR R4 Bundle
+that validates; the audit trail whose chain holds from the file itself;
+one audit entry per export; and no private note anywhere unless asked for
+(a planted secret searched in every byte, PDF streams and the Bundle's
+base64 attachments included).
+"""
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+import zlib
+from datetime import date
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
+from minorconsent.audit.chain import FIELDS, entry_hash, log_of, verify
+from minorconsent.caseload.columns import NAMES
+from minorconsent.caseload.export import export_clinic
+from minorconsent.clients import Note
+from minorconsent.scripts import caseload_export, init, seed
+from minorconsent.scripts.common import clinic_transaction
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'scripts'))
+from scripthelpers import make_site, open_db, run  # noqa: E402
+
+SECRET = 'PRIVATE-NOTE-SECRET-7Qz'
+FORMULA = '=HYPERLINK("http://evil.demo.test","x")'
+
+
+@pytest.fixture(scope='module')
+def seeded(tmp_path_factory):
+    """The demo clinic (named families and 4 generated clients), a secret
+    private note planted on every client, and one client whose given name
+    a spreadsheet would run as a formula."""
+    site = make_site(tmp_path_factory.mktemp('export-site'))
+    code, _, _ = run(seed, site.ini, '--quiet', '--clients', '4')
+    assert code == 0
+    with open_db(site, commit=True) as (root, clinic):
+        clients = list(clinic['clients'].values())
+        for client in clients:
+            client['notes'].add(Note('%s for %s' % (SECRET, client.__name__), 'therapist-x',
+                                     date(2026, 11, 2)))
+        parent = clinic['users'].find_by_email('parent00000@demo.test').__name__
+        generated = next(c for c in clients if parent in c['guardians'])
+        generated.first_name = FORMULA
+        site.client_count = len(clients)
+    return site
+
+
+@pytest.fixture(scope='module')
+def exported(seeded, tmp_path_factory):
+    out = tmp_path_factory.mktemp('export') / 'out'
+    code, stdout, stderr = run(caseload_export, seeded.ini, out, '--quiet')
+    assert code == 0, stderr
+    seeded.stdout = stdout
+    return out
+
+
+def files_under(directory):
+    for base, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(base, name)
+            yield os.path.relpath(path, directory), path
+
+
+def jsonl(path):
+    with open(path, encoding='utf-8') as lines:
+        return [json.loads(line) for line in lines]
+
+
+def every_byte(directory):
+    """Every file's bytes, and what hides inside: the Bundle's base64
+    attachments and each PDF's deflated streams."""
+    for _, path in files_under(directory):
+        with open(path, 'rb') as f:
+            data = f.read()
+        yield data
+        if path.endswith('.json'):
+            for encoded in re.findall(rb'"data": "([A-Za-z0-9+/=]+)"', data):
+                pdf = base64.b64decode(encoded)
+                yield pdf
+                yield from pdf_streams(pdf)
+        if path.endswith('.pdf'):
+            yield from pdf_streams(data)
+
+
+def pdf_streams(pdf):
+    for stream in re.findall(rb'stream\r?\n(.*?)\r?\nendstream', pdf, re.S):
+        try:
+            yield zlib.decompress(stream)
+        except zlib.error:
+            yield stream
+
+
+# --- every file -----------------------------------------------------------------
+
+def test_every_file_is_present_and_the_manifest_hashes_each(exported):
+    manifest = json.loads((exported / 'manifest.json').read_text())
+    assert list(manifest)[0] == 'private_notes_included'
+    assert manifest['private_notes_included'] is False
+    on_disk = {name for name, _ in files_under(exported)} - {'manifest.json'}
+    assert on_disk == set(manifest['files'])
+    for name in ('README.txt', 'caseload.csv', 'agreements.jsonl', 'summaries.jsonl',
+                 'consents.fhir.json', 'audit.jsonl', 'audit-head.json'):
+        assert name in on_disk, name
+    assert 'private-notes.jsonl' not in on_disk
+    for name, facts in manifest['files'].items():
+        data = (exported / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == facts['sha256'], name
+        assert len(data) == facts['bytes'], name
+
+
+def test_readme_first_line_says_no_private_notes(exported):
+    first = (exported / 'README.txt').read_text().splitlines()[0]
+    assert 'no private session notes' in first
+
+
+def test_caseload_has_the_import_columns_and_a_row_per_guardian_link(seeded, exported):
+    with open(exported / 'caseload.csv', encoding='utf-8', newline='') as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == NAMES
+    with open_db(seeded) as (root, clinic):
+        expected = sum(max(1, len(c['guardians'])) for c in clinic['clients'].values())
+        elena = clinic['users'].find_by_email('guardian@demo.test').email
+    body = [dict(zip(NAMES, row)) for row in rows[1:]]
+    assert len(body) == expected
+    assert all(len(row) == len(NAMES) for row in rows)
+    elena_rows = [row for row in body if row['guardian_email'] == elena]
+    assert {row['client_given_name'] for row in elena_rows} == {'Mateo', 'Lucia'}
+    assert all(row['legal_authority'] == 'yes' for row in elena_rows)
+    victor = [row for row in body if row['guardian_email'] == 'restricted@demo.test']
+    assert victor and all(row['restricted'] == 'yes' for row in victor)
+
+
+def test_a_formula_cell_is_neutralised(exported):
+    text = (exported / 'caseload.csv').read_text(encoding='utf-8')
+    rows = list(csv.DictReader(io.StringIO(text)))
+    names = [row['client_given_name'] for row in rows]
+    assert "'" + FORMULA in names
+    assert FORMULA not in names
+
+
+def test_agreements_with_state_period_signers_and_their_signed_pdfs(seeded, exported):
+    lines = jsonl(exported / 'agreements.jsonl')
+    with open_db(seeded) as (root, clinic):
+        stored = {(c.__name__, a.__name__): (a.state, a.pdf_sha256, len(a.signatures))
+                  for c in clinic['clients'].values() if 'agreements' in c
+                  for a in c['agreements'].values()}
+    assert len(lines) == len(stored) > 0
+    active_with_pdf = 0
+    for line in lines:
+        state, pdf_sha, signed = stored[(line['client_ref'], line['agreement_id'])]
+        assert line['state'] == state
+        assert len(line['signatures']) == signed
+        assert set(line['signers']) >= {'guardians', 'guardian_signatures_needed'}
+        if line['pdf']:
+            data = (exported / line['pdf']).read_bytes()
+            assert data.startswith(b'%PDF')
+            assert hashlib.sha256(data).hexdigest() == line['pdf_sha256'] == pdf_sha
+            active_with_pdf += 1
+        else:
+            assert pdf_sha is None
+    assert active_with_pdf >= 1
+    assert any(line['state'] == 'active' and line['valid_from'] for line in lines)
+
+
+def test_only_published_summaries(seeded, exported):
+    lines = jsonl(exported / 'summaries.jsonl')
+    with open_db(seeded) as (root, clinic):
+        states = {s.__name__: s.state for c in clinic['clients'].values()
+                  if 'summaries' in c for s in c['summaries'].values()}
+    assert set(states.values()) - {'published'}, 'the demo has unpublished summaries'
+    published = {sid for sid, state in states.items() if state == 'published'}
+    assert published and {line['summary_id'] for line in lines} == published
+    assert all(line['published'] for line in lines)
+
+
+def test_the_fhir_bundle_validates_and_holds_every_consent(exported):
+    raw = json.loads((exported / 'consents.fhir.json').read_text())
+    bundle = Bundle.model_validate(raw)
+    assert bundle.type == 'collection'
+    agreements = jsonl(exported / 'agreements.jsonl')
+    ids = [entry.resource.id for entry in bundle.entry]
+    assert sorted(ids) == sorted(line['agreement_id'] for line in agreements)
+    assert all(entry.resource.get_resource_type() == 'Consent' for entry in bundle.entry)
+    attached = [e.resource for e in bundle.entry if e.resource.sourceAttachment]
+    # fhir.resources decodes base64Binary: the attachment is the PDF itself.
+    assert attached and all(r.sourceAttachment.data.startswith(b'%PDF') for r in attached)
+
+
+def test_the_audit_trail_and_its_head_verify_from_the_file(seeded, exported):
+    entries = jsonl(exported / 'audit.jsonl')
+    head = json.loads((exported / 'audit-head.json').read_text())
+    assert head['verified_from_file'] is True
+    assert head['seq'] == head['entries_exported'] == len(entries) > 0
+    prev = '0' * 64
+    for number, entry in enumerate(entries, 1):
+        assert entry['seq'] == number and entry['prev'] == prev
+        assert entry_hash([entry[name] for name in FIELDS]) == entry['hash']
+        prev = entry['hash']
+    assert prev == head['hash']
+
+
+def test_the_export_is_one_audit_entry_with_counts_and_no_names(seeded, exported):
+    db = DB(FileStorage(str(seeded.dir / 'Audit.fs'), read_only=True))
+    try:
+        conn = db.open()
+        audit_log = log_of(conn.root(), create=False)
+        verify(audit_log)
+        exports = [audit_log.get(seq) for seq in audit_log.select(action='caseload.export')]
+        conn.close()
+    finally:
+        db.close()
+    assert len(exports) == 1
+    entry = exports[0]
+    head = json.loads((exported / 'audit-head.json').read_text())
+    assert entry['seq'] > head['seq']
+    manifest = (exported / 'manifest.json').read_bytes()
+    assert hashlib.sha256(manifest).hexdigest() in entry['detail']
+    assert 'private notes not included' in entry['detail']
+    assert 'clients %d' % seeded.client_count in entry['detail']
+    for word in ('Mateo', 'Alvarez', '@demo.test', str(exported)):
+        assert word not in entry['detail']
+
+
+# --- private notes --------------------------------------------------------------
+
+def test_no_private_note_in_any_exported_byte(exported):
+    secret = SECRET.encode()
+    for data in every_byte(exported):
+        assert secret not in data
+
+
+def test_private_notes_only_when_asked_and_then_said_first(seeded, tmp_path):
+    out = tmp_path / 'with-notes'
+    code, stdout, _ = run(caseload_export, seeded.ini, out, '--quiet',
+                          '--include-private-notes')
+    assert code == 0
+    assert stdout.startswith('PRIVATE NOTES INCLUDED')
+    assert (out / 'README.txt').read_text().splitlines()[0].startswith(
+        'THIS EXPORT INCLUDES PRIVATE SESSION NOTES')
+    manifest = json.loads((out / 'manifest.json').read_text())
+    assert list(manifest)[0] == 'private_notes_included' and manifest['private_notes_included']
+    notes = jsonl(out / 'private-notes.jsonl')
+    assert len(notes) >= seeded.client_count
+    assert sum(SECRET in note['text'] for note in notes) == seeded.client_count
+    assert manifest['counts']['private_notes'] == len(notes)
+    db = DB(FileStorage(str(seeded.dir / 'Audit.fs'), read_only=True))
+    try:
+        conn = db.open()
+        audit_log = log_of(conn.root(), create=False)
+        details = [audit_log.get(seq)['detail']
+                   for seq in audit_log.select(action='caseload.export')]
+        conn.close()
+    finally:
+        db.close()
+    assert any('private notes INCLUDED' in d and 'private notes %d' % len(notes) in d
+               for d in details)
+    assert all(SECRET not in d for d in details)
+
+
+# --- refusals -------------------------------------------------------------------
+
+def test_a_non_empty_directory_is_refused_and_nothing_is_written(seeded, tmp_path):
+    out = tmp_path / 'busy'
+    out.mkdir()
+    (out / 'keep.txt').write_text('mine')
+    code, _, stderr = run(caseload_export, seeded.ini, out, '--quiet')
+    assert code == 2
+    assert 'not empty' in stderr and str(out) in stderr
+    assert sorted(os.listdir(out)) == ['keep.txt']
+
+
+def test_an_empty_clinic_exports_a_valid_empty_bundle(tmp_path):
+    site = make_site(tmp_path / 'empty')
+    assert run(init, site.ini, '--email', 'boss@demo.test', '--password',
+               'empty-clinic-pass-9')[0] == 0
+    out = tmp_path / 'out'
+    code, _, stderr = run(caseload_export, site.ini, out, '--quiet')
+    assert code == 0, stderr
+    raw = json.loads((out / 'consents.fhir.json').read_text())
+    assert 'entry' not in raw and Bundle.model_validate(raw).type == 'collection'
+    assert (out / 'caseload.csv').read_text().splitlines() == [','.join(NAMES)]
+    assert (out / 'agreements.jsonl').read_text() == ''
+    assert json.loads((out / 'audit-head.json').read_text())['verified_from_file'] is True
+
+
+# --- bounded memory -------------------------------------------------------------
+
+def test_the_object_cache_is_emptied_every_batch(seeded, tmp_path):
+    """What keeps a 50,000-client export flat: the clinic connection's cache
+    is emptied every ``batch`` clients.  Without it the cache holds every
+    client walked so far."""
+    def largest(batch, out):
+        seen = []
+        with clinic_transaction(seeded.ini, commit=False) as (clinic, request):
+            jar = clinic._p_jar
+
+            def tick(n=1):
+                seen.append(jar._cache.cache_non_ghost_count)
+            export_clinic(clinic, request.registry, out, tick=tick, batch=batch)
+        return max(seen[:seeded.client_count])
+    unbounded = largest(10 ** 9, tmp_path / 'one')
+    bounded = largest(2, tmp_path / 'two')
+    assert bounded < unbounded / 2

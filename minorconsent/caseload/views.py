@@ -1,0 +1,92 @@
+"""The admin's caseload import page: upload, read the check, confirm.
+
+Thin: the rules are ``importer`` (check, dry run, import) and ``uploads``
+(the checked file kept by its SHA-256 until it is confirmed).  The page
+speaks of the rows of the admin's own file and of counts, never of a
+stored client record (the admin sees none).  Other roles get the answer a
+made-up URL gets (``administer``; ``site.views.forbidden``).
+"""
+from minorconsent.agreements.kinds import kinds_of
+from minorconsent.security.headers import upload_limit
+from minorconsent.site import Clinic
+from minorconsent.site.forms import FormView
+from minorconsent.site.views import clinic_view
+
+from .importer import Options, run_import
+from .schemas import UploadSchema
+from .uploads import UploadTooLarge, discard, find, keep
+
+#: The most the page takes (a larger caseload goes through the console
+#: script, which commits in batches); the request gate's own limit may be
+#: lower and answers 413 first.
+PAGE_LIMIT = 10 * 1024 * 1024
+
+
+def size_words(limit):
+    return '%d MB' % max(1, limit // (1024 * 1024))
+
+
+@clinic_view(context=Clinic, name='caseload-import', permission='administer',
+             renderer='templates/import.pt')
+class CaseloadImport(FormView):
+    schema = UploadSchema()
+    buttons = ('check file',)
+
+    def limit(self):
+        return min(PAGE_LIMIT, upload_limit(self.request.registry.settings))
+
+    def bind(self):
+        return {'texts': [(kind.id, kind.title)
+                          for kind in kinds_of(self.request.clinic).offered()]}
+
+    def page(self):
+        return {'report': None, 'sha256': '', 'imported': False,
+                'limit': size_words(self.limit())}
+
+    def before(self):
+        if self.request.method == 'POST' and self.request.POST.get('__formid__') == 'confirm':
+            return self.confirm()
+        return None
+
+    def check_file_success(self, values):
+        request = self.request
+        options = {'valid_rows_only': values['valid_rows_only'],
+                   'create_accounts': values['create_accounts'],
+                   'invite': sorted(values['invite'])}
+        try:
+            sha = keep(values['upload']['fp'], request.authenticated_userid, options,
+                       self.limit())
+        except UploadTooLarge:
+            return self.fail('upload', 'The file is larger than %s. Import a larger caseload '
+                             'with the console script minorconsent-import.'
+                             % size_words(self.limit()))
+        path, options = find(request.authenticated_userid, sha)
+        report = run_import(request.clinic, path, Options(dry_run=True, **_opts(options)),
+                            actor_id=request.authenticated_userid)
+        return dict(self.page(), form=self.form.render(), report=report.lines(),
+                    sha256='' if report.blocked else sha)
+
+    def confirm(self):
+        request = self.request
+        self.form = self.make_form()
+        userid = request.authenticated_userid
+        sha = request.POST.get('sha256', '')
+        found = find(userid, sha)
+        if found is None:
+            request.response.status = 400
+            return dict(self.page(), form=self.form.render(), report=[
+                'The checked file is no longer here: upload it again.'])
+        path, options = found
+        report = run_import(request.clinic, path, Options(**_opts(options)), actor_id=userid,
+                            request=request)
+        # Removed once the import is committed (a retried request finds it).
+        request.tm.get().addAfterCommitHook(
+            lambda ok: ok and discard(userid, sha))
+        return dict(self.page(), form=self.form.render(), report=report.lines(),
+                    imported=report.written)
+
+
+def _opts(stored):
+    return {'valid_rows_only': bool(stored.get('valid_rows_only')),
+            'create_accounts': bool(stored.get('create_accounts')),
+            'invite': tuple(stored.get('invite') or ())}

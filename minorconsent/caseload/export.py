@@ -286,11 +286,20 @@ def manifest_sha256(export):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def _os_user():
+    """Who ran the console script: the operating-system account (a script
+    has no signed-in person); 'unknown' where the system cannot say."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return 'unknown'
+
+
 def record_export(clinic, export, operator=None):
     """The export's one audit entry (who, when, what: counts and the
     manifest's hash; ids only, no path, no name).  Call it in a write
     transaction; the caller commits."""
-    operator = operator or getpass.getuser()
+    operator = operator or _os_user()
     counts = export.counts
     detail = ('operator %s; private notes %s; manifest sha256 %s; clients %d, rows %d, '
               'agreements %d, signed pdfs %d, consents %d, published summaries %d, '

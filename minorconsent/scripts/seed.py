@@ -6,6 +6,7 @@ app at scale.  ``--private-marker TEXT`` writes TEXT into every field a
 guardian must never see (``demo_families``).
 """
 import argparse
+import contextlib
 import random
 import sys
 from datetime import timedelta
@@ -19,6 +20,7 @@ from minorconsent.site.canonical import public_url
 from minorconsent.summaries import add_progress
 
 from .common import clinic_transaction
+from .seed_agreements import AgreementSeeder, pdfs_not_stored
 from .demo_families import (DEMO_PASSWORD, DEMO_SIGN_INS, DemoClinic,  # noqa: F401
                             marker_code)
 
@@ -47,6 +49,12 @@ def parse_args(argv):
     parser.add_argument('--second-guardian-every', type=int, default=5, metavar='N',
                         help='every Nth generated client has a second parent (default 5: '
                              '1.2 guardians per client); 0 for none')
+    parser.add_argument('--agreements', action='store_true',
+                        help='give the generated clients a year of agreements: consents in '
+                             'force from days over the past year (renewals and expiries every '
+                             'day of the next), some renewed, some waiting for signatures, '
+                             'some declined, confidentiality agreements, clients coming of age '
+                             '(for the daily job at scale; see seed_agreements)')
     parser.add_argument('--password', default=DEMO_PASSWORD,
                         help='password of every demo account (default %s)' % DEMO_PASSWORD)
     parser.add_argument('--private-marker', default='',
@@ -70,11 +78,16 @@ class Seeder(DemoClinic):
                              ['therapist'])
                 for n in range(1, count + 1)]
 
-    def generated(self, count, therapists, tick, commit, progress=0, second_every=5):
+    def generated(self, count, therapists, tick, commit, progress=0, second_every=5,
+                  agreements=None):
         """``count`` clients with a parent each (a second parent for every
         ``second_every``-th), two goals and ``progress`` progress updates,
         weekly, going back from today.  ``commit`` is called every 500
-        clients, so a clinic of any size is written in bounded memory."""
+        clients, so a clinic of any size is written in bounded memory.
+        ``agreements(client, parents, therapist)``, where given, writes the
+        client's agreements (``seed_agreements``; its own random source, so
+        the clients are the same with or without it, but for the birthdays
+        of the few it makes come of age)."""
         rng = random.Random(1)
         ratings = ('in-progress', 'improving', 'no-change', 'improving', 'sustaining',
                    'worsening', 'achieved')
@@ -86,15 +99,19 @@ class Seeder(DemoClinic):
                                   'Parent of %s' % first, ['guardian'])
             link_guardian(self.clinic, client, parent,
                           rng.choice(('mother', 'father', 'parent')), True)
+            parents = [parent]
             if second_every and n % second_every == second_every - 1:
                 other = self.account('coparent%05d@demo.test' % n,
                                      'Other parent of %s' % first, ['guardian'])
                 link_guardian(self.clinic, client, other, 'parent', True)
+                parents.append(other)
             goals = list(client['goals'].values())
             for week in range(progress):
                 add_progress(goals[week % len(goals)],
                              self.today - timedelta(days=7 * (progress - week)),
                              rng.choice(ratings), 'Steady steps.', therapist.__name__)
+            if agreements is not None:
+                agreements(client, parents, therapist)
             tick()
             if n % 500 == 499:
                 commit()
@@ -125,9 +142,17 @@ def main(argv=None):
                   desc='seeding') as bar:
             if args.therapists:
                 therapists = seeder.generated_therapists(args.therapists)
-            seeder.generated(args.clients, therapists, lambda: bar.update(1),
-                             commit_batch(request), args.progress,
-                             args.second_guardian_every)
+            agreements = AgreementSeeder(clinic, registry, seeder.today) \
+                if args.agreements else None
+            with pdfs_not_stored() if agreements is not None else contextlib.nullcontext():
+                seeder.generated(args.clients, therapists, lambda: bar.update(1),
+                                 commit_batch(request), args.progress,
+                                 args.second_guardian_every,
+                                 agreements.add if agreements is not None else None)
+    if agreements is not None:
+        print('Agreements of the generated clients:')
+        for what, number in sorted(agreements.counts.items()):
+            print('  %-48s %d' % (what, number))
     print('Demo sign-ins (password %s):' % ('as given' if args.password != DEMO_PASSWORD
                                           else DEMO_PASSWORD))
     for email, role in DEMO_SIGN_INS:

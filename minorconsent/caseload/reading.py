@@ -16,6 +16,7 @@ import hashlib
 import zipfile
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
 from .columns import BY_NAME, NAMES
 
@@ -199,7 +200,7 @@ def _xlsx_cell(value):
 def _xlsx_rows(path):
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise FileProblem('The file is not a readable XLSX workbook (%s).'
                           % type(exc).__name__) from None
     try:

@@ -41,6 +41,7 @@ def send_reminder(request, agreement, person, now=None, actor_id='system'):
     clinic = request.clinic
     settings = clinic.settings
     now = now or utcnow()
+    replace_lapsed_links(clinic, agreement, person.__name__, now)
     token = clinic.invitations.issue(agreement, person, settings.invitation_days, now)
     expires = (now + timedelta(days=settings.invitation_days)).date().isoformat()
     localizer = localizer_for(request, person.language)
@@ -57,6 +58,25 @@ def send_reminder(request, agreement, person, now=None, actor_id='system'):
     note(agreement, 'reminders.sent', actor=actor_id,
          detail='to %s, reminder %d' % (person.__name__, record.count))
     return record
+
+
+def replace_lapsed_links(clinic, agreement, person_id, now):
+    """Count the person's earlier links to ``agreement`` that lapsed unused
+    as replaced by the reminder's new one (``Invitations.issue`` cancels
+    only a link still valid).
+
+    With the shipped settings a reminder goes out the day the previous
+    link expires (both 7 days), at the hour the daily job runs: whether
+    that link was still valid or had just expired depended on the minute,
+    and an expired one made the therapists' task (``staff-invitations``)
+    say "an invitation expired unused" on every reminder, though a new
+    link went out with it.  Replaced, it is cancelled: the therapists hear
+    of the person's last link only, when it lapses with nothing after it
+    (or while the family's reminders are paused).
+    """
+    for invitation in clinic.invitations.for_agreement(agreement):
+        if invitation.person_id == person_id and invitation.status(now) == 'expired':
+            invitation.cancelled = now
 
 
 def send_now(request, agreement, person_id, actor_id, today=None, now=None):

@@ -7,134 +7,39 @@ are read.  The states that mean "waiting for the supervisor" are read from
 the published workflow definitions, never named here, so a clinic that
 adds an approval step to its summaries gets it on the list at once.
 
+Why a waiting agreement's reminders stopped comes from the reminders
+room's own rules (``stopped``), so the list and the client page's panel
+agree.
+
 What a page gets is frozen (``Worklist``, ``Item``): nothing persistent
 leaves this module.  The admin's answer (``clinic_counts``) is numbers
-only: no client id, name or link exists in it to leak.
+only, counted from the indexes (``counts``): no client id, name or link
+exists in it to leak.
 """
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
+
+from pyramid.threadlocal import get_current_registry
 
 from minorconsent.agreements.model import Agreement
 from minorconsent.agreements.subscribers import WAITING
 from minorconsent.clients.index import _HIGH
 from minorconsent.disclosures.model import Disclosure
+from minorconsent.reminders import model as _reminders
 from minorconsent.summaries.model import Summary
-from minorconsent.workflow.engine import definition_of
 
-try:        # the reminders lane: paused reminders, when that room has them
-    from minorconsent.reminders import model as _reminders
-except ImportError:     # pragma: no cover -- the room is still empty
-    _reminders = None
+from . import counts as _counts
+# The sections and their rules live in ``sections`` (the admin's counts
+# read them too); the names stay importable from here.
+from .sections import (DEADLINES, EXPIRING_DAYS, MAJORITY_DAYS, SECTION_IDS, SECTIONS,
+                       TEEN_REVIEW, Counts, Item, Worklist, as_day, awaiting_supervisor,
+                       awaits_supervisor, heading_of, majority_day, supervisor_states,
+                       waiting_since)
+from .stopped import stopped_signers
 
-#: How far ahead the list looks.
-EXPIRING_DAYS = 30
-MAJORITY_DAYS = 60
-#: The parent summary's state in which the teen reads it first.
-TEEN_REVIEW = 'minor_review'
-
-#: Section ids, in the order the page shows them, with their headings.
-SECTIONS = (
-    ('unsigned', 'Agreements waiting for signatures'),
-    ('expiring', 'Agreements whose period ends within 30 days'),
-    ('teen_review', "Summaries awaiting the client's review"),
-    ('supervisor', "Documents awaiting the supervisor's approval"),
-    ('majority', 'Clients turning %s within 60 days'),
-    ('paused', 'Reminders paused'),
-)
-SECTION_IDS = tuple(sid for sid, _ in SECTIONS)
-#: Sections whose ``days`` count down to a date (the rest count up).
-DEADLINES = ('expiring', 'majority')
-
-
-@dataclass(frozen=True)
-class Item:
-    """One thing to do: which client (staff may see it), what, and since
-    when; ``days`` is the age of a waiting item, or the days left."""
-    client_id: str
-    client_name: str
-    what: str
-    days: int = 0
-    detail: str = ''
-
-
-@dataclass(frozen=True)
-class Worklist:
-    sections: tuple = ()          # ((section id, heading, (Item, ...)), ...)
-    total: int = 0
-
-    def items(self, section_id):
-        for sid, _heading, items in self.sections:
-            if sid == section_id:
-                return items
-        return ()
-
-    def count(self, section_id):
-        return len(self.items(section_id))
-
-
-@dataclass(frozen=True)
-class Counts:
-    """The admin's view: per section a number, nothing else."""
-    numbers: tuple = field(default=())   # ((section id, heading, n), ...)
-
-    def count(self, section_id):
-        return dict((sid, n) for sid, _h, n in self.numbers).get(section_id, 0)
-
-
-# --- what the workflow definitions say -----------------------------------------
-
-def awaits_supervisor(workflow, state_id):
-    """True when only a supervisor can move a document on from this state:
-    some step out is the supervisor's, and every other step out is either
-    the supervisor's or the system's, or guarded (a fallback the rules open
-    in one case only, such as "no supervisor assigned")."""
-    steps = workflow.transitions_from(state_id)
-    if not any('supervisor' in t.roles for t in steps):
-        return False
-    for step in steps:
-        people = set(step.roles) - {'supervisor', 'system'}
-        if people and not step.guards:
-            return False
-    return True
-
-
-def supervisor_states(workflow):
-    return frozenset(s.id for s in workflow.states if awaits_supervisor(workflow, s.id))
-
-
-def awaiting_supervisor(obj):
-    """Is this summary or disclosure now waiting for its supervisor (by the
-    definition of the version it runs under)?"""
-    try:
-        workflow = definition_of(obj)
-    except (KeyError, AttributeError, TypeError):
-        return False
-    return awaits_supervisor(workflow, obj.state)
-
-
-# --- dates -----------------------------------------------------------------
-
-def majority_day(born, age):
-    """The day a client born on ``born`` turns ``age`` (29 February:
-    1 March in a common year, as ``clients.model.age_on`` counts)."""
-    try:
-        return born.replace(year=born.year + age)
-    except ValueError:
-        return date(born.year + age, 3, 1)
-
-
-def as_day(value):
-    if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, date) else None
-
-
-def waiting_since(obj, today):
-    """Days since the document entered its state (its last step)."""
-    latest = obj.history.latest() if getattr(obj, 'history', None) is not None else None
-    if latest is None:
-        return 0
-    return max((today - latest.time.date()).days, 0)
+__all__ = ['SECTIONS', 'SECTION_IDS', 'Counts', 'Item', 'Worklist', 'awaiting_supervisor',
+           'awaits_supervisor', 'supervisor_states', 'majority_day', 'at_majority',
+           'staff_scope', 'caseload', 'paused_clients', 'client_items', 'worklist',
+           'worklist_for', 'clinic_counts', 'walked_counts']
 
 
 def at_majority(client, settings, day):
@@ -182,19 +87,26 @@ def _documents(client, name):
     return list(folder.values()) if folder is not None else []
 
 
-def client_items(clinic, client, today):
-    """``{section id: [Item, ...]}`` for one client."""
+def client_items(clinic, client, today, registry=None):
+    """``{section id: [Item, ...]}`` for one client.  ``registry`` holds the
+    clinic's email rule the reminders' stops ask (the current one if none
+    is given)."""
     settings, found = clinic.settings, {sid: [] for sid in SECTION_IDS}
     cid, name = client.__name__, client.full_name
+    registry = registry or get_current_registry()
     for agreement in _documents(client, 'agreements'):
         if not isinstance(agreement, Agreement):
             continue
         if agreement.state in WAITING:
             missing = len([g for g in agreement.required_guardians
                            if g not in agreement.signatures])
+            age = waiting_since(agreement, today)
             found['unsigned'].append(Item(
-                cid, name, agreement.title, waiting_since(agreement, today),
+                cid, name, agreement.title, age,
                 '%d signature%s missing' % (missing, '' if missing == 1 else 's')))
+            for person, why in stopped_signers(clinic, registry, agreement, today):
+                found['stopped'].append(Item(cid, name, agreement.title, age,
+                                             '%s: %s' % (person, why)))
         elif agreement.state == 'active':
             ends = as_day(getattr(agreement, 'valid_until', None))
             if ends is not None and today <= ends <= today + timedelta(days=EXPIRING_DAYS):
@@ -227,7 +139,7 @@ def _pause_item(client, pause, today):
                 (today - since).days if since else 0, detail)
 
 
-def _collect(clinic, client_ids, today):
+def _collect(clinic, client_ids, today, registry=None):
     clients = clinic['clients']
     found = {sid: [] for sid in SECTION_IDS}
     loaded = {}
@@ -236,7 +148,7 @@ def _collect(clinic, client_ids, today):
         if client is None:
             continue
         loaded[cid] = client
-        for sid, items in client_items(clinic, client, today).items():
+        for sid, items in client_items(clinic, client, today, registry).items():
             found[sid].extend(items)
     for cid, pause in paused_clients(clinic):
         client = loaded.get(cid)
@@ -245,9 +157,9 @@ def _collect(clinic, client_ids, today):
     return found
 
 
-def worklist(clinic, staff_ids, today):
+def worklist(clinic, staff_ids, today, registry=None):
     """The to-do list of these staff members' caseloads (frozen)."""
-    found = _collect(clinic, caseload(clinic['clients'], staff_ids), today)
+    found = _collect(clinic, caseload(clinic['clients'], staff_ids), today, registry)
     # Waiting items oldest first; deadlines soonest first.
     sections = []
     for sid, heading in SECTIONS:
@@ -255,25 +167,26 @@ def worklist(clinic, staff_ids, today):
             items = sorted(found[sid], key=lambda i: (i.days, i.client_name))
         else:
             items = sorted(found[sid], key=lambda i: (-i.days, i.client_name))
-        sections.append((sid, _heading(clinic, heading), tuple(items)))
+        sections.append((sid, heading_of(clinic.settings, heading), tuple(items)))
     return Worklist(tuple(sections), sum(len(s[2]) for s in sections))
 
 
-def worklist_for(clinic, user, today):
-    return worklist(clinic, staff_scope(clinic['users'], user), today)
+def worklist_for(clinic, user, today, registry=None):
+    return worklist(clinic, staff_scope(clinic['users'], user), today, registry)
 
 
-def clinic_counts(clinic, today):
+def clinic_counts(clinic, today, registry=None):
     """The admin's numbers: every open client's items counted, nothing
-    named.  (Reads every open client: an admin page, not a request path
-    families or therapists take.)"""
-    everyone = set()
-    for _tid, _name, cid in clinic['clients'].index.by_staff.keys():
-        everyone.add(cid)
-    found = _collect(clinic, everyone, today)
-    return Counts(tuple((sid, _heading(clinic, heading), len(found[sid]))
+    named, read from the indexes (``counts.indexed_counts``): the clinic's
+    workflow records by state, the reminders' pauses, the clients index.
+    ``walked_counts`` is the same answer the slow way."""
+    return _counts.indexed_counts(clinic, today, registry or get_current_registry())
+
+
+def walked_counts(clinic, today, registry=None):
+    """The admin's numbers by reading every open client and its documents:
+    the reference ``clinic_counts`` is held to (tests), far too slow for a
+    page on a large clinic."""
+    found = _collect(clinic, _counts.open_clients(clinic), today, registry)
+    return Counts(tuple((sid, heading_of(clinic.settings, heading), len(found[sid]))
                         for sid, heading in SECTIONS))
-
-
-def _heading(clinic, heading):
-    return heading % clinic.settings.age_of_majority if '%s' in heading else heading

@@ -6,7 +6,7 @@
 * the client asks for changes to a summary in review (``return_to_draft``
   taken by the client's own account);
 * a summary or disclosure steps into a state only a supervisor can move it
-  on from (read from the workflow definition: ``model.awaiting_supervisor``):
+  on from (read from the workflow definition: ``sections.awaiting_supervisor``):
   its supervisors are told.
 
 * a summary or disclosure is *created* in such a state (a disclosure
@@ -32,8 +32,8 @@ from minorconsent.site import find_clinic
 from minorconsent.summaries.model import Summary
 from minorconsent.workflow.events import AfterTransition, Started
 
-from .model import awaiting_supervisor, awaits_supervisor
 from .notices import notify_staff
+from .sections import awaiting_supervisor, awaits_supervisor
 
 #: Family steps on an agreement, and the notice each one gives.
 AGREEMENT_STEPS = {'decline': 'declined', 'revoke': 'revoked'}

@@ -22,13 +22,9 @@ from minorconsent.agreements.model import Agreement
 from minorconsent.agreements.subscribers import WAITING
 from minorconsent.site.mail import queue_path
 
-from .model import supervisor_states, awaiting_supervisor
 from .notices import notify_staff, send_digests, store_of
+from .sections import SUPERVISED_TYPES, awaiting_supervisor, supervisor_states
 from .subscribers import tell_supervisors
-
-#: Content types whose documents may wait for a supervisor.
-SUPERVISED_TYPES = ('summary', 'disclosure')
-
 
 def failed_folder(settings):
     return os.path.join(queue_path(settings), 'failed')

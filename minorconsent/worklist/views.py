@@ -36,13 +36,15 @@ def todo(request):
     user = _staff(request, CASELOAD_ROLES + ('admin',))
     clinic, today = request.clinic, date.today()
     if not any(user.has_role(role) for role in CASELOAD_ROLES):
-        return {'counts': clinic_counts(clinic, today), 'worklist': None, 'new': ()}
+        return {'counts': clinic_counts(clinic, today, request.registry), 'worklist': None,
+                'new': ()}
     store = store_of(clinic)
     notices = store.of(user.__name__)
     new = tuple(reversed(notices.unseen())) if notices is not None else ()
     if new:
         notices.mark_seen()
-    return {'counts': None, 'worklist': worklist_for(clinic, user, today), 'new': new,
+    return {'counts': None, 'worklist': worklist_for(clinic, user, today, request.registry),
+            'new': new,
             'client_url': lambda cid: request.clinic_url(clinic['clients'], cid),
             'preferences_url': request.clinic_url(clinic, 'notice-preferences')}
 

@@ -40,6 +40,12 @@ def restricted(c, demo):
     c['clients'][demo.ava]['guardians'][demo.user_ids['guardian_other']].restricted = True
 
 
+def no_email_wanted(c, demo):
+    """The family's record says "no email" (the clinic's one email rule,
+    which the list asks through the registry as the mail does)."""
+    c['clients'][demo.ava]['guardians'][demo.user_ids['guardian_other']].contact.email_ok = False
+
+
 def all_sent(c, demo):
     record = store_of(c, create=True).record_for(ava_consent(c, demo),
                                                  demo.user_ids['guardian_other'])
@@ -55,6 +61,7 @@ STOPS = [
     (no_address, 'no email address on file'),
     (bounced, 'the email address bounced'),
     (restricted, 'the link to the client was restricted'),
+    (no_email_wanted, 'does not accept email'),
     (all_sent, 'all 3 reminders were sent and it is still unsigned'),
     (paused, 'paused: Custody dispute, wait for the court'),
 ]

@@ -70,6 +70,10 @@ def test_init_then_seed_on_a_fresh_copy_without_var(fresh):
     facts = clinic_of(var)
     assert facts['admin'] and facts['demo_admin']
     assert facts['clients'] >= 3
+    exported = console('minorconsent-export', 'development.ini', 'export', '--quiet', cwd=fresh)
+    assert exported.returncode == 0, exported.stderr
+    assert (fresh / 'export' / 'manifest.json').exists()
+    assert 'Audit chain verified' in exported.stdout
 
 
 def test_seed_alone_on_a_fresh_copy(fresh):

@@ -8,7 +8,8 @@ in files anyone can read.  One directory holds:
   file goes back in through ``minorconsent-import`` unchanged; every cell
   passed through ``site.csvsafe.cell`` so a spreadsheet runs no formula;
 * ``agreements.jsonl`` and ``agreements/<client>-<agreement>.pdf``: each
-  agreement's state, period, signers and signatures, and its signed PDF;
+  agreement's state, period, signers and signatures, and its signed PDF
+  (and ``...-paper-<signer>.<ext>``, the scan of a signature on paper);
 * ``summaries.jsonl``: the published parent summaries;
 * ``consents.fhir.json``: an HL7 FHIR R4 Bundle (collection) of every
   agreement as the app's own Consent resource;
@@ -38,7 +39,8 @@ from minorconsent.site.csvsafe import cell
 from .columns import NAMES, rows_for
 from .export_parts import (ChainBroken, HashingWriter, agreement_line, audit_line,
                            consent_entry, copy_blob, is_published, json_line, note_line,
-                           pdf_name, summary_line, verify_exported_chain)
+                           paper_scans, pdf_name, scan_name, summary_line,
+                           verify_exported_chain)
 
 FORMAT = 'minorconsent-export/1'
 PRIVATE_NOTES_FILE = 'private-notes.jsonl'
@@ -58,6 +60,7 @@ class Counts:
     caseload_rows: int = 0
     agreements: int = 0
     signed_pdfs: int = 0
+    paper_scans: int = 0
     consents: int = 0
     published_summaries: int = 0
     private_notes: int = 0
@@ -190,6 +193,11 @@ def _write_agreement(clinic, registry, client, agreement, export, files):
         digest, size = copy_blob(agreement.pdf, os.path.join(export.directory, name))
         export.files[name] = {'sha256': digest, 'bytes': size}
         counts.signed_pdfs += 1
+    for signer_id, scan in paper_scans(agreement):
+        name = scan_name(client, agreement, signer_id, scan)
+        digest, size = copy_blob(scan.blob, os.path.join(export.directory, name))
+        export.files[name] = {'sha256': digest, 'bytes': size}
+        counts.paper_scans += 1
     entry = json.dumps(consent_entry(agreement, clinic, registry), ensure_ascii=False)
     files('consents.fhir.json').write((', "entry": [' if counts.consents == 0 else ',')
                                       + '\n' + entry)
@@ -244,7 +252,8 @@ def _write_readme(export):
         '(a cell beginning with = + - @ is prefixed with an apostrophe).'
         % (counts.caseload_rows, counts.clients),
         'agreements.jsonl    %d agreements (state, period, signers, signatures, events); '
-        '%d signed PDFs in agreements/.' % (counts.agreements, counts.signed_pdfs),
+        '%d signed PDFs and %d scans of paper signatures in agreements/.'
+        % (counts.agreements, counts.signed_pdfs, counts.paper_scans),
         'consents.fhir.json  an HL7 FHIR R4 Bundle (collection) of %d Consent resources.'
         % counts.consents,
         'summaries.jsonl     %d published parent summaries.' % counts.published_summaries,
@@ -302,11 +311,11 @@ def record_export(clinic, export, operator=None):
     operator = operator or _os_user()
     counts = export.counts
     detail = ('operator %s; private notes %s; manifest sha256 %s; clients %d, rows %d, '
-              'agreements %d, signed pdfs %d, consents %d, published summaries %d, '
-              'private notes %d, audit entries %d (head %s)' % (
+              'agreements %d, signed pdfs %d, paper scans %d, consents %d, '
+              'published summaries %d, private notes %d, audit entries %d (head %s)' % (
                   operator, 'INCLUDED' if export.include_private_notes else 'not included',
                   manifest_sha256(export), counts.clients, counts.caseload_rows,
-                  counts.agreements, counts.signed_pdfs, counts.consents,
+                  counts.agreements, counts.signed_pdfs, counts.paper_scans, counts.consents,
                   counts.published_summaries, counts.private_notes, counts.audit_entries,
                   (export.audit_head or {}).get('seq')))
     return note(clinic, 'caseload.export', detail=detail, record='', target='',

@@ -16,6 +16,7 @@ import json
 from datetime import date, datetime
 
 from minorconsent.agreements.fhir import consent_resource
+from minorconsent.agreements.paper import EXTENSIONS
 from minorconsent.audit.chain import FIELDS, GENESIS, as_dict, entry_hash
 from minorconsent.summaries.model import PUBLISHED
 
@@ -53,6 +54,17 @@ def pdf_name(client, agreement):
     return 'agreements/%s-%s.pdf' % (client.__name__, agreement.__name__)
 
 
+def scan_name(client, agreement, signer_id, scan):
+    """The file of a paper signature's scan (opaque ids only)."""
+    return 'agreements/%s-%s-paper-%s.%s' % (client.__name__, agreement.__name__, signer_id,
+                                             EXTENSIONS.get(scan.content_type, 'bin'))
+
+
+def paper_scans(agreement):
+    """``[(signer id, scan)]`` of the signatures staff recorded on paper."""
+    return list(agreement.paper_scans.items()) if agreement.paper_scans else []
+
+
 def _signature(signature):
     return {'signer_id': signature.signer_id, 'typed_name': signature.typed_name,
             'role': signature.role, 'relationship': signature.relationship,
@@ -74,8 +86,9 @@ def _event(event):
 
 def agreement_line(client, agreement):
     """One agreement: its kind and text's hash, its state and period, who
-    must sign, who signed and how, its events, and the file of its signed
-    PDF (None until it activated)."""
+    must sign, who signed and how, its events, the file of its signed PDF
+    (None until it activated) and those of the scans of paper signatures
+    (the evidence of a signature made on paper)."""
     record = _client_keys(client)
     record.update({
         'agreement_id': agreement.__name__, 'kind': agreement.kind,
@@ -95,6 +108,11 @@ def agreement_line(client, agreement):
         'events': [_event(e) for e in agreement.event_list()],
         'pdf': pdf_name(client, agreement) if agreement.pdf is not None else None,
         'pdf_sha256': agreement.pdf_sha256,
+        'paper_scans': [{'signer_id': signer_id, 'file': scan_name(client, agreement,
+                                                                    signer_id, scan),
+                         'content_type': scan.content_type, 'sha256': scan.sha256,
+                         'recorded_by': scan.recorded_by, 'recorded': scan.recorded}
+                        for signer_id, scan in paper_scans(agreement)],
     })
     return record
 

@@ -24,6 +24,7 @@ from fhir.resources.R4B.bundle import Bundle
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
+from minorconsent.agreements.paper import record_paper_signature
 from minorconsent.audit.chain import FIELDS, entry_hash, log_of, verify
 from minorconsent.caseload.columns import NAMES
 from minorconsent.caseload.export import export_clinic
@@ -35,6 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'scripts'))
 from scripthelpers import make_site, open_db, run  # noqa: E402
 
 SECRET = 'PRIVATE-NOTE-SECRET-7Qz'
+PNG = b'\x89PNG\r\n\x1a\n' + b'\x00' * 200
 FORMULA = '=HYPERLINK("http://evil.demo.test","x")'
 
 
@@ -55,6 +57,16 @@ def seeded(tmp_path_factory):
         generated = next(c for c in clients if parent in c['guardians'])
         generated.first_name = FORMULA
         site.client_count = len(clients)
+    with clinic_transaction(site.ini) as (clinic, request):
+        # coparent2's consent waits for them: staff record it on paper.
+        coparent = clinic['users'].find_by_email('coparent2@demo.test')
+        client, waiting = next(
+            (c, a) for c in clinic['clients'].values() if coparent.__name__ in c['guardians']
+            for a in c['agreements'].values()
+            if a.state == 'sent' and coparent.__name__ in a.required_guardians)
+        record_paper_signature(waiting, request.registry, coparent, client.therapist_ids[0],
+                               io.BytesIO(PNG), 'Pat Witness', date.today())
+        site.paper_agreement = waiting.__name__
     return site
 
 
@@ -171,7 +183,13 @@ def test_agreements_with_state_period_signers_and_their_signed_pdfs(seeded, expo
             active_with_pdf += 1
         else:
             assert pdf_sha is None
-    assert active_with_pdf >= 1
+    assert active_with_pdf >= 2
+    paper = next(line for line in lines if line['agreement_id'] == seeded.paper_agreement)
+    assert paper['state'] == 'active' and paper['pdf']
+    [scan] = paper['paper_scans']
+    assert (exported / scan['file']).read_bytes() == PNG
+    assert scan['sha256'] == hashlib.sha256(PNG).hexdigest() and scan['file'].endswith('.png')
+    assert any(s['on_paper'] and s['witness'] == 'Pat Witness' for s in paper['signatures'])
     assert any(line['state'] == 'active' and line['valid_from'] for line in lines)
 
 

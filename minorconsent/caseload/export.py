@@ -95,12 +95,21 @@ def check_directory(directory):
     return path
 
 
+def make_directory(directory):
+    """``check_directory``, then make it (owner only) if missing, so that
+    a path that cannot be made is refused before any database is opened."""
+    path = check_directory(directory)
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise ExportRefused('%s cannot be made: %s.' % (path, exc.strerror or exc)) from exc
+    return path
+
+
 def prepare_directory(directory):
     """Make ``directory`` (only its owner may read it: it holds the clinic's
     records), after ``check_directory``."""
-    path = check_directory(directory)
-    if not os.path.exists(path):
-        os.makedirs(path, mode=0o700)
+    path = make_directory(directory)
     os.makedirs(os.path.join(path, 'agreements'), mode=0o700)
     return path
 

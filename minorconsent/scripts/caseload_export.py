@@ -17,7 +17,7 @@ import sys
 from tqdm import tqdm
 
 from minorconsent.audit.chain import log_of
-from minorconsent.caseload.export import (ExportRefused, check_directory, export_clinic,
+from minorconsent.caseload.export import (ExportRefused, export_clinic, make_directory,
                                           record_export)
 
 from .common import clinic_transaction
@@ -48,7 +48,9 @@ def _renew(request):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        check_directory(args.directory)
+        # Refused or made before the database is opened: a typo in DIR
+        # costs nothing.
+        make_directory(args.directory)
     except ExportRefused as exc:
         print('minorconsent-export: %s Nothing was written.' % exc, file=sys.stderr)
         return 2

@@ -332,3 +332,13 @@ def test_the_object_cache_is_emptied_every_batch(seeded, tmp_path):
     unbounded = largest(10 ** 9, tmp_path / 'one')
     bounded = largest(2, tmp_path / 'two')
     assert bounded < unbounded / 2
+
+
+def test_a_file_or_an_unmakeable_directory_is_refused_with_the_reason(seeded, tmp_path):
+    plain = tmp_path / 'plain.txt'
+    plain.write_text('not a directory')
+    code, _, stderr = run(caseload_export, seeded.ini, plain, '--quiet')
+    assert code == 2 and 'is a file' in stderr and 'Nothing was written' in stderr
+    code, _, stderr = run(caseload_export, seeded.ini, plain / 'below', '--quiet')
+    assert code == 2 and 'cannot be made' in stderr
+    assert plain.read_text() == 'not a directory'

@@ -183,24 +183,25 @@ def _guardian(clinic, client, values, run):
         return      # the same link twice in the file (the check found them equal)
     run.links.add((values['client_id'], email))
     users = clinic['users']
-    guardian = users.find_by_email(email)
+    # The account id from the address index: an unchanged link is compared
+    # without loading the guardian's account.
+    uid = users.by_email.get(email)
     link = None
-    if guardian is not None and client is not None:
-        link = client['guardians'].get(guardian.__name__)
+    if uid is not None and client is not None:
+        link = client['guardians'].get(uid)
     if link is None:
         run.counts['guardian links added'] += 1
         if run.dry:
-            if guardian is None:
+            if uid is None:
                 _account(clinic, email, '', GUARDIAN, run)
             return
-        if guardian is None:
+        guardian = users[uid] if uid is not None else None
+        new_account = guardian is None
+        if new_account:
             guardian = _account(clinic, email, '%s %s' % (
                 values['guardian_given_name'], values['guardian_family_name']), GUARDIAN, run)
             guardian.given_name = values['guardian_given_name']
             guardian.family_name = values['guardian_family_name']
-            new_account = True
-        else:
-            new_account = False
         link = link_guardian(clinic, client, guardian, values['relationship'],
                              values['legal_authority'], values['restricted'],
                              actor_id=run.label, language=values['language'] or None)
@@ -212,9 +213,6 @@ def _guardian(clinic, client, values, run):
     contact = _contact(values)
     same = all(getattr(link, name) == value for name, value in wanted.items()) \
         and link.contact.same_as(contact)
-    language = values['language']
-    if language and guardian.language is None and not run.dry:
-        guardian.language = language     # as link_guardian does: never over their choice
     run.counts['guardian links unchanged' if same else 'guardian links updated'] += 1
     if same or run.dry:
         return

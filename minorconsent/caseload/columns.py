@@ -225,6 +225,19 @@ CONTACT_FIELDS = {'contact_email': 'email_ok', 'contact_text': 'sms_ok',
 LINK_FIELDS = ('relationship', 'legal_authority', 'restricted')
 
 
+#: What ``site.csvsafe.cell`` puts an apostrophe before (a spreadsheet
+#: would run the cell as a formula); the reader takes it off again.
+FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
+
+
+def unneutralised(text):
+    """A cell as it was before the export neutralised it: ``'=Kim`` is
+    ``=Kim`` (a name that begins with = + - @ comes back as it went out)."""
+    if text[:1] == "'" and text[1:2] in FORMULA_START:
+        return text[1:]
+    return text
+
+
 def parse_row(cells):
     """``(values, problems)`` for one row given as ``{column: cell}``.
 
@@ -243,6 +256,8 @@ def parse_row(cells):
             continue
         if not isinstance(raw, (str, date, bool)):
             raw = str(raw)
+        if isinstance(raw, str):
+            raw = unneutralised(raw)
         try:
             values[column.name] = column.parse(raw.strip() if isinstance(raw, str) else raw)
         except Problem as exc:

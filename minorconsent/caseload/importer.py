@@ -159,11 +159,12 @@ def check_file(clinic, path, options=Options(), today=None, tick=None):
 
 
 def run_import(clinic, path, options=Options(), actor_id='system', request=None,
-               commit=None, today=None, tick=None):
+               commit=None, today=None, tick=None, batch=None):
     """Check the file, then (unless it is blocked or a dry run asks only
     for the counts) write it; return the ``Report``.
 
-    ``commit()`` is called every ``BATCH`` rows (the console script commits
+    ``commit()`` is called every ``batch`` rows (``BATCH`` unless given;
+    the console script commits
     there; the upload page's one request transaction passes none).  The
     one audit entry is noted with the last batch."""
     report = check_file(clinic, path, options, today, tick)
@@ -171,7 +172,7 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
         return report
     run = ImportRun(report.sha256, actor_id, dry=options.dry_run,
                     create_accounts=options.create_accounts, request=request)
-    done = 0
+    done, batch = 0, batch or BATCH
     try:
         for number, cells in read_rows(path):
             if number in report.bad_rows:
@@ -180,7 +181,7 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
             done += 1
             if tick:
                 tick()
-            if commit is not None and not run.dry and done % BATCH == 0:
+            if commit is not None and not run.dry and done % batch == 0:
                 commit()
     except FileProblem as exc:       # the file changed between the passes
         report.file_error = str(exc)

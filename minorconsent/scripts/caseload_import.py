@@ -11,7 +11,7 @@ import sys
 
 from tqdm import tqdm
 
-from minorconsent.caseload.importer import Options, run_import
+from minorconsent.caseload.importer import BATCH, Options, run_import
 
 from .common import clinic_transaction
 from .seed import commit_batch
@@ -35,6 +35,8 @@ def parse_args(argv):
     parser.add_argument('--invite', nargs='+', default=(), metavar='TEXT',
                         help='send each client of the file the named agreement texts to '
                              'sign (e.g. consent confidentiality)')
+    parser.add_argument('--batch', type=int, default=BATCH, metavar='N',
+                        help='commit every N rows (default %d)' % BATCH)
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 
@@ -48,7 +50,7 @@ def main(argv=None):
                   file=sys.stderr) as bar:
             report = run_import(clinic, args.file, options, actor_id='system',
                                 request=request, commit=commit_batch(request),
-                                tick=lambda: bar.update(1))
+                                tick=lambda: bar.update(1), batch=max(1, args.batch))
     for line in report.lines():
         print(line)
     return 1 if report.blocked else 0

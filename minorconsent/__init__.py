@@ -10,6 +10,7 @@ from pyramid.config import Configurator
 from .site import ROUTE, clinic_url, request_clinic, root_factory
 from .site.daily import start_in_server
 from .site.mail import include_mailer
+from .site.storage import make_storage_directories
 from .site.views import not_found
 
 ROOMS = (
@@ -44,6 +45,8 @@ def includeme(config):
     config.include('pyramid_chameleon')
     config.include('pyramid_retry')
     config.include('pyramid_tm')
+    # pyramid_zodbconn opens the databases: their folders must exist.
+    make_storage_directories(settings)
     config.include('pyramid_zodbconn')
     drop_activity_monitors(config.registry)
     include_mailer(config)

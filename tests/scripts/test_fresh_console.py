@@ -15,8 +15,8 @@ import pytest
 from ZODB import DB
 from ZODB.FileStorage import FileStorage
 
-from minorconsent.scripts.common import (StorageDirectoryError, make_storage_directories,
-                                         storage_directories)
+from minorconsent.site.storage import (StorageDirectoryError, make_storage_directories,
+                                      storage_directories)
 from minorconsent.site import ROOT_KEY
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -126,3 +126,22 @@ def test_unmakeable_directory_raises_the_named_error(tmp_path):
         make_storage_directories({'zodbconn.uri.audit': 'file://%s/file/sub/Audit.fs'
                                                         % tmp_path})
     assert 'zodbconn.uri.audit' in str(caught.value)
+
+
+def test_the_server_and_the_daily_job_start_on_a_fresh_copy_without_var(fresh):
+    """What ``pserve development.ini`` loads (the paste app) makes its own
+    folders, and so do the scripts that bootstrap the app without
+    ``clinic_transaction`` (the daily job)."""
+    load = subprocess.run(
+        [sys.executable, '-c', 'from pyramid.paster import get_app; '
+         'app = get_app("development.ini"); print(type(app).__name__)'],
+        cwd=fresh, capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stderr
+    assert 'FileNotFoundError' not in load.stderr
+    assert (fresh / 'var' / 'Data.fs').exists() and (fresh / 'var' / 'blobs').is_dir()
+    other = fresh / 'other'
+    other.mkdir()
+    (other / 'development.ini').write_text((REPO / 'development.ini').read_text())
+    daily = console('minorconsent-daily', 'development.ini', cwd=other)
+    assert daily.returncode == 0, daily.stderr
+    assert (other / 'var' / 'Audit.fs').exists()

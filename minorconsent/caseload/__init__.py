@@ -2,12 +2,23 @@
 file and go out again (issue 18).
 
 ``columns``: the one list of caseload columns and their vocabularies, shared
-by the import and the export (so import -> export -> import changes nothing);
-the import reads, checks every row, then writes in batches; the export writes
-the same columns plus the agreements, summaries, audit trail and a FHIR
-Bundle.  This module registers the admin's upload page.
+by the import and the export (so import -> export -> import changes nothing).
+The import: ``reading`` (CSV or XLSX, rows named), ``checking`` (every row
+before anything is written), ``applying`` (one row through the app's own
+rules), ``invite`` (``--invite``), ``importer`` (the two passes, batches,
+the report, the one audit entry), ``store`` (the clinic's own ids and each
+record's import history), ``uploads`` and ``views`` (the admin's page),
+``panel`` (the client page's section).  The export writes the same columns
+plus the agreements, summaries, audit trail and a FHIR Bundle.  This module
+registers the admin's upload page and the client page's section.
 """
+from minorconsent.clients.views import add_client_panel
+
+from .panel import caseload_panel
 
 
 def includeme(config):
+    # The client page shows where an imported record came from, without
+    # importing this room.
+    add_client_panel(config, caseload_panel)
     config.scan('.')

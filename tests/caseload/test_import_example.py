@@ -212,3 +212,17 @@ def test_new_people_are_mailed_a_content_free_set_up_link(app, example_csv):
         for word in ('Sofia', 'Marlowe', 'Tomas', 'therap', 'C-10'):
             assert word not in text
     assert new_browser(app).get('/login').status_int == 200
+
+
+def test_the_client_page_shows_staff_where_the_record_came_from(app, clinic, caseload_import,
+                                                               example_csv):
+    report = caseload_import(example_csv)
+    ids = app_ids(clinic)
+    give_passwords(app, clinic, ['jordan.reyes@demo.test', 'hannah.marlowe@demo.test'])
+    page = sign_in(app, 'jordan.reyes@demo.test', PASSWORD).get('/clients/%s' % ids['C-1001'])
+    section = page.html.find(id='caseload').get_text(' ', strip=True)
+    assert 'C-1001' in section
+    assert 'created by caseload import %s' % report.sha256[:12] in section
+    family = sign_in(app, 'hannah.marlowe@demo.test', PASSWORD).get(
+        '/clients/%s/family' % ids['C-1001'])
+    assert 'C-1001' not in family.text and 'caseload import' not in family.text

@@ -331,8 +331,12 @@ class Standing:
         return not self.reason
 
 
-def standings(request, agreement, today=None):
-    """Every signer of ``agreement`` and where their reminders stand."""
+def stop_codes(request, agreement, today=None):
+    """``[(person id, record or None, code), ...]`` for every signer of
+    ``agreement``: the ``STOP_WORDS`` code of why they are not reminded, or
+    '' while they are.  What ``standings`` asks, and the to-do list (which
+    needs no due day).  ``request``: anything with the ``clinic`` and the
+    ``registry`` whose email rule ``may_email`` asks."""
     clinic = request.clinic
     today = today or date.today()
     users, store = clinic['users'], store_of(clinic)
@@ -341,7 +345,16 @@ def standings(request, agreement, today=None):
     found = []
     for uid in signer_ids(agreement):
         record = store.get(agreement, uid) if store is not None else None
-        reason = why_not(request, agreement, uid, eligible, today, paused, record)
+        found.append((uid, record,
+                      why_not(request, agreement, uid, eligible, today, paused, record)))
+    return found
+
+
+def standings(request, agreement, today=None):
+    """Every signer of ``agreement`` and where their reminders stand."""
+    clinic = request.clinic
+    users, found = clinic['users'], []
+    for uid, record, reason in stop_codes(request, agreement, today):
         user = users.get(uid)
         found.append(Standing(
             agreement.__name__, uid, user.display_name if user is not None else 'former account',

@@ -3,15 +3,17 @@ them (issue 17, bad input: "a guardian with no email, a bounced address, a
 link restricted mid-sequence: reminders stop, the therapist's list says
 why").
 
-The reasons are the reminders room's own (``reminders.model.standings``,
-decided afresh from the signing rules, the person's address and the
-clinic's pauses), so the list and the client page's reminders panel never
-disagree.  Only a waiting agreement has stops worth a line: one that was
+The reasons are the reminders room's own (``reminders.model.stop_codes``,
+which its ``standings`` asks too: decided afresh from the signing rules,
+the person's address and the clinic's pauses), so the list and the client
+page's reminders panel never disagree.  When the next reminder is due is
+not asked: the list shows only why they stopped (and the admin's count,
+over every waiting agreement, is spared reading the invitations).  Only a waiting agreement has stops worth a line: one that was
 signed, declined or left the waiting state is done, not stuck.
 """
 from dataclasses import dataclass
 
-from minorconsent.reminders.model import STOP_WORDS, pause_of, standings
+from minorconsent.reminders.model import STOP_WORDS, pause_of, stop_codes
 
 #: Codes that are no stop to act on: still reminded, or done.
 NOT_STOPPED = ('', 'signed', 'declined', 'not waiting')
@@ -51,7 +53,12 @@ def words_for(clinic, code, client_id):
 def stopped_signers(clinic, registry, agreement, today):
     """``[(person name, plain reason), ...]`` of the signers of a waiting
     ``agreement`` whose reminders stopped, in signer order."""
-    context = MailContext(clinic, registry)
+    users = clinic['users']
     client_id = agreement.workflow_client().__name__
-    return [(s.name, words_for(clinic, s.reason, client_id))
-            for s in standings(context, agreement, today) if s.reason not in NOT_STOPPED]
+    found = []
+    for uid, _record, code in stop_codes(MailContext(clinic, registry), agreement, today):
+        if code not in NOT_STOPPED:
+            user = users.get(uid)
+            found.append((user.display_name if user is not None else 'former account',
+                          words_for(clinic, code, client_id)))
+    return found

@@ -192,7 +192,8 @@ class RowChecker:
 
     def finish(self):
         """Problems only the whole file shows: an address that is a guardian
-        in one row and a therapist or a client's own address in another.
+        or a client's own in one row and a therapist's or a client's own in
+        another.
         ``[(row, column, reason)]``."""
         problems = []
         for email, row in self.guardians.items():
@@ -202,6 +203,10 @@ class RowChecker:
             elif email in self.own:
                 problems.append((row, 'guardian_email', "this address is a client's own in "
                                  'row %d' % self.own[email][0]))
+        for email, (row, _cid) in self.own.items():
+            if email in self.therapists:
+                problems.append((row, 'client_email', "this address is a therapist's in "
+                                 'row %d' % self.therapists[email]))
         return problems
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from minorconsent.caseload.checking import RowChecker
 from minorconsent.caseload.columns import NAMES, parse_row
+from minorconsent.caseload.importer import Options, run_import
 from minorconsent.caseload.reading import FileProblem, read_rows
 from minorconsent.caseload.store import find_client
 
@@ -234,3 +235,45 @@ def test_a_cell_the_export_neutralised_reads_as_it_went_out():
     assert not problems
     assert (values['client_given_name'], values['client_family_name'],
             values['guardian_given_name']) == ('=Kim', '+Ode', "O'Hara")
+
+
+near_valid = st.fixed_dictionaries({
+    'client_id': st.sampled_from(['K-1', 'K-2', 'K-3', '', 'bad id']),
+    'client_given_name': st.sampled_from(['Wren', 'Ünal', '<i>x</i>', '=1+1', '', 'a' * 120]),
+    'client_family_name': st.sampled_from(['Halloway', "O'Brien", 'Nguyễn']),
+    'date_of_birth': st.sampled_from(['2013-04-04', '2016-09-30', '2001-01-01', '2013-02-30']),
+    'jurisdiction': st.sampled_from(['', 'US-CA', 'US-ZZ', 'us-wa']),
+    'therapist_email': st.sampled_from(['therapist@demo.test', 'therapist2@demo.test',
+                                        'therapist@demo.test therapist2@demo.test',
+                                        'new.therapist@demo.test', 'k1@demo.test']),
+    'client_email': st.sampled_from(['', '', 'k1@demo.test', 'guardian@demo.test',
+                                     'new.therapist@demo.test']),
+    'guardian_given_name': st.sampled_from(['Ines', '']),
+    'guardian_family_name': st.sampled_from(['Halloway', '']),
+    'guardian_email': st.sampled_from(['', 'ines@demo.test', 'k1@demo.test',
+                                       'guardian@demo.test', 'admin@demo.test']),
+    'relationship': st.sampled_from(['mother', 'Father', '', 'x']),
+    'legal_authority': st.sampled_from(['yes', 'no', '']),
+    'restricted': st.sampled_from(['yes', 'no', '']),
+    'language': st.sampled_from(['', 'es', 'en', 'fr']),
+    'contact_email': st.sampled_from(['', 'yes', 'no']),
+    'contact_text': st.sampled_from(['', 'yes', 'no']),
+    'contact_phone': st.just(''), 'contact_voicemail': st.just('')})
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(near_valid, min_size=1, max_size=5), st.booleans())
+def test_hypothesis_files_import_or_refuse_and_never_raise(clinic, tmp_path_factory, rows,
+                                                          create_accounts):
+    """Whole imports of generated files (valid rows only, with and without
+    accounts): never an exception; a second run of the same file changes
+    nothing."""
+    path = write_csv(tmp_path_factory.mktemp('gen') / 'gen.csv', rows)
+    with clinic() as c:
+        options = Options(valid_rows_only=True, create_accounts=create_accounts)
+        first = run_import(c, str(path), options)
+        second = run_import(c, str(path), options)
+    assert first.rows == second.rows == len(rows)
+    assert first.bad_rows == second.bad_rows
+    assert not second.changed, second.lines()

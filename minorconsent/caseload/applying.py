@@ -10,7 +10,10 @@ Idempotent: each value is compared with what is stored and written only
 when it differs, so the same file twice changes nothing, and a file
 interrupted halfway is finished by running it again.  Nothing is ever
 deleted: a guardian link or therapist the file no longer names stays
-(therapists are added, never taken away).
+(therapists are added, never taken away).  Nor does a file undo what
+staff decided in the app since: a restriction is never lifted, and a
+guardian link or a client's own sign-in that staff ended is not made
+again (each is counted, so the report says so).
 
 ``dry`` runs the same comparisons and counts without writing: the dry-run
 report's added/updated/unchanged counts are those the real run gives.
@@ -27,6 +30,12 @@ from minorconsent.clients.rules import assign_therapists
 
 from .columns import CONTACT_FIELDS, LINK_FIELDS
 from .store import find_client, import_label, mark, remember
+
+
+#: Counted, never written: what the app decided and a file does not undo.
+KEPT_RESTRICTED = 'restrictions kept (lifted only on the client page)'
+KEPT_LINK_ENDED = 'guardian links ended in the app, kept ended'
+KEPT_OWN_ENDED = 'client sign-ins ended in the app, kept ended'
 
 
 @dataclass
@@ -150,6 +159,12 @@ def _own_account(clinic, client, values, run):
             or (values['client_id'], None) in run.links:
         return
     run.links.add((values['client_id'], None))
+    if client is not None:
+        uid = clinic['users'].by_email.get(email)
+        if uid is not None and uid in getattr(client, 'former_account_ids', ()):
+            # Staff ended this sign-in in the app: a file does not undo it.
+            run.counts[KEPT_OWN_ENDED] += 1
+            return
     if run.dry or client is None:
         run.counts['client sign-ins given'] += 1
         return
@@ -189,6 +204,11 @@ def _guardian(clinic, client, values, run):
     link = None
     if uid is not None and client is not None:
         link = client['guardians'].get(uid)
+        if link is None and any(event.guardian_id == uid and event.kind == 'ended'
+                                for event in client.guardianship_events()):
+            # Staff ended this link in the app: a file does not undo it.
+            run.counts[KEPT_LINK_ENDED] += 1
+            return
     if link is None:
         run.counts['guardian links added'] += 1
         if run.dry:
@@ -210,6 +230,11 @@ def _guardian(clinic, client, values, run):
             _setup_link(guardian, run)
         return
     wanted = {name: values[name] for name in LINK_FIELDS}
+    if link.restricted and not wanted['restricted']:
+        # A court order's restriction is lifted on the client page, by
+        # someone who read the new order, never by a file.
+        wanted['restricted'] = True
+        run.counts[KEPT_RESTRICTED] += 1
     contact = _contact(values)
     same = all(getattr(link, name) == value for name, value in wanted.items()) \
         and link.contact.same_as(contact)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from minorconsent.agreements.kinds import kinds_of
 from minorconsent.audit.recorder import note
 
-from .applying import ImportRun, apply_row
+from .applying import KEPT_LINK_ENDED, KEPT_OWN_ENDED, KEPT_RESTRICTED, ImportRun, apply_row
 from .checking import RowChecker
 from .columns import parse_row
 from .invite import invite_all
@@ -32,7 +32,12 @@ COUNT_ORDER = ('clients added', 'clients updated', 'clients unchanged',
                'guardian links added', 'guardian links updated', 'guardian links unchanged',
                'client contact permissions updated', 'client sign-ins given',
                'staff accounts made', 'guardian accounts made', 'set-up links mailed',
-               'agreements sent')
+               'agreements sent', 'agreements not sent', KEPT_RESTRICTED, KEPT_LINK_ENDED,
+               KEPT_OWN_ENDED)
+#: The counts that mean the clinic was (or, in a dry run, would be) changed.
+WRITES = ('clients added', 'clients updated', 'guardian links added', 'guardian links updated',
+          'client contact permissions updated', 'client sign-ins given', 'staff accounts made',
+          'guardian accounts made', 'set-up links mailed', 'agreements sent')
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,7 @@ class Report:
 
     @property
     def changed(self):
-        return any(self.counts[key] for key in self.counts
-                   if not key.endswith('unchanged'))
+        return any(self.counts[key] for key in WRITES)
 
     def count_lines(self):
         keys = [k for k in COUNT_ORDER if self.counts[k]] + sorted(

@@ -12,7 +12,10 @@ import pytest
 from minorconsent.accounts import set_password
 from minorconsent.caseload import importer
 from minorconsent.caseload.importer import Options, run_import
+from minorconsent.caseload.applying import KEPT_LINK_ENDED, KEPT_OWN_ENDED, KEPT_RESTRICTED
 from minorconsent.caseload.store import find_client, history
+from minorconsent.clients import unlink_guardian, update_guardian_link
+from minorconsent.clients.own_account import end_own_account
 
 from support import audit_entries, mail_text, mails_since, new_browser, sign_in
 
@@ -226,3 +229,29 @@ def test_the_client_page_shows_staff_where_the_record_came_from(app, clinic, cas
     family = sign_in(app, 'hannah.marlowe@demo.test', PASSWORD).get(
         '/clients/%s/family' % ids['C-1001'])
     assert 'C-1001' not in family.text and 'caseload import' not in family.text
+
+
+def test_a_file_never_undoes_what_staff_decided_in_the_app(clinic, caseload_import,
+                                                         example_csv):
+    """Re-running an old file after staff restricted a guardian, ended a
+    link and ended the teen's own sign-in: none is undone, each is counted."""
+    caseload_import(example_csv)
+    with clinic() as c:
+        users = c['users']
+        tomas = find_client(c, 'C-1002')
+        peter = users.find_by_email('peter.marlowe@demo.test').__name__
+        update_guardian_link(c, tomas, tomas['guardians'][peter], 'staff', restricted=True)
+        lila = find_client(c, 'C-1005')
+        unlink_guardian(c, lila, users.find_by_email('june.whitlock@demo.test').__name__)
+        end_own_account(c, find_client(c, 'C-1003'), 'staff')
+    report = caseload_import(example_csv)
+    assert not report.changed, report.lines()
+    assert report.counts[KEPT_RESTRICTED] == 1
+    assert report.counts[KEPT_LINK_ENDED] == 1
+    assert report.counts[KEPT_OWN_ENDED] == 1
+    with clinic() as c:
+        users = c['users']
+        assert find_client(c, 'C-1002')['guardians'][peter].restricted
+        june = users.find_by_email('june.whitlock@demo.test').__name__
+        assert june not in find_client(c, 'C-1005')['guardians']
+        assert find_client(c, 'C-1003').self_account_id is None

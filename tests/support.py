@@ -106,6 +106,10 @@ def seed(db, registry, marker=MARKER):
             clinic['clients'].index.children_of(mother),
             key=lambda cid: -clinic['clients'][cid].age())
         ava_id = clinic['clients'].index.children_of(ids['guardian_other'])[0]
+        rowan_id = clinic['clients'].index.children_of(
+            users.find_by_email('coparent1@demo.test').__name__)[0]
+        noah_id = clinic['clients'].index.children_of(
+            users.find_by_email('brennan@demo.test').__name__)[0]
         mateo = clinic['clients'][mateo_id]
         consent = [a for a in mateo['agreements'].values() if a.kind == 'consent'][0]
         in_review = [s for s in mateo['summaries'].values() if s.state == 'minor_review'][0]
@@ -115,7 +119,8 @@ def seed(db, registry, marker=MARKER):
             mateo_review_summary=in_review.__name__,
             mateo_notice=notice.__name__,
             mateo_consent=consent.__name__,
-            user_ids=ids, mateo=mateo_id, lucia=lucia_id, ava=ava_id,
+            user_ids=ids, mateo=mateo_id, lucia=lucia_id, ava=ava_id, rowan=rowan_id,
+            noah=noah_id,
             mateo_goal=next(iter(mateo['goals'].keys())),
             stepparent=users.find_by_email('stepparent@demo.test').__name__)
 

@@ -17,11 +17,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from minorconsent.accounts import User
 from minorconsent.agreements import act, esign, sign, start_agreement
+from minorconsent.agreements.validity import add_months
 from minorconsent.clients import Client, Goal, Note, link_guardian
 from minorconsent.disclosures import record_disclosure
 from minorconsent.disclosures.insurer import export_for_insurer
 from minorconsent.disclosures.releases import ReleaseTerms, start_release
 from minorconsent.disclosures.requests import record_request
+from minorconsent.reminders.model import pause
 from minorconsent.security.policy import principals_for
 from minorconsent.summaries import add_progress, write_summary
 from minorconsent.workflow import workflow_guards
@@ -167,6 +169,7 @@ class DemoClinic:
 
         self.agreements(therapist, therapist2, mother, teen, parent2, co1, co2,
                         mateo, lucia, ava, rowan)
+        self.timed(therapist, lucia, rowan)
         self.summaries(therapist, teen, mateo)
         self.disclosures(therapist, supervisor, mother, father, mateo)
         # On the therapist's to-do list: a client who turns 18 in about six
@@ -178,6 +181,23 @@ class DemoClinic:
                       self.account('brennan@demo.test', 'Kim Brennan', ['guardian'],
                                    sign_in=False), 'mother', True)
         return therapist, therapist2
+
+    def timed(self, therapist, lucia, rowan):
+        """Two items of the to-do list that only time makes, so a newcomer
+        sees every kind: Lucia's consent, signed almost a year ago, is in
+        force for 20 more days (the demo clinic gives 14 days' notice, so
+        its renewal goes out in six days, from the daily job); and the
+        Fairhavens' reminders are paused while their custody hearing is
+        pending, the reason on the record (a private field: it names the
+        family's situation)."""
+        self.clinic.settings.update(renewal_notice_days=14)
+        (consent,) = [a for a in lucia['agreements'].values()
+                      if a.kind == 'consent' and a.state == 'active']
+        consent.valid_until = self.today + timedelta(days=20)
+        consent.valid_from = add_months(consent.valid_until + timedelta(days=1), -12)
+        pause(self.clinic, rowan, self.private(
+            'Custody hearing pending; both parents asked for no reminders until it is over.'),
+            therapist.__name__)
 
     def disclosures(self, therapist, supervisor, mother, father, mateo):
         """A safety notice the mother may read, and everything she must not:

@@ -379,5 +379,5 @@ def checks():
     """The page checks of ``ui`` without the seeded live server (for tests
     on a server of their own)."""
     return SimpleNamespace(check_page=check_page, assert_axe_clean=assert_axe_clean,
-                           path_of=path_of, server_errors=server_errors,
+                           path_of=path_of, server_errors=server_errors, sign_in=sign_in,
                            ARTIFACTS=ARTIFACTS)

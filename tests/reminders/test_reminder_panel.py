@@ -15,8 +15,23 @@ from reminder_support import day, link_in, mails, send_consent
 MOTHER = ROLE_EMAILS['guardian']
 
 
+def pauses(c):
+    """``{client id: reason}`` of the paused families."""
+    return {cid: pause.reason for cid, pause in paused_clients(c)}
+
+
 @pytest.fixture
-def waiting(app, clinic, demo, in_request):
+def seed_pauses(clinic, demo):
+    """The pauses the seed made (the Fairhavens'), which the tests leave
+    as they are."""
+    with clinic() as c:
+        found = pauses(c)
+    assert list(found) == [demo.rowan]
+    return found
+
+
+@pytest.fixture
+def waiting(app, clinic, demo, in_request, seed_pauses):
     """A consent for Lucia waits for her mother; quiet hours off, so the
     send-now button works whatever the hour the test runs."""
     with clinic() as c:
@@ -117,7 +132,8 @@ def test_send_now_waits_out_the_quiet_hours(app, clinic, demo, waiting):
     assert 'quiet hours' in res.text and mails(since) == []
 
 
-def test_pause_needs_a_reason_and_changes_nothing_without_one(app, clinic, demo, waiting):
+def test_pause_needs_a_reason_and_changes_nothing_without_one(app, clinic, demo, waiting,
+                                                             seed_pauses):
     path, ref = waiting
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     form = therapist.get(path).forms['pause-reminders']
@@ -126,18 +142,20 @@ def test_pause_needs_a_reason_and_changes_nothing_without_one(app, clinic, demo,
     res = form.submit('pause', status=400)
     assert 'Required' in res.html.find(id='error-' + field_id).get_text()
     with clinic() as c:
-        assert paused_clients(c) == []
+        assert pauses(c) == seed_pauses
         assert c.reminders.log(demo.lucia) == []
 
 
-def test_pause_and_resume_with_reasons_on_the_record(app, clinic, demo, waiting, daily):
+def test_pause_and_resume_with_reasons_on_the_record(app, clinic, demo, waiting, daily,
+                                                     seed_pauses):
     path, ref = waiting
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     form = therapist.get(path).forms['pause-reminders']
     form['reason'] = 'Custody dispute: wait for the court'
     form.submit('pause', status=302)
     with clinic() as c:
-        ((client_id, pause),) = paused_clients(c)
+        ((client_id, pause),) = [(cid, p) for cid, p in paused_clients(c)
+                                 if cid not in seed_pauses]
         assert client_id == demo.lucia and pause.reason == 'Custody dispute: wait for the court'
         assert pause.by == demo.user_ids['therapist'] and pause.since.tzinfo is not None
     page = therapist.get(path)
@@ -154,7 +172,7 @@ def test_pause_and_resume_with_reasons_on_the_record(app, clinic, demo, waiting,
     therapist.post(path + 'resume-reminders', {'csrf_token': csrf_of(page),
                                                'reason': 'Court decided'}, status=302)
     with clinic() as c:
-        assert paused_clients(c) == []
+        assert pauses(c) == seed_pauses
         assert [(e.kind, e.reason) for e in c.reminders.log(demo.lucia)] == [
             ('paused', 'Custody dispute: wait for the court'), ('resumed', 'Court decided')]
     page = therapist.get(path)
@@ -170,7 +188,8 @@ def test_pause_and_resume_with_reasons_on_the_record(app, clinic, demo, waiting,
 
 @pytest.mark.parametrize('role', ['supervisor', 'therapist_other', 'guardian', 'adolescent',
                                   'guardian_restricted', 'admin'])
-def test_others_get_the_nonexistent_answer(app, clinic, demo, waiting, browser_as, role):
+def test_others_get_the_nonexistent_answer(app, clinic, demo, waiting, browser_as, role,
+                                           seed_pauses):
     path, ref = waiting
     browser = browser_as(role)
     token = csrf_of(browser.get('/password'))
@@ -184,10 +203,10 @@ def test_others_get_the_nonexistent_answer(app, clinic, demo, waiting, browser_a
         assert res.status_int == 404 and res.body == nowhere.body, (role, name)
     assert mails(since) == []
     with clinic() as c:
-        assert paused_clients(c) == []
+        assert pauses(c) == seed_pauses
 
 
-def test_without_a_csrf_token_nothing_happens(app, clinic, demo, waiting):
+def test_without_a_csrf_token_nothing_happens(app, clinic, demo, waiting, seed_pauses):
     path, ref = waiting
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     since = time.time_ns()
@@ -199,4 +218,4 @@ def test_without_a_csrf_token_nothing_happens(app, clinic, demo, waiting):
     assert res.status_int in (400, 403)
     assert mails(since) == []
     with clinic() as c:
-        assert paused_clients(c) == []
+        assert pauses(c) == seed_pauses

@@ -36,7 +36,8 @@ def parse_args(argv):
                         help='send each client of the file the named agreement texts to '
                              'sign (e.g. consent confidentiality)')
     parser.add_argument('--batch', type=int, default=BATCH, metavar='N',
-                        help='commit every N rows (default %d)' % BATCH)
+                        help='commit every N rows (default %d; larger: less CPU, more '
+                             'memory)' % BATCH)
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 

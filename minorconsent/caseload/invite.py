@@ -12,6 +12,8 @@ its caseload in may hold signed paper consents already.
 Idempotent like the rest of the import: a client who already has an
 agreement of that kind waiting or in force is not asked again.
 """
+from types import SimpleNamespace
+
 from minorconsent.agreements.kinds import sending_step
 from minorconsent.agreements.lifecycle import StartRefused, start_agreement
 from minorconsent.agreements.periods import sender_for
@@ -53,8 +55,8 @@ def send_one(clinic, registry, client, kind):
     if agreements is not None and any(
             a.kind == kind and a.state in HELD for a in agreements.values()):
         return False
-    probe = type('Probe', (), {'workflow_client': lambda self: client})()
-    actor = sender_for(clinic, probe)
+    # The renewal's sender: the client's first active therapist.
+    actor = sender_for(clinic, SimpleNamespace(workflow_client=lambda: client))
     if actor is None:
         return False
     try:

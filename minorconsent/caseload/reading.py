@@ -198,9 +198,13 @@ def _xlsx_cell(value):
 
 
 def _xlsx_rows(path):
+    # An open file, not the path: openpyxl refuses a path without the
+    # .xlsx ending, and the upload page keeps files under their SHA-256.
+    handle = open(path, 'rb')
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        handle.close()
         raise FileProblem('The file is not a readable XLSX workbook (%s).'
                           % type(exc).__name__) from None
     try:
@@ -220,6 +224,7 @@ def _xlsx_rows(path):
             raise FileProblem('The workbook\'s first sheet is empty.')
     finally:
         book.close()
+        handle.close()
 
 
 def file_sha256(path):

@@ -3,8 +3,10 @@ dry-run report first, the import on confirmation of exactly the file that
 was checked; the report speaks of the file's rows and counts only; other
 roles get the answer a made-up URL gets; the upload is capped with a clear
 message; nothing from the file is rendered as markup."""
+import csv
 import os
 
+import openpyxl
 import pytest
 
 from minorconsent.caseload import uploads, views
@@ -125,3 +127,18 @@ def test_an_upload_over_the_cap_is_refused_with_a_clear_message(app, monkeypatch
     big = admin.post(URL, upload_files=[('upload', 'big.csv', b'x' * (3 << 20))],
                      expect_errors=True)
     assert big.status_int == 413 and 'too large' in big.text
+
+
+def test_an_xlsx_upload_is_checked_and_imported(app, clinic, example_csv, tmp_path):
+    book = openpyxl.Workbook()
+    with open(example_csv, newline='') as f:
+        for cells in csv.reader(f):
+            book.active.append(cells)
+    path = tmp_path / 'caseload.xlsx'
+    book.save(path)
+    admin = sign_in(app, 'admin@demo.test')
+    res = check(admin, path.read_bytes(), name='caseload.xlsx', create_accounts=True)
+    assert 'clients added: 6' in report_of(res)
+    res.forms['confirm'].submit()
+    with clinic() as c:
+        assert find_client(c, 'C-1003').first_name == 'Amara'

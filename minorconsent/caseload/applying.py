@@ -25,6 +25,7 @@ from minorconsent.accounts import GUARDIAN, THERAPIST, User
 from minorconsent.accounts.setup import issue_setup_link
 from minorconsent.clients import Client, link_guardian, update_guardian_link
 from minorconsent.clients.own_account import account_for_address, link_own_account
+from minorconsent.clients.own_account_views import display_name_of
 from minorconsent.clients.revision import bump
 from minorconsent.clients.rules import assign_therapists
 
@@ -50,7 +51,6 @@ class ImportRun:
     counts: Counter = field(default_factory=Counter)
     seen: set = field(default_factory=set)        # client ids handled in this run
     links: set = field(default_factory=set)       # (client id, guardian email) handled
-    touched: list = field(default_factory=list)   # app ids of clients written (for --invite)
     new_accounts: dict = field(default_factory=dict)   # email -> role (dry runs)
 
     @property
@@ -88,7 +88,6 @@ def _client(clinic, values, run):
         clinic['clients'].add_client(client)
         remember(clinic, client, cid)
         mark(client, run.label, 'created')
-        run.touched.append(client.__name__)
         return client
     if not first:
         return client
@@ -110,7 +109,6 @@ def _client(clinic, values, run):
         assign_therapists(clinic, client, tuple(client.therapist_ids) + tuple(added),
                           client.supervisor_id)
         mark(client, run.label, 'changed', ', '.join(changed))
-        run.touched.append(client.__name__)
     return client
 
 
@@ -168,8 +166,8 @@ def _own_account(clinic, client, values, run):
     if run.dry or client is None:
         run.counts['client sign-ins given'] += 1
         return
-    name = 'Client %s' % values['client_id']
-    account, created = account_for_address(clinic, client, email, name)
+    # Named as the therapist's "own sign-in" page names it.
+    account, created = account_for_address(clinic, client, email, display_name_of(client))
     link_own_account(clinic, client, account, run.label)
     run.counts['client sign-ins given'] += 1
     mark(client, run.label, 'changed', 'client_email')

@@ -255,3 +255,13 @@ def test_a_file_never_undoes_what_staff_decided_in_the_app(clinic, caseload_impo
         june = users.find_by_email('june.whitlock@demo.test').__name__
         assert june not in find_client(c, 'C-1005')['guardians']
         assert find_client(c, 'C-1003').self_account_id is None
+
+
+def test_the_teen_s_own_sign_in_is_named_as_the_app_names_it(clinic, caseload_import,
+                                                             example_csv):
+    caseload_import(example_csv)
+    with clinic() as c:
+        amara = find_client(c, 'C-1003')
+        account = c['users'][amara.self_account_id]
+        assert account.display_name == 'Amara Quill'
+        assert account.client_id == amara.__name__ and account.has_role('adolescent')

@@ -6,8 +6,11 @@ holds ``(therapist_id, name_token, sort_name, client_id)``: a name search is
 a prefix range over one token.  ``by_guardian`` maps a guardian's user id to
 the ids of their children.  ``closed`` holds closed cases as ``by_staff``
 holds open ones (databases from before case closing get it at the first
-closure).  Each client remembers the keys it was indexed
-under, so reindexing removes exactly those.
+closure).  ``by_birth`` holds ``(date_of_birth, client_id)`` of the open
+cases (those in ``by_staff``): who comes of age soon is a key range (the
+admin's to-do counts); an index from before it has none until the evolve
+step ``0037-clients-by-birth`` builds it.  Each client remembers the keys
+it was indexed under, so reindexing removes exactly those.
 """
 import heapq
 import re
@@ -44,6 +47,7 @@ class ClientIndex(Persistent):
         self.by_token = OOTreeSet()
         self.by_guardian = OOBTree()
         self.closed = OOTreeSet()     # (staff id, sort_name, client id) of closed cases
+        self.by_birth = OOTreeSet()   # (date of birth, client id) of open cases
 
     # --- maintenance -------------------------------------------------------
 
@@ -81,12 +85,18 @@ class ClientIndex(Persistent):
             if children is None:
                 children = self.by_guardian[gid] = OOTreeSet()
             children.add(cid)
-        client._indexed = (tuple(staff), tuple(tokens), tuple(guardians), tuple(closed))
+        births = getattr(self, 'by_birth', None)
+        born = ()
+        if births is not None and staff and client.date_of_birth is not None:
+            born = ((client.date_of_birth, cid),)
+            births.add(born[0])
+        client._indexed = (tuple(staff), tuple(tokens), tuple(guardians), tuple(closed), born)
 
     def unindex(self, client):
         indexed = getattr(client, '_indexed', ((), (), ()))
         staff, tokens, guardians = indexed[:3]
         closed = indexed[3] if len(indexed) > 3 else ()
+        born = indexed[4] if len(indexed) > 4 else ()
         for key in staff:
             self.by_staff.discard(key)
         for key in tokens:
@@ -99,7 +109,11 @@ class ClientIndex(Persistent):
                 children.discard(client.__name__)
                 if not children:
                     del self.by_guardian[gid]
-        client._indexed = ((), (), (), ())
+        births = getattr(self, 'by_birth', None)
+        for key in born:
+            if births is not None:
+                births.discard(key)
+        client._indexed = ((), (), (), (), ())
 
     # --- queries -----------------------------------------------------------
 

@@ -109,6 +109,7 @@ class AgreementSeeder:
                 birthday += timedelta(days=1)
             client.date_of_birth = birthday.replace(
                 year=birthday.year - self.settings.age_of_majority)
+            self.clinic['clients'].reindex(client)     # the index keeps birthdays
             self.count('clients of age within 60 days')
         draw = rng.random()
         if draw < WAITING:

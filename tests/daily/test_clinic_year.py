@@ -71,6 +71,7 @@ def quiet_seed(c):
         born = client.date_of_birth
         if born is not None and add_months(born, 12 * 18) <= horizon:
             client.date_of_birth = add_months(born, 24)
+            c['clients'].reindex(client)     # the index keeps birthdays
         for agreement in (client['agreements'].values() if 'agreements' in client else ()):
             if agreement.state == 'active':
                 agreement.valid_until = None

@@ -15,6 +15,7 @@ bench/RESULTS.md records the figures with the command.
 import argparse
 import csv
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -23,10 +24,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from daily import machine  # noqa: E402
-
-from minorconsent.caseload.columns import NAMES  # noqa: E402
+from minorconsent.caseload.columns import NAMES
 
 BIN = Path(sys.executable).parent
 #: As production.ini: each connection's object cache is bounded.
@@ -44,6 +42,19 @@ FIRST = ('Mia', 'Noah', 'Liam', 'Zoe', 'Ella', 'Owen', 'Ivy', 'Leo', 'Ruby', 'Fi
          'Nora', 'Eli', 'Ada', 'Kai', 'Luz', 'Theo')
 LAST = ('Brightwater', 'Castellano', 'Duvall', 'Emberly', 'Fairhaven', 'Glenmore',
         'Holloway', 'Ingram', 'Juniper', 'Kestrel', 'Lindqvist', 'Marlowe')
+
+
+def machine():
+    cpu = ''
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return '%s, %d CPUs, Python %s, %s' % (cpu or platform.processor(), os.cpu_count(),
+                                           platform.python_version(), platform.platform())
 
 
 def generate(path, rows, therapists):

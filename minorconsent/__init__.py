@@ -27,6 +27,7 @@ ROOMS = (
     '.reminders',
     '.worklist',
     '.caseload',
+    '.fhirapi',
 )
 
 

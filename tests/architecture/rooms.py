@@ -25,7 +25,7 @@ FLOORS = (
     ('accounts',),
     ('clients',),
     ('agreements', 'disclosures', 'summaries'),
-    ('reminders', 'worklist', 'caseload', 'audit', 'portal'),
+    ('reminders', 'worklist', 'caseload', 'fhirapi', 'audit', 'portal'),
     ('scripts', 'app'),
 )
 

@@ -106,7 +106,7 @@ def main(argv=None):
     parser.add_argument('--therapists', type=int, default=200)
     parser.add_argument('--data', default='/tmp/mc-bench-caseload')
     parser.add_argument('--batch', type=int, default=None,
-                        help="the import's --batch (default: the script's, 500)")
+                        help="the import's --batch (default: the script's, 2000)")
     args = parser.parse_args(argv)
     data = Path(args.data)
     shutil.rmtree(data, ignore_errors=True)

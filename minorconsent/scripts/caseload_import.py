@@ -2,7 +2,7 @@
 
 Every row is checked before anything is written; a file with a bad row
 writes nothing unless ``--valid-rows-only``.  The rows are then written in
-committed batches of 500 (``caseload.importer``), so a 50,000-row file
+committed batches of 2,000 (``caseload.importer``), so a 50,000-row file
 stays in bounded memory, and a run cut short is finished by running the
 same file again.  The report names rows and counts only (docs/CASELOAD.md).
 """

@@ -1,0 +1,150 @@
+"""``/fhir/``: the FHIR R4 read and search API (issue 19 item 2).
+
+One view on the clinic takes every ``/fhir/...`` path (traversal stops at
+the clinic: ``view_name`` is ``fhir``, the rest is the subpath), because
+the API's paths are FHIR's (``Consent/<id>``), not the clinic's tree.  It
+is thin: the rules are in ``search``, ``search_params`` and the
+projections, which tests call without HTTP.
+
+Who may call: ``request.api_grant`` alone (the authorization half resolves
+the bearer token into a ``grant.Grant``, or None).  A session cookie, a
+staff role, a CSRF token mean nothing here: the view never asks
+``request.identity``.  No grant: 401 with ``WWW-Authenticate: Bearer``; a
+grant whose scopes do not cover the type and interaction: 403.  Every
+error is an OperationOutcome; every unknown id the same 404.
+
+Each use is on the audit trail (``fhir.read`` / ``fhir.search``), noted on
+each record returned, ids only: the API client, the resource type and the
+number the answer held.  An empty answer reads no record and notes none
+(the view's own entry, from the audit deriver, still records the call).
+"""
+from importlib.metadata import PackageNotFoundError, version
+
+from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
+
+from minorconsent.audit.recorder import note
+from minorconsent.site.model import Clinic
+from minorconsent.site.views import clinic_view
+
+from .bundle import outcome, respond, searchset
+from .capability import capability_statement
+from .resources_consent import binary_resource, pdf_bytes
+from .search import SEARCHES, read
+from .search_params import QueryError, parse_query
+from .smart import smart_configuration
+
+#: The build date the CapabilityStatement gives.
+CAPABILITY_DATE = '2026-12-06'
+#: Types with a read; searchable ones are ``search.SEARCHES``.
+READABLE = tuple(SEARCHES) + ('Binary',)
+#: What a search of each type must name (no walk of every client).
+REQUIRED = {'Patient': ('identifiers', 'ids'), 'Goal': ('identifiers', 'patient_ids'),
+            'DocumentReference': ('identifiers', 'patient_ids'),
+            'RelatedPerson': ('identifiers', 'patient_ids')}
+
+NOT_FOUND = outcome('not-found', 'Not found')
+
+
+def _software_version():
+    try:
+        return version('minorconsent')
+    except PackageNotFoundError:
+        return 'unknown'
+
+
+def grant_of(request):
+    """The request's API grant, or None (also while no authorization half
+    is configured: then nothing but ``metadata`` answers)."""
+    return getattr(request, 'api_grant', None)
+
+
+def unauthorized():
+    return respond(outcome('login', 'A bearer access token is required'), status=401,
+                   headers={'WWW-Authenticate': 'Bearer realm="fhir"'})
+
+
+def forbidden():
+    return respond(outcome('forbidden', 'The token\'s scopes do not allow this'), status=403)
+
+
+def _scope_type(resource_type):
+    """The scope a type is read under: a Binary is its DocumentReference's
+    PDF."""
+    return 'DocumentReference' if resource_type == 'Binary' else resource_type
+
+
+def note_use(grant, resource_type, interaction, records):
+    """One audit entry per record returned, ids only."""
+    detail = 'api client %s: %s %s, %d returned' % (
+        grant.api_client_id, resource_type, interaction, len(records))
+    for record in records:
+        note(record, 'fhir.%s' % interaction, detail=detail,
+             actor='api:%s' % grant.api_client_id, role='api-client')
+
+
+@clinic_view(context=Clinic, name='fhir', permission=NO_PERMISSION_REQUIRED)
+def fhir_api(context, request):
+    if request.method not in ('GET', 'HEAD'):
+        return respond(outcome('not-supported', 'Only GET: this API reads'), status=405,
+                       headers={'Allow': 'GET, HEAD'})
+    path = request.subpath
+    if path == ('metadata',):
+        return respond(capability_statement(request.registry, _software_version(),
+                                            CAPABILITY_DATE))
+    if path == ('.well-known', 'smart-configuration'):
+        # SMART discovery is looked for below the FHIR base URL.
+        response = Response(json_body=smart_configuration(request),
+                            content_type='application/json', charset='utf-8')
+        response.cache_control = 'no-store'
+        return response
+    grant = grant_of(request)
+    if grant is None:
+        return unauthorized()
+    if len(path) not in (1, 2) or path[0] not in READABLE \
+            or (len(path) == 1 and path[0] not in SEARCHES):
+        return respond(outcome('not-supported', 'No such resource type or interaction here'),
+                       status=404)
+    resource_type = path[0]
+    interaction = 'read' if len(path) == 2 else 'search'
+    if not grant.allows(_scope_type(resource_type), interaction[0]):
+        return forbidden()
+    if interaction == 'read':
+        return _read(request, grant, resource_type, path[1])
+    return _search(request, grant, resource_type)
+
+
+def _read(request, grant, resource_type, fhir_id):
+    found = read(request.clinic, request.registry, resource_type, fhir_id)
+    if found is None:
+        return respond(NOT_FOUND, status=404)
+    resource, record = found
+    note_use(grant, resource_type, 'read', [record])
+    if resource_type != 'Binary':
+        return respond(resource)
+    if 'application/fhir+json' in (request.headers.get('Accept') or ''):
+        return respond(binary_resource(resource))
+    response = Response(pdf_bytes(resource), content_type='application/pdf')
+    response.cache_control = 'no-store'
+    return response
+
+
+def _strict(request):
+    prefer = (request.headers.get('Prefer') or '').replace(' ', '').lower()
+    return 'handling=strict' in prefer.split(',') or 'handling=strict' in prefer.split(';')
+
+
+def _search(request, grant, resource_type):
+    try:
+        query = parse_query(resource_type, request.environ.get('QUERY_STRING', ''),
+                            strict=_strict(request))
+    except QueryError as exc:
+        return respond(outcome('invalid', str(exc)), status=400)
+    required = REQUIRED.get(resource_type)
+    if required and not any(getattr(query, name) for name in required):
+        return respond(outcome('too-costly', '%s is searched by %s only' % (
+            resource_type, 'identifier or _id' if resource_type == 'Patient'
+            else 'patient')), status=400)
+    page = SEARCHES[resource_type](request.clinic, request.registry, query)
+    note_use(grant, resource_type, 'search', [record for _, record in page.results])
+    return respond(searchset(request.registry, query, page))

@@ -26,8 +26,10 @@ _NAME_CHARS = re.compile(r'[^A-Za-z0-9_.:\-]')
 
 def respond(resource, status=200, headers=None):
     """A FHIR JSON response (UTF-8; never cached by a proxy)."""
-    response = Response(json.dumps(resource, ensure_ascii=False, separators=(',', ':')),
-                        status=status, content_type=CONTENT_TYPE, charset='utf-8')
+    body = json.dumps(resource, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+    response = Response(body, status=status)
+    # WebOb adds a charset to text types only: said here, as FHIR asks.
+    response.headers['Content-Type'] = CONTENT_TYPE + '; charset=utf-8'
     response.cache_control = 'no-store'
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -67,3 +67,43 @@ def validate(resource):
     for entry in resource.get('entry', ()):
         validate(entry['resource'])
     return resource
+
+
+class EHR:
+    """An EHR as the issue describes one: a registered API client holding a
+    real bearer token from the token endpoint (the authorization half's
+    helpers), reading ``/fhir/`` with no cookie."""
+
+    def __init__(self, app, scopes=None):
+        # Imported here, not at the top: api_support imports the test
+        # ``support`` module, and this module is imported by pytest too.
+        from api_support import ALL_SCOPES as GRANTABLE, api_browser, register_client, token_for
+        scopes = tuple(scopes or GRANTABLE)
+        self.client_id, key = register_client(app, scopes=scopes)
+        self.token = token_for(app, self.client_id, key, scopes)
+        self.browser = api_browser(app)
+
+    def get(self, url, params=None, status=200, headers=None):
+        """The JSON answer of ``url`` (asserting its status and type)."""
+        sent = {'Authorization': 'Bearer ' + self.token, 'Accept': 'application/fhir+json'}
+        sent.update(headers or {})
+        res = self.browser.get(url, params or {}, headers=sent, status=status)
+        assert res.content_type == 'application/fhir+json', (url, res.content_type)
+        assert res.charset.lower() == 'utf-8'
+        return res
+
+    def crawl(self, url, params=None):
+        """Every page of a search, following ``next`` links: the resources
+        in order, and the Bundles."""
+        bundles, resources = [], []
+        res = self.get(url, params)
+        while True:
+            bundle = validate(res.json)
+            bundles.append(bundle)
+            resources += [e['resource'] for e in bundle.get('entry', ())
+                          if e['search']['mode'] == 'match']
+            nxt = [link['url'] for link in bundle['link'] if link['relation'] == 'next']
+            if not nxt:
+                return resources, bundles
+            assert nxt[0].startswith('http://localhost/fhir/')
+            res = self.get(nxt[0][len('http://localhost'):])

@@ -83,8 +83,12 @@ def note_use(grant, resource_type, interaction, records):
              actor='api:%s' % grant.api_client_id, role='api-client')
 
 
-@clinic_view(context=Clinic, name='fhir', permission=NO_PERMISSION_REQUIRED)
+@clinic_view(context=Clinic, name='fhir', permission=NO_PERMISSION_REQUIRED,
+             require_csrf=False)
 def fhir_api(context, request):
+    """No CSRF check: the API takes no cookie and writes nothing; a POST
+    (a FHIR ``_search`` by form, a write) gets the API's own 405
+    OperationOutcome instead of the HTML "form expired" page."""
     if request.method not in ('GET', 'HEAD'):
         return respond(outcome('not-supported', 'Only GET: this API reads'), status=405,
                        headers={'Allow': 'GET, HEAD'})

@@ -71,6 +71,9 @@ class CaseloadImport(FormView):
         path, options = find(request.authenticated_userid, sha)
         report = run_import(request.clinic, path, Options(dry_run=True, **_opts(options)),
                             actor_id=request.authenticated_userid)
+        if report.blocked:
+            # Nothing to confirm: the file (names, addresses) goes at once.
+            discard(request.authenticated_userid, sha)
         return dict(self.page(), form=self.form.render(), report=report.lines(),
                     sha256='' if report.blocked else sha)
 

@@ -4,6 +4,7 @@ was checked; the report speaks of the file's rows and counts only; other
 roles get the answer a made-up URL gets; the upload is capped with a clear
 message; nothing from the file is rendered as markup."""
 import csv
+import hashlib
 import os
 
 import openpyxl
@@ -48,12 +49,17 @@ def test_upload_check_then_confirm(app, clinic, example_csv):
     assert 'Nothing changed' in report_of(res)
 
 
-def test_a_blocked_file_offers_no_confirmation(app, example_csv):
+def test_a_blocked_file_offers_no_confirmation(app, clinic, example_csv):
     admin = sign_in(app, 'admin@demo.test')
     res = check(admin, example_csv.read_bytes())      # therapists unknown, no accounts asked
     assert 'no therapist with this address' in report_of(res)
     assert 'Nothing was written' in report_of(res)
     assert 'confirm' not in res.forms
+    # Nothing to confirm, so nothing of the file is kept on the server.
+    with clinic() as c:
+        admin_id = c['users'].find_by_email('admin@demo.test').__name__
+    sha = hashlib.sha256(example_csv.read_bytes()).hexdigest()
+    assert not os.path.exists(os.path.join(uploads.folder_for(admin_id), sha))
 
 
 def test_the_confirmation_imports_only_the_very_file_checked(app, clinic, example_csv):

@@ -19,6 +19,8 @@ import tempfile
 import time
 
 MAX_AGE = 24 * 3600
+#: Where the folders are (None: the system's temporary directory).
+ROOT = None
 SHA = re.compile(r'^[0-9a-f]{64}$')
 
 
@@ -28,7 +30,7 @@ class UploadTooLarge(ValueError):
 
 def folder_for(user_id, root=None):
     safe = re.sub(r'[^A-Za-z0-9]', '_', user_id or 'anonymous')
-    path = os.path.join(root or tempfile.gettempdir(), 'minorconsent-caseload', safe)
+    path = os.path.join(root or ROOT or tempfile.gettempdir(), 'minorconsent-caseload', safe)
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 

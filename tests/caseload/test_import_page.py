@@ -18,6 +18,13 @@ from support import ROLE_EMAILS, csrf_of, sign_in
 URL = '/caseload-import'
 
 
+@pytest.fixture(autouse=True)
+def own_upload_folder(monkeypatch, tmp_path):
+    """Each test keeps its uploads apart (parallel workers share /tmp and
+    the demo admin's id)."""
+    monkeypatch.setattr(uploads, 'ROOT', str(tmp_path))
+
+
 def check(browser, content, name='caseload.csv', **options):
     form = browser.get(URL).forms['form']
     form['upload'] = (name, content)

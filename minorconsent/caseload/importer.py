@@ -121,9 +121,12 @@ class Report:
         out.extend(self.count_lines())
         return out
 
-    def audit_detail(self):
-        """Ids and counts only: no name, no address, no cell."""
-        mode = [word for word, on in (('valid rows only', self.options.valid_rows_only),
+    def audit_detail(self, origin=''):
+        """Ids and counts only: no name, no address, no cell.  ``origin``
+        says where the import ran from when the actor is the system (the
+        console script's operating-system account)."""
+        mode = [origin] if origin else []
+        mode += [word for word, on in (('valid rows only', self.options.valid_rows_only),
                                       ('accounts made', self.options.create_accounts))
                 if on]
         if self.options.invite:
@@ -166,7 +169,7 @@ def check_file(clinic, path, options=Options(), today=None, tick=None):
 
 
 def run_import(clinic, path, options=Options(), actor_id='system', request=None,
-               commit=None, today=None, tick=None, batch=None):
+               commit=None, today=None, tick=None, batch=None, origin=''):
     """Check the file, then (unless it is blocked or a dry run asks only
     for the counts) write it; return the ``Report``.
 
@@ -197,6 +200,6 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
     report.counts = run.counts
     if not run.dry:
         report.written = True
-        note(clinic, 'caseload.import', detail=report.audit_detail(), actor=actor_id,
+        note(clinic, 'caseload.import', detail=report.audit_detail(origin), actor=actor_id,
              record='', target='')
     return report

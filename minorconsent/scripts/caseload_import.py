@@ -7,6 +7,7 @@ stays in bounded memory, and a run cut short is finished by running the
 same file again.  The report names rows and counts only (docs/CASELOAD.md).
 """
 import argparse
+import getpass
 import sys
 
 from tqdm import tqdm
@@ -42,6 +43,15 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def operator():
+    """Who ran the script, for the audit entry: the operating-system
+    account (the console has no clinic sign-in)."""
+    try:
+        return 'minorconsent-import run by OS user %s' % getpass.getuser()
+    except (KeyError, OSError):
+        return 'minorconsent-import'
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     options = Options(dry_run=args.dry_run, valid_rows_only=args.valid_rows_only,
@@ -51,7 +61,8 @@ def main(argv=None):
                   file=sys.stderr) as bar:
             report = run_import(clinic, args.file, options, actor_id='system',
                                 request=request, commit=commit_batch(request),
-                                tick=lambda: bar.update(1), batch=max(1, args.batch))
+                                tick=lambda: bar.update(1), batch=max(1, args.batch),
+                                origin=operator())
     for line in report.lines():
         print(line)
     return 1 if report.blocked else 0

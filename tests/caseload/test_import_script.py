@@ -2,15 +2,30 @@
 writes nothing, the import writes and commits, a second run changes
 nothing and says so, a bad file exits 1 having written nothing, and
 ``--valid-rows-only`` imports the rest and lists what it left out."""
+import getpass
 import pathlib
 import sys
 
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / 'scripts'))
 
+from minorconsent.audit.chain import log_of  # noqa: E402
 from minorconsent.caseload.store import find_client  # noqa: E402
 from minorconsent.scripts import caseload_import, seed  # noqa: E402
 
 from scripthelpers import last_transaction, open_db, run, site  # noqa: E402,F401
+
+
+def audit_entries(site):
+    """The sealed entries of the site's audit trail (the script seals its own)."""
+    db = DB(FileStorage(str(site.dir / 'Audit.fs'), read_only=True))
+    try:
+        log = log_of(db.open().root(), create=False)
+        return [log.get(seq) for seq in log.entries.keys()]
+    finally:
+        db.close()
 
 
 def seeded(site):
@@ -37,6 +52,11 @@ def test_the_console_script(site, example_csv, tmp_path):  # noqa: F811
     assert 'row' in err                      # the progress bar, on stderr
     with open_db(site) as (root, clinic):
         assert find_client(clinic, 'C-1006').first_name == 'Marco'
+    entries = [e for e in audit_entries(site) if e['action'] == 'caseload.import']
+    assert len(entries) == 1
+    assert entries[0]['actor'] == 'system'
+    assert 'minorconsent-import run by OS user %s' % getpass.getuser() in entries[0]['detail']
+    assert 'clients added: 6' in entries[0]['detail']
 
     code, out, _ = run(caseload_import, site.ini, example_csv, '--quiet')
     assert code == 0

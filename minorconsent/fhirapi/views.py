@@ -13,8 +13,8 @@ staff role, a CSRF token mean nothing here: the view never asks
 grant whose scopes do not cover the type and interaction: 403.  Every
 error is an OperationOutcome; every unknown id the same 404.
 
-Each use is on the audit trail (``fhir.read`` / ``fhir.search``), noted on
-each record returned, ids only: the API client, the resource type and the
+Each use is on the audit trail (``fhir.read`` / ``fhir.search``), one
+entry on each record returned, ids only: the API client, the resource type and the
 number the answer held.  An empty answer reads no record and notes none
 (the view's own entry, from the audit deriver, still records the call).
 """
@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
-from minorconsent.audit.recorder import note
+from minorconsent.audit.recorder import describe, make_entry
 from minorconsent.site.model import Clinic
 from minorconsent.site.views import clinic_view
 
@@ -74,13 +74,23 @@ def _scope_type(resource_type):
     return 'DocumentReference' if resource_type == 'Binary' else resource_type
 
 
-def note_use(grant, resource_type, interaction, records):
-    """One audit entry per record returned, ids only."""
+def note_use(request, grant, resource_type, interaction, records):
+    """One audit entry per record returned, ids only: the client whose file
+    it is, the record's path below it, the API client, the type and the
+    number returned.  A read writes nothing else, so its entries go to the
+    recorder's buffer (sealed within a second, as every page view's are:
+    ``audit/access.py``) rather than making the read a write of its own."""
     detail = 'api client %s: %s %s, %d returned' % (
         grant.api_client_id, resource_type, interaction, len(records))
+    entries = []
     for record in records:
-        note(record, 'fhir.%s' % interaction, detail=detail,
-             actor='api:%s' % grant.api_client_id, role='api-client')
+        client_id, target = describe(record)
+        entries.append(make_entry('fhir.%s' % interaction, actor='api:%s' % grant.api_client_id,
+                                  role='api-client', record=client_id, target=target,
+                                  detail=detail, ip=request.client_addr or '', outcome='200'))
+    if entries:
+        recorder = request.registry.audit_recorder
+        request.add_finished_callback(lambda request: [recorder.add(e) for e in entries])
 
 
 @clinic_view(context=Clinic, name='fhir', permission=NO_PERMISSION_REQUIRED,
@@ -123,7 +133,7 @@ def _read(request, grant, resource_type, fhir_id):
     if found is None:
         return respond(NOT_FOUND, status=404)
     resource, record = found
-    note_use(grant, resource_type, 'read', [record])
+    note_use(request, grant, resource_type, 'read', [record])
     if resource_type != 'Binary':
         return respond(resource)
     if 'application/fhir+json' in (request.headers.get('Accept') or ''):
@@ -150,5 +160,6 @@ def _search(request, grant, resource_type):
             resource_type, 'identifier or _id' if resource_type == 'Patient'
             else 'patient')), status=400)
     page = SEARCHES[resource_type](request.clinic, request.registry, query)
-    note_use(grant, resource_type, 'search', [record for _, record in page.results])
+    note_use(request, grant, resource_type, 'search',
+             [record for _, record in page.results])
     return respond(searchset(request.registry, query, page))

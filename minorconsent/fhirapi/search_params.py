@@ -38,7 +38,9 @@ SUPPORTED = {
     'RelatedPerson': PATIENT_PARAMS,
 }
 #: Result parameters every search takes.
-RESULT_PARAMS = ('_count', '_cursor')
+RESULT_PARAMS = ('_count', '_cursor', '_format')
+#: ``_format`` values meaning the one format served.
+JSON_FORMATS = ('json', 'application/json', 'application/fhir+json')
 #: FHIR Consent.status (consent-state-codes, required binding).
 CONSENT_STATUSES = ('draft', 'proposed', 'active', 'rejected', 'inactive', 'entered-in-error')
 _CURSOR = re.compile(r'[A-Za-z0-9.]{1,90}\Z')
@@ -139,6 +141,9 @@ def _apply(query, name, value):
         if not _CURSOR.match(value):
             raise QueryError('_cursor: not a cursor this server gave')
         query.cursor = value
+    elif name == '_format':
+        if value not in JSON_FORMATS:
+            raise QueryError('_format: this server answers JSON only')
     elif name == 'patient':
         found = client_of_reference(value)
         if found is None:
@@ -190,9 +195,7 @@ def parse_query(resource_type, query_string, strict=False):
         if name in seen and name != '_lastUpdated':
             raise QueryError('%s: given more than once' % name)
         seen.add(name)
-        if name != '_cursor':
-            _apply(query, name, value)
+        _apply(query, name, value)
+        if name not in ('_cursor', '_format'):
             query.accepted.append((name, value))
-        else:
-            _apply(query, name, value)
     return query

@@ -36,6 +36,9 @@ def test_parse_query_reads_what_it_supports():
     assert ('_cursor', 'abc') not in query.accepted
     with pytest.raises(QueryError):
         parse_query('Consent', 'foo=1', strict=True)
+    assert parse_query('Consent', '_format=json').unknown == []
+    with pytest.raises(QueryError):
+        parse_query('Consent', '_format=xml')
     # A parameter of another type is unknown here.
     assert parse_query('Goal', 'status=active').unknown == ['status']
 

@@ -17,6 +17,7 @@ refused request writes nothing: pyramid_tm vetoes the commit of a 4xx).
 """
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -112,7 +113,8 @@ def claimed_client(assertion):
     try:
         padded = parts[1] + '=' * (-len(parts[1]) % 4)
         claims = json.loads(base64.urlsafe_b64decode(padded.encode('ascii')))
-    except (ValueError, UnicodeError):
+    except (ValueError, UnicodeError, RecursionError):
+        # RecursionError: a payload of thousands of nested brackets.
         raise Refused('invalid_client', 'malformed') from None
     if not isinstance(claims, dict) or not isinstance(claims.get('iss'), str):
         raise Refused('invalid_client', 'malformed')
@@ -124,13 +126,18 @@ def verified_claims(assertion, client):
     the client's keys (by ``kid``), with RS384 or ES384 only."""
     try:
         token = jwt.decode(assertion, client.key_set(), algorithms=list(ALGORITHMS))
-    except (JoseError, ValueError, TypeError, KeyError):
+    except (JoseError, ValueError, TypeError, KeyError, RecursionError):
         raise Refused('invalid_client', 'signature', client.client_id) from None
     return token.claims
 
 
 def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A JSON number that is a time: not a bool, not NaN or Infinity
+    (Python's json reads both, and NaN compares false to everything).  An
+    int of any size compares exactly (``math.isfinite`` would overflow)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def check_claims(claims, client_id, token_url, now):

@@ -88,6 +88,10 @@ def refusals(app):
     ({'exp': int(time.time()) + 301 + 60}, 'exp-too-far'),
     ({'exp': None}, 'no-exp'),
     ({'exp': 'soon'}, 'no-exp'),
+    ({'exp': float('nan')}, 'no-exp'),
+    ({'exp': float('inf')}, 'no-exp'),
+    ({'exp': True}, 'no-exp'),
+    ({'exp': 10 ** 400}, 'exp-too-far'),
     ({'jti': None}, 'no-jti'),
     ({'jti': 'x' * 300}, 'no-jti'),
     ({'sub': 'someone-else'}, 'iss-sub'),
@@ -166,8 +170,15 @@ def test_tokens_of_a_deleted_client_die_at_once(app):
     refused(request_token(app, client_id, key), 'invalid_client', 401)
 
 
+def _b64(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b'=').decode()
+
+
+NESTED = _b64(b'[' * 2500 + b']' * 2500)
 BAD_ASSERTIONS = ['', 'abc', 'a.b.c', 'a.b', '....', 'eyJ.eyJ.x', 'x' * 9000,
-                  'eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.', '\u00e9t\u00e9.\u00e9.\u00e9']
+                  'eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.', '\u00e9t\u00e9.\u00e9.\u00e9',
+                  _b64(b'{}') + '.' + NESTED + '.x', NESTED + '.' + _b64(b'{"iss": 1}') + '.x',
+                  _b64(b'{}') + '.' + _b64(b'{"iss": "x", "exp": NaN}') + '.x']
 
 
 @pytest.mark.parametrize('value', BAD_ASSERTIONS)

@@ -21,4 +21,7 @@ def includeme(config):
     # The client page shows where an imported record came from, without
     # importing this room.
     add_client_panel(config, caseload_panel)
+    # The request gate lets the admin's caseload file through, up to
+    # ``minorconsent.max_upload_bytes``.
+    config.allow_uploads_to('caseload-import', on='clinic')
     config.scan('.')

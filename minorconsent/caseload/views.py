@@ -7,7 +7,7 @@ stored client record (the admin sees none).  Other roles get the answer a
 made-up URL gets (``administer``; ``site.views.forbidden``).
 """
 from minorconsent.agreements.kinds import kinds_of
-from minorconsent.security.headers import DEFAULT_BODY_LIMIT
+from minorconsent.security.headers import upload_limit
 from minorconsent.site import Clinic
 from minorconsent.site.forms import FormView
 from minorconsent.site.views import clinic_view
@@ -18,9 +18,9 @@ from .uploads import UploadTooLarge, discard, find, keep
 
 #: The most the page takes (a larger caseload goes through the console
 #: script, which commits in batches).  The request gate holds this page to
-#: ``minorconsent.max_body_bytes`` (1 MB: it is not a client document's
-#: upload view), and answers a larger body 413 before the page sees it;
-#: the page says the smaller of the two and refuses a file over it.
+#: ``minorconsent.max_upload_bytes`` (the room allows uploads to it) and
+#: answers a larger body 413 before the page sees it; the page says the
+#: smaller of the two and refuses a file over it.
 PAGE_LIMIT = 10 * 1024 * 1024
 #: Room for the form's other fields and the multipart framing.
 FRAMING = 16 * 1024
@@ -39,9 +39,7 @@ class CaseloadImport(FormView):
     buttons = ('check file',)
 
     def limit(self):
-        settings = self.request.registry.settings
-        body = int(settings.get('minorconsent.max_body_bytes', DEFAULT_BODY_LIMIT))
-        return min(PAGE_LIMIT, body - FRAMING)
+        return min(PAGE_LIMIT, upload_limit(self.request.registry.settings) - FRAMING)
 
     def bind(self):
         return {'texts': [(kind.id, kind.title)

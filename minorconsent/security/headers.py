@@ -43,12 +43,21 @@ DEFAULT_BODY_LIMIT = 1024 * 1024
 DEFAULT_UPLOAD_LIMIT = 11 * 1024 * 1024
 
 
-def allow_uploads_to(config, view_name):
+#: Registry key of the clinic-level view names that take uploads (the
+#: admin's caseload file).
+CLINIC_UPLOAD_VIEWS = 'minorconsent.clinic_upload_views'
+
+
+def allow_uploads_to(config, view_name, on='document'):
     """Directive: POSTs to views named ``view_name`` may carry a file, up
-    to ``minorconsent.max_upload_bytes``."""
+    to ``minorconsent.max_upload_bytes``.  ``on='document'``: a client
+    document's view (``clients/<id>/<container>/<id>/<view>``);
+    ``on='clinic'``: a view of the clinic itself (the path ends in it)."""
+    key = {'document': UPLOAD_VIEWS, 'clinic': CLINIC_UPLOAD_VIEWS}[on]
+
     def register():
-        config.registry.setdefault(UPLOAD_VIEWS, set()).add(view_name)
-    config.action(('minorconsent.upload_view', view_name), register)
+        config.registry.setdefault(key, set()).add(view_name)
+    config.action(('minorconsent.upload_view', on, view_name), register)
 
 
 def upload_limit(settings):
@@ -58,12 +67,16 @@ def upload_limit(settings):
 def _limit_for(request, registry, limit, uploads):
     """The body limit of this request.  Reads the raw PATH_INFO: a path
     that is not UTF-8 must reach the app's own 400, not fail here."""
-    if request.method == 'POST' and registry.get(UPLOAD_VIEWS):
-        # [<a host app's prefix>/]clients/<id>/<container>/<id>/<view>: a
-        # document's view, not any path that ends in the name.
-        parts = request.environ.get('PATH_INFO', '').strip('/').split('/')
-        if len(parts) >= 5 and parts[-5] == 'clients' and parts[-1] in registry[UPLOAD_VIEWS]:
-            return uploads
+    if request.method != 'POST':
+        return limit
+    parts = request.environ.get('PATH_INFO', '').strip('/').split('/')
+    # [<a host app's prefix>/]clients/<id>/<container>/<id>/<view>: a
+    # document's view, not any path that ends in the name.
+    if (len(parts) >= 5 and parts[-5] == 'clients'
+            and parts[-1] in registry.get(UPLOAD_VIEWS, ())):
+        return uploads
+    if parts[-1] in registry.get(CLINIC_UPLOAD_VIEWS, ()):
+        return uploads
     return limit
 
 

@@ -44,6 +44,7 @@ NAV = (
     ('admin', 'settings', 'Clinic settings'),
     ('admin', 'workflows', 'Workflows'),
     ('admin', 'agreement-templates', 'Agreement texts'),
+    ('admin', 'caseload-import', 'Import caseload'),
     ('admin', 'audit', 'Audit trail'),
     ('admin', 'todo', 'To-do'),
     ('privacy_officer', 'audit', 'Audit trail'),

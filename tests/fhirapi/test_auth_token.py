@@ -11,9 +11,8 @@ import pytest
 from minorconsent.fhirapi.clients import SCOPES
 from minorconsent.site.clock import utcnow
 
-from api_support import (ALL_SCOPES, TOKEN_PATH, TOKEN_URL, api_browser, assertion, bearer,
-                         fresh_key, register_client, request_token, token_for,
-                         token_request)
+from api_support import (TOKEN_PATH, TOKEN_URL, api_browser, fresh_key, register_client,
+                         request_token, token_for, token_request)
 from support import audit_entries, clinic_of
 
 

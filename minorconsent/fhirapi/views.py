@@ -108,9 +108,8 @@ def fhir_api(context, request):
                                             CAPABILITY_DATE))
     if path == ('.well-known', 'smart-configuration'):
         # SMART discovery is looked for below the FHIR base URL.
-        response = Response(json_body=smart_configuration(request),
-                            content_type='application/json', charset='utf-8')
-        response.cache_control = 'no-store'
+        response = respond(smart_configuration(request))
+        response.headers['Content-Type'] = 'application/json; charset=utf-8'
         return response
     grant = grant_of(request)
     if grant is None:

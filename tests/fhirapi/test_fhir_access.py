@@ -104,3 +104,22 @@ def test_each_use_is_audited_ids_only(app, ids, demo):
     ehr.get('/fhir/Consent', {'patient.identifier': 'MRN-9999'})
     assert not [e for e in audit_entries(app)[before + len(entries):]
                 if e['action'].startswith('fhir.')]
+
+
+def test_smart_discovery_below_the_fhir_base(app):
+    from api_support import api_browser
+    res = api_browser(app).get('/fhir/.well-known/smart-configuration',
+                               headers={'Host': 'evil.example'})
+    assert res.content_type == 'application/json'
+    assert res.json['token_endpoint'] == 'http://localhost/auth/token'
+    assert res.json == api_browser(app).get('/.well-known/smart-configuration').json
+
+
+def test_only_get(app, demo):
+    ehr = EHR(app)
+    auth = {'Authorization': 'Bearer ' + ehr.token}
+    res = ehr.browser.post('/fhir/Consent/_search', {'patient': demo.mateo}, headers=auth,
+                           status=405)
+    _outcome(res, 'not-supported')
+    head = ehr.browser.head('/fhir/Consent?patient=' + demo.mateo, headers=auth)
+    assert head.status_int == 200 and head.content_type == 'application/fhir+json'

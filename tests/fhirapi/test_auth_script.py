@@ -98,3 +98,12 @@ def test_refusals_are_one_line_and_write_nothing(site, tmp_path):
                       '--scope', 'system/Goal.rs')
     assert done.returncode == 2 and 'A name of 1 to 100 characters.' in done.stderr
     assert list(clients_of(site)) == [first]
+
+
+def test_help_names_the_commands(tmp_path):
+    result = subprocess.run([SCRIPT, '--help'], capture_output=True, text=True, timeout=120,
+                            cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('usage: minorconsent-api-client')
+    assert 'config_uri' in result.stdout
+    assert all(word in result.stdout for word in ('add', 'list', 'disable'))

@@ -91,6 +91,10 @@ def _client(clinic, values, run):
         return client
     if not first:
         return client
+    if getattr(client, 'external_id', None) is None and not run.dry:
+        # Added in the app, named by its own id in the file (an export's
+        # row): from now on known by it, as an imported client is.
+        remember(clinic, client, cid)
     changed = [name for name, now in (
         ('client_given_name', client.first_name), ('client_family_name', client.last_name),
         ('date_of_birth', client.date_of_birth),

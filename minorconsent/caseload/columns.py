@@ -295,9 +295,10 @@ def guardian_names(user):
 
 
 def external_id(client):
-    """The clinic's own id of ``client`` (set by the import), or None for a
-    client added in the app."""
-    return getattr(client, 'external_id', None)
+    """The clinic's own id of ``client`` (set by the import or the seed);
+    a client added in the app, which has none, is known by the app's own
+    id, so its exported row imports back onto it (``store.find_client``)."""
+    return getattr(client, 'external_id', None) or client.__name__
 
 
 def row_for(client, link, users):
@@ -311,7 +312,7 @@ def row_for(client, link, users):
     therapists = tuple(users[tid].email for tid in client.therapist_ids if tid in users)
     own = users.get(client.self_account_id) if client.self_account_id else None
     values = {
-        'client_id': external_id(client) or '',
+        'client_id': external_id(client),
         'client_given_name': client.first_name,
         'client_family_name': client.last_name,
         'date_of_birth': client.date_of_birth,

@@ -30,12 +30,17 @@ def external_ids(clinic, create=False):
 
 
 def find_client(clinic, external_id):
-    """The client the clinic's own id names, or None."""
+    """The client the clinic's own id names, or None.  A client added in
+    the app has no id of the clinic's: the export writes the app's own id
+    for it, and that finds it here (never a client that has one)."""
     index = external_ids(clinic)
-    if index is None:
-        return None
-    cid = index.get(external_id)
-    return clinic['clients'].get(cid) if cid is not None else None
+    cid = index.get(external_id) if index is not None else None
+    if cid is not None:
+        return clinic['clients'].get(cid)
+    client = clinic['clients'].get(external_id)
+    if client is not None and getattr(client, 'external_id', None) is None:
+        return client
+    return None
 
 
 def remember(clinic, client, external_id):

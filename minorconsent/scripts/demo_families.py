@@ -23,6 +23,7 @@ from minorconsent.disclosures import record_disclosure
 from minorconsent.disclosures.insurer import export_for_insurer
 from minorconsent.disclosures.releases import ReleaseTerms, start_release
 from minorconsent.disclosures.requests import record_request
+from minorconsent.caseload.store import remember
 from minorconsent.reminders.model import pause
 from minorconsent.security.policy import principals_for
 from minorconsent.summaries import add_progress, write_summary
@@ -91,6 +92,7 @@ class DemoClinic:
         self.password_hash = password_hash
         self.marker = marker
         self.today = today or date.today()
+        self.numbered = 0                  # the clinic's own client ids so far
 
     def private(self, text):
         """Text for a field no guardian may see, carrying the marker."""
@@ -119,6 +121,11 @@ class DemoClinic:
         client.contact.instructions = self.private(
             'Text only after 4pm; the family shares one phone.')
         self.clients.add_client(client)
+        # The clinic's own client id (its practice-management system's), as
+        # an import gives it: the caseload export and the FHIR API name the
+        # client by it.
+        self.numbered += 1
+        remember(self.clinic, client, 'DEMO-%04d' % self.numbered)
         for title, parent_text, clinical in rng.sample(GOALS, 2):
             client['goals'].add(Goal(self.private(clinical), title, parent_text))
         for text in rng.sample(NOTES, 2):

@@ -4,9 +4,10 @@ Stable, small API (the resource tests import it):
 
 * ``new_key(alg='ES384', kid=None)``: a private joserfc key (ES384 on
   P-384, or RS384 with 2048 bits); ``public_jwks(*keys)``: their JWKS text.
-* ``register_client(app, scopes=ALL_SCOPES, alg='ES384', name=...)`` ->
-  ``(client_id, private_key)``: registered straight in the test's clinic
-  (the admin page's own tests register through the page).
+* ``register_client(app_or_clinic, scopes=ALL_SCOPES, alg='ES384', name=...)``
+  -> ``(client_id, private_key)``: registered straight in the test's
+  clinic (``app``: its own transaction; an open clinic: the caller's).
+  The admin page's own tests register through the page.
 * ``assertion(client_id, private_key, aud=TOKEN_URL, **claims)``: a signed
   client assertion (``exp`` 60 s ahead, a fresh ``jti``; any claim may be
   overridden, ``None`` drops it).
@@ -67,14 +68,21 @@ def public_jwks(*keys):
     return json.dumps({'keys': [key.as_dict(private=False) for key in keys]})
 
 
-def register_client(app, scopes=ALL_SCOPES, alg='ES384', name='Demo EHR', key=None):
-    """``(client_id, private_key)`` of a new enabled client of the test's
-    clinic (``app``: the ``app`` fixture)."""
+def register_client(app_or_clinic, scopes=ALL_SCOPES, alg='ES384', name='Demo EHR',
+                    key=None):
+    """``(client_id, private_key)`` of a new enabled client: of the test's
+    clinic in a transaction of its own (``app``: the ``app`` fixture), or
+    in the caller's transaction (an open clinic, ``with clinic() as c``)."""
     key = key or new_key(alg)
-    with clinic_of(app.db, app.registry) as clinic:
-        client_id = clinic.api_clients.register(
-            name, public_jwks(key), tuple(scopes), now=utcnow(), by='test')
-    return client_id, key
+    if hasattr(app_or_clinic, 'api_clients'):
+        return _register(app_or_clinic, name, key, scopes), key
+    with clinic_of(app_or_clinic.db, app_or_clinic.registry) as clinic:
+        return _register(clinic, name, key, scopes), key
+
+
+def _register(clinic, name, key, scopes):
+    return clinic.api_clients.register(name, public_jwks(key), tuple(scopes), now=utcnow(),
+                                       by='test')
 
 
 def assertion(client_id, private_key, aud=TOKEN_URL, **claims):

@@ -70,3 +70,11 @@ def test_a_token_stops_working_on_fhir_after_five_minutes(app):
         traveller.shift(timedelta(seconds=1))
         assert api.get('/fhir/Consent', headers=bearer(token),
                        expect_errors=True).status_int == 401
+
+
+def test_the_helper_registers_in_an_open_clinic_too(app, clinic):
+    with clinic() as c:
+        client_id, key = register_client(c, scopes=('system/Goal.rs',))
+    token = token_for(app, client_id, key, scopes=('system/Goal.rs',))
+    res = api_browser(app).get('/fhir/Goal?patient=Patient/NoSuchClient', headers=bearer(token))
+    assert res.status_int == 200 and res.json['total'] == 0

@@ -10,7 +10,8 @@ uses: ``minorconsent-seed --clients N --therapists N/250 --progress 10
 ``/tmp/benchdata-agreements-N``.  The runs write (the audit entries of
 each search, an API client, the clinic's own ids of a few clients), so
 they happen on a copy (``DIR-fhir``), evolved to the code's schema there
-(the kept clinic is never written: another benchmark may hold it).
+(the kept clinic is never written: another benchmark may hold it); a
+later run reuses that copy.
 
 In process, through WebTest and the whole app (the gate, traversal, the
 audit deriver, the token lookup, the view, the audit entries' commit), as
@@ -54,9 +55,15 @@ def prepare(data, clients, progress):
     stamp = data / ('seeded-%d-%d-%d-agreements' % (clients, therapists, progress))
     if not stamp.exists():
         pages.seeded(data, clients, therapists, progress, extra=('--agreements',))
-    copy = pages.copy_site(data, data.parent / (data.name + '-fhir'))
+    target = data.parent / (data.name + '-fhir')
+    ready = target / 'fhir-ready'
+    if ready.exists() and ready.stat().st_mtime > stamp.stat().st_mtime:
+        # The copy of an earlier run (copying and evolving 2 GB takes minutes).
+        return target / 'bench.ini'
+    copy = pages.copy_site(data, target)
     subprocess.run([str(BIN / 'minorconsent-evolve'), str(copy)], check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ready.touch()
     return copy
 
 
@@ -114,6 +121,25 @@ def measure(browser, url, headers, runs):
             times[int(round(0.95 * (len(times) - 1)))])
 
 
+def measure_pages(browser, url, headers, pages):
+    """Follow ``next`` links through ``pages`` distinct pages, each timed
+    once: agreements never loaded before (a cold cache), as an EHR
+    paging through the clinic meets them."""
+    times, size = [], 0
+    for _ in range(pages):
+        started = time.perf_counter()
+        res = browser.get(url, headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        size = len(res.body)
+        nxt = [link['url'] for link in res.json['link'] if link['relation'] == 'next']
+        if not nxt:
+            break
+        url = nxt[0].split('/fhir/', 1)[1]
+        url = '/fhir/' + url
+    times.sort()
+    return len(times), size, statistics.median(times), times[int(round(0.95 * (len(times) - 1)))]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--clients', type=int, default=50000)
@@ -152,6 +178,13 @@ def main(argv=None):
             worst_consent_50 = max(worst_consent_50, p95)
         print('%-90s %5d %7s %9d %8.1f %8.1f' % (url, found, total, size, p50, p95),
               flush=True)
+    url = '/fhir/Consent?status=inactive,proposed,rejected&_count=50'
+    headers = {'Authorization': 'Bearer ' + new_token(app, client_id),
+               'Accept': 'application/fhir+json'}
+    count, size, p50, p95 = measure_pages(browser, url, headers, args.runs)
+    print('%-90s %5d %7s %9d %8.1f %8.1f' % (url + ' (%d pages by next links, cold)' % count,
+                                              50, '', size, p50, p95), flush=True)
+    worst_consent_50 = max(worst_consent_50, p95)
     print('slowest 50-Consent search: p95 %.1f ms (target: under 50 ms)' % worst_consent_50)
     return 0
 

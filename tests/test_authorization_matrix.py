@@ -57,6 +57,17 @@ TABLE = {
     ('Clinic', 'todo', 'GET'): only(200, ADM, T, T2, SUP, anonymous=LOGIN),
     ('Clinic', 'notice-preferences', 'GET'): only(200, T, T2, SUP, anonymous=LOGIN),
     ('Clinic', 'family', 'GET'): only(200, *GUARDIANS, anonymous=LOGIN),
+    # The admin's caseload import (issue 18).
+    ('Clinic', 'caseload-import', 'GET'): only(200, ADM, anonymous=LOGIN),
+    # The FHIR API's clients (issue 19): the admin's pages.
+    ('Clinic', 'api-clients', 'GET'): only(200, ADM, anonymous=LOGIN),
+    ('Clinic', 'api-client-add', 'GET'): only(200, ADM, anonymous=LOGIN),
+    # Without /smart-configuration or /token after them, nothing is there.
+    ('Clinic', '.well-known', 'GET'): outcome(404),
+    ('Clinic', 'auth', 'POST'): outcome(404),
+    # The API answers every session alike: no bearer token, 401 (a staff
+    # cookie is no token: tests/fhirapi/test_auth_isolation.py).
+    ('Clinic', 'fhir', 'GET'): outcome(401),
     ('Users', '', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Users', 'add', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('User', 'edit', 'GET'): only(200, ADM),

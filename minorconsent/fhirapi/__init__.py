@@ -12,4 +12,6 @@ on the HTML pages.
 
 
 def includeme(config):
+    # ``request.api_grant`` and the room's evolve step.
+    config.include('.smart')
     config.scan('.')

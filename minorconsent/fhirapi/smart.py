@@ -15,10 +15,9 @@
   so a token signs no one in on the HTML pages; the FHIR views read only
   this, so a session cookie reaches nothing on the API.
 
-Registered by the room's scan (``includeme`` below is attached for it), so
-the room's ``__init__`` stays a bare ``config.scan('.')``.
+The room's ``includeme`` includes this module's (``request.api_grant``
+and the room's evolve step).
 """
-import venusian
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -122,10 +121,3 @@ def _note_refusal(request, refusal):
 def includeme(config):
     config.add_request_method(api_grant, 'api_grant', reify=True)
     config.include('minorconsent.fhirapi.evolve')
-
-
-def _include_on_scan(scanner, name, ob):
-    scanner.config.include(ob)
-
-
-venusian.attach(includeme, _include_on_scan, category='pyramid', depth=0)

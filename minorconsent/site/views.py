@@ -45,6 +45,7 @@ NAV = (
     ('admin', 'workflows', 'Workflows'),
     ('admin', 'agreement-templates', 'Agreement texts'),
     ('admin', 'caseload-import', 'Import caseload'),
+    ('admin', 'api-clients', 'API clients'),
     ('admin', 'audit', 'Audit trail'),
     ('admin', 'todo', 'To-do'),
     ('privacy_officer', 'audit', 'Audit trail'),

@@ -200,3 +200,28 @@ def test_status_category_and_last_updated_across_the_clinic(ehr):
                                            ('_lastUpdated', 'le' + middle)])
     assert ranged == [c for c in everything if c['meta']['lastUpdated'] <= middle]
     assert ehr.crawl('/fhir/Consent', {'_lastUpdated': 'gt2999-01-01'})[0] == []
+
+
+def test_every_reference_of_every_consent_and_goal_resolves(ehr):
+    everything, _ = ehr.crawl('/fhir/Consent', {'_count': '200'})
+    patients = {c['patient']['reference'] for c in everything}
+    for patient in sorted(patients):
+        goals, _ = ehr.crawl('/fhir/Goal', {'patient': patient})
+        everything += goals
+    seen = set()
+    for resource in everything:
+        for reference in _references(resource):
+            if reference in seen:
+                continue
+            seen.add(reference)
+            kind, _, rid = reference.partition('/')
+            assert validate(ehr.get('/fhir/%s/%s' % (kind, rid)).json)['id'] == rid, reference
+    assert {r.partition('/')[0] for r in seen} >= {'Patient', 'RelatedPerson',
+                                                   'DocumentReference'}
+
+
+def test_a_disabled_client_is_refused_at_once(app, ehr, demo, clinic):
+    ehr.get('/fhir/Patient/' + demo.mateo)
+    with clinic() as c:
+        c.api_clients.set_enabled(ehr.client_id, False)
+    ehr.get('/fhir/Patient/' + demo.mateo, status=401)

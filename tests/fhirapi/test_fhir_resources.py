@@ -225,3 +225,16 @@ def test_a_disabled_client_is_refused_at_once(app, ehr, demo, clinic):
     with clinic() as c:
         c.api_clients.set_enabled(ehr.client_id, False)
     ehr.get('/fhir/Patient/' + demo.mateo, status=401)
+
+
+def test_the_seeds_own_clinic_ids_find_their_clients(app, clinic):
+    """Without any import: the demo seed gives each client the clinic's own
+    id, and the EHR finds every client by it."""
+    with clinic() as c:
+        given = {cl.__name__: cl.external_id for cl in c['clients'].values()
+                 if getattr(cl, 'external_id', None)}
+    assert given
+    ehr = EHR(app)
+    for cid, external in given.items():
+        bundle = ehr.get('/fhir/Patient', {'identifier': '%s|%s' % (SYSTEM, external)}).json
+        assert [e['resource']['id'] for e in bundle['entry']] == [cid]

@@ -1,5 +1,7 @@
 """What a guardian may learn from the audit trail: who at the clinic read
-or changed their child's progress summaries, and when.
+or changed their child's progress summaries, and when; and when the
+clinic's record system (an EHR reading the FHIR API) read an agreement or
+the goals this guardian may read, never which system.
 
 Built as frozen ``AccessView``s from entries already on the chain (plain
 strings: a staff member's display name, a role title, a day and what they
@@ -64,6 +66,51 @@ def summary_accesses(audit_log, client_id, users, visible_refs, limit=200):
             continue
         found.append(AccessView(day=_moment(entry['at']), who=user.display_name,
                                 role=', '.join(roles), what=_what(entry)))
+        if len(found) >= limit:
+            break
+    return tuple(found)
+
+
+#: The clinic's record system's reads (``fhir.read``/``fhir.search`` by an
+#: ``api-client``), by the part of the client's record, in words.
+SYSTEM_READ_WORDS = {'agreements': _('Read an agreement'),
+                     'goals': _("Read your child's goals")}
+
+
+@dataclass(frozen=True)
+class SystemReadView:
+    day: datetime     # when (aware UTC)
+    what: str         # "Read an agreement", ...
+
+
+def record_system_reads(audit_log, client_id, agreement_refs, goals_visible, limit=100):
+    """The record system's reads of the agreements in ``agreement_refs``
+    (those this guardian may read now) and, where the guardian reads the
+    goals, of the goals, newest first, one line per day and kind.  Its
+    reads of anything else (the client's identifier, a guardian link) and
+    the system's id are not the guardian's to know of."""
+    if audit_log is None:
+        return ()
+    seqs = audit_log.by_record.get(client_id)
+    if seqs is None:
+        return ()
+    found, seen = [], set()
+    keys = seqs.keys()
+    for index in range(len(keys) - 1, -1, -1):
+        entry = audit_log.get(keys[index])
+        if entry['role'] != 'api-client' or entry['action'] not in ('fhir.read', 'fhir.search'):
+            continue
+        target = entry['target'].split('/')
+        part = target[0] if len(target) >= 2 else ''
+        if part == 'agreements' and target[1] not in agreement_refs:
+            continue
+        if part not in SYSTEM_READ_WORDS or (part == 'goals' and not goals_visible):
+            continue
+        day = _moment(entry['at'])
+        if (day.date(), part) in seen:
+            continue
+        seen.add((day.date(), part))
+        found.append(SystemReadView(day=day, what=SYSTEM_READ_WORDS[part]))
         if len(found) >= limit:
             break
     return tuple(found)

@@ -11,7 +11,7 @@ from pyramid.response import Response
 from pyramid.threadlocal import get_current_registry
 from pyramid_zodbconn import get_connection
 
-from minorconsent.audit.accounting import summary_accesses
+from minorconsent.audit.accounting import record_system_reads, summary_accesses
 from minorconsent.audit.chain import log_of
 from minorconsent.clients import Client
 from minorconsent.site import Clinic
@@ -72,6 +72,9 @@ def access_page(request):
             'accesses': summary_accesses(audit_log, request.context.__name__,
                                          request.clinic['users'], visible)
             if visible else (),
+            'system_reads': record_system_reads(
+                audit_log, request.context.__name__, {a.ref for a in view.agreements},
+                bool(view.goals)),
             'shared': shared_under_my_releases(request.context, request.identity.userid)}
 
 

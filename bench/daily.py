@@ -3,43 +3,77 @@ bounded memory, on 50,000 clients).
 
     .venv/bin/python bench/daily.py [--clients N] [--data DIR] [--days D ...]
 
-Seeds (or reuses, in ``--data``) the same clinic as ``bench/pages.py``
-(``minorconsent-seed --clients N --therapists N/250 --progress 10``), copies
-it, and runs ``minorconsent-daily COPY.ini --date DAY`` as a separate
-process for each day asked, in order, on the same copy: by default the
-seeding day, three days later (the first reminders of every agreement
-still waiting), the same day again (everything "done before"), and the
-day a year on (renewals and expiries of what was signed at seeding).
-Per run: wall time, the child's peak resident memory (``ru_maxrss``), and
-the script's own lines (what each task did).  bench/RESULTS.md records
-the figures with the command.
+Seeds (or reuses, in ``--data``) a clinic like ``bench/pages.py``'s with a
+year of agreements on the generated clients
+(``minorconsent-seed --clients N --therapists N/250 --progress 10
+--agreements``: consents in force from days spread over the past year,
+renewals already sent, agreements waiting for signatures, declined ones,
+confidentiality agreements, clients coming of age; see
+``minorconsent/scripts/seed_agreements.py``), copies it, and runs
+``minorconsent-daily COPY.ini --date DAY`` as a separate process for each
+day asked, in order, on the same copy.  By default: the seeding day (the
+first run ever: every reminder and expired invitation the seed left is
+due at once), the three days after it (ordinary days), the third again
+(everything "done before"), and day 30 (a month's catch-up after 26 days
+without a run: the renewals and expiries of 26 days at once).
+Per run: wall time, that child's own peak resident memory (``wait4``'s
+``ru_maxrss``), and the script's own lines (what each task did); with
+``--per-task``, each task's seconds and the peak memory after it
+(``bench/daily_tasks.py``, the same ``run_daily`` in one process).
+bench/RESULTS.md records the figures with the command.
 """
 import argparse
-import resource
+import os
+import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 import pages  # noqa: E402  (the seeding and copying of bench/pages.py)
 
 BIN = Path(sys.executable).parent
+DEFAULT_DAYS = [0, 1, 2, 3, 3, 30]
 
 
-def run_day(ini, day):
-    """``(seconds, peak RSS in MB of this child, its output)``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    result = subprocess.run([str(BIN / 'minorconsent-daily'), str(ini), '--date',
-                             day.isoformat()], capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if result.returncode:
-        print(result.stderr[-3000:], file=sys.stderr)
-    # ru_maxrss of the children is the largest any child reached so far.
-    return seconds, max(peak, before) / 1024, result.stdout, result.returncode
+def run_day(ini, day, per_task=False):
+    """``(seconds, peak RSS in MB of this child, its output, exit code)``.
+    ``per_task``: bench/daily_tasks.py instead of the script (each task's
+    seconds and the peak memory after it)."""
+    command = ([sys.executable, str(HERE / 'daily_tasks.py'), str(ini), day.isoformat()]
+               if per_task else
+               [str(BIN / 'minorconsent-daily'), str(ini), '--date', day.isoformat()])
+    with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out, stderr=err)
+        # wait4: this child's own rusage (RUSAGE_CHILDREN would be the
+        # largest of every child so far, the seed's among them).
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        output, errors = out.read(), err.read()
+    if code:
+        print(errors[-3000:], file=sys.stderr)
+    return seconds, usage.ru_maxrss / 1024, output, code
+
+
+def machine():
+    cpu = ''
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return '%s, %d CPUs, Python %s, %s' % (cpu or platform.processor(), os.cpu_count(),
+                                           platform.python_version(), platform.platform())
 
 
 def main(argv=None):
@@ -47,33 +81,43 @@ def main(argv=None):
     parser.add_argument('--clients', type=int, default=50000)
     parser.add_argument('--therapists', type=int, default=None)
     parser.add_argument('--progress', type=int, default=10)
-    parser.add_argument('--data', default='/tmp/benchdata',
-                        help='where the seeded clinic is kept between runs')
+    parser.add_argument('--data', default=None,
+                        help='where the seeded clinic is kept between runs '
+                             '(default /tmp/benchdata-agreements-N)')
     parser.add_argument('--days', type=int, nargs='*', default=None, metavar='OFFSET',
                         help='days after the seeding day to run, in order '
-                             '(default: 0 3 3 335 365)')
+                             '(default: %s)' % ' '.join(map(str, DEFAULT_DAYS)))
+    parser.add_argument('--per-task', action='store_true',
+                        help="each task's seconds and the peak memory after it "
+                             '(bench/daily_tasks.py in place of minorconsent-daily)')
     args = parser.parse_args(argv)
     therapists = args.therapists or max(1, args.clients // 250)
-    data = Path(args.data)
-    ini = pages.seeded(data, args.clients, therapists, args.progress)
-    seeded_on = date.fromtimestamp((data / 'Data.fs').stat().st_mtime)
-    stamp = next(data.glob('seeded-%d-*' % args.clients), None)
-    if stamp is not None:
-        seeded_on = date.fromtimestamp(stamp.stat().st_mtime)
+    data = Path(args.data or '/tmp/benchdata-agreements-%d' % args.clients)
+    pages.seeded(data, args.clients, therapists, args.progress, ('--agreements',))
+    stamp = next(data.glob('seeded-%d-*' % args.clients))
+    seeded_on = date.fromtimestamp(stamp.stat().st_mtime)
     copy = pages.copy_site(data, data.parent / (data.name + '-daily'))
-    print('clinic: %d generated clients (%s), seeded on %s; running on a copy: %s'
-          % (args.clients, data, seeded_on, copy), flush=True)
-    offsets = args.days if args.days is not None else [0, 3, 3, 335, 365]
-    print('%-12s %8s %10s  %s' % ('day', 'seconds', 'peak MB', 'tasks'))
+    print('machine: %s' % machine())
+    print('clinic: %d generated clients (%s, Data.fs %.0f MB), seeded on %s; running on a '
+          'copy: %s' % (args.clients, data, (data / 'Data.fs').stat().st_size / 2**20,
+                        seeded_on, copy), flush=True)
+    output = data / 'seed-output.txt'
+    if output.exists():
+        text = output.read_text()
+        if 'Agreements of' in text:
+            print(text[text.index('Agreements of'):text.index('Demo sign-ins')].rstrip())
+    offsets = args.days if args.days is not None else DEFAULT_DAYS
+    print('%-7s %-12s %8s %10s' % ('offset', 'day', 'seconds', 'peak MB'))
     worst = 0
     for offset in offsets:
         day = seeded_on + timedelta(days=offset)
-        seconds, peak, out, code = run_day(copy, day)
+        seconds, peak, out, code = run_day(copy, day, args.per_task)
         worst = max(worst, seconds)
-        tasks = '; '.join(line.strip() for line in out.strip().splitlines())
-        print('%-12s %8.1f %10.0f  %s%s' % (day, seconds, peak, tasks,
-                                            '' if code == 0 else '  EXIT %d' % code),
-              flush=True)
+        print('%-7d %-12s %8.1f %10.0f%s' % (offset, day, seconds, peak,
+                                             '' if code == 0 else '  EXIT %d' % code))
+        for line in out.strip().splitlines():
+            print('        ' + line.strip())
+        sys.stdout.flush()
     print('slowest run: %.1f s (target: under 60 s)' % worst)
     return 0
 

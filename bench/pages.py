@@ -276,13 +276,15 @@ def pages_for(name, base, workdir, demo_password, generated):
     }
 
 
-def seeded(where, clients, therapists, progress):
+def seeded(where, clients, therapists, progress, extra=()):
     """A seeded clinic in ``where`` (kept for the next run: seeding 50,000
-    clients takes minutes); returns its ini file."""
+    clients takes minutes); returns its ini file.  ``extra``: more
+    ``minorconsent-seed`` options (bench/daily.py's ``--agreements``)."""
     where.mkdir(parents=True, exist_ok=True)
     ini = where / 'bench.ini'
     ini.write_text(INI.format(dir=where, cache=CACHE))
-    stamp = where / ('seeded-%d-%d-%d' % (clients, therapists, progress))
+    stamp = where / ('seeded-%d-%d-%d%s' % (clients, therapists, progress,
+                                           ''.join(extra).replace('--', '-')))
     if stamp.exists():
         # A clinic kept from an earlier run gets the code's newer schema steps.
         subprocess.run([str(BIN / 'minorconsent-evolve'), str(ini)], check=True,
@@ -295,9 +297,10 @@ def seeded(where, clients, therapists, progress):
         elif path.exists():
             path.unlink()
     started = time.perf_counter()
-    subprocess.run([str(BIN / 'minorconsent-seed'), str(ini), '--quiet', '--clients',
-                    str(clients), '--therapists', str(therapists), '--progress',
-                    str(progress)], check=True, stdout=subprocess.DEVNULL)
+    with open(where / 'seed-output.txt', 'w') as output:
+        subprocess.run([str(BIN / 'minorconsent-seed'), str(ini), '--quiet', '--clients',
+                        str(clients), '--therapists', str(therapists), '--progress',
+                        str(progress), *extra], check=True, stdout=output)
     print('seeded %d clients (%d therapists, %d progress updates each) in %.0f s'
           % (clients, therapists, progress, time.perf_counter() - started), flush=True)
     stamp.touch()

@@ -9,7 +9,11 @@ client (the audit trail's ``record``), ``client_id`` the clinic's own id
 from the caseload file (empty for a client added in the app).
 
 Nothing here reads a private note except ``note_line``, and the export
-calls it only when the operator asked for private notes.
+calls it only when the operator asked for private notes.  No other free
+text a person typed leaves either (step and review comments, invitation
+notes, disclosure justifications, restriction notes, contact
+instructions): only fields the system wrote, names and what guardians
+were shown (published summaries).
 """
 import hashlib
 import json
@@ -80,8 +84,14 @@ def _signature(signature):
 
 
 def _event(event):
-    return {'time': event.time, 'kind': event.kind, 'actor_id': event.actor_id,
-            'detail': event.detail}
+    """An agreement event as exported: when, what and who, without its
+    ``detail``.  Why: the detail is partly a person's own words (the
+    comment typed with a workflow step, which may be clinical; a note
+    given with an invitation) and partly the system's, and the stored
+    event does not say which.  What the system's words said is in the
+    record anyway (the signatures' authority and paper details, the
+    template version, the period), so nothing is lost but free text."""
+    return {'time': event.time, 'kind': event.kind, 'actor_id': event.actor_id}
 
 
 def agreement_line(client, agreement):

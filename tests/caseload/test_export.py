@@ -31,6 +31,8 @@ from minorconsent.caseload.export import export_clinic
 from minorconsent.clients import Note
 from minorconsent.scripts import caseload_export, init, seed
 from minorconsent.scripts.common import clinic_transaction
+from minorconsent.scripts.demo_families import marker_code
+from support import MARKER
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'scripts'))
 from scripthelpers import make_site, open_db, run  # noqa: E402
@@ -42,11 +44,14 @@ FORMULA = '=HYPERLINK("http://evil.demo.test","x")'
 
 @pytest.fixture(scope='module')
 def seeded(tmp_path_factory):
-    """The demo clinic (named families and 4 generated clients), a secret
+    """The demo clinic (named families and 4 generated clients) seeded with
+    ``--private-marker`` (the marker in every private field: step comments,
+    invitation notes, review comments, disclosure justifications,
+    restriction notes, contact instructions, clinical goals), a secret
     private note planted on every client, and one client whose given name
     a spreadsheet would run as a formula."""
     site = make_site(tmp_path_factory.mktemp('export-site'))
-    code, _, _ = run(seed, site.ini, '--quiet', '--clients', '4')
+    code, _, _ = run(seed, site.ini, '--quiet', '--clients', '4', '--private-marker', MARKER)
     assert code == 0
     with open_db(site, commit=True) as (root, clinic):
         clients = list(clinic['clients'].values())
@@ -255,9 +260,18 @@ def test_the_export_is_one_audit_entry_with_counts_and_no_names(seeded, exported
 # --- private notes --------------------------------------------------------------
 
 def test_no_private_note_in_any_exported_byte(exported):
-    secret = SECRET.encode()
+    """Neither the planted note nor the seed's marker (written into every
+    free-text field a therapist or staff typed: agreement step comments,
+    invitation notes, summary history and review comments, disclosure
+    justifications, restriction notes, contact instructions, clinical
+    goals, diagnoses) nor the marker's diagnosis code is in any file,
+    PDFs and the Bundle's attachments included."""
+    secrets = (SECRET.encode(), MARKER.encode(), marker_code(MARKER).encode())
+    names = [name for name, _ in files_under(exported)]
+    assert any(name.endswith('.pdf') for name in names)
     for data in every_byte(exported):
-        assert secret not in data
+        for secret in secrets:
+            assert secret not in data, secret
 
 
 def test_private_notes_only_when_asked_and_then_said_first(seeded, tmp_path):

@@ -62,6 +62,8 @@ TABLE = {
     # The FHIR API's clients (issue 19): the admin's pages.
     ('Clinic', 'api-clients', 'GET'): only(200, ADM, anonymous=LOGIN),
     ('Clinic', 'api-client-add', 'GET'): only(200, ADM, anonymous=LOGIN),
+    # The privacy officer approves what the admin registered (two people).
+    ('Clinic', 'api-client-approvals', 'GET'): only(200, PO, anonymous=LOGIN),
     # Without /smart-configuration or /token after them, nothing is there.
     ('Clinic', '.well-known', 'GET'): outcome(404),
     ('Clinic', 'auth', 'POST'): outcome(404),

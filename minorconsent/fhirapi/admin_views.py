@@ -1,5 +1,8 @@
 """The admin's pages for API clients: the list (disable, enable, delete at
-once) and the registration form.
+once) and the registration form.  A client registered here awaits the
+privacy officer's approval (``approval_views``) before it gets a token:
+the admin, who never sees a client record, cannot give a system of their
+own every child's.
 
 Thin: the rules are in ``clients`` (which notes every change on the audit
 trail, ids only) and ``keys``.  ``administer`` only: every other role gets
@@ -13,13 +16,16 @@ from minorconsent.site.messages import redirect
 from minorconsent.site.views import clinic_view
 
 from .admin_schemas import RegisterClientSchema
-from .clients import api_clients
+from .clients import APPROVED, PENDING, REFUSED, api_clients
 from .keys import MAX_JWKS_BYTES, KeySetError
 from .smart import token_url
 
 LIST = 'api-clients'
 ADD = 'api-client-add'
 ACTIONS = ('disable', 'enable', 'delete')
+#: What the list says of the privacy officer's decision (``approval_views``).
+APPROVAL_WORDS = {PENDING: "Awaiting the privacy officer's approval",
+                  APPROVED: 'Approved', REFUSED: 'Refused by the privacy officer'}
 
 
 def rows(store):
@@ -27,7 +33,8 @@ def rows(store):
     if store is None:
         return []
     return [{'id': c.client_id, 'name': c.name, 'scopes': c.scopes, 'kids': c.key_ids(),
-             'enabled': c.enabled, 'created': c.created, 'created_by': c.created_by}
+             'enabled': c.enabled, 'approval': APPROVAL_WORDS[c.approval],
+             'created': c.created, 'created_by': c.created_by}
             for c in store.values()]
 
 

@@ -187,6 +187,9 @@ def exchange(store, params, token_url, now):
         raise Refused('invalid_client', 'unknown-client')
     if not client.enabled:
         raise Refused('invalid_client', 'disabled-client', client_id)
+    if not client.approved:
+        # Two people: the privacy officer has not approved it (yet).
+        raise Refused('invalid_client', 'unapproved-client', client_id)
     claims = verified_claims(assertion, client)
     jti, jti_expires = check_claims(claims, client_id, token_url, now)
     scopes = granted_scopes(scope, client.scopes)

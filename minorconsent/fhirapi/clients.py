@@ -12,6 +12,19 @@ client's live tokens are dropped in the same transaction.  The registry is
 not part of the traversable tree (it is an attribute of the clinic, not a
 child), so no URL walks into it.
 
+Two people (issue 19 review, finding 1): the admin must never see a
+client record, and a client with every scope reads every child's.  So a
+client the admin registers on the page is *awaiting approval*: the token
+endpoint refuses it (``invalid_client``, as an unknown one) until the
+privacy officer approves it on their own page (``approval_views``); the
+one who registered a client can never approve it.  Approval is kept apart
+from ``enabled``: the admin disables, enables and deletes at once, and
+re-enabling a client the privacy officer approved needs no new approval.
+A client's scopes and keys cannot be changed after registration (a new key
+set or scope is a new registration, approved anew).  The console script
+(run by the operator on the server, who holds the database anyway)
+registers an approved client directly.
+
 Every change is noted on the audit trail with ids only (the client's name
 is the admin's label and stays off the trail).
 """
@@ -38,11 +51,26 @@ SCOPES = (
 
 MAX_NAME = 100
 
+#: A client's approval: the privacy officer's decision on it.
+PENDING, APPROVED, REFUSED = 'pending', 'approved', 'refused'
+
+
+def name_problem(name):
+    """Why ``name`` cannot be a client's name, or ''."""
+    if not name or len(name) > MAX_NAME:
+        return 'A name of 1 to %d characters.' % MAX_NAME
+    return ''
+
 
 class ApiClient(Persistent):
     """One registered system.  ``jwks`` is checked, canonical JSON text."""
 
     __name__ = None
+    #: A client stored before approvals existed is pending: the two-person
+    #: rule holds for it too.
+    approval = PENDING
+    decided_by = None
+    decided_at = None
 
     def __init__(self, name, jwks, scopes, created, created_by):
         self.name = name
@@ -55,6 +83,15 @@ class ApiClient(Persistent):
     @property
     def client_id(self):
         return self.__name__
+
+    @property
+    def approved(self):
+        return self.approval == APPROVED
+
+    @property
+    def usable(self):
+        """Enabled by the admin and approved by the privacy officer."""
+        return self.enabled and self.approved
 
     def key_set(self):
         return key_set(self.jwks)
@@ -87,13 +124,20 @@ class ApiClients(Persistent):
         """Every client, newest first (the admin's list)."""
         return sorted(self.clients.values(), key=lambda c: c.created, reverse=True)
 
-    def register(self, name, jwks_text, scopes, now, by):
-        """A new enabled client; its id.  ``jwks_text`` is checked here
+    def pending(self):
+        """The clients awaiting the privacy officer, oldest first."""
+        return sorted((c for c in self.clients.values() if c.approval == PENDING),
+                      key=lambda c: c.created)
+
+    def register(self, name, jwks_text, scopes, now, by, approved=False):
+        """A new enabled client, awaiting approval unless ``approved``
+        (the console script only); its id.  ``jwks_text`` is checked here
         too (``keys.KeySetError``), so the script and the page cannot
         store what the other would refuse."""
         name = (name or '').strip()
-        if not name or len(name) > MAX_NAME:
-            raise ValueError('A name of 1 to %d characters.' % MAX_NAME)
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(problem)
         unknown = set(scopes) - set(SCOPES)
         if unknown or not scopes:
             raise ValueError('Scopes: one or more of %s.' % ', '.join(SCOPES))
@@ -103,10 +147,29 @@ class ApiClients(Persistent):
             client_id = new_id()
         client.__name__ = client_id
         client.__parent__ = self
+        if approved:
+            client.approval, client.decided_by, client.decided_at = APPROVED, by, now
         self.clients[client_id] = client
         note(self, 'api.client_registered', target='api-clients/' + client_id,
-             detail='scopes=%s keys=%d' % (' '.join(client.scopes), len(client.key_ids())))
+             detail='scopes=%s keys=%d %s' % (' '.join(client.scopes), len(client.key_ids()),
+                                              client.approval))
         return client_id
+
+    def decide(self, client_id, approve, by, now):
+        """The privacy officer's decision on a pending client.  ``ValueError``
+        with a sentence: not pending (decided already, or gone), or ``by``
+        registered it (two people, always)."""
+        client = self.get(client_id)
+        if client is None or client.approval != PENDING:
+            raise ValueError('This API client is not awaiting approval '
+                             '(it may have been decided or deleted already).')
+        if by is None or by == client.created_by:
+            raise ValueError('The person who registered an API client cannot approve it.')
+        client.approval = APPROVED if approve else REFUSED
+        client.decided_by, client.decided_at = by, now
+        note(self, 'api.client_approved' if approve else 'api.client_refused',
+             target='api-clients/' + client_id)
+        return client
 
     def set_enabled(self, client_id, enabled):
         """Enable or disable; disabling drops the client's live tokens."""
@@ -135,7 +198,7 @@ class ApiClients(Persistent):
             return None
         client_id, scopes, expires = found
         client = self.clients.get(client_id)
-        if client is None or not client.enabled:
+        if client is None or not client.usable:
             return None
         # A scope the admin has since taken away is not granted either.
         return Grant(api_client_id=client_id,

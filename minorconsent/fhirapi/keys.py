@@ -110,3 +110,10 @@ def key_set(jwks_json):
 def key_ids(jwks_json):
     """The kids of stored JWKS text, for the admin's list."""
     return [key['kid'] for key in json.loads(jwks_json)['keys']]
+
+
+def fingerprints(jwks_json):
+    """(kid, RFC 7638 SHA-256 thumbprint) of each stored key: what the
+    privacy officer compares with the integration engineer's own before
+    approving (a kid is only a label; the thumbprint names the key)."""
+    return [(key.kid, key.thumbprint()) for key in key_set(jwks_json).keys]

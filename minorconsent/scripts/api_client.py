@@ -5,7 +5,10 @@ does the same):
 
 * ``minorconsent-api-client CONFIG add --name NAME --jwks FILE --scope SCOPE
   [--scope ...]`` registers a client and prints its new client id alone on
-  the last line (so ``$(... | tail -n 1)`` captures it);
+  the last line (so ``$(... | tail -n 1)`` captures it).  The client is
+  approved at once: the operator who runs this on the server holds the
+  database anyway, so a privacy officer's approval (which a client the
+  admin registers on the page awaits) would add no second person;
 * ``list``: one line per client: id, enabled/disabled, scopes, name;
 * ``disable CLIENT_ID``: at once, its live tokens revoked.
 
@@ -31,7 +34,12 @@ def parse_args(argv):
                                'through the FHIR API (SMART Backend Services).')
     parser.add_argument('config_uri', help='e.g. production.ini')
     commands = parser.add_subparsers(dest='command', required=True)
-    add = commands.add_parser('add', help='register a client; prints its id last')
+    add = commands.add_parser(
+        'add', help='register a client, approved at once (no privacy officer approval: '
+                    'run on the server by its operator); prints its id last',
+        description='Register an API client, approved at once: unlike a client the admin '
+                    'registers on the page, it does not await the privacy officer\'s '
+                    'approval (whoever runs this on the server holds the database anyway).')
     add.add_argument('--name', required=True, help="the admin's label for the system")
     add.add_argument('--jwks', required=True, metavar='FILE',
                      help='its public key set (JWKS, RS384 or ES384; "-" reads stdin)')
@@ -69,14 +77,14 @@ def main(argv=None):
             return fail('The database needs updating: run minorconsent-evolve first.')
         if args.command == 'list':
             for client in store.values():
-                print('%s  %s  %s  %s' % (client.client_id,
-                                          'enabled ' if client.enabled else 'disabled',
-                                          ' '.join(client.scopes), client.name))
+                print('%s  %s  %-8s  %s  %s' % (
+                    client.client_id, 'enabled ' if client.enabled else 'disabled',
+                    client.approval, ' '.join(client.scopes), client.name))
             return 0
         if args.command == 'add':
             try:
                 client_id = store.register(args.name, jwks, tuple(sorted(set(args.scope))),
-                                           now=utcnow(), by='script')
+                                           now=utcnow(), by='script', approved=True)
             except (KeySetError, ValueError) as exc:
                 return fail(str(exc))
             request.tm.commit()

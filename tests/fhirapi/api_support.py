@@ -6,8 +6,10 @@ Stable, small API (the resource tests import it):
   P-384, or RS384 with 2048 bits); ``public_jwks(*keys)``: their JWKS text.
 * ``register_client(app_or_clinic, scopes=ALL_SCOPES, alg='ES384', name=...)``
   -> ``(client_id, private_key)``: registered straight in the test's
-  clinic (``app``: its own transaction; an open clinic: the caller's).
-  The admin page's own tests register through the page.
+  clinic (``app``: its own transaction; an open clinic: the caller's),
+  approved at once (as the console script registers).  The admin page's
+  own tests register through the page and then approve as the privacy
+  officer: ``approve_on_page(app, client_id)``.
 * ``assertion(client_id, private_key, aud=TOKEN_URL, **claims)``: a signed
   client assertion (``exp`` 60 s ahead, a fresh ``jti``; any claim may be
   overridden, ``None`` drops it).
@@ -30,12 +32,13 @@ from minorconsent.fhirapi.auth import ASSERTION_TYPE
 from minorconsent.fhirapi.clients import SCOPES
 from minorconsent.site.clock import utcnow
 
-from support import clinic_of
+from support import ROLE_EMAILS, clinic_of, sign_in
 
 ALL_SCOPES = SCOPES
 #: ``minorconsent.public_url`` of the test app (tests/support.py) + /auth/token.
 TOKEN_URL = 'http://localhost/auth/token'
 TOKEN_PATH = '/auth/token'
+APPROVALS_PATH = '/api-client-approvals'
 ALGS = ['RS384', 'ES384']
 
 _KEYS = {}
@@ -82,7 +85,19 @@ def register_client(app_or_clinic, scopes=ALL_SCOPES, alg='ES384', name='Demo EH
 
 def _register(clinic, name, key, scopes):
     return clinic.api_clients.register(name, public_jwks(key), tuple(scopes), now=utcnow(),
-                                       by='test')
+                                       by='test', approved=True)
+
+
+def approve_on_page(app, client_id, action='approve'):
+    """The privacy officer approves (or refuses) ``client_id`` on the
+    approvals page, as a second person after the admin registered it;
+    the response to the form's POST."""
+    officer = sign_in(app, ROLE_EMAILS['privacy_officer'])
+    page = officer.get(APPROVALS_PATH)
+    forms = [f for f in page.forms.values()
+             if f.fields.get('client_id') and f['client_id'].value == client_id]
+    assert forms, 'client %s is not awaiting approval' % client_id
+    return forms[0].submit('action', value=action)
 
 
 def assertion(client_id, private_key, aud=TOKEN_URL, **claims):

@@ -11,8 +11,8 @@ from joserfc.jwk import RSAKey
 
 from minorconsent.site.clock import utcnow
 
-from api_support import (ALL_SCOPES, fresh_key, new_key, public_jwks, request_token,
-                         token_for)
+from api_support import (ALL_SCOPES, approve_on_page, fresh_key, new_key, public_jwks,
+                         request_token, token_for)
 from support import ROLE_EMAILS, audit_entries, clinic_of, csrf_of, sign_in, tick
 
 LIST, ADD = '/api-clients', '/api-client-add'
@@ -55,6 +55,11 @@ def test_register_through_the_page_then_get_a_token(app, alg):
     assert (name, scopes, enabled) == ('Clinic EHR', ('system/Consent.rs',), True)
     assert client_id in page.text and 'Clinic EHR' in page.text
     assert 'http://localhost/auth/token' in page.text
+    assert "Awaiting the privacy officer's approval" in page.text
+    # Two people: no token before the privacy officer approves it.
+    res = request_token(app, client_id, key, scopes=('system/Consent.rs',))
+    assert res.status_int == 401 and res.json['error'] == 'invalid_client'
+    assert approve_on_page(app, client_id).status_int == 302
     res = request_token(app, client_id, key, scopes=('system/Consent.rs',))
     assert res.status_int == 200 and res.json['scope'] == 'system/Consent.rs'
     entry = [e for e in audit_entries(app) if e['action'] == 'api.client_registered'][-1]
@@ -73,6 +78,7 @@ def test_register_by_uploading_the_jwks_file(app):
     assert res.status_int == 302, res.text
     (client_id, (_, scopes, _)), = stored_clients(app).items()
     assert scopes == ('system/Goal.rs',)
+    approve_on_page(app, client_id)
     assert request_token(app, client_id, key, scopes=('system/Goal.rs',)).status_int == 200
 
 
@@ -138,6 +144,7 @@ def test_disable_enable_delete_take_effect_at_once_and_are_audited(app):
     key = new_key('ES384')
     register_form(admin, jwks=public_jwks(key))
     (client_id, _), = stored_clients(app).items()
+    approve_on_page(app, client_id)
     token = token_for(app, client_id, key)
 
     def act(action):
@@ -155,14 +162,15 @@ def test_disable_enable_delete_take_effect_at_once_and_are_audited(app):
     assert stored_clients(app)[client_id][2] is False and not live(token)
     assert request_token(app, client_id, key).json['error'] == 'invalid_client'
     act('enable')
-    token = token_for(app, client_id, key)
+    token = token_for(app, client_id, key)     # approved once: no new approval
     act('delete')
     assert stored_clients(app) == {} and not live(token)
     actions = [(e['action'], e['target']) for e in audit_entries(app)
                if e['action'].startswith('api.client_')]
     target = 'api-clients/' + client_id
-    assert actions == [('api.client_registered', target), ('api.client_disabled', target),
-                       ('api.client_enabled', target), ('api.client_deleted', target)]
+    assert actions == [('api.client_registered', target), ('api.client_approved', target),
+                       ('api.client_disabled', target), ('api.client_enabled', target),
+                       ('api.client_deleted', target)]
     # An action on a client that is gone: a clear 400, nothing changed.
     res = admin.post(LIST, {'csrf_token': csrf_of(admin.get(ADD)), 'client_id': client_id,
                             'action': 'enable'}, expect_errors=True)

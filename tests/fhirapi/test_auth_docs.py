@@ -45,7 +45,7 @@ def test_the_documented_exchange_gets_a_token_that_reads_fhir(app, tmp_path, mon
     with clinic_of(app.db, app.registry) as clinic:
         client_id = clinic.api_clients.register(
             'Clinic EHR', jwks, ('system/Consent.rs', 'system/Goal.rs'), now=utcnow(),
-            by='test')
+            by='test', approved=True)
     browser = api_browser(app)
     code = get_token.replace("'https://portal.clinic.example'", "'http://localhost'")
     code = code.replace("CLIENT_ID = '...'", 'CLIENT_ID = %r' % client_id)

@@ -61,7 +61,9 @@ def test_add_list_disable(site, tmp_path):
     listed = api_client(site, 'list')
     assert listed.returncode == 0
     line, = listed.stdout.strip().splitlines()
-    assert line.split()[:4] == [client_id, 'enabled', 'system/Consent.rs', 'system/Goal.rs']
+    # Approved at once: the operator holds the database anyway.
+    assert line.split()[:5] == [client_id, 'enabled', 'approved', 'system/Consent.rs',
+                                'system/Goal.rs']
     assert line.endswith('Clinic EHR')
     done = api_client(site, 'disable', client_id)
     assert done.returncode == 0 and 'Disabled' in done.stdout
@@ -107,3 +109,12 @@ def test_help_names_the_commands(tmp_path):
     assert result.stdout.startswith('usage: minorconsent-api-client')
     assert 'config_uri' in result.stdout
     assert all(word in result.stdout for word in ('add', 'list', 'disable'))
+    assert 'approved at once' in result.stdout
+
+
+def test_add_help_says_the_client_is_approved_without_the_privacy_officer(tmp_path):
+    result = subprocess.run([SCRIPT, 'x.ini', 'add', '--help'], capture_output=True,
+                            text=True, timeout=120, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    text = ' '.join(result.stdout.split())
+    assert 'approved at once' in text and "privacy officer's approval" in text

@@ -13,10 +13,13 @@ staff role, a CSRF token mean nothing here: the view never asks
 grant whose scopes do not cover the type and interaction: 403.  Every
 error is an OperationOutcome; every unknown id the same 404.
 
-Each use is on the audit trail (``fhir.read`` / ``fhir.search``), one
-entry on each record returned, ids only: the API client, the resource type and the
-number the answer held.  An empty answer reads no record and notes none
-(the view's own entry, from the audit deriver, still records the call).
+Each use is on the audit trail, ids only, through the recorder's buffer:
+one ``api.request`` entry for every request that carries a live token,
+whatever its answer (an empty search, a 404, a 403, a 400), attributed to
+the API client with the resource type, the interaction, the number
+returned and the status, because the generic entry of the audit deriver
+knows only an anonymous caller; and one ``fhir.read`` / ``fhir.search``
+entry on each record returned (the guardian's accounting reads those).
 """
 from importlib.metadata import PackageNotFoundError, version
 
@@ -74,23 +77,43 @@ def _scope_type(resource_type):
     return 'DocumentReference' if resource_type == 'Binary' else resource_type
 
 
+def _detail(grant, resource_type, interaction, count):
+    return 'api client %s: %s %s, %d returned' % (
+        grant.api_client_id, resource_type, interaction, count)
+
+
+def _buffer(request, entries):
+    """A read writes nothing else, so its entries go to the recorder's
+    buffer (sealed within a second, as every page view's are:
+    ``audit/access.py``) rather than making the read a write of its own."""
+    if entries:
+        recorder = request.registry.audit_recorder
+        request.add_finished_callback(lambda request: [recorder.add(e) for e in entries])
+
+
 def note_use(request, grant, resource_type, interaction, records):
     """One audit entry per record returned, ids only: the client whose file
     it is, the record's path below it, the API client, the type and the
-    number returned.  A read writes nothing else, so its entries go to the
-    recorder's buffer (sealed within a second, as every page view's are:
-    ``audit/access.py``) rather than making the read a write of its own."""
-    detail = 'api client %s: %s %s, %d returned' % (
-        grant.api_client_id, resource_type, interaction, len(records))
+    number returned."""
+    detail = _detail(grant, resource_type, interaction, len(records))
     entries = []
     for record in records:
         client_id, target = describe(record)
         entries.append(make_entry('fhir.%s' % interaction, actor='api:%s' % grant.api_client_id,
                                   role='api-client', record=client_id, target=target,
                                   detail=detail, ip=request.client_addr or '', outcome='200'))
-    if entries:
-        recorder = request.registry.audit_recorder
-        request.add_finished_callback(lambda request: [recorder.add(e) for e in entries])
+    _buffer(request, entries)
+    return len(records)
+
+
+def note_request(request, grant, resource_type, interaction, count, status):
+    """The request's own entry: every use of a token, even one that
+    returned nothing or was refused.  The type and interaction are the
+    API's own words (never the raw path)."""
+    _buffer(request, [make_entry(
+        'api.request', actor='api:%s' % grant.api_client_id, role='api-client',
+        target='', detail=_detail(grant, resource_type, interaction, count),
+        ip=request.client_addr or '', outcome=str(status))])
 
 
 @clinic_view(context=Clinic, name='fhir', permission=NO_PERMISSION_REQUIRED,
@@ -100,8 +123,12 @@ def fhir_api(context, request):
     (a FHIR ``_search`` by form, a write) gets the API's own 405
     OperationOutcome instead of the HTML "form expired" page."""
     if request.method not in ('GET', 'HEAD'):
-        return respond(outcome('not-supported', 'Only GET: this API reads'), status=405,
-                       headers={'Allow': 'GET, HEAD'})
+        response = respond(outcome('not-supported', 'Only GET: this API reads'), status=405,
+                           headers={'Allow': 'GET, HEAD'})
+        grant = grant_of(request)
+        if grant is not None:
+            note_request(request, grant, 'unknown', 'unknown', 0, response.status_int)
+        return response
     path = request.subpath
     if path == ('metadata',):
         return respond(capability_statement(request.registry, _software_version(),
@@ -116,30 +143,37 @@ def fhir_api(context, request):
         return unauthorized()
     if len(path) not in (1, 2) or path[0] not in READABLE \
             or (len(path) == 1 and path[0] not in SEARCHES):
-        return respond(outcome('not-supported', 'No such resource type or interaction here'),
-                       status=404)
+        response = respond(outcome('not-supported',
+                                   'No such resource type or interaction here'), status=404)
+        note_request(request, grant, 'unknown', 'unknown', 0, response.status_int)
+        return response
     resource_type = path[0]
     interaction = 'read' if len(path) == 2 else 'search'
+    count = 0
     if not grant.allows(_scope_type(resource_type), interaction[0]):
-        return forbidden()
-    if interaction == 'read':
-        return _read(request, grant, resource_type, path[1])
-    return _search(request, grant, resource_type)
+        response = forbidden()
+    elif interaction == 'read':
+        response, count = _read(request, grant, resource_type, path[1])
+    else:
+        response, count = _search(request, grant, resource_type)
+    note_request(request, grant, resource_type, interaction, count, response.status_int)
+    return response
 
 
 def _read(request, grant, resource_type, fhir_id):
+    """The answer and the number of resources it returned."""
     found = read(request.clinic, request.registry, resource_type, fhir_id)
     if found is None:
-        return respond(NOT_FOUND, status=404)
+        return respond(NOT_FOUND, status=404), 0
     resource, record = found
-    note_use(request, grant, resource_type, 'read', [record])
+    count = note_use(request, grant, resource_type, 'read', [record])
     if resource_type != 'Binary':
-        return respond(resource)
+        return respond(resource), count
     if 'application/fhir+json' in (request.headers.get('Accept') or ''):
-        return respond(binary_resource(resource))
+        return respond(binary_resource(resource)), count
     response = Response(pdf_bytes(resource), content_type='application/pdf')
     response.cache_control = 'no-store'
-    return response
+    return response, count
 
 
 def _strict(request):
@@ -152,13 +186,13 @@ def _search(request, grant, resource_type):
         query = parse_query(resource_type, request.environ.get('QUERY_STRING', ''),
                             strict=_strict(request))
     except QueryError as exc:
-        return respond(outcome('invalid', str(exc)), status=400)
+        return respond(outcome('invalid', str(exc)), status=400), 0
     required = REQUIRED.get(resource_type)
     if required and not any(getattr(query, name) for name in required):
         return respond(outcome('too-costly', '%s is searched by %s only' % (
             resource_type, 'identifier or _id' if resource_type == 'Patient'
-            else 'patient')), status=400)
+            else 'patient')), status=400), 0
     page = SEARCHES[resource_type](request.clinic, request.registry, query)
-    note_use(request, grant, resource_type, 'search',
-             [record for _, record in page.results])
-    return respond(searchset(request.registry, query, page))
+    count = note_use(request, grant, resource_type, 'search',
+                     [record for _, record in page.results])
+    return respond(searchset(request.registry, query, page)), count

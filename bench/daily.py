@@ -41,7 +41,9 @@ DEFAULT_DAYS = [0, 1, 2, 3, 3, 30]
 
 
 def run_day(ini, day, per_task=False):
-    """``(seconds, peak RSS in MB of this child, its output, exit code)``.
+    """``(seconds, peak RSS in MB of this child, its output, exit code,
+    CPU seconds of this child)``: on a machine shared with others the CPU
+    time says what the run cost when the wall time says how long it waited.
     ``per_task``: bench/daily_tasks.py instead of the script (each task's
     seconds and the peak memory after it)."""
     command = ([sys.executable, str(HERE / 'daily_tasks.py'), str(ini), day.isoformat()]
@@ -60,7 +62,7 @@ def run_day(ini, day, per_task=False):
         output, errors = out.read(), err.read()
     if code:
         print(errors[-3000:], file=sys.stderr)
-    return seconds, usage.ru_maxrss / 1024, output, code
+    return seconds, usage.ru_maxrss / 1024, output, code, usage.ru_utime + usage.ru_stime
 
 
 def machine():
@@ -107,14 +109,17 @@ def main(argv=None):
         if 'Agreements of' in text:
             print(text[text.index('Agreements of'):text.index('Demo sign-ins')].rstrip())
     offsets = args.days if args.days is not None else DEFAULT_DAYS
-    print('%-7s %-12s %8s %10s' % ('offset', 'day', 'seconds', 'peak MB'))
+    print('%-7s %-12s %8s %8s %10s %6s' % ('offset', 'day', 'seconds', 'CPU s', 'peak MB',
+                                           'load'))
     worst = 0
     for offset in offsets:
         day = seeded_on + timedelta(days=offset)
-        seconds, peak, out, code = run_day(copy, day, args.per_task)
+        seconds, peak, out, code, cpu = run_day(copy, day, args.per_task)
         worst = max(worst, seconds)
-        print('%-7d %-12s %8.1f %10.0f%s' % (offset, day, seconds, peak,
-                                             '' if code == 0 else '  EXIT %d' % code))
+        # The machine's 1-minute load average as the run ended (others' work).
+        print('%-7d %-12s %8.1f %8.1f %10.0f %6.1f%s' % (
+            offset, day, seconds, cpu, peak, os.getloadavg()[0],
+            '' if code == 0 else '  EXIT %d' % code))
         for line in out.strip().splitlines():
             print('        ' + line.strip())
         sys.stdout.flush()

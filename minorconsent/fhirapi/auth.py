@@ -38,14 +38,19 @@ PARAMETERS = ('grant_type', 'client_assertion_type', 'client_assertion', 'scope'
 
 
 class Refused(Exception):
-    """An OAuth 2.0 error answer (RFC 6749 5.2)."""
+    """An OAuth 2.0 error answer (RFC 6749 5.2).  ``client_id``: the
+    registered client the request names; ``verified``: whether the
+    assertion's signature was checked against that client's key.  Only a
+    verified refusal is the client's doing: before the signature anyone can
+    name any client id, so the audit trail must not make them its actor."""
 
-    def __init__(self, error, reason, client_id='', description=''):
+    def __init__(self, error, reason, client_id='', description='', verified=False):
         super().__init__(reason)
         self.error = error
         self.reason = reason
         self.client_id = client_id
         self.description = description
+        self.verified = verified
 
     @property
     def status(self):
@@ -143,7 +148,7 @@ def _number(value):
 def check_claims(claims, client_id, token_url, now):
     """SMART's rules for the assertion's claims; the jti and its expiry."""
     def refuse(reason):
-        raise Refused('invalid_client', reason, client_id)
+        raise Refused('invalid_client', reason, client_id, verified=True)
     if claims.get('iss') != client_id or claims.get('sub') != client_id:
         refuse('iss-sub')
     aud = claims.get('aud')
@@ -166,13 +171,14 @@ def check_claims(claims, client_id, token_url, now):
     return jti, datetime.fromtimestamp(exp, timezone.utc)
 
 
-def granted_scopes(requested, allowed):
+def granted_scopes(requested, allowed, client_id=''):
     """The requested scopes the client may have (RFC 6749 3.3: the server
-    may grant fewer, and says which); ``invalid_scope`` if none."""
+    may grant fewer, and says which); ``invalid_scope`` if none (asked
+    after the signature: the client's own doing)."""
     asked = set(requested.split())
     granted = tuple(sorted(asked & set(allowed)))
     if not granted:
-        raise Refused('invalid_scope', 'scope')
+        raise Refused('invalid_scope', 'scope', client_id, verified=True)
     return granted
 
 
@@ -192,9 +198,9 @@ def exchange(store, params, token_url, now):
         raise Refused('invalid_client', 'unapproved-client', client_id)
     claims = verified_claims(assertion, client)
     jti, jti_expires = check_claims(claims, client_id, token_url, now)
-    scopes = granted_scopes(scope, client.scopes)
+    scopes = granted_scopes(scope, client.scopes, client_id)
     if not store.tokens.use_jti(client_id, jti, jti_expires):
-        raise Refused('invalid_client', 'replayed-jti', client_id)
+        raise Refused('invalid_client', 'replayed-jti', client_id, verified=True)
     store.tokens.prune(now)
     token, expires = store.tokens.issue(client_id, scopes, now)
     seconds = int((expires - now) / timedelta(seconds=1))

@@ -108,10 +108,14 @@ def token_endpoint(request):
 
 def _note_refusal(request, refusal):
     """On the trail though the 4xx commits nothing: the recorder's buffer
-    seals it within a second (ids and a reason code only)."""
+    seals it within a second (ids and a reason code only).  The client is
+    the actor only once its signature was verified; before that (a wrong
+    signature, a disabled or unapproved client) the caller is anonymous
+    and the client it named is only the target."""
+    verified = refusal.verified and refusal.client_id
     entry = make_entry(
-        'api.token_refused', actor='api:' + refusal.client_id if refusal.client_id else
-        'anonymous', role='api-client',
+        'api.token_refused', actor='api:' + refusal.client_id if verified else 'anonymous',
+        role='api-client' if verified else '',
         target='api-clients/' + refusal.client_id if refusal.client_id else '',
         detail='error=%s reason=%s' % (refusal.error, refusal.reason),
         ip=request.client_addr or '', outcome=str(refusal.status))

@@ -47,6 +47,7 @@ def test_the_admins_own_key_with_every_scope_reads_nothing_until_approved(app, d
     assert res.status_int == 401 and res.json == {'error': 'invalid_client'}
     refused = [e for e in audit_entries(app) if e['action'] == 'api.token_refused'][-1]
     assert 'reason=unapproved-client' in refused['detail']
+    assert refused['actor'] == 'anonymous' and refused['target'] == 'api-clients/' + client_id
     # The admin cannot approve it: the page is not there for them.
     admin = sign_in(app, 'admin@demo.test')
     made_up = admin.get('/no-such-page', expect_errors=True)

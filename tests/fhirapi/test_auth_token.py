@@ -112,8 +112,33 @@ def test_a_wrong_key_under_the_right_kid_is_invalid_client(app):
     impostor = fresh_key('ES384', kid=key.kid)
     refused(request_token(app, client_id, impostor), 'invalid_client', 401)
     assert refusals(app)[-1]['detail'].endswith('reason=signature')
+    assert_anonymous_naming(refusals(app)[-1], client_id)
     unknown_kid = fresh_key('ES384', kid='not-registered')
     refused(request_token(app, client_id, unknown_kid), 'invalid_client', 401)
+
+
+def assert_anonymous_naming(entry, client_id):
+    """A refusal before the signature is verified: anyone may name any
+    client, so the caller is anonymous and the client only the target."""
+    assert entry['actor'] == 'anonymous' and entry['role'] != 'api-client', entry
+    assert entry['target'] == 'api-clients/' + client_id
+
+
+def test_only_a_verified_refusal_names_the_client_as_its_actor(app):
+    client_id, key = register_client(app, scopes=('system/Consent.rs',))
+    # Verified, then refused: the client's own doing.
+    refused(request_token(app, client_id, key, scopes=('system/Goal.rs',)),
+            'invalid_scope', 400)
+    entry = refusals(app)[-1]
+    assert entry['detail'] == 'error=invalid_scope reason=scope'
+    assert entry['actor'] == 'api:' + client_id and entry['role'] == 'api-client'
+    assert entry['target'] == 'api-clients/' + client_id
+    # Anyone can claim the id with a key of their own: not the client's doing.
+    stranger = fresh_key('ES384', kid=key.kid)
+    refused(request_token(app, client_id, stranger, scopes=('system/Consent.rs',)),
+            'invalid_client', 401)
+    assert refusals(app)[-1]['detail'].endswith('reason=signature')
+    assert_anonymous_naming(refusals(app)[-1], client_id)
 
 
 def test_a_replayed_assertion_is_refused(app):
@@ -146,6 +171,7 @@ def test_a_disabled_client_gets_nothing_and_its_live_tokens_die_at_once(app):
     assert grant_of(app, token) is None
     refused(request_token(app, client_id, key), 'invalid_client', 401)
     assert refusals(app)[-1]['detail'].endswith('reason=disabled-client')
+    assert_anonymous_naming(refusals(app)[-1], client_id)
     with clinic_of(app.db, app.registry) as clinic:
         clinic.api_clients.set_enabled(client_id, True)
     assert grant_of(app, token) is None                 # revoked, not paused

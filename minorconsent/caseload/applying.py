@@ -37,6 +37,8 @@ from .store import find_client, import_label, mark, remember
 KEPT_RESTRICTED = 'restrictions kept (lifted only on the client page)'
 KEPT_LINK_ENDED = 'guardian links ended in the app, kept ended'
 KEPT_OWN_ENDED = 'client sign-ins ended in the app, kept ended'
+#: The page's count of rows it does not write (issue 18 review, finding 1).
+EXISTING = 'rows for clients already in the clinic'
 
 
 @dataclass
@@ -48,10 +50,14 @@ class ImportRun:
     dry: bool = False
     create_accounts: bool = False
     request: object = None
+    #: Run by a person on the admin's page (not the operator's console):
+    #: writes only clients new to the clinic, never an existing one.
+    page: bool = False
     counts: Counter = field(default_factory=Counter)
     seen: set = field(default_factory=set)        # client ids handled in this run
     links: set = field(default_factory=set)       # (client id, guardian email) handled
     new_accounts: dict = field(default_factory=dict)   # email -> role (dry runs)
+    made: set = field(default_factory=set)        # client ids new in this run
 
     @property
     def label(self):
@@ -60,6 +66,8 @@ class ImportRun:
 
 def apply_row(clinic, values, run):
     """Bring the clinic in line with one checked row."""
+    if run.page and _existing(clinic, values['client_id'], run):
+        return
     client = _client(clinic, values, run)
     _own_account(clinic, client, values, run)
     if values['guardian_email']:
@@ -70,14 +78,27 @@ def apply_row(clinic, values, run):
 
 # --- the client ----------------------------------------------------------------
 
+def _existing(clinic, cid, run):
+    """On the page, a row of a client the clinic held before this run is
+    only counted: the admin, who sees no client record, must not rename
+    one, give anyone authority over one, or learn its state from the
+    report.  Staff change it on the client page; the operator (who holds
+    the database) may update it with the console script."""
+    if cid in run.made or find_client(clinic, cid, by_app_id=False) is None:
+        return False
+    run.counts[EXISTING] += 1
+    return True
+
+
 def _client(clinic, values, run):
     cid = values['client_id']
-    client = find_client(clinic, cid)
+    client = find_client(clinic, cid, by_app_id=not run.page)
     first = cid not in run.seen
     run.seen.add(cid)
     if client is None:
         if first:
             run.counts['clients added'] += 1
+            run.made.add(cid)
         if run.dry:
             _therapists(clinic, values, run)
             return None

@@ -34,11 +34,14 @@ class RowChecker:
     (``finish``).  ``create_accounts``: unknown therapists will be made,
     so an unknown address is not a problem."""
 
-    def __init__(self, clinic, create_accounts=False, today=None):
+    def __init__(self, clinic, create_accounts=False, today=None, page=False):
         self.clinic = clinic
         self.users = clinic['users']
         self.settings = clinic.settings
         self.create_accounts = create_accounts
+        # The admin's page: rows of clients the clinic holds are not
+        # written, so nothing of a stored client is checked (or told).
+        self.page = page
         self.today = today or date.today()
         self.known_jurisdictions = known_jurisdictions(self.settings)
         self.clients = {}       # client id -> (row, shared values)
@@ -110,7 +113,9 @@ class RowChecker:
             return ('the client is under %d, the age from which the clinic offers a client '
                     'their own sign-in (clinic settings)' % self.settings.own_account_age)
         account = self.users.find_by_email(email)
-        client = find_client(self.clinic, values['client_id'])
+        client = find_client(self.clinic, values['client_id'], by_app_id=not self.page)
+        if client is not None and self.page:
+            return None         # not written: counted as a client already in the clinic
         if client is not None and client.self_account_id and (
                 account is None or account.__name__ != client.self_account_id):
             return NOT_AVAILABLE

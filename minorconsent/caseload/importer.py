@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from minorconsent.agreements.kinds import kinds_of
 from minorconsent.audit.recorder import note
 
-from .applying import KEPT_LINK_ENDED, KEPT_OWN_ENDED, KEPT_RESTRICTED, ImportRun, apply_row
+from .applying import (EXISTING, KEPT_LINK_ENDED, KEPT_OWN_ENDED, KEPT_RESTRICTED, ImportRun,
+                       apply_row)
 from .checking import RowChecker
 from .columns import parse_row
 from .invite import invite_all
@@ -36,7 +37,10 @@ COUNT_ORDER = ('clients added', 'clients updated', 'clients unchanged',
                'client contact permissions updated', 'client sign-ins given',
                'staff accounts made', 'guardian accounts made', 'set-up links mailed',
                'agreements sent', 'agreements not sent', KEPT_RESTRICTED, KEPT_LINK_ENDED,
-               KEPT_OWN_ENDED)
+               KEPT_OWN_ENDED, EXISTING)
+#: What a count's line adds after the number.
+HINTS = {EXISTING: ' (change them on the client page, or have the operator run '
+                   'minorconsent-import)'}
 #: The counts that mean the clinic was (or, in a dry run, would be) changed.
 WRITES = ('clients added', 'clients updated', 'guardian links added', 'guardian links updated',
           'client contact permissions updated', 'client sign-ins given', 'staff accounts made',
@@ -82,7 +86,7 @@ class Report:
     def count_lines(self):
         keys = [k for k in COUNT_ORDER if self.counts[k]] + sorted(
             k for k in self.counts if k not in COUNT_ORDER and self.counts[k])
-        return ['%s: %d' % (key, self.counts[key]) for key in keys]
+        return ['%s: %d%s' % (key, self.counts[key], HINTS.get(key, '')) for key in keys]
 
     def problem_lines(self):
         lines = ['row %d, %s: %s' % problem for problem in sorted(self.problems)]
@@ -137,7 +141,12 @@ class Report:
             '; ' + '; '.join(mode) if mode else '')
 
 
-def check_file(clinic, path, options=Options(), today=None, tick=None):
+def on_page(actor_id):
+    """A person ran it (the admin's page), not the operator's console."""
+    return actor_id != 'system'
+
+
+def check_file(clinic, path, options=Options(), today=None, tick=None, page=False):
     """Read and check every row; the report says what is wrong (nothing
     written)."""
     report = Report(options=options)
@@ -152,7 +161,7 @@ def check_file(clinic, path, options=Options(), today=None, tick=None):
             report.file_error = ('--invite: there is no agreement text "%s" (the texts are '
                                  'listed on the admin\'s Agreement texts page).' % text[:40])
             return report
-    checker = RowChecker(clinic, options.create_accounts, today)
+    checker = RowChecker(clinic, options.create_accounts, today, page=page)
     try:
         for number, cells in read_rows(path):
             report.rows += 1
@@ -177,11 +186,12 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
     the console script commits
     there; the upload page's one request transaction passes none).  The
     one audit entry is noted with the last batch."""
-    report = check_file(clinic, path, options, today, tick)
+    report = check_file(clinic, path, options, today, tick, page=on_page(actor_id))
     if report.blocked:
         return report
     run = ImportRun(report.sha256, actor_id, dry=options.dry_run,
-                    create_accounts=options.create_accounts, request=request)
+                    create_accounts=options.create_accounts, request=request,
+                    page=on_page(actor_id))
     done, batch = 0, batch or BATCH
     try:
         for number, cells in read_rows(path):

@@ -29,14 +29,19 @@ def external_ids(clinic, create=False):
     return index
 
 
-def find_client(clinic, external_id):
+def find_client(clinic, external_id, by_app_id=True):
     """The client the clinic's own id names, or None.  A client added in
     the app has no id of the clinic's: the export writes the app's own id
-    for it, and that finds it here (never a client that has one)."""
+    for it, and that finds it here (never a client that has one) when
+    ``by_app_id``.  The admin's upload page passes False: the app's ids are
+    the operator's business (console, export), never a key the admin may
+    try on the page (SECURITY.md threat 17)."""
     index = external_ids(clinic)
     cid = index.get(external_id) if index is not None else None
     if cid is not None:
         return clinic['clients'].get(cid)
+    if not by_app_id:
+        return None
     client = clinic['clients'].get(external_id)
     if client is not None and getattr(client, 'external_id', None) is None:
         return client

@@ -1,0 +1,96 @@
+"""The security review of the caseload import (issue 18): each finding's
+reproduction, kept as a regression test.  The admin, who sees no client
+record (SECURITY.md, "Who is who"), may bring new clients in on the page,
+never change, link to or learn about a client the clinic holds; the
+operator's console keeps the full update."""
+import pytest
+
+from minorconsent.accounts import set_password
+from minorconsent.caseload import uploads
+from minorconsent.caseload.store import find_client
+from minorconsent.clients import Client
+
+from support import sign_in
+
+URL = '/caseload-import'
+PW = 'imported-password-1'
+
+
+@pytest.fixture(autouse=True)
+def own_upload_folder(monkeypatch, tmp_path):
+    monkeypatch.setattr(uploads, 'ROOT', str(tmp_path / 'up'))
+
+
+@pytest.fixture
+def header(example_csv):
+    return example_csv.read_text().splitlines()[0]
+
+
+def example_line(example_csv, prefix, who):
+    return [line for line in example_csv.read_text().splitlines()
+            if line.startswith(prefix) and who in line][0]
+
+
+def check(browser, content, **options):
+    form = browser.get(URL).forms['form']
+    form['upload'] = ('c.csv', content)
+    for key, value in options.items():
+        form[key] = value
+    return form.submit('check_file', expect_errors=True)
+
+
+def report_of(res):
+    section = res.html.find(id='report')
+    return section.get_text(' | ', strip=True) if section is not None else ''
+
+
+EVE = ('C-1001,X,Y,2014-03-12,US-CA,jordan.reyes@demo.test,,Eve,Spy,eve.spy@demo.test,'
+       'legal-guardian,yes,no,en,yes,no,yes,no')
+
+
+def test_finding1_the_page_never_writes_a_client_the_clinic_holds(app, clinic, header,
+                                                                  caseload_import,
+                                                                  example_csv):
+    caseload_import(example_csv)
+    admin = sign_in(app, 'admin@demo.test')
+    res = check(admin, (header + '\n' + EVE + '\n').encode())
+    assert 'rows for clients already in the clinic: 1 (change them on the client page, ' \
+           'or have the operator run minorconsent-import)' in report_of(res)
+    res = res.forms['confirm'].submit()
+    assert 'rows for clients already in the clinic: 1' in report_of(res)
+    with clinic() as c:
+        sofia = find_client(c, 'C-1001')
+        assert sofia.first_name == 'Sofia'
+        assert c['users'].find_by_email('eve.spy@demo.test') is None
+        assert len(sofia['guardians']) == 2
+
+
+def test_finding1_the_page_never_matches_by_the_apps_own_id(app, clinic, demo, header):
+    with clinic() as c:
+        therapist = c['users'][demo.user_ids['therapist']]
+        client = Client('Juniper', 'Okafor', c['clients'][demo.lucia].date_of_birth,
+                        [therapist.__name__])
+        c['clients'].add_client(client)
+        cid = client.__name__
+        born = client.date_of_birth.isoformat()
+    row = '%s,X,Y,%s,US-CA,%s,,Eve,Spy,eve.spy@demo.test,legal-guardian,yes,no,en,yes,no,' \
+          'yes,no' % (cid, born, 'therapist@demo.test')
+    admin = sign_in(app, 'admin@demo.test')
+    check(admin, (header + '\n' + row + '\n').encode()).forms['confirm'].submit()
+    with clinic() as c:
+        juniper = c['clients'][cid]
+        assert juniper.first_name == 'Juniper' and len(juniper['guardians']) == 0
+        assert getattr(juniper, 'external_id', None) is None
+        assert find_client(c, cid, by_app_id=False) is not juniper
+
+
+def test_finding1_the_console_still_updates_a_client(clinic, header, caseload_import,
+                                                     example_csv, tmp_path):
+    caseload_import(example_csv)
+    path = tmp_path / 'one.csv'
+    path.write_text(header + '\n' + example_line(example_csv, 'C-1001', 'hannah')
+                    .replace('Sofia', 'Sophie') + '\n')
+    report = caseload_import(path)
+    assert report.counts['clients updated'] == 1
+    with clinic() as c:
+        assert find_client(c, 'C-1001').first_name == 'Sophie'

@@ -201,7 +201,7 @@ def exchange(store, params, token_url, now):
     scopes = granted_scopes(scope, client.scopes, client_id)
     if not store.tokens.use_jti(client_id, jti, jti_expires):
         raise Refused('invalid_client', 'replayed-jti', client_id, verified=True)
-    store.tokens.prune(now)
+    store.tokens.maybe_prune(now)
     token, expires = store.tokens.issue(client_id, scopes, now)
     seconds = int((expires - now) / timedelta(seconds=1))
     return Issued(client_id, token, scopes, seconds)

@@ -5,7 +5,12 @@ only its SHA-256, so a copy of ``Data.fs`` (a backup, an export) holds no
 usable token.  A ``jti`` is remembered until its assertion's ``exp``:
 after that the assertion is refused as expired anyway, so the store stays
 bounded by what five minutes of issuance can add.  Both are pruned, a few
-at a time, on every issuance (``prune``), oldest first by one expiry index.
+at a time, oldest first by one expiry index (``prune``), by about one
+issuance in eight (``maybe_prune``): two token requests at once that both
+pruned would both remove the same oldest entries, and one of them would
+fail with a ZODB conflict; with one in eight, two overlapping requests
+rarely both prune, and each pruning removes up to 50 entries while eight
+issuances add 16, so the store stays bounded.
 
 Nothing here checks whether the client is still enabled: a token's grant
 is asked through ``clients.ApiClients.grant_for``, which does, so a
@@ -21,8 +26,11 @@ from persistent import Persistent
 
 #: The longest an access token lives (SMART: five minutes at most).
 TOKEN_SECONDS = 300
-#: Expired entries removed per issuance: more than one issuance adds (two).
+#: Expired entries removed per pruning: far more than the issuances
+#: between two prunings add (two each, one pruning in PRUNE_ONE_IN).
 PRUNE_BATCH = 50
+#: About one issuance in this many prunes (``maybe_prune``).
+PRUNE_ONE_IN = 8
 
 
 def token_hash(token):
@@ -79,6 +87,13 @@ class TokenStore(Persistent):
         self.jtis[key] = expires
         self.expiry.add((expires, 'jti', key))
         return True
+
+    def maybe_prune(self, now, one_in=PRUNE_ONE_IN):
+        """``prune`` on about one call in ``one_in`` (the module's
+        docstring says why); the number removed."""
+        if secrets.randbelow(one_in):
+            return 0
+        return self.prune(now)
 
     def prune(self, now, batch=PRUNE_BATCH):
         """Remove up to ``batch`` entries whose time has passed."""

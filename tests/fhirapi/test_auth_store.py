@@ -4,10 +4,16 @@ then pruned, so the store stays bounded however long the clinic runs."""
 from datetime import datetime, timedelta, timezone
 
 import time_machine
+import transaction
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+from ZODB.POSException import ConflictError
 
+from minorconsent.fhirapi import tokens
 from minorconsent.fhirapi.tokens import TOKEN_SECONDS, TokenStore, token_hash
 
 from api_support import api_browser, bearer, register_client, token_for
+from support import clinic_of
 
 NOW = datetime(2026, 12, 6, 21, 0, tzinfo=timezone.utc)
 
@@ -47,6 +53,96 @@ def test_pruning_keeps_the_store_bounded():
     # Only what the last five minutes made is alive: 6 minutes' worth at most.
     assert len(store.jtis) <= 60 and len(store.tokens) <= 60
     assert store.live() == len(store.tokens)
+
+
+def test_about_one_issuance_in_eight_prunes_and_the_store_stays_bounded():
+    store = TokenStore()
+    prunings = 0
+    for minute in range(120):
+        now = NOW + timedelta(minutes=minute)
+        for n in range(10):
+            store.use_jti('c', '%d-%d' % (minute, n), now + timedelta(seconds=300))
+            prunings += store.maybe_prune(now) > 0
+            store.issue('c', ('system/Goal.rs',), now)
+    # 1200 issuances: about 150 prune (1 in 8); far fewer than every one.
+    assert 60 < prunings < 300
+    # What the last six minutes made is alive (120), plus what the last few
+    # issuances left behind before their next pruning: never the 2400 made.
+    assert len(store.jtis) + len(store.tokens) <= 120 + 300
+    assert len(store.expiry) == len(store.jtis) + len(store.tokens)
+    assert store.live() == len(store.tokens)
+
+
+def _database(tmp_path, expired=200):
+    db = DB(FileStorage(str(tmp_path / 'Data.fs')))
+    manager = transaction.TransactionManager()
+    conn = db.open(transaction_manager=manager)
+    store = conn.root()['store'] = TokenStore()
+    old = NOW - timedelta(minutes=10)
+    for n in range(expired):
+        store.use_jti('c', 'old-%d' % n, old)
+        store.issue('c', ('system/Goal.rs',), old)
+    manager.commit()
+    conn.close()
+    return db
+
+
+def _overlapping_issuances(db, now, label):
+    """Two token requests' store work in two overlapping transactions, as
+    ``auth.exchange`` does it; whether both commit."""
+    managers = [transaction.TransactionManager() for _ in range(2)]
+    conns = [db.open(transaction_manager=m) for m in managers]
+    for number, conn in enumerate(conns):
+        store = conn.root()['store']
+        assert store.use_jti('c', '%s-%d' % (label, number), now + timedelta(seconds=60))
+        store.maybe_prune(now)
+        store.issue('c', ('system/Goal.rs',), now)
+    managers[0].commit()
+    try:
+        managers[1].commit()
+        return True
+    except ConflictError:
+        managers[1].abort()
+        return False
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_overlapping_token_requests_that_do_not_prune_both_commit(tmp_path, monkeypatch):
+    db = _database(tmp_path)
+    try:
+        monkeypatch.setattr(tokens.secrets, 'randbelow', lambda n: 1)       # 7 in 8
+        assert _overlapping_issuances(db, NOW, 'first')
+        # Why not every issuance: two that both prune take the same oldest
+        # entries, and one of them fails.
+        monkeypatch.setattr(tokens.secrets, 'randbelow', lambda n: 0)
+        assert not _overlapping_issuances(db, NOW, 'second')
+    finally:
+        db.close()
+
+
+def test_the_token_endpoint_prunes_only_when_drawn(app, monkeypatch):
+    client_id, key = register_client(app)
+    with clinic_of(app.db, app.registry) as clinic:
+        store = clinic.api_clients.tokens
+        for n in range(5):
+            store.use_jti(client_id, 'old-%d' % n, NOW - timedelta(days=1))
+    draws = []
+
+    def draw(n):
+        draws.append(n)
+        return 1
+
+    monkeypatch.setattr(tokens.secrets, 'randbelow', draw)
+    token_for(app, client_id, key)
+    assert draws == [tokens.PRUNE_ONE_IN]
+    with clinic_of(app.db, app.registry) as clinic:
+        assert len(clinic.api_clients.tokens.jtis) == 6           # nothing pruned
+    monkeypatch.setattr(tokens.secrets, 'randbelow', lambda n: 0)
+    token_for(app, client_id, key)
+    with clinic_of(app.db, app.registry) as clinic:
+        assert len(clinic.api_clients.tokens.jtis) == 2           # the live two
 
 
 def test_revoking_a_client_drops_only_its_tokens():

@@ -29,6 +29,15 @@ MAX_CELL = 1000
 #: The first bytes of an XLSX (a zip archive).
 ZIP_MAGIC = b'PK\x03\x04'
 DELIMITERS = (',', ';', '\t')
+#: Most bytes an XLSX may unpack to (a 50,000-row sheet as openpyxl writes
+#: it unpacks to about 46 MB; Excel's, with shared strings, to less).
+MAX_UNPACKED = 64 * 1024 * 1024
+#: Most times a part of an XLSX may unpack its packed size (the XML of a
+#: real sheet packs 5 to 20 times; a decompression bomb thousands).
+MAX_RATIO = 100
+#: Parts smaller than this unpacked are not judged by their ratio (they
+#: cannot fill memory, and a tiny repetitive part packs very well).
+SMALL_PART = 1024 * 1024
 
 
 class FileProblem(ValueError):
@@ -197,12 +206,42 @@ def _xlsx_cell(value):
     return value
 
 
+def check_unpacked_size(handle):
+    """Refuse a zip bomb before openpyxl unpacks anything.
+
+    Why: openpyxl's read-only mode streams the sheet, but reads its shared
+    strings whole, and an XLSX of a few kilobytes can unpack to gigabytes.
+    The zip's directory says each part's unpacked size, and ``zipfile``
+    (which openpyxl reads through) never unpacks a part past the size its
+    directory gives (a part that lies fails its CRC), so judging the
+    directory bounds what reading the file can cost."""
+    with zipfile.ZipFile(handle) as archive:
+        parts = archive.infolist()
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED:
+        raise FileProblem('The workbook unpacks to %d MB, more than the %d MB a caseload '
+                          'file may hold: save it as CSV, or split it.'
+                          % (total // (1024 * 1024), MAX_UNPACKED // (1024 * 1024)))
+    for part in parts:
+        if part.file_size >= SMALL_PART and part.file_size > MAX_RATIO * max(
+                1, part.compress_size):
+            raise FileProblem('The workbook is refused: its part %s unpacks to %d times its '
+                              'packed size, as a decompression bomb does; save the sheet '
+                              'as CSV and import that.' % (
+                                  part.filename[:60], part.file_size // max(1, part.compress_size)))
+    handle.seek(0)
+
+
 def _xlsx_rows(path):
     # An open file, not the path: openpyxl refuses a path without the
     # .xlsx ending, and the upload page keeps files under their SHA-256.
     handle = open(path, 'rb')
     try:
+        check_unpacked_size(handle)
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except FileProblem:
+        handle.close()
+        raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         handle.close()
         raise FileProblem('The file is not a readable XLSX workbook (%s).'

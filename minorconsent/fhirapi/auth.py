@@ -34,6 +34,11 @@ MAX_SCOPE = 2 * 1024
 MAX_JTI = 255
 #: ``exp`` at most this far ahead (SMART: five minutes).
 MAX_ASSERTION_SECONDS = 300
+#: Clock skew allowed between the client and the clinic (RFC 7519 4.1.5
+#: "some small leeway"): on ``exp`` too far ahead and on ``nbf``, where a
+#: client's clock a little ahead of ours would otherwise be refused.  Never
+#: on an ``exp`` already past: the jti is remembered only until ``exp``.
+LEEWAY_SECONDS = 30
 PARAMETERS = ('grant_type', 'client_assertion_type', 'client_assertion', 'scope')
 
 
@@ -160,10 +165,10 @@ def check_claims(claims, client_id, token_url, now):
     stamp = now.timestamp()
     if exp <= stamp:
         refuse('expired')
-    if exp > stamp + MAX_ASSERTION_SECONDS:
+    if exp > stamp + MAX_ASSERTION_SECONDS + LEEWAY_SECONDS:
         refuse('exp-too-far')
     nbf = claims.get('nbf')
-    if nbf is not None and (not _number(nbf) or nbf > stamp):
+    if nbf is not None and (not _number(nbf) or nbf > stamp + LEEWAY_SECONDS):
         refuse('nbf')
     jti = claims.get('jti')
     if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI:

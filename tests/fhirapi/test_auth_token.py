@@ -6,7 +6,10 @@ import base64
 import json
 import time
 
+from datetime import datetime, timezone
+
 import pytest
+import time_machine
 
 from minorconsent.fhirapi.clients import SCOPES
 from minorconsent.site.clock import utcnow
@@ -80,11 +83,17 @@ def refusals(app):
     return [e for e in audit_entries(app) if e['action'] == 'api.token_refused']
 
 
+def ahead(seconds):
+    """A time ``seconds`` from when the test runs (not from collection:
+    a slow run would move the edge)."""
+    return lambda now: now + seconds
+
+
 @pytest.mark.parametrize('claims,reason', [
     ({'aud': 'http://evil.example/auth/token'}, 'aud'),
     ({'aud': None}, 'aud'),
-    ({'exp': int(time.time()) - 5}, 'expired'),
-    ({'exp': int(time.time()) + 301 + 60}, 'exp-too-far'),
+    ({'exp': ahead(-5)}, 'expired'),
+    ({'exp': ahead(300 + 30 + 60)}, 'exp-too-far'),
     ({'exp': None}, 'no-exp'),
     ({'exp': 'soon'}, 'no-exp'),
     ({'exp': float('nan')}, 'no-exp'),
@@ -95,16 +104,39 @@ def refusals(app):
     ({'jti': 'x' * 300}, 'no-jti'),
     ({'sub': 'someone-else'}, 'iss-sub'),
     ({'sub': None}, 'iss-sub'),
-    ({'nbf': int(time.time()) + 120}, 'nbf'),
+    ({'nbf': ahead(120)}, 'nbf'),
+    ({'nbf': 'soon'}, 'nbf'),
 ])
 def test_wrong_claims_are_invalid_client(app, claims, reason):
     client_id, key = register_client(app)
+    now = int(time.time())
+    claims = {name: value(now) if callable(value) else value
+              for name, value in claims.items()}
     refused(request_token(app, client_id, key, **claims), 'invalid_client', 401)
     assert refusals(app)[-1]['detail'] == 'error=invalid_client reason=' + reason
     assert refusals(app)[-1]['actor'] == 'api:' + client_id
     with clinic_of(app.db, app.registry) as clinic:
         assert len(clinic.api_clients.tokens.tokens) == 0
         assert len(clinic.api_clients.tokens.jtis) == 0      # nothing written
+
+
+@pytest.mark.parametrize('claim,offset,accepted', [
+    ('exp', 300 + 30, True), ('exp', 300 + 31, False),
+    ('nbf', 30, True), ('nbf', 31, False), ('exp', 0, False),
+])
+def test_thirty_seconds_of_clock_skew_on_exp_and_nbf(app, claim, offset, accepted):
+    """A client whose clock runs up to 30 s ahead of the clinic's still
+    gets its token; an exp already past gets none (no leeway there)."""
+    client_id, key = register_client(app)
+    with time_machine.travel(datetime.now(timezone.utc).replace(microsecond=0), tick=False):
+        now = int(time.time())
+        res = request_token(app, client_id, key, **{claim: now + offset})
+    if accepted:
+        assert res.status_int == 200, res.text
+    else:
+        refused(res, 'invalid_client', 401)
+        assert refusals(app)[-1]['detail'].endswith(
+            'reason=' + {'exp': 'exp-too-far' if offset else 'expired', 'nbf': 'nbf'}[claim])
 
 
 def test_a_wrong_key_under_the_right_kid_is_invalid_client(app):

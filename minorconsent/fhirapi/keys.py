@@ -29,6 +29,15 @@ MAX_KEYS = 10
 PRIVATE_MEMBERS = ('d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k')
 
 MIN_RSA_BITS = 2048
+#: Larger RSA keys only cost the token endpoint time (a 16384-bit key's
+#: every verification is slow, and its import slower): no client needs one.
+MAX_RSA_BITS = 8192
+#: The one public exponent: what every key generator uses, and a huge
+#: exponent makes each verification as slow as the admin lets it.
+RSA_EXPONENT = 65537
+#: Base64url characters of an 8192-bit modulus (1366), with room for a few
+#: leading zero bytes: anything longer is refused before it is parsed.
+MAX_MODULUS_CHARS = 1400
 
 
 class KeySetError(ValueError):
@@ -89,17 +98,39 @@ def _check_key(number, key):
         raise KeySetError('%s: an ES384 key has "kty": "EC" and "crv": "P-384".' % where)
     if key.get('use', 'sig') != 'sig':
         raise KeySetError('%s: "use" must be "sig".' % where)
+    if kty == 'RSA':
+        _check_rsa_size(where, key)
     try:
         imported = KeySet.import_key_set({'keys': [key]}).keys[0]
     except (JoseError, ValueError, TypeError, KeyError):
         raise KeySetError('%s is not a valid %s public key.' % (where, alg)) from None
     if imported.is_private:
         raise KeySetError('%s is a private key.' % where)
-    if alg == 'RS384' and imported.raw_value.key_size < MIN_RSA_BITS:
-        raise KeySetError('%s: an RSA key has at least %d bits.' % (where, MIN_RSA_BITS))
+    if alg == 'RS384':
+        numbers = imported.raw_value.public_numbers()
+        if imported.raw_value.key_size < MIN_RSA_BITS:
+            raise KeySetError('%s: an RSA key has at least %d bits.' % (where, MIN_RSA_BITS))
+        if imported.raw_value.key_size > MAX_RSA_BITS:
+            raise KeySetError(_TOO_LARGE % where)
+        if numbers.e != RSA_EXPONENT:
+            raise KeySetError(_EXPONENT % where)
     public = imported.as_dict(private=False)
     public.update(kid=kid, alg=alg, use='sig')
     return public
+
+
+_TOO_LARGE = '%%s: an RSA key has at most %d bits.' % MAX_RSA_BITS
+_EXPONENT = '%%s: an RSA key\'s public exponent must be %d ("e": "AQAB").' % RSA_EXPONENT
+
+
+def _check_rsa_size(where, key):
+    """Refuse a huge modulus or exponent before parsing it (parsing a
+    300,000-bit number is itself the cost to avoid)."""
+    n, e = key.get('n'), key.get('e')
+    if isinstance(n, str) and len(n) > MAX_MODULUS_CHARS:
+        raise KeySetError(_TOO_LARGE % where)
+    if isinstance(e, str) and len(e) > 8:
+        raise KeySetError(_EXPONENT % where)
 
 
 def key_set(jwks_json):

@@ -2,8 +2,11 @@
 or uploaded JWKS, a clear message next to the field for every key set the
 clinic refuses (nothing stored), disable, enable and delete at once, each
 on the audit trail by id; every other role gets the made-up-URL answer."""
+import base64
 import json
 import re
+import secrets
+import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -128,6 +131,44 @@ def test_a_short_rsa_key_or_two_keys_with_one_kid_are_refused(app):
     res = register_form(admin, jwks=twins)
     assert res.status_int == 400 and 'is used twice' in field_error(res, 'jwks')
     assert stored_clients(app) == {}
+
+
+def _b64_int(number):
+    raw = number.to_bytes((number.bit_length() + 7) // 8, 'big')
+    return base64.urlsafe_b64encode(raw).rstrip(b'=').decode()
+
+
+def _rsa_jwk(bits=None, e=65537):
+    """An RSA public JWK with a made-up odd modulus of ``bits`` (a real
+    2048-bit key's when None) and public exponent ``e``."""
+    real = new_key('RS384').as_dict(private=False)
+    n = real['n'] if bits is None else _b64_int(secrets.randbits(bits) | 1 | 1 << (bits - 1))
+    return json.dumps({'keys': [{'kty': 'RSA', 'n': n, 'e': _b64_int(e), 'kid': 'big',
+                                 'alg': 'RS384'}]})
+
+
+@pytest.mark.parametrize('jwks,message', [
+    (_rsa_jwk(bits=8193), 'Key 1: an RSA key has at most 8192 bits.'),
+    (_rsa_jwk(bits=16384), 'Key 1: an RSA key has at most 8192 bits.'),
+    (_rsa_jwk(bits=300000), 'Key 1: an RSA key has at most 8192 bits.'),
+    (_rsa_jwk(e=3), 'Key 1: an RSA key\'s public exponent must be 65537 ("e": "AQAB").'),
+    (_rsa_jwk(e=65539), 'Key 1: an RSA key\'s public exponent must be 65537'),
+    (_rsa_jwk(e=(1 << 4000) + 1), 'Key 1: an RSA key\'s public exponent must be 65537'),
+])
+def test_an_oversized_rsa_key_or_odd_exponent_is_refused_next_to_the_field(app, jwks,
+                                                                           message):
+    admin = sign_in(app, 'admin@demo.test')
+    started = time.monotonic()
+    res = register_form(admin, jwks=jwks)
+    assert time.monotonic() - started < 10
+    assert res.status_int == 400
+    assert message in field_error(res, 'jwks'), field_error(res, 'jwks')
+    assert stored_clients(app) == {}
+
+
+def test_the_largest_rsa_key_is_taken(app):
+    admin = sign_in(app, 'admin@demo.test')
+    assert register_form(admin, jwks=_rsa_jwk(bits=8192)).status_int == 302
 
 
 def test_no_scope_or_no_name_is_refused_next_to_the_field(app):

@@ -16,12 +16,17 @@ class Grant:
     expires_at: object          # aware datetime
 
     def allows(self, resource_type, interaction):
-        """``interaction``: 'r' (read by id) or 's' (search).  SMART v2
-        scopes list the allowed interactions after the dot
-        (``system/Consent.rs``); ``system/*.rs`` covers every type."""
+        """``interaction``: exactly 'r' (read by id) or 's' (search); any
+        other value (``''``, ``'rs'``) allows nothing, since ``'' in ops``
+        would be true of every scope.  SMART v2 scopes list the allowed
+        interactions after the dot (``system/Consent.rs``).  No wildcard:
+        the clinic never grants ``system/*.rs`` (``clients.SCOPES``), so
+        each type is allowed by its own scope alone."""
+        if interaction not in ('r', 's'):
+            return False
         for scope in self.scopes:
             context, _, rest = scope.partition('/')
             rtype, _, ops = rest.partition('.')
-            if context == 'system' and rtype in (resource_type, '*') and interaction in ops:
+            if context == 'system' and rtype == resource_type and interaction in ops:
                 return True
         return False

@@ -38,6 +38,13 @@ COUNT_ORDER = ('clients added', 'clients updated', 'clients unchanged',
                'staff accounts made', 'guardian accounts made', 'set-up links mailed',
                'agreements sent', 'agreements not sent', KEPT_RESTRICTED, KEPT_LINK_ENDED,
                KEPT_OWN_ENDED, EXISTING)
+#: The counts the admin's page shows, with the page's words: they speak
+#: of the file alone.  Unchanged/updated splits, what the app kept and
+#: "nothing changed" would each tell the admin about stored records
+#: (issue 18 review, finding 2).
+PAGE_COUNTS = (('clients added', 'new clients'),
+               ('guardian links added', 'new guardian links for new clients'),
+               (EXISTING, EXISTING))
 #: What a count's line adds after the number.
 HINTS = {EXISTING: ' (change them on the client page, or have the operator run '
                    'minorconsent-import)'}
@@ -66,6 +73,7 @@ class Report:
     file_error: str = ''
     counts: Counter = field(default_factory=Counter)
     written: bool = False
+    page: bool = False      # run on the admin's page: the page's report
 
     def add_problem(self, row, column, reason):
         self.problem_count += 1
@@ -84,6 +92,9 @@ class Report:
         return any(self.counts[key] for key in WRITES)
 
     def count_lines(self):
+        if self.page:
+            return ['%s: %d%s' % (label, self.counts[key], HINTS.get(key, ''))
+                    for key, label in PAGE_COUNTS if self.counts[key]]
         keys = [k for k in COUNT_ORDER if self.counts[k]] + sorted(
             k for k in self.counts if k not in COUNT_ORDER and self.counts[k])
         return ['%s: %d%s' % (key, self.counts[key], HINTS.get(key, '')) for key in keys]
@@ -102,6 +113,9 @@ class Report:
             return ('Nothing was written: %d row%s ha%s problems. Fix them, or import the '
                     'valid rows only.' % (len(self.bad_rows), 's' if len(self.bad_rows) > 1
                                           else '', 've' if len(self.bad_rows) > 1 else 's'))
+        if self.page:
+            return ('Check: nothing was written. Importing this file would give the counts '
+                    'below.' if self.options.dry_run else 'Imported.')
         if self.options.dry_run:
             return ('Dry run: nothing was written. Importing this file would give the '
                     'counts below.' if self.changed else
@@ -122,6 +136,8 @@ class Report:
             out.append('Left out (rows with problems): %s' % ', '.join(
                 str(n) for n in sorted(self.bad_rows)[:200]) +
                 (' ...' if len(self.bad_rows) > 200 else ''))
+        if self.page and self.bad_rows:
+            out.append('rows with problems: %d' % len(self.bad_rows))
         out.extend(self.count_lines())
         return out
 
@@ -139,6 +155,15 @@ class Report:
             self.sha256, self.rows, len(self.bad_rows),
             ', '.join(self.count_lines()) or 'no change',
             '; ' + '; '.join(mode) if mode else '')
+
+
+def _note_check(clinic, report, actor_id):
+    """Every check on the page is on the audit trail (``caseload.check``:
+    the file's SHA-256, its rows and the page's counts; ids only): a run
+    of checks probing which client ids the clinic holds is seen."""
+    if report.page and report.options.dry_run:
+        note(clinic, 'caseload.check', detail=report.audit_detail(), actor=actor_id,
+             record='', target='')
 
 
 def on_page(actor_id):
@@ -187,7 +212,9 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
     there; the upload page's one request transaction passes none).  The
     one audit entry is noted with the last batch."""
     report = check_file(clinic, path, options, today, tick, page=on_page(actor_id))
+    report.page = on_page(actor_id)
     if report.blocked:
+        _note_check(clinic, report, actor_id)
         return report
     run = ImportRun(report.sha256, actor_id, dry=options.dry_run,
                     create_accounts=options.create_accounts, request=request,
@@ -208,6 +235,7 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
     if not run.dry and options.invite and not report.file_error:
         invite_all(clinic, run, options.invite, commit)
     report.counts = run.counts
+    _note_check(clinic, report, actor_id)
     if not run.dry:
         report.written = True
         note(clinic, 'caseload.import', detail=report.audit_detail(origin), actor=actor_id,

@@ -146,7 +146,8 @@ def test_each_import_is_one_audit_entry_with_ids_and_counts_only(app, caseload_i
     entry = entries[0]
     assert entry['actor'] == 'someone'
     assert report.sha256 in entry['detail']
-    assert 'clients added: 6' in entry['detail']
+    # A person on the page: the page's counts (the admin reads the entry).
+    assert 'new clients: 6' in entry['detail'] and 'unchanged' not in entry['detail']
     text = example_csv.read_text()
     for cell in ('Sofia', 'Marlowe', 'hannah.marlowe', 'C-1001', '2014-03-12'):
         assert cell in text and cell not in str(entry)

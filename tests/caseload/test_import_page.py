@@ -43,12 +43,12 @@ def test_upload_check_then_confirm(app, clinic, example_csv):
     res = check(admin, example_csv.read_bytes(), create_accounts=True)
     assert res.status_int == 200
     text = report_of(res)
-    assert 'Dry run: nothing was written' in text and 'clients added: 6' in text
+    assert 'Check: nothing was written' in text and 'new clients: 6' in text
     with clinic() as c:
         assert find_client(c, 'C-1001') is None           # checked, not imported
     res = res.forms['confirm'].submit()
     text = report_of(res)
-    assert 'Imported.' in text and 'clients added: 6' in text
+    assert 'Imported.' in text and 'new clients: 6' in text
     with clinic() as c:
         assert find_client(c, 'C-1001') is not None
     # The same file again: every row is a client the clinic holds now,
@@ -158,7 +158,7 @@ def test_an_xlsx_upload_is_checked_and_imported(app, clinic, example_csv, tmp_pa
     book.save(path)
     admin = sign_in(app, 'admin@demo.test')
     res = check(admin, path.read_bytes(), name='caseload.xlsx', create_accounts=True)
-    assert 'clients added: 6' in report_of(res)
+    assert 'new clients: 6' in report_of(res)
     res.forms['confirm'].submit()
     with clinic() as c:
         assert find_client(c, 'C-1003').first_name == 'Amara'

@@ -3,14 +3,16 @@ reproduction, kept as a regression test.  The admin, who sees no client
 record (SECURITY.md, "Who is who"), may bring new clients in on the page,
 never change, link to or learn about a client the clinic holds; the
 operator's console keeps the full update."""
+import hashlib
+
 import pytest
 
 from minorconsent.accounts import set_password
 from minorconsent.caseload import uploads
 from minorconsent.caseload.store import find_client
-from minorconsent.clients import Client
+from minorconsent.clients import Client, update_guardian_link
 
-from support import sign_in
+from support import audit_entries, sign_in
 
 URL = '/caseload-import'
 PW = 'imported-password-1'
@@ -94,3 +96,39 @@ def test_finding1_the_console_still_updates_a_client(clinic, header, caseload_im
     assert report.counts['clients updated'] == 1
     with clinic() as c:
         assert find_client(c, 'C-1001').first_name == 'Sophie'
+
+
+def test_finding2_the_pages_check_is_no_oracle_and_is_audited(app, clinic, header,
+                                                              caseload_import, example_csv):
+    caseload_import(example_csv)
+    with clinic() as c:
+        tomas = find_client(c, 'C-1002')
+        hannah = c['users'].find_by_email('hannah.marlowe@demo.test').__name__
+        update_guardian_link(c, tomas, tomas['guardians'][hannah], 'staff', restricted=True)
+        admin_id = c['users'].find_by_email('admin@demo.test').__name__
+    admin = sign_in(app, 'admin@demo.test')
+    before = len(audit_entries(app))
+    right = example_line(example_csv, 'C-1002', 'hannah')
+    wrong = right.replace('Tomas', 'Thomas')
+    texts = []
+    for line in (right, wrong):
+        content = (header + '\n' + line + '\n').encode()
+        text = report_of(check(admin, content))
+        texts.append(text.replace(hashlib.sha256(content).hexdigest(), 'SHA'))
+    assert texts[0] == texts[1]         # a right guess reads as a wrong one
+    for word in ('unchanged', 'updated', 'kept', 'Nothing changed', 'not sent'):
+        assert word not in texts[0]
+    assert 'Rows read: 1' in texts[0] and 'rows for clients already in the clinic: 1' in texts[0]
+    checks = [e for e in audit_entries(app)[before:] if e['action'] == 'caseload.check']
+    assert len(checks) == 2 and all(e['actor'] == admin_id for e in checks)
+    content = (header + '\n' + right + '\n').encode()
+    assert hashlib.sha256(content).hexdigest() in checks[0]['detail']
+    assert 'rows 1' in checks[0]['detail'] and 'Hannah' not in checks[0]['detail']
+
+
+def test_finding2_the_console_keeps_its_full_report(caseload_import, example_csv):
+    caseload_import(example_csv)
+    again = caseload_import(example_csv)
+    assert 'Nothing changed: the clinic already holds everything this file says.' in \
+        again.lines()
+    assert again.counts['clients unchanged'] == 6

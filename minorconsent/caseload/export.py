@@ -39,7 +39,7 @@ from minorconsent.site.csvsafe import cell
 from .columns import NAMES, rows_for
 from .export_parts import (ChainBroken, HashingWriter, agreement_line, audit_line,
                            consent_entry, copy_blob, is_published, json_line, note_line,
-                           paper_scans, pdf_name, scan_name, summary_line,
+                           open_private, paper_scans, pdf_name, scan_name, summary_line,
                            verify_exported_chain)
 
 FORMAT = 'minorconsent-export/1'
@@ -47,6 +47,8 @@ PRIVATE_NOTES_FILE = 'private-notes.jsonl'
 WITH_NOTES = ('THIS EXPORT INCLUDES PRIVATE SESSION NOTES (%s): it was asked for with '
               '--include-private-notes. Keep it as you keep the clinical record itself.'
               % PRIVATE_NOTES_FILE)
+#: The export directory and its ``agreements/``: the owner's only.
+DIRECTORY_MODE = 0o700
 WITHOUT_NOTES = 'This export holds no private session notes (--include-private-notes was not given).'
 
 
@@ -96,11 +98,20 @@ def check_directory(directory):
 
 
 def make_directory(directory):
-    """``check_directory``, then make it (owner only) if missing, so that
-    a path that cannot be made is refused before any database is opened."""
+    """``check_directory``, then make it if missing and leave it readable
+    by its owner only (0700), so that a path that cannot be made is refused
+    before any database is opened.  Why the mode is set even on an empty
+    directory that was there: ``makedirs``' mode applies only to a new one,
+    and a world-readable ``DIR`` would hand the clinic's records to every
+    account on the machine.  A directory another account owns is refused:
+    its owner could read (or replace) the files whatever their mode."""
     path = check_directory(directory)
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
+        os.makedirs(path, mode=DIRECTORY_MODE, exist_ok=True)
+        if os.stat(path).st_uid != os.getuid():
+            raise ExportRefused('%s belongs to another account: give a directory of '
+                                'your own.' % path)
+        os.chmod(path, DIRECTORY_MODE)
     except OSError as exc:
         raise ExportRefused('%s cannot be made: %s.' % (path, exc.strerror or exc)) from exc
     return path
@@ -110,7 +121,9 @@ def prepare_directory(directory):
     """Make ``directory`` (only its owner may read it: it holds the clinic's
     records), after ``check_directory``."""
     path = make_directory(directory)
-    os.makedirs(os.path.join(path, 'agreements'), mode=0o700)
+    agreements = os.path.join(path, 'agreements')
+    os.makedirs(agreements, mode=DIRECTORY_MODE)
+    os.chmod(agreements, DIRECTORY_MODE)
     return path
 
 
@@ -292,7 +305,8 @@ def manifest_of(export):
 
 
 def _write_manifest(export):
-    with open(os.path.join(export.directory, 'manifest.json'), 'w', encoding='utf-8') as out:
+    with open_private(os.path.join(export.directory, 'manifest.json'), 'w',
+                      encoding='utf-8') as out:
         json.dump(manifest_of(export), out, indent=2, ensure_ascii=False)
         out.write('\n')
 

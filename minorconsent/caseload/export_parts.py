@@ -17,6 +17,7 @@ were shown (published summaries).
 """
 import hashlib
 import json
+import os
 from datetime import date, datetime
 
 from minorconsent.agreements.fhir import consent_resource
@@ -207,13 +208,32 @@ def verify_exported_chain(path):
 
 # --- files -------------------------------------------------------------------
 
+#: Every exported file: its owner may read and write it, no one else.
+FILE_MODE = 0o600
+
+
+def open_private(path, mode='wb', **text):
+    """Open a new file at ``path`` that only its owner may read (0600),
+    whatever the umask.  Why not ``open``: it makes the file 0644 under the
+    usual umask, readable by every account on the machine for the moment
+    it exists, and the export holds the clinic's records.  ``O_EXCL``
+    refuses a file (or a link planted) already there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        return os.fdopen(fd, mode, **text)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class HashingWriter:
     """A text file being written, with its SHA-256 and size kept as it
     goes, so the manifest needs no second read of a large file."""
 
     def __init__(self, path):
         self.path = path
-        self._file = open(path, 'w', encoding='utf-8', newline='')
+        self._file = open_private(path, 'w', encoding='utf-8', newline='')
         self._hash = hashlib.sha256()
         self.size = 0
 
@@ -231,7 +251,7 @@ class HashingWriter:
 def copy_blob(blob, path):
     """Copy a ZODB blob to ``path`` in pieces; ``(sha256, size)``."""
     digest, size = hashlib.sha256(), 0
-    with blob.open('r') as source, open(path, 'wb') as out:
+    with blob.open('r') as source, open_private(path) as out:
         for piece in iter(lambda: source.read(1 << 16), b''):
             digest.update(piece)
             size += len(piece)

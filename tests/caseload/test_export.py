@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import zlib
 from datetime import date
@@ -27,7 +28,7 @@ from ZODB.FileStorage import FileStorage
 from minorconsent.agreements.paper import record_paper_signature
 from minorconsent.audit.chain import FIELDS, entry_hash, log_of, verify
 from minorconsent.caseload.columns import NAMES
-from minorconsent.caseload.export import export_clinic
+from minorconsent.caseload.export import ExportRefused, export_clinic, make_directory
 from minorconsent.clients import Note
 from minorconsent.scripts import caseload_export, init, seed
 from minorconsent.scripts.common import clinic_transaction
@@ -136,6 +137,41 @@ def test_every_file_is_present_and_the_manifest_hashes_each(exported):
         data = (exported / name).read_bytes()
         assert hashlib.sha256(data).hexdigest() == facts['sha256'], name
         assert len(data) == facts['bytes'], name
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_only_the_owner_may_read_the_export(exported):
+    """The directory and agreements/ are 0700 and every file 0600 (PDFs,
+    scans and the manifest included), whatever the umask (0022 here)."""
+    assert mode(exported) == mode(exported / 'agreements') == 0o700
+    names = [name for name, _ in files_under(exported)]
+    assert 'manifest.json' in names and any(n.endswith('.png') for n in names)
+    for name, path in files_under(exported):
+        assert mode(path) == 0o600, name
+
+
+def test_an_empty_directory_given_is_made_the_owners_only(seeded, tmp_path):
+    out = tmp_path / 'shared'
+    out.mkdir()
+    out.chmod(0o777)
+    with clinic_transaction(seeded.ini, commit=False) as (clinic, request):
+        export_clinic(clinic, request.registry, out)
+    assert mode(out) == 0o700 and mode(out / 'caseload.csv') == 0o600
+
+
+def test_a_directory_of_another_account_is_refused(tmp_path, monkeypatch):
+    out = tmp_path / 'theirs'
+    out.mkdir()
+    out.chmod(0o755)
+    mine = os.getuid()
+    monkeypatch.setattr(os, 'getuid', lambda: mine + 1)
+    with pytest.raises(ExportRefused) as refused:
+        make_directory(out)
+    assert 'belongs to another account' in str(refused.value)
+    assert mode(out) == 0o755 and os.listdir(out) == []
 
 
 def test_readme_first_line_says_no_private_notes(exported):

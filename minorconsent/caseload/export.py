@@ -318,7 +318,7 @@ def manifest_sha256(export):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def _os_user():
+def operator_name():
     """Who ran the console script: the operating-system account (a script
     has no signed-in person); 'unknown' where the system cannot say."""
     try:
@@ -327,11 +327,24 @@ def _os_user():
         return 'unknown'
 
 
+def record_export_started(clinic, include_private_notes, operator=None):
+    """The audit entry saying an export begins: who, and whether private
+    notes were asked for.  Why before anything is written (the caller
+    commits it first): the final ``caseload.export`` entry comes only when
+    every file is written, so an export that stops half way (a full disk,
+    a killed process) would otherwise have copied records out with no
+    trace on the trail."""
+    detail = 'operator %s; private notes %s' % (
+        operator or operator_name(), 'INCLUDED' if include_private_notes else 'not included')
+    return note(clinic, 'caseload.export.started', detail=detail, record='', target='',
+                actor='system', role='operator')
+
+
 def record_export(clinic, export, operator=None):
     """The export's one audit entry (who, when, what: counts and the
     manifest's hash; ids only, no path, no name).  Call it in a write
     transaction; the caller commits."""
-    operator = operator or _os_user()
+    operator = operator or operator_name()
     counts = export.counts
     detail = ('operator %s; private notes %s; manifest sha256 %s; clients %d, rows %d, '
               'agreements %d, signed pdfs %d, paper scans %d, consents %d, '

@@ -7,9 +7,13 @@ with its head into DIR (new or empty), then notes the export on the audit
 trail.  What each file holds: ``minorconsent.caseload.export`` and
 docs/EXPORT.md.
 
-Why waiting audit entries are sealed first: the exported trail should end
-with everything acknowledged before the export began, not miss the entries
-a stopped server or script left in the inbox.
+Why ``caseload.export.started`` is committed and sealed first: an export
+that stops half way has still copied records out, and the trail must say
+so (the final ``caseload.export`` entry, with the manifest's hash, comes
+only when every file is written).  Sealing then also puts what a stopped
+server or script left in the inbox on the chain, so the exported trail
+ends with everything acknowledged before the export began, this start
+included.
 """
 import argparse
 import sys
@@ -18,7 +22,8 @@ from tqdm import tqdm
 
 from minorconsent.audit.chain import log_of
 from minorconsent.caseload.export import (ExportRefused, export_clinic, make_directory,
-                                          record_export)
+                                          operator_name, record_export,
+                                          record_export_started)
 
 from .common import clinic_transaction
 
@@ -54,18 +59,31 @@ def main(argv=None):
     except ExportRefused as exc:
         print('minorconsent-export: %s Nothing was written.' % exc, file=sys.stderr)
         return 2
+    operator = operator_name()
     with clinic_transaction(args.config_uri, commit=False) as (clinic, request):
+        # On the trail (committed and sealed) before any record is written.
+        _renew(request)
+        record_export_started(clinic, args.include_private_notes, operator)
+        request.tm.commit()
+        request.tm.begin()
         recorder = getattr(request.registry, 'audit_recorder', None)
         if recorder is not None:
             recorder.flush()
         _renew(request)
         audit_log = log_of(clinic._p_jar.get_connection('audit').root(), create=False)
         total = len(clinic['clients']) + (audit_log.head_seq if audit_log is not None else 0)
-        with tqdm(total=total, unit='record', disable=args.quiet, desc='exporting') as bar:
-            done = export_clinic(clinic, request.registry, args.directory,
-                                 args.include_private_notes, tick=bar.update)
+        try:
+            with tqdm(total=total, unit='record', disable=args.quiet,
+                      desc='exporting') as bar:
+                done = export_clinic(clinic, request.registry, args.directory,
+                                     args.include_private_notes, tick=bar.update)
+        except OSError as exc:
+            print('minorconsent-export: the export stopped: %s. %s holds an unfinished '
+                  'export (no manifest.json); the audit trail says it started.'
+                  % (exc.strerror or exc, args.directory), file=sys.stderr)
+            return 1
         _renew(request)
-        record_export(clinic, done)
+        record_export(clinic, done, operator)
         request.tm.commit()
         request.tm.begin()
     counts, head = done.counts, done.audit_head

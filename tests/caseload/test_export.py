@@ -293,6 +293,54 @@ def test_the_export_is_one_audit_entry_with_counts_and_no_names(seeded, exported
         assert word not in entry['detail']
 
 
+def audit_of(site, *actions):
+    """The sealed entries of ``actions`` on ``site``'s trail, oldest first."""
+    db = DB(FileStorage(str(site.dir / 'Audit.fs'), read_only=True))
+    try:
+        conn = db.open()
+        audit_log = log_of(conn.root(), create=False)
+        found = sorted(seq for action in actions for seq in audit_log.select(action=action))
+        entries = [audit_log.get(seq) for seq in found]
+        conn.close()
+        return entries
+    finally:
+        db.close()
+
+
+def test_the_start_is_on_the_trail_before_any_record_is_written(seeded, exported):
+    """``caseload.export.started`` (operator, private-notes flag) is sealed
+    before the export reads the trail, so the exported trail ends with it;
+    the final entry follows."""
+    start, final = audit_of(seeded, 'caseload.export.started', 'caseload.export')[:2]
+    assert start['action'] == 'caseload.export.started' and final['action'] == 'caseload.export'
+    assert start['seq'] < final['seq']
+    assert start['detail'].startswith('operator ')
+    assert 'private notes not included' in start['detail']
+    assert (start['actor'], start['role'], start['record']) == ('system', 'operator', '')
+    last = jsonl(exported / 'audit.jsonl')[-1]
+    assert (last['action'], last['seq']) == ('caseload.export.started', start['seq'])
+
+
+def test_an_export_that_stops_half_way_is_on_the_trail(tmp_path, monkeypatch):
+    site = make_site(tmp_path / 'site')
+    assert run(init, site.ini, '--email', 'boss@demo.test', '--password',
+               'stopping-clinic-pass-9')[0] == 0
+    wrote = []
+
+    def disk_full(clinic, registry, directory, include_private_notes, tick):
+        (tmp_path / 'out' / 'caseload.csv').write_text('client_id\n')
+        wrote.append(directory)
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(caseload_export, 'export_clinic', disk_full)
+    code, _, stderr = run(caseload_export, site.ini, tmp_path / 'out', '--quiet',
+                          '--include-private-notes')
+    assert wrote and code == 1
+    assert 'No space left on device' in stderr and 'unfinished' in stderr
+    [start] = audit_of(site, 'caseload.export.started', 'caseload.export')
+    assert start['action'] == 'caseload.export.started'
+    assert 'private notes INCLUDED' in start['detail']
+
+
 # --- private notes --------------------------------------------------------------
 
 def test_no_private_note_in_any_exported_byte(exported):

@@ -100,6 +100,14 @@ class Users(Folder):
 
     # --- lookups -----------------------------------------------------------
 
+    def former_owner(self, email):
+        """The id of the account that once had ``email`` and changed it, or
+        None.  The caseload import refuses an address another account
+        left: a restricted or unlinked guardian must not come back under
+        the old address as a new, unrestricted account."""
+        former = getattr(self, 'former_emails', None)
+        return former.get(normalize_email(email)) if former is not None else None
+
     def find_by_email(self, email):
         uid = self.by_email.get(normalize_email(email))
         return self.get(uid) if uid is not None else None
@@ -155,6 +163,10 @@ class Users(Folder):
         uid = user.__name__
         if self.by_email.get(user.email) == uid:
             del self.by_email[user.email]
+        former = getattr(self, 'former_emails', None)
+        if former is not None:      # small: only addresses that were changed
+            for email in [e for e, owner in former.items() if owner == uid]:
+                del former[email]
         for role in user.roles:
             _index_remove(self.by_role, role, uid)
         if user.supervisor_id:
@@ -168,6 +180,12 @@ class Users(Folder):
         if email in self.by_email:
             raise ValueError('An account with this address already exists.')
         del self.by_email[user.email]
+        # Remembered (made on the first change: no evolve step needed):
+        # ``former_owner`` answers who left an address.
+        former = getattr(self, 'former_emails', None)
+        if former is None:
+            former = self.former_emails = OOBTree()
+        former[user.email] = user.__name__
         user.email = email
         self.by_email[email] = user.__name__
 

@@ -20,9 +20,11 @@ from minorconsent.accounts import ADOLESCENT, GUARDIAN, STAFF_ROLES, THERAPIST
 from minorconsent.clients import age_on
 from minorconsent.clients.own_account import NOT_AVAILABLE, may_become_own_account
 
-from .columns import CLIENT_COLUMNS, CONTACT_FIELDS, LINK_FIELDS, parse_row
+from .columns import CLIENT_COLUMNS, CONTACT_FIELDS, LINK_FIELDS, guardian_names, parse_row
 from .store import find_client
 
+#: An address another account changed away from (issue 18 review, finding 3).
+LEFT = "this address was another account's; update the file"
 #: Client columns that must agree across the rows of one client.
 SHARED = tuple(name for name in CLIENT_COLUMNS if name != 'client_id')
 #: Link columns that must agree across the rows of one guardian and child.
@@ -89,11 +91,23 @@ class RowChecker:
             if reason:
                 yield 'client_email', reason
 
+    def _left(self, email):
+        """A reason when ``email`` is an address another account changed
+        away from (``Users.former_owner``): the file still names a person
+        by an address they left, and an account made (or found) under it
+        would be someone else, free of the old account's restrictions."""
+        owner = self.users.former_owner(email)
+        if owner is not None and owner != self.users.by_email.get(email):
+            return LEFT
+        return None
+
     def _therapist_reason(self, email):
         key = ('therapist', email)
         if key not in self.account_answers:
             user = self.users.find_by_email(email)
-            if user is None:
+            if self._left(email):
+                reason = LEFT
+            elif user is None:
                 reason = None if self.create_accounts else (
                     'no therapist with this address (ask for --create-accounts, or add '
                     'the account first)')
@@ -112,6 +126,8 @@ class RowChecker:
         if age_on(values['date_of_birth'], self.today) < self.settings.own_account_age:
             return ('the client is under %d, the age from which the clinic offers a client '
                     'their own sign-in (clinic settings)' % self.settings.own_account_age)
+        if self._left(email):
+            return LEFT
         account = self.users.find_by_email(email)
         client = find_client(self.clinic, values['client_id'], by_app_id=not self.page)
         if client is not None and self.page:
@@ -141,11 +157,34 @@ class RowChecker:
             self.account_answers[key] = self._guardian_reason(email)
         if self.account_answers[key]:
             yield 'guardian_email', self.account_answers[key]
+            return
+        reason = self._names_reason(email, values)
+        if reason:
+            yield 'guardian_given_name', reason
+
+    def _names_reason(self, email, values):
+        """An existing account under other names than the row's: the file
+        may name a new person at an old address; the import never links
+        the account's holder on a guess (the names are not said: the row
+        is the file's, the account the clinic's)."""
+        uid = self.users.by_email.get(email)
+        if uid is None:
+            return None
+        key = ('names', email)
+        if key not in self.account_answers:
+            self.account_answers[key] = _same_names(guardian_names(self.users[uid]))
+        if self.account_answers[key] != _same_names(
+                (values['guardian_given_name'], values['guardian_family_name'])):
+            return ('this address is an account\'s under other names than this row\'s; '
+                    'update the file (or the account)')
+        return None
 
     def _guardian_reason(self, email):
         """Why this address cannot be a guardian, or None.  An account that
         holds the guardian role alone is answered from the role index,
         without loading it (a re-run of 50,000 rows asks 50,000 times)."""
+        if self._left(email):
+            return LEFT
         uid = self.users.by_email.get(email)
         if uid is None:
             return None
@@ -213,6 +252,11 @@ class RowChecker:
                 problems.append((row, 'client_email', "this address is a therapist's in "
                                  'row %d' % self.therapists[email]))
         return problems
+
+
+def _same_names(names):
+    """Names as compared: case and spacing do not count."""
+    return tuple(' '.join((name or '').split()).casefold() for name in names)
 
 
 def known_jurisdictions(settings):

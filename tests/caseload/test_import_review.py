@@ -132,3 +132,43 @@ def test_finding2_the_console_keeps_its_full_report(caseload_import, example_csv
     assert 'Nothing changed: the clinic already holds everything this file says.' in \
         again.lines()
     assert again.counts['clients unchanged'] == 6
+
+
+def test_finding3_a_restricted_guardian_does_not_come_back_by_an_old_address(
+        clinic, caseload_import, example_csv):
+    caseload_import(example_csv)
+    with clinic() as c:
+        users = c['users']
+        tomas = find_client(c, 'C-1002')
+        hannah = users.find_by_email('hannah.marlowe@demo.test')
+        update_guardian_link(c, tomas, tomas['guardians'][hannah.__name__], 'staff',
+                             restricted=True)
+        users.set_email(hannah, 'hannah.new@demo.test')
+        assert users.former_owner('Hannah.Marlowe@demo.test') == hannah.__name__
+        before = dict(tomas['guardians'].items())
+    report = caseload_import(example_csv)
+    assert report.blocked and not report.written
+    assert any(column == 'guardian_email' and
+               reason == "this address was another account's; update the file"
+               for _, column, reason in report.problems)
+    with clinic() as c:
+        assert c['users'].find_by_email('hannah.marlowe@demo.test') is None
+        assert set(find_client(c, 'C-1002')['guardians'].keys()) == set(before)
+
+
+def test_finding3_an_account_under_other_names_is_not_linked(clinic, header,
+                                                            caseload_import, example_csv,
+                                                            tmp_path):
+    caseload_import(example_csv)
+    line = example_line(example_csv, 'C-1001', 'hannah')
+    path = tmp_path / 'new.csv'
+    path.write_text(header + '\n' + line.replace('C-1001', 'C-2001')
+                    .replace('Hannah,Marlowe', 'Eve,Spy') + '\n')
+    report = caseload_import(path)
+    assert report.blocked and ('guardian_given_name' in {p[1] for p in report.problems})
+    with clinic() as c:
+        assert find_client(c, 'C-2001') is None
+    # The same names in other case and spacing are the same names.
+    path.write_text(header + '\n' + line.replace('C-1001', 'C-2001')
+                    .replace('Hannah,Marlowe', ' hannah , MARLOWE ') + '\n')
+    assert not caseload_import(path).blocked

@@ -4,7 +4,9 @@ A closed case whose retention has run out (``closing.retained_until``) is
 erased whole: the client record and everything below it (goals, private
 notes, guardian links, agreements with their PDFs, summaries,
 disclosures), its documents' entries in the workflow indexes, the
-invitations that were sent about it, the client's own
+invitations that were sent about it, its entry in the clinic's own-id
+index of the caseload import (the id is kept in ``caseload_erased`` so an
+import does not make the client again), the client's own
 account, and guardians' accounts that are left with nothing (no other
 child, no staff role).  Staff accounts are never erased.
 
@@ -21,6 +23,8 @@ erasing.  Backups taken before hold the records until they expire
 """
 from dataclasses import dataclass
 from datetime import date
+
+from BTrees.OOBTree import OOTreeSet
 
 from minorconsent.audit.recorder import note
 
@@ -73,6 +77,38 @@ def _forget_workflowed(clinic, client):
                 workflows[wid].forget(document)
 
 
+def _forget_own_id(clinic, client):
+    """Take the client out of the clinic's own-id index and remember the
+    ids a caseload file may name it by as erased.
+
+    Why: ``clinic.caseload_ids`` (the clinic's own id -> the app's id,
+    made by the caseload import, ``caseload.store``) would otherwise keep
+    pointing at the erased record, and the next import of the clinic's
+    file (or of an export made before) would bring the client back as a
+    new record.  ``clinic.caseload_erased`` holds the clinic's own id and
+    the app's id (the one an export writes for a client added in the app)
+    so the import can refuse those rows.  Read by attribute: this room
+    sits below ``caseload`` and may not import it.  Only the entry that
+    names this client goes (by value, never another client's)."""
+    cid = client.__name__
+    own = getattr(client, 'external_id', None)
+    index = getattr(clinic, 'caseload_ids', None)
+    if index is not None and own is not None and index.get(own) == cid:
+        del index[own]
+    erased = getattr(clinic, 'caseload_erased', None)
+    if erased is None:
+        erased = clinic.caseload_erased = OOTreeSet()
+    erased.insert(cid)
+    if own is not None:
+        erased.insert(own)
+
+
+def erased_ids(clinic):
+    """The ids (the clinic's own, and the app's) of erased clients: a
+    caseload row naming one must not make the client again."""
+    return getattr(clinic, 'caseload_erased', None) or ()
+
+
 def _left_with_nothing(clinic, user, erased_id):
     if user.is_staff:
         return False
@@ -95,6 +131,7 @@ def erase(clinic, client):
     people.extend(getattr(client, 'former_account_ids', ()))
     _forget_invitations(clinic, client)
     _forget_workflowed(clinic, client)
+    _forget_own_id(clinic, client)
     clinic['clients'].remove_client(cid)
     users = clinic['users']
     erased_accounts = 0

@@ -28,6 +28,8 @@ registers an approved client directly.
 Every change is noted on the audit trail with ids only (the client's name
 is the admin's label and stays off the trail).
 """
+import unicodedata
+
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
@@ -56,9 +58,14 @@ PENDING, APPROVED, REFUSED = 'pending', 'approved', 'refused'
 
 
 def name_problem(name):
-    """Why ``name`` cannot be a client's name, or ''."""
+    """Why ``name`` cannot be a client's name, or ''.  Control and format
+    characters (Unicode category C*: newlines, bidi overrides, zero-width
+    marks, unassigned code points) would make one label look like another
+    on the admin's and the privacy officer's pages."""
     if not name or len(name) > MAX_NAME:
         return 'A name of 1 to %d characters.' % MAX_NAME
+    if any(unicodedata.category(ch).startswith('C') for ch in name):
+        return 'A name without control or invisible formatting characters.'
     return ''
 
 

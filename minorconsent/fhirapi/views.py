@@ -9,7 +9,8 @@ projections, which tests call without HTTP.
 Who may call: ``request.api_grant`` alone (the authorization half resolves
 the bearer token into a ``grant.Grant``, or None).  A session cookie, a
 staff role, a CSRF token mean nothing here: the view never asks
-``request.identity``.  No grant: 401 with ``WWW-Authenticate: Bearer``; a
+``request.identity``.  No grant: 401 with ``WWW-Authenticate: Bearer``
+(``error="invalid_token"`` when a token was sent); a
 grant whose scopes do not cover the type and interaction: 403.  Every
 error is an OperationOutcome; every unknown id the same 404.
 
@@ -62,9 +63,17 @@ def grant_of(request):
     return getattr(request, 'api_grant', None)
 
 
-def unauthorized():
+def unauthorized(request):
+    """401 with RFC 6750's challenge: a request that sent a bearer token
+    (unknown, expired, revoked) is told ``error="invalid_token"``, so the
+    client knows to get a new token; one that sent none gets no error code
+    (RFC 6750 3.1)."""
+    scheme, _, token = (request.headers.get('Authorization') or '').partition(' ')
+    challenge = 'Bearer realm="fhir"'
+    if scheme.lower() == 'bearer' and token.strip():
+        challenge += ', error="invalid_token"'
     return respond(outcome('login', 'A bearer access token is required'), status=401,
-                   headers={'WWW-Authenticate': 'Bearer realm="fhir"'})
+                   headers={'WWW-Authenticate': challenge})
 
 
 def forbidden():
@@ -140,7 +149,7 @@ def fhir_api(context, request):
         return response
     grant = grant_of(request)
     if grant is None:
-        return unauthorized()
+        return unauthorized(request)
     if len(path) not in (1, 2) or path[0] not in READABLE \
             or (len(path) == 1 and path[0] not in SEARCHES):
         response = respond(outcome('not-supported',

@@ -228,6 +228,16 @@ def test_an_action_without_the_csrf_token_changes_nothing(app):
     assert client_id in stored_clients(app)
 
 
+@pytest.mark.parametrize('name', ['Clinic\nEHR', 'EHR\u202eRHE', 'E\u200bHR', 'EHR\x00',
+                                  'E\u0085HR', 'EHR\ue000'])
+def test_a_name_with_control_or_format_characters_is_refused(app, name):
+    admin = sign_in(app, 'admin@demo.test')
+    res = register_form(admin, name=name, jwks=public_jwks(new_key('ES384')))
+    assert res.status_int == 400
+    assert 'without control or invisible formatting characters' in field_error(res, 'name')
+    assert stored_clients(app) == {}
+
+
 def test_names_are_escaped(app):
     admin = sign_in(app, 'admin@demo.test')
     register_form(admin, name='<script>alert(1)</script>', jwks=public_jwks(new_key('ES384')))

@@ -9,7 +9,10 @@ works on the HTML pages (issue 19 item 1).
   resource views ask ``request.api_grant`` only);
 * the token endpoint is the one view without a CSRF check.
 """
+from datetime import datetime, timedelta, timezone
+
 import pytest
+import time_machine
 from pyramid.request import Request
 from pyramid.scripting import prepare
 
@@ -138,3 +141,22 @@ def test_a_token_reads_fhir_until_its_client_is_disabled_on_the_admin_page(app):
     # The admin's own session (and the token with it) reaches nothing more.
     res = admin.get('/fhir/Consent', headers=bearer(token), expect_errors=True)
     assert res.status_int == 401
+
+
+def test_a_bad_or_expired_token_is_told_invalid_token(app):
+    """RFC 6750 3.1: a request with a token that is no (longer a) live one
+    gets ``error="invalid_token"``; one with no token gets no error code."""
+    client_id, key = register_client(app, scopes=('system/Consent.rs',))
+    api = api_browser(app)
+    res = api.get('/fhir/Consent', status=401)
+    assert res.headers['WWW-Authenticate'] == 'Bearer realm="fhir"'
+    for value in ('Bearer made-up-token', 'Bearer ' + 'x' * 300, 'bearer nope'):
+        res = api.get('/fhir/Consent', headers={'Authorization': value}, status=401)
+        assert res.headers['WWW-Authenticate'] == 'Bearer realm="fhir", error="invalid_token"'
+    token = token_for(app, client_id, key, scopes=('system/Consent.rs',))
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=6)):
+        res = api.get('/fhir/Consent', headers=bearer(token), status=401)
+    assert 'error="invalid_token"' in res.headers['WWW-Authenticate']
+    res = api.get('/fhir/Consent', headers={'Authorization': 'Basic dXNlcjpwdw=='},
+                  status=401)
+    assert res.headers['WWW-Authenticate'] == 'Bearer realm="fhir"'

@@ -37,6 +37,8 @@ from .store import find_client, import_label, mark, remember
 KEPT_RESTRICTED = 'restrictions kept (lifted only on the client page)'
 KEPT_LINK_ENDED = 'guardian links ended in the app, kept ended'
 KEPT_OWN_ENDED = 'client sign-ins ended in the app, kept ended'
+KEPT_AUTHORITY = 'authority kept (changed on the client page)'
+KEPT_CONTACT = 'contact limits kept (changed on the client page)'
 #: The page's count of rows it does not write (issue 18 review, finding 1).
 EXISTING = 'rows for clients already in the clinic'
 
@@ -203,7 +205,7 @@ def _own_account(clinic, client, values, run):
 def _client_contact(client, values, run):
     """A row without a guardian carries the client's own contact
     permissions."""
-    wanted = _contact(values)
+    wanted = _narrowed(client.contact, _contact(values), run)
     if client.contact.same_as(wanted):
         return
     run.counts['client contact permissions updated'] += 1
@@ -258,7 +260,11 @@ def _guardian(clinic, client, values, run):
         # someone who read the new order, never by a file.
         wanted['restricted'] = True
         run.counts[KEPT_RESTRICTED] += 1
-    contact = _contact(values)
+    if not link.legal_authority and wanted['legal_authority']:
+        # Authority taken away in the app is given back there, not by a file.
+        wanted['legal_authority'] = False
+        run.counts[KEPT_AUTHORITY] += 1
+    contact = _narrowed(link.contact, _contact(values), run)
     same = all(getattr(link, name) == value for name, value in wanted.items()) \
         and link.contact.same_as(contact)
     run.counts['guardian links unchanged' if same else 'guardian links updated'] += 1
@@ -272,6 +278,16 @@ def _guardian(clinic, client, values, run):
         client.record_guardianship(link.guardian_id, run.label, 'changed',
                                    'contact permissions')
     bump(link)
+
+
+def _narrowed(stored, wanted, run):
+    """``wanted`` with every permission ``stored`` denies kept denied: a
+    file never widens what staff (or the person) narrowed; counted."""
+    kept = {name: False for name, value in wanted.items()
+            if value and not getattr(stored, name)}
+    if kept:
+        run.counts[KEPT_CONTACT] += 1
+    return dict(wanted, **kept)
 
 
 def _contact(values):

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from minorconsent.agreements.kinds import kinds_of
 from minorconsent.audit.recorder import note
 
-from .applying import (EXISTING, KEPT_LINK_ENDED, KEPT_OWN_ENDED, KEPT_RESTRICTED, ImportRun,
-                       apply_row)
+from .applying import (EXISTING, KEPT_AUTHORITY, KEPT_CONTACT, KEPT_LINK_ENDED, KEPT_OWN_ENDED,
+                       KEPT_RESTRICTED, ImportRun, apply_row)
 from .checking import RowChecker
 from .columns import parse_row
 from .invite import invite_all
@@ -37,7 +37,7 @@ COUNT_ORDER = ('clients added', 'clients updated', 'clients unchanged',
                'client contact permissions updated', 'client sign-ins given',
                'staff accounts made', 'guardian accounts made', 'set-up links mailed',
                'agreements sent', 'agreements not sent', KEPT_RESTRICTED, KEPT_LINK_ENDED,
-               KEPT_OWN_ENDED, EXISTING)
+               KEPT_OWN_ENDED, KEPT_AUTHORITY, KEPT_CONTACT, EXISTING)
 #: The counts the admin's page shows, with the page's words: they speak
 #: of the file alone.  Unchanged/updated splits, what the app kept and
 #: "nothing changed" would each tell the admin about stored records

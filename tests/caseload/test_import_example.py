@@ -103,7 +103,7 @@ def test_a_changed_file_updates_restricts_and_never_deletes(app, clinic, caseloa
         if line.startswith('C-1002,') and 'hannah' in line:
             line = line.replace(',mother,yes,no,', ',mother,yes,yes,')   # a court order now
         if line.startswith('C-1005,') and 'june' in line:
-            line = line.replace(',yes,yes,yes,no', ',yes,yes,yes,yes')   # voicemail allowed
+            line = line.replace(',yes,yes,yes,no', ',no,yes,yes,no')     # no email now
         if line.startswith('C-1004,') and 'alex' in line:
             continue                                                     # left out of the file
         changed.append(line)
@@ -115,6 +115,7 @@ def test_a_changed_file_updates_restricts_and_never_deletes(app, clinic, caseloa
     assert report.counts['clients added'] == 1
     assert report.counts['guardian links updated'] == 2
     assert report.counts['guardian links added'] == 1
+    assert report.counts['contact limits kept (changed on the client page)'] == 0
     # The restriction ended Hannah's session at once, as a therapist's would.
     res = hannah.get('/family')
     assert res.status_int == 302 and '/login' in res.location

@@ -172,3 +172,35 @@ def test_finding3_an_account_under_other_names_is_not_linked(clinic, header,
     path.write_text(header + '\n' + line.replace('C-1001', 'C-2001')
                     .replace('Hannah,Marlowe', ' hannah , MARLOWE ') + '\n')
     assert not caseload_import(path).blocked
+
+
+def test_finding4_a_file_never_widens_what_staff_narrowed(clinic, header, caseload_import,
+                                                          example_csv, tmp_path):
+    caseload_import(example_csv)
+    with clinic() as c:
+        tomas = find_client(c, 'C-1002')
+        peter = c['users'].find_by_email('peter.marlowe@demo.test').__name__
+        update_guardian_link(c, tomas, tomas['guardians'][peter], 'staff',
+                             legal_authority=False)
+        tomas['guardians'][peter].contact.update(email_ok=False)
+        lone = [client for client in c['clients'].values()
+                if not len(client['guardians'])][0]
+        lone.contact.update(email_ok=False, phone_ok=False)
+        lone_id = lone.__name__
+    report = caseload_import(example_csv)
+    lines = report.lines()
+    assert 'authority kept (changed on the client page): 1' in lines
+    assert 'contact limits kept (changed on the client page): 2' in lines
+    with clinic() as c:
+        link = find_client(c, 'C-1002')['guardians'][peter]
+        assert link.legal_authority is False and link.contact.email_ok is False
+        lone = c['clients'][lone_id]
+        assert lone.contact.email_ok is False and lone.contact.phone_ok is False
+    # What the file narrows is still narrowed (a file may take away).
+    line = example_line(example_csv, 'C-1002', 'peter').replace(',en,yes,yes,yes,no',
+                                                                    ',en,no,yes,no,no')
+    path = tmp_path / 'narrow.csv'
+    path.write_text(header + '\n' + line + '\n')
+    caseload_import(path)
+    with clinic() as c:
+        assert find_client(c, 'C-1002')['guardians'][peter].contact.phone_ok is False

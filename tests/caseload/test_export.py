@@ -371,6 +371,13 @@ def test_private_notes_only_when_asked_and_then_said_first(seeded, tmp_path):
     notes = jsonl(out / 'private-notes.jsonl')
     assert len(notes) >= seeded.client_count
     assert sum(SECRET in note['text'] for note in notes) == seeded.client_count
+    assert any(MARKER in note['text'] for note in notes)
+    # The flag lets the notes out, no other free text: the marker (in step
+    # comments, invitation notes, justifications...) is in no other file.
+    for name, path in files_under(out):
+        if name != 'private-notes.jsonl':
+            with open(path, 'rb') as f:
+                assert MARKER.encode() not in f.read(), name
     assert manifest['counts']['private_notes'] == len(notes)
     db = DB(FileStorage(str(seeded.dir / 'Audit.fs'), read_only=True))
     try:

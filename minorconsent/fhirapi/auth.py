@@ -131,13 +131,26 @@ def claimed_client(assertion):
     return claims['iss']
 
 
+#: Header members that point at keys elsewhere.  SMART Backend Services:
+#: a ``jku`` SHALL match the JWKS URL the client registered; the clinic
+#: registers key sets, never URLs, so no such header can match (and none is
+#: ever fetched).  Keys embedded in the header (``jwk``) are never used.
+KEY_URL_HEADERS = ('jku', 'x5u')
+
+
 def verified_claims(assertion, client):
     """The assertion's claims once its signature checks out against one of
-    the client's keys (by ``kid``), with RS384 or ES384 only."""
+    the client's registered keys (by ``kid``), with RS384 or ES384 only."""
     try:
         token = jwt.decode(assertion, client.key_set(), algorithms=list(ALGORITHMS))
     except (JoseError, ValueError, TypeError, KeyError, RecursionError):
         raise Refused('invalid_client', 'signature', client.client_id) from None
+    if any(name in token.header for name in KEY_URL_HEADERS):
+        raise Refused('invalid_client', 'key-url', client.client_id, verified=True)
+    if 'crit' in token.header:
+        # The clinic understands no JWS extension (RFC 7515 4.1.11); joserfc
+        # refuses unknown ones, but lets an empty list or registered names by.
+        raise Refused('invalid_client', 'crit', client.client_id, verified=True)
     return token.claims
 
 

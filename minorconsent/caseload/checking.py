@@ -52,6 +52,12 @@ class RowChecker:
         self.own = {}           # client email -> (row, client id)
         self.therapists = {}    # therapist email -> first row
         self.account_answers = {}   # email -> reason or None (asked once per address)
+        # Every row of a client, and of a guardian link, by key: when two
+        # rows of a key disagree, every row of it is left out (keeping the
+        # first would pick one of two contradicting rows at random).
+        self.rows_of = {}       # client id or (client id, email) -> [rows]
+        self.conflicts = set()  # keys whose rows disagree
+        self.flagged = set()    # rows already named by a conflict
 
     def check(self, number, cells):
         """``(values, problems)`` of one row; ``problems`` are ``(column,
@@ -207,9 +213,12 @@ class RowChecker:
         cid = values['client_id']
         shared = tuple(values[name] for name in SHARED)
         seen = self.clients.get(cid)
+        self.rows_of.setdefault(cid, []).append(number)
         if seen is None:
             self.clients[cid] = (number, shared)
         elif seen[1] != shared:
+            self.conflicts.add(cid)
+            self.flagged.add(number)
             column = next(name for name, a, b in zip(SHARED, seen[1], shared) if a != b)
             problems.append((column, 'rows %d and %d give client %s two different %s'
                              % (seen[0], number, cid, column)))
@@ -226,7 +235,10 @@ class RowChecker:
             self.guardians.setdefault(email, number)
             link = tuple(values[name] for name in LINK_COLUMNS)
             seen = self.links.setdefault((cid, email), (number, link))
+            self.rows_of.setdefault((cid, email), []).append(number)
             if seen[1] != link:
+                self.conflicts.add((cid, email))
+                self.flagged.add(number)
                 column = next(name for name, a, b in zip(LINK_COLUMNS, seen[1], link) if a != b)
                 what = 'two relationships' if column == 'relationship' else \
                     'two different %s' % column
@@ -240,6 +252,13 @@ class RowChecker:
         another.
         ``[(row, column, reason)]``."""
         problems = []
+        for key in sorted(self.conflicts, key=str):
+            what = 'this client' if isinstance(key, str) else 'this guardian and child'
+            for row in self.rows_of.get(key, ()):
+                if row not in self.flagged:
+                    problems.append((row, 'client_id' if isinstance(key, str) else
+                                     'guardian_email', 'other rows of %s disagree with this '
+                                     'one: every row of it is left out' % what))
         for email, row in self.guardians.items():
             if email in self.therapists:
                 problems.append((row, 'guardian_email', 'this address is a therapist\'s in '

@@ -204,3 +204,22 @@ def test_finding4_a_file_never_widens_what_staff_narrowed(clinic, header, caselo
     caseload_import(path)
     with clinic() as c:
         assert find_client(c, 'C-1002')['guardians'][peter].contact.phone_ok is False
+
+
+def test_finding5_valid_rows_only_leaves_out_every_row_of_a_conflict(clinic, header,
+                                                                     caseload_import, tmp_path):
+    a = ('K-1,Kai,Doe,2014-01-01,US-CA,therapist@demo.test,,Vic,Doe,vic.doe@demo.test,'
+         'father,yes,no,en,yes,no,yes,no')
+    b = a.replace(',father,yes,no,', ',father,yes,yes,')
+    c1 = 'K-2,Ann,Roe,2014-01-01,US-CA,therapist@demo.test,,,,,,,,,yes,no,yes,no'
+    c2 = c1.replace('Ann', 'Anna')
+    c3 = c1
+    ok = 'K-3,Bo,Poe,2014-01-01,US-CA,therapist@demo.test,,,,,,,,,yes,no,yes,no'
+    path = tmp_path / 'v.csv'
+    path.write_text('\n'.join([header, a, b, c1, c2, c3, ok]) + '\n')
+    report = caseload_import(path, valid_rows_only=True)
+    assert report.bad_rows == {2, 3, 4, 5, 6}
+    with clinic() as c:
+        assert find_client(c, 'K-2') is None and find_client(c, 'K-3') is not None
+        kai = find_client(c, 'K-1')
+        assert kai is None or not len(kai['guardians'])

@@ -156,6 +156,10 @@ def _account(clinic, email, name, role, run):
     users = clinic['users']
     user = users.find_by_email(email)
     if user is not None:
+        if role == THERAPIST and not user.has_role(THERAPIST):
+            # Checked, but the account may have changed since (RelStorage,
+            # beside the servers): never make a non-therapist a therapist.
+            raise ValueError("this address belongs to an account that is not a therapist's")
         return user
     if run.dry:
         if email not in run.new_accounts:

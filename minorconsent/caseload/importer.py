@@ -24,6 +24,7 @@ from .checking import RowChecker
 from .columns import parse_row
 from .invite import invite_all
 from .reading import FileProblem, file_sha256, read_rows
+from .uploads import private_copy, remove
 
 #: Rows per committed batch.  Larger batches rewrite the clinic's shared
 #: index buckets less often (50,000 rows: 64 s at 2,000, 93 s at 500, on
@@ -210,7 +211,25 @@ def run_import(clinic, path, options=Options(), actor_id='system', request=None,
     ``commit()`` is called every ``batch`` rows (``BATCH`` unless given;
     the console script commits
     there; the upload page's one request transaction passes none).  The
-    one audit entry is noted with the last batch."""
+    one audit entry is noted with the last batch.
+
+    Both passes read a private copy of ``path`` (``uploads.private_copy``):
+    the second pass never reads rows the first did not check."""
+    try:
+        copy, _sha = private_copy(path)
+    except OSError:
+        report = Report(options=options, page=on_page(actor_id),
+                        file_error='The file cannot be opened.')
+        _note_check(clinic, report, actor_id)
+        return report
+    try:
+        return _run(clinic, copy, options, actor_id, request, commit, today, tick, batch,
+                    origin)
+    finally:
+        remove(copy)
+
+
+def _run(clinic, path, options, actor_id, request, commit, today, tick, batch, origin):
     report = check_file(clinic, path, options, today, tick, page=on_page(actor_id))
     report.page = on_page(actor_id)
     if report.blocked:

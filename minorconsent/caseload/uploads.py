@@ -11,6 +11,7 @@ travels back to the browser.
 Files older than ``MAX_AGE`` are removed whenever a new one is kept, and a
 file is removed once imported.
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -101,3 +102,28 @@ def _prune(folder, now=None):
                 os.unlink(path)
         except OSError:
             pass
+
+
+
+def private_copy(path):
+    """``(copy, sha256)``: ``path`` copied, while hashed, to a file only
+    this process's user may read (0600; the caller removes it).  Both
+    passes of an import read the copy, so the rows written are the rows
+    checked even if the file is changed (an autosave, another operator)
+    between them.  ``OSError`` when ``path`` cannot be read."""
+    handle, copy = tempfile.mkstemp(prefix='minorconsent-import-', suffix='.part')
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, 'wb') as out, open(path, 'rb') as source:
+            for block in iter(lambda: source.read(1 << 20), b''):
+                digest.update(block)
+                out.write(block)
+    except BaseException:
+        remove(copy)
+        raise
+    return copy, digest.hexdigest()
+
+
+def remove(path):
+    with contextlib.suppress(OSError):
+        os.unlink(path)

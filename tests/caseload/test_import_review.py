@@ -4,11 +4,17 @@ record (SECURITY.md, "Who is who"), may bring new clients in on the page,
 never change, link to or learn about a client the clinic holds; the
 operator's console keeps the full update."""
 import hashlib
+import os
+import stat
+import tempfile
 
 import pytest
 
 from minorconsent.accounts import set_password
-from minorconsent.caseload import uploads
+from minorconsent.accounts import THERAPIST
+from minorconsent.caseload import applying, importer, uploads
+from minorconsent.caseload.applying import ImportRun
+from minorconsent.caseload.importer import Options, run_import
 from minorconsent.caseload.store import find_client
 from minorconsent.clients import Client, update_guardian_link
 
@@ -223,3 +229,46 @@ def test_finding5_valid_rows_only_leaves_out_every_row_of_a_conflict(clinic, hea
         assert find_client(c, 'K-2') is None and find_client(c, 'K-3') is not None
         kai = find_client(c, 'K-1')
         assert kai is None or not len(kai['guardians'])
+
+
+def test_finding6_both_passes_read_the_rows_checked(clinic, header, tmp_path, monkeypatch):
+    path = tmp_path / 'c.csv'
+    path.write_text(header + '\nK-8,Kai,Doe,2014-01-01,US-CA,therapist@demo.test,,,,,,,,,'
+                    'yes,no,yes,no\n')
+    real = importer.check_file
+
+    def check_then_change(*args, **kwargs):
+        report = real(*args, **kwargs)
+        with open(path, 'a') as f:          # an autosave between the passes
+            f.write('K-9,Old,Enough,1990-01-01,US-CA,guardian@demo.test,,,,,,,,,'
+                    'yes,no,yes,no\n')
+        return report
+    monkeypatch.setattr(importer, 'check_file', check_then_change)
+    private = tmp_path / 'private'
+    private.mkdir()
+    monkeypatch.setattr(tempfile, 'tempdir', str(private))
+    with clinic() as c:
+        report = run_import(c, str(path), Options())
+    assert report.counts['clients added'] == 1
+    with clinic() as c:
+        assert find_client(c, 'K-8') is not None and find_client(c, 'K-9') is None
+    assert os.listdir(private) == []        # the copy is gone
+
+
+def test_finding6_a_private_copy_is_the_owners_alone(tmp_path):
+    path = tmp_path / 'c.csv'
+    path.write_bytes(b'abc')
+    copy, sha = uploads.private_copy(str(path))
+    try:
+        assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+        assert sha == hashlib.sha256(b'abc').hexdigest()
+    finally:
+        uploads.remove(copy)
+
+
+def test_finding6_an_existing_account_without_the_role_is_never_a_therapist(clinic):
+    with clinic() as c:
+        run = ImportRun('0' * 64)
+        with pytest.raises(ValueError):
+            applying._account(c, 'admin@demo.test', 'admin', THERAPIST, run)
+        assert THERAPIST not in c['users'].find_by_email('admin@demo.test').roles

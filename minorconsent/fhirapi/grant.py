@@ -19,16 +19,14 @@ class Grant:
         """``interaction``: exactly 'r' (read by id) or 's' (search); any
         other value (``''``, ``'rs'``) allows nothing, since ``'' in ops``
         would be true of every scope.  SMART v2 scopes list the allowed
-        interactions after the dot (``system/Consent.rs``); ``system/*.rs``
-        would cover every type, though the token endpoint never grants it
-        (``clients.SCOPES``).  The wildcard goes once
-        tests/fhirapi/test_fhir_access.py no longer expects it (the review's
-        finding 7; not this lane's file: see the lane's report)."""
+        interactions after the dot (``system/Consent.rs``).  No wildcard:
+        the clinic never grants ``system/*.rs`` (``clients.SCOPES``), so
+        each type is allowed by its own scope alone."""
         if interaction not in ('r', 's'):
             return False
         for scope in self.scopes:
             context, _, rest = scope.partition('/')
             rtype, _, ops = rest.partition('.')
-            if context == 'system' and rtype in (resource_type, '*') and interaction in ops:
+            if context == 'system' and rtype == resource_type and interaction in ops:
                 return True
         return False

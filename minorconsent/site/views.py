@@ -50,6 +50,7 @@ NAV = (
     ('admin', 'todo', 'To-do'),
     ('privacy_officer', 'audit', 'Audit trail'),
     ('privacy_officer', 'disclosure-accounting', 'Accounting of disclosures'),
+    ('privacy_officer', 'api-client-approvals', 'API clients awaiting approval'),
 )
 
 

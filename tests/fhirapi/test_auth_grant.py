@@ -1,7 +1,6 @@
 """What a grant allows (issue 19 review, finding 7): exactly one
 interaction letter, 'r' or 's', of a type its scope names; an empty or
-longer interaction allows nothing.  (The ``system/*`` wildcard stays until
-test_fhir_access.py's wildcard case changes with it: see the report.)"""
+longer interaction allows nothing; no ``system/*`` wildcard."""
 from datetime import datetime, timezone
 
 import pytest
@@ -30,7 +29,9 @@ def test_any_other_interaction_allows_nothing(interaction):
     assert not grant('system/Goal.cruds').allows('Goal', interaction)
 
 
-def test_no_other_context():
+def test_no_wildcard_type_and_no_other_context():
+    assert not grant('system/*.rs').allows('Consent', 's')
+    assert not grant('system/*.rs').allows('Patient', 'r')
     assert not grant('user/Consent.rs').allows('Consent', 's')
     assert not grant('patient/Consent.rs').allows('Consent', 'r')
     assert not grant('system/Consent.rs').allows('*', 's')

@@ -142,7 +142,7 @@ class Report:
         out.extend(self.count_lines())
         return out
 
-    def audit_detail(self, origin=''):
+    def audit_detail(self, origin='', counts=True):
         """Ids and counts only: no name, no address, no cell.  ``origin``
         says where the import ran from when the actor is the system (the
         console script's operating-system account)."""
@@ -154,7 +154,7 @@ class Report:
             mode.append('invitations: %s' % ' '.join(self.options.invite))
         return 'file sha256 %s; rows %d, left out %d; %s%s' % (
             self.sha256, self.rows, len(self.bad_rows),
-            ', '.join(self.count_lines()) or 'no change',
+            (', '.join(self.count_lines()) or 'no change') if counts else 'started',
             '; ' + '; '.join(mode) if mode else '')
 
 
@@ -238,25 +238,96 @@ def _run(clinic, path, options, actor_id, request, commit, today, tick, batch, o
     run = ImportRun(report.sha256, actor_id, dry=options.dry_run,
                     create_accounts=options.create_accounts, request=request,
                     page=on_page(actor_id))
+    if run.dry:
+        _write(clinic, path, report, run, tick, None, batch)
+        report.counts = run.counts
+        _note_check(clinic, report, actor_id)
+        return report
+    # Noted, and committed, before the first batch: a run cut short
+    # (a crash, Ctrl-C) has left its mark on the trail with what it wrote.
+    note(clinic, 'caseload.import.started', detail=report.audit_detail(origin, counts=False),
+         actor=actor_id, record='', target='')
+    if commit is not None:
+        commit()
+    outcome = 'stopped'
+    try:
+        _write(clinic, path, report, run, tick, commit, batch)
+        if options.invite and not report.file_error:
+            invite_all(clinic, run, options.invite, commit)
+        outcome = 'stopped: the file changed' if report.file_error else 'done'
+    except BaseException as exc:
+        outcome = 'stopped (%s)' % type(exc).__name__
+        raise
+    finally:
+        report.counts = run.counts
+        report.written = True
+        _note_end(clinic, report, actor_id, origin, outcome, commit)
+    return report
+
+
+def _write(clinic, path, report, run, tick, commit, batch):
+    """The second pass: each checked row applied in a savepoint, so a row
+    the app refuses now (the clinic changed since the check) is a row
+    problem, never a half-written row or a run stopped halfway."""
     done, batch = 0, batch or BATCH
+    jar = clinic._p_jar
     try:
         for number, cells in read_rows(path):
             if number in report.bad_rows:
                 continue
-            apply_row(clinic, parse_row(cells)[0], run)
+            values = parse_row(cells)[0]
+            undo = _undo_point(run, values, jar)
+            try:
+                apply_row(clinic, values, run)
+            except (ValueError, LookupError) as exc:
+                undo()
+                report.add_problem(number, 'row', 'not written: %s' % str(exc)[:200])
             done += 1
             if tick:
                 tick()
-            if commit is not None and not run.dry and done % batch == 0:
-                commit()
+            if done % batch == 0:
+                if commit is not None and not run.dry:
+                    commit()
+                elif jar is not None:
+                    jar.cacheGC()       # bounded memory where nothing is committed
     except FileProblem as exc:       # the file changed between the passes
         report.file_error = str(exc)
-    if not run.dry and options.invite and not report.file_error:
-        invite_all(clinic, run, options.invite, commit)
-    report.counts = run.counts
-    _note_check(clinic, report, actor_id)
-    if not run.dry:
-        report.written = True
-        note(clinic, 'caseload.import', detail=report.audit_detail(origin), actor=actor_id,
-             record='', target='')
-    return report
+
+
+def _undo_point(run, values, jar):
+    """A function that takes one row's writes and tallies back."""
+    counts = run.counts.copy()
+    keys = [(run.seen, values['client_id']), (run.made, values['client_id']),
+            (run.links, (values['client_id'], values['guardian_email'] or None))]
+    fresh = [(where, key) for where, key in keys if key not in where]
+    point = jar.transaction_manager.get().savepoint() if jar is not None and not run.dry \
+        else None
+
+    def undo():
+        if point is not None:
+            point.rollback()
+        run.counts.clear()
+        run.counts.update(counts)
+        for where, key in fresh:
+            where.discard(key)
+    return undo
+
+
+def _note_end(clinic, report, actor_id, origin, outcome, commit):
+    """The run's one ``caseload.import`` entry, with its outcome; when the
+    run stopped with batches committed, noted in a transaction of its
+    own (the stopped one's last batch is lost, its entry must not be)."""
+    detail = '%s; outcome: %s' % (report.audit_detail(origin), outcome)
+    if outcome.startswith('stopped (') and commit is not None:
+        try:
+            manager = clinic._p_jar.transaction_manager
+            manager.abort()
+            if getattr(manager, 'explicit', False):
+                manager.begin()
+            note(clinic, 'caseload.import', detail=detail, actor=actor_id, record='',
+                 target='')
+            commit()
+        except Exception:       # the store itself failed: the started entry stands
+            pass
+        return
+    note(clinic, 'caseload.import', detail=detail, actor=actor_id, record='', target='')

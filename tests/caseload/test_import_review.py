@@ -272,3 +272,54 @@ def test_finding6_an_existing_account_without_the_role_is_never_a_therapist(clin
         with pytest.raises(ValueError):
             applying._account(c, 'admin@demo.test', 'admin', THERAPIST, run)
         assert THERAPIST not in c['users'].find_by_email('admin@demo.test').roles
+
+
+def test_finding7_a_run_cut_short_is_on_the_trail(app, clinic, example_csv):
+    class Cut(Exception):
+        pass
+    before = len(audit_entries(app))
+    with pytest.raises(Cut):
+        with clinic() as c:
+            tm = c._p_jar.transaction_manager
+            calls = []
+
+            def commit():
+                calls.append(1)
+                if len(calls) == 3:         # the started entry, one batch, then a cut
+                    raise Cut()
+                tm.commit()
+                tm.begin()
+            run_import(c, str(example_csv), Options(create_accounts=True), commit=commit,
+                       batch=3)
+    entries = [e for e in audit_entries(app)[before:] if e['action'].startswith('caseload')]
+    assert [e['action'] for e in entries] == ['caseload.import.started', 'caseload.import']
+    assert 'outcome: stopped (Cut)' in entries[1]['detail']
+    with clinic() as c:
+        assert find_client(c, 'C-1001') is not None
+
+
+def test_finding7_a_row_refused_at_write_time_is_a_row_problem(app, clinic, header, tmp_path,
+                                                               monkeypatch):
+    rows = ['K-%d,Kai,Doe,2014-01-01,US-CA,therapist@demo.test,,Gee,Doe,g%d@demo.test,'
+            'mother,yes,no,en,yes,no,yes,no' % (i, i) for i in range(5)]
+    path = tmp_path / 'c.csv'
+    path.write_text(header + '\n' + '\n'.join(rows) + '\n')
+    real = applying.link_guardian
+
+    def refuses_one(clinic_, client, guardian, *args, **kwargs):
+        if guardian.email == 'g3@demo.test':
+            raise ValueError('This address belongs to a staff account.')
+        return real(clinic_, client, guardian, *args, **kwargs)
+    monkeypatch.setattr(applying, 'link_guardian', refuses_one)
+    before = len(audit_entries(app))
+    with clinic() as c:
+        report = run_import(c, str(path), Options(), batch=2)
+    assert (5, 'row', 'not written: This address belongs to a staff account.') in \
+        report.problems
+    assert report.counts['clients added'] == 4
+    with clinic() as c:
+        assert [i for i in range(5) if find_client(c, 'K-%d' % i)] == [0, 1, 2, 4]
+        assert c['users'].find_by_email('g3@demo.test') is None     # rolled back whole
+    entries = [e for e in audit_entries(app)[before:] if e['action'].startswith('caseload')]
+    assert [e['action'] for e in entries] == ['caseload.import.started', 'caseload.import']
+    assert 'outcome: done' in entries[1]['detail']

@@ -188,9 +188,12 @@ def check_file(clinic, path, options=Options(), today=None, tick=None, page=Fals
                                  'listed on the admin\'s Agreement texts page).' % text[:40])
             return report
     checker = RowChecker(clinic, options.create_accounts, today, page=page)
+    jar = clinic._p_jar
     try:
         for number, cells in read_rows(path):
             report.rows += 1
+            if jar is not None and report.rows % BATCH == 0:
+                jar.cacheGC()       # the accounts and clients the check loaded
             for column, reason in checker.check(number, cells)[1]:
                 report.add_problem(number, column, reason)
             if tick:

@@ -323,3 +323,27 @@ def test_finding7_a_row_refused_at_write_time_is_a_row_problem(app, clinic, head
     entries = [e for e in audit_entries(app)[before:] if e['action'].startswith('caseload')]
     assert [e['action'] for e in entries] == ['caseload.import.started', 'caseload.import']
     assert 'outcome: done' in entries[1]['detail']
+
+
+def test_finding8_the_page_takes_one_megabyte(app, example_csv):
+    admin = sign_in(app, 'admin@demo.test')
+    assert 'Files up to 1 MB' in admin.get(URL).text
+    content = example_csv.read_bytes()
+    exactly = content + b'\n' * ((1 << 20) - len(content))
+    assert len(exactly) == 1 << 20
+    res = check(admin, exactly, create_accounts=True)     # with the form's framing: it passes
+    assert res.status_int == 200 and 'new clients: 6' in report_of(res)
+    over = check(admin, exactly + b'\n')
+    assert over.status_int == 400
+    assert 'The file is larger than 1 MB. Import a larger caseload with the console script ' \
+           'minorconsent-import.' in over.text
+
+
+def test_finding8_a_dry_run_keeps_memory_bounded(clinic, example_csv, monkeypatch):
+    monkeypatch.setattr(importer, 'BATCH', 3)
+    with clinic() as c:
+        calls = []
+        c._p_jar.cacheGC = lambda: calls.append(1)
+        report = run_import(c, str(example_csv), Options(dry_run=True, create_accounts=True))
+        del c._p_jar.cacheGC
+    assert report.rows == 10 and len(calls) == 3 + 3       # both passes, every 3 rows

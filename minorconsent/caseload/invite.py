@@ -9,8 +9,12 @@ language, the one email rule) and the agreement's events are the app's,
 not a copy.  Only when the operator names the texts: a clinic that brings
 its caseload in may hold signed paper consents already.
 
-Idempotent like the rest of the import: a client who already has an
-agreement of that kind waiting or in force is not asked again.
+Idempotent like the rest of the import: a client who has any agreement of
+that kind but a superseded one (waiting, in force, declined, revoked,
+expired, ended: each a decision of the family or of staff) is not asked
+again by a file; a new one is the therapist's to send.  Each agreement
+sent says so in its events: "sent by caseload import <label>, run by
+<actor>".
 """
 from types import SimpleNamespace
 
@@ -22,8 +26,9 @@ from minorconsent.workflow.engine import WorkflowError, available, fire
 
 from .store import find_client
 
-#: States in which an agreement of the kind already asks or holds.
-HELD = ('sent', 'proposed', 'active')
+#: The one state in which an agreement of the kind does not stop a new one:
+#: replaced by a newer version, which itself stops it.
+REPLACED = ('superseded',)
 BATCH = 100
 
 
@@ -40,20 +45,21 @@ def invite_all(clinic, run, texts, commit=None):
         if client is None:
             continue
         for kind in texts:
-            run.counts['agreements sent' if send_one(clinic, registry, client, kind)
+            run.counts['agreements sent' if send_one(clinic, registry, client, kind, run)
                        else 'agreements not sent'] += 1
         done += 1
         if commit is not None and done % BATCH == 0:
             commit()
 
 
-def send_one(clinic, registry, client, kind):
-    """One agreement of ``kind`` sent for ``client``, unless one is
-    waiting or in force, or the app refuses (no guardian who may sign, no
-    therapist to send it): True when sent.  Never removes anything."""
+def send_one(clinic, registry, client, kind, run):
+    """One agreement of ``kind`` sent for ``client``, unless it has one of
+    that kind (but a superseded one), or the app refuses (no guardian who
+    may sign, no therapist to send it): True when sent.  Never removes
+    anything."""
     agreements = client.get('agreements')
     if agreements is not None and any(
-            a.kind == kind and a.state in HELD for a in agreements.values()):
+            a.kind == kind and a.state not in REPLACED for a in agreements.values()):
         return False
     # The renewal's sender: the client's first active therapist.
     actor = sender_for(clinic, SimpleNamespace(workflow_client=lambda: client))
@@ -70,7 +76,8 @@ def send_one(clinic, registry, client, kind):
     if not any(t.id == step for t in available(agreement, actor, guards)):
         return False
     try:
-        fire(agreement, step, actor, guards, registry=registry)
+        fire(agreement, step, actor, guards, registry=registry,
+             comment='sent by %s, run by %s' % (run.label, run.actor_id))
     except WorkflowError:
         return False
     return True

@@ -14,7 +14,7 @@ from minorconsent.site.views import clinic_view
 
 from .importer import Options, run_import
 from .schemas import UploadSchema
-from .uploads import UploadTooLarge, discard, find, keep
+from .uploads import UnsafeFolder, UploadTooLarge, discard, find, keep
 
 #: The most the page takes: 1 MB, about 8,000 rows, imported in the one
 #: transaction of the request (a larger caseload goes through the console
@@ -48,7 +48,7 @@ class CaseloadImport(FormView):
                           for kind in kinds_of(self.request.clinic).offered()]}
 
     def page(self):
-        return {'report': None, 'sha256': '', 'imported': False,
+        return {'report': None, 'pending': '', 'imported': False,
                 'limit': size_words(self.limit())}
 
     def before(self):
@@ -58,41 +58,49 @@ class CaseloadImport(FormView):
 
     def check_file_success(self, values):
         request = self.request
+        settings = request.registry.settings
+        userid = request.authenticated_userid
         options = {'valid_rows_only': values['valid_rows_only'],
                    'create_accounts': values['create_accounts'],
                    'invite': sorted(values['invite'])}
         try:
-            sha = keep(values['upload']['fp'], request.authenticated_userid, options,
-                       self.limit())
+            token = keep(values['upload']['fp'], userid, options, self.limit(), settings)
         except UploadTooLarge:
             return self.fail('upload', 'The file is larger than %s. Import a larger caseload '
                              'with the console script minorconsent-import.'
                              % size_words(self.limit()))
-        path, options = find(request.authenticated_userid, sha)
+        except UnsafeFolder:
+            return self.fail('upload', 'The server cannot keep the file safely (its upload '
+                             'folder is not private): ask the operator.')
+        path, _sha, options = find(userid, token, settings)
         report = run_import(request.clinic, path, Options(dry_run=True, **_opts(options)),
-                            actor_id=request.authenticated_userid)
+                            actor_id=userid)
         if report.blocked:
             # Nothing to confirm: the file (names, addresses) goes at once.
-            discard(request.authenticated_userid, sha)
+            discard(userid, token, settings)
         return dict(self.page(), form=self.form.render(), report=report.lines(),
-                    sha256='' if report.blocked else sha)
+                    pending='' if report.blocked else token)
 
     def confirm(self):
         request = self.request
+        settings = request.registry.settings
         self.form = self.make_form()
         userid = request.authenticated_userid
-        sha = request.POST.get('sha256', '')
-        found = find(userid, sha)
+        token = request.POST.get('pending', '')
+        try:
+            found = find(userid, token, settings)
+        except UnsafeFolder:
+            found = None
         if found is None:
             request.response.status = 400
             return dict(self.page(), form=self.form.render(), report=[
                 'The checked file is no longer here: upload it again.'])
-        path, options = found
+        path, _sha, options = found
         report = run_import(request.clinic, path, Options(**_opts(options)), actor_id=userid,
                             request=request)
         # Removed once the import is committed (a retried request finds it).
         request.tm.get().addAfterCommitHook(
-            lambda ok: ok and discard(userid, sha))
+            lambda ok: ok and discard(userid, token, settings))
         return dict(self.page(), form=self.form.render(), report=report.lines(),
                     imported=report.written)
 

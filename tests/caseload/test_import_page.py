@@ -4,7 +4,6 @@ was checked; the report speaks of the file's rows and counts only; other
 roles get the answer a made-up URL gets; the upload is capped with a clear
 message; nothing from the file is rendered as markup."""
 import csv
-import hashlib
 import os
 
 import openpyxl
@@ -66,18 +65,17 @@ def test_a_blocked_file_offers_no_confirmation(app, clinic, example_csv):
     # Nothing to confirm, so nothing of the file is kept on the server.
     with clinic() as c:
         admin_id = c['users'].find_by_email('admin@demo.test').__name__
-    sha = hashlib.sha256(example_csv.read_bytes()).hexdigest()
-    assert not os.path.exists(os.path.join(uploads.folder_for(admin_id), sha))
+    assert os.listdir(uploads.folder_for(admin_id)) == []
 
 
 def test_the_confirmation_imports_only_the_very_file_checked(app, clinic, example_csv):
     admin = sign_in(app, 'admin@demo.test')
     res = check(admin, example_csv.read_bytes(), create_accounts=True)
     confirm = res.forms['confirm']
-    sha = confirm['sha256'].value
+    token = confirm['pending'].value
     with clinic() as c:
         admin_id = c['users'].find_by_email('admin@demo.test').__name__
-    kept = os.path.join(uploads.folder_for(admin_id), sha)
+    kept = os.path.join(uploads.folder_for(admin_id), token)
     with open(kept, 'ab') as f:                        # changed on disk since the check
         f.write(b'C-9,Eve,Mallory,2014-01-01,US-CA,jordan.reyes@demo.test\n')
     res = confirm.submit(expect_errors=True)
@@ -86,7 +84,7 @@ def test_the_confirmation_imports_only_the_very_file_checked(app, clinic, exampl
     with clinic() as c:
         assert find_client(c, 'C-1001') is None and find_client(c, 'C-9') is None
     # A made-up hash, or another admin's, finds nothing either.
-    confirm['sha256'] = '0' * 64
+    confirm['pending'] = 'x' * 43
     assert confirm.submit(expect_errors=True).status_int == 400
 
 
@@ -123,7 +121,7 @@ def test_other_roles_get_the_nonexistent_answer(app, role, example_csv):
     made_up = browser.get('/no-such-page', expect_errors=True)
     assert page.status_int == made_up.status_int == 404
     assert page.body == made_up.body
-    data = {'__formid__': 'confirm', 'sha256': '0' * 64, 'csrf_token': csrf_of(
+    data = {'__formid__': 'confirm', 'pending': 'x' * 43, 'csrf_token': csrf_of(
         browser.get('/password'))}
     posted = browser.post(URL, data, expect_errors=True)
     posted_made_up = browser.post('/no-such-page', data, expect_errors=True)

@@ -4,13 +4,14 @@ record (SECURITY.md, "Who is who"), may bring new clients in on the page,
 never change, link to or learn about a client the clinic holds; the
 operator's console keeps the full update."""
 import hashlib
+import io
 import os
 import stat
 import tempfile
+import time
 
 import pytest
 
-from minorconsent.accounts import set_password
 from minorconsent.accounts import THERAPIST
 from minorconsent.caseload import applying, importer, uploads
 from minorconsent.caseload.applying import ImportRun
@@ -21,7 +22,6 @@ from minorconsent.clients import Client, update_guardian_link
 from support import audit_entries, sign_in
 
 URL = '/caseload-import'
-PW = 'imported-password-1'
 
 
 @pytest.fixture(autouse=True)
@@ -347,3 +347,50 @@ def test_finding8_a_dry_run_keeps_memory_bounded(clinic, example_csv, monkeypatc
         report = run_import(c, str(example_csv), Options(dry_run=True, create_accounts=True))
         del c._p_jar.cacheGC
     assert report.rows == 10 and len(calls) == 3 + 3       # both passes, every 3 rows
+
+
+def test_finding10_one_pending_upload_whose_options_cannot_be_swapped(app, clinic,
+                                                                      example_csv):
+    admin = sign_in(app, 'admin@demo.test')
+    content = example_csv.read_bytes()
+    first = check(admin, content, create_accounts=True)
+    confirm = first.forms['confirm']
+    check(admin, content, create_accounts=True, valid_rows_only=True)    # a second check
+    with clinic() as c:
+        admin_id = c['users'].find_by_email('admin@demo.test').__name__
+    kept = sorted(os.listdir(uploads.folder_for(admin_id)))
+    assert len(kept) == 2 and kept[1] == kept[0] + '.json'      # one pending upload
+    assert confirm.submit(expect_errors=True).status_int == 400     # the first is gone
+    with clinic() as c:
+        assert find_client(c, 'C-1001') is None
+
+
+def test_finding10_uploads_live_in_a_private_folder_under_var(tmp_path, monkeypatch):
+    monkeypatch.setattr(uploads, 'ROOT', None)
+    settings = {'zodbconn.uri': 'file://%s/var/Data.fs?blobstorage_dir=x' % tmp_path}
+    (tmp_path / 'var').mkdir()
+    folder = uploads.folder_for('admin1', settings)
+    assert folder == str(tmp_path / 'var' / 'caseload-uploads' / 'admin1')
+    assert stat.S_IMODE(os.lstat(folder).st_mode) == 0o700
+    own = {uploads.SETTING: str(tmp_path / 'mine')}
+    assert uploads.root_for(own) == str(tmp_path / 'mine')
+    # A link, or a folder others may enter, is refused.
+    (tmp_path / 'elsewhere').mkdir(mode=0o700)
+    os.symlink(tmp_path / 'elsewhere', tmp_path / 'linked')
+    with pytest.raises(uploads.UnsafeFolder):
+        uploads.folder_for('admin1', {uploads.SETTING: str(tmp_path / 'linked')})
+    (tmp_path / 'open').mkdir()
+    os.chmod(tmp_path / 'open', 0o755)
+    with pytest.raises(uploads.UnsafeFolder):
+        uploads.folder_for('admin1', {uploads.SETTING: str(tmp_path / 'open')})
+
+
+def test_finding10_every_admins_old_files_are_pruned_on_each_upload(tmp_path, monkeypatch):
+    monkeypatch.setattr(uploads, 'ROOT', str(tmp_path / 'up'))
+    old = uploads.keep(io.BytesIO(b'a,b\n'), 'admin1', {}, 1000)
+    stale = os.path.join(uploads.folder_for('admin1'), old)
+    for path in (stale, stale + '.json'):
+        os.utime(path, (time.time() - 2 * uploads.MAX_AGE,) * 2)
+    fresh = uploads.keep(io.BytesIO(b'c,d\n'), 'admin2', {}, 1000)
+    assert os.listdir(uploads.folder_for('admin1')) == []
+    assert uploads.find('admin2', fresh)[1] == hashlib.sha256(b'c,d\n').hexdigest()

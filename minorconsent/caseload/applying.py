@@ -30,7 +30,7 @@ from minorconsent.clients.revision import bump
 from minorconsent.clients.rules import assign_therapists
 
 from .columns import CONTACT_FIELDS, LINK_FIELDS
-from .store import find_client, import_label, mark, remember
+from .store import find_client, import_label, key_of, mark, remember
 
 
 #: Counted, never written: what the app decided and a file does not undo.
@@ -86,7 +86,7 @@ def _existing(clinic, cid, run):
     one, give anyone authority over one, or learn its state from the
     report.  Staff change it on the client page; the operator (who holds
     the database) may update it with the console script."""
-    if cid in run.made or find_client(clinic, cid, by_app_id=False) is None:
+    if key_of(cid) in run.made or find_client(clinic, cid, by_app_id=False) is None:
         return False
     run.counts[EXISTING] += 1
     return True
@@ -95,12 +95,12 @@ def _existing(clinic, cid, run):
 def _client(clinic, values, run):
     cid = values['client_id']
     client = find_client(clinic, cid, by_app_id=not run.page)
-    first = cid not in run.seen
-    run.seen.add(cid)
+    first = key_of(cid) not in run.seen
+    run.seen.add(key_of(cid))
     if client is None:
         if first:
             run.counts['clients added'] += 1
-            run.made.add(cid)
+            run.made.add(key_of(cid))
         if run.dry:
             _therapists(clinic, values, run)
             return None
@@ -129,6 +129,8 @@ def _client(clinic, values, run):
         changed.append('therapist_email')
     run.counts['clients updated' if changed else 'clients unchanged'] += 1
     if changed and not run.dry:
+        if {'client_given_name', 'client_family_name', 'date_of_birth'} & set(changed):
+            bump(client)        # a form open on the client page is now stale
         client.first_name = values['client_given_name']
         client.last_name = values['client_family_name']
         client.date_of_birth = values['date_of_birth']
@@ -185,9 +187,9 @@ def _setup_link(user, run):
 def _own_account(clinic, client, values, run):
     email = values['client_email']
     if not email or (client is not None and client.self_account_id) \
-            or (values['client_id'], None) in run.links:
+            or (key_of(values['client_id']), None) in run.links:
         return
-    run.links.add((values['client_id'], None))
+    run.links.add((key_of(values['client_id']), None))
     if client is not None:
         uid = clinic['users'].by_email.get(email)
         if uid is not None and uid in getattr(client, 'former_account_ids', ()):
@@ -223,9 +225,9 @@ def _client_contact(client, values, run):
 
 def _guardian(clinic, client, values, run):
     email = values['guardian_email']
-    if (values['client_id'], email) in run.links:
+    if (key_of(values['client_id']), email) in run.links:
         return      # the same link twice in the file (the check found them equal)
-    run.links.add((values['client_id'], email))
+    run.links.add((key_of(values['client_id']), email))
     users = clinic['users']
     # The account id from the address index: an unchanged link is compared
     # without loading the guardian's account.

@@ -21,7 +21,7 @@ from minorconsent.clients import age_on
 from minorconsent.clients.own_account import NOT_AVAILABLE, may_become_own_account
 
 from .columns import CLIENT_COLUMNS, CONTACT_FIELDS, LINK_FIELDS, guardian_names, parse_row
-from .store import find_client
+from .store import find_client, key_of
 
 #: An address another account changed away from (issue 18 review, finding 3).
 LEFT = "this address was another account's; update the file"
@@ -210,7 +210,7 @@ class RowChecker:
 
     def _across(self, number, values):
         problems = []
-        cid = values['client_id']
+        cid = key_of(values['client_id'])
         shared = tuple(values[name] for name in SHARED)
         seen = self.clients.get(cid)
         self.rows_of.setdefault(cid, []).append(number)
@@ -221,7 +221,7 @@ class RowChecker:
             self.flagged.add(number)
             column = next(name for name, a, b in zip(SHARED, seen[1], shared) if a != b)
             problems.append((column, 'rows %d and %d give client %s two different %s'
-                             % (seen[0], number, cid, column)))
+                             % (seen[0], number, values['client_id'], column)))
         own = values['client_email']
         if own:
             first = self.own.setdefault(own, (number, cid))

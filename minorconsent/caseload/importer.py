@@ -24,6 +24,7 @@ from .checking import RowChecker
 from .columns import parse_row
 from .invite import invite_all
 from .reading import FileProblem, file_sha256, read_rows
+from .store import key_of
 from .uploads import private_copy, remove
 
 #: Rows per committed batch.  Larger batches rewrite the clinic's shared
@@ -300,8 +301,8 @@ def _write(clinic, path, report, run, tick, commit, batch):
 def _undo_point(run, values, jar):
     """A function that takes one row's writes and tallies back."""
     counts = run.counts.copy()
-    keys = [(run.seen, values['client_id']), (run.made, values['client_id']),
-            (run.links, (values['client_id'], values['guardian_email'] or None))]
+    cid = key_of(values['client_id'])
+    keys = [(run.seen, cid), (run.made, cid), (run.links, (cid, values['guardian_email'] or None))]
     fresh = [(where, key) for where, key in keys if key not in where]
     point = jar.transaction_manager.get().savepoint() if jar is not None and not run.dry \
         else None

@@ -41,7 +41,7 @@ def invite_all(clinic, run, texts, commit=None):
     registry = run.request.registry
     done = 0
     for external_id in sorted(run.seen):
-        client = find_client(clinic, external_id)
+        client = find_client(clinic, external_id, by_app_id=not run.page)
         if client is None:
             continue
         for kind in texts:

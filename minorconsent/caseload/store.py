@@ -2,7 +2,7 @@
 each record's import history.
 
 ``clinic.caseload_ids`` maps the clinic's own id of a client (the file's
-``client_id``) to the app's opaque client id, so a re-run finds the client
+``client_id``, case-folded: ``key_of``) to the app's opaque client id, so a re-run finds the client
 of a row with one BTree lookup, never by walking the clients.  It is made
 by the first import that writes (a new attribute, so no evolve step: a
 database without it simply has no imported client yet).
@@ -29,6 +29,12 @@ def external_ids(clinic, create=False):
     return index
 
 
+def key_of(external_id):
+    """How the index keys a clinic's own id: ``K-7`` and ``k-7`` are one
+    client (a spreadsheet's autocorrect must not make a second record)."""
+    return external_id.casefold()
+
+
 def find_client(clinic, external_id, by_app_id=True):
     """The client the clinic's own id names, or None.  A client added in
     the app has no id of the clinic's: the export writes the app's own id
@@ -37,7 +43,10 @@ def find_client(clinic, external_id, by_app_id=True):
     the operator's business (console, export), never a key the admin may
     try on the page (SECURITY.md threat 17)."""
     index = external_ids(clinic)
-    cid = index.get(external_id) if index is not None else None
+    cid = None
+    if index is not None:
+        # An index written before the ids were case-folded keys them as spelt.
+        cid = index.get(key_of(external_id)) or index.get(external_id)
     if cid is not None:
         return clinic['clients'].get(cid)
     if not by_app_id:
@@ -50,7 +59,7 @@ def find_client(clinic, external_id, by_app_id=True):
 
 def remember(clinic, client, external_id):
     client.external_id = external_id
-    external_ids(clinic, create=True)[external_id] = client.__name__
+    external_ids(clinic, create=True)[key_of(external_id)] = client.__name__
 
 
 def import_label(sha256):

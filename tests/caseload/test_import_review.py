@@ -18,6 +18,7 @@ from minorconsent.caseload.applying import ImportRun
 from minorconsent.caseload.importer import Options, run_import
 from minorconsent.caseload.store import find_client
 from minorconsent.clients import Client, update_guardian_link
+from minorconsent.clients.revision import revision_of
 
 from support import audit_entries, sign_in
 
@@ -394,3 +395,31 @@ def test_finding10_every_admins_old_files_are_pruned_on_each_upload(tmp_path, mo
     fresh = uploads.keep(io.BytesIO(b'c,d\n'), 'admin2', {}, 1000)
     assert os.listdir(uploads.folder_for('admin1')) == []
     assert uploads.find('admin2', fresh)[1] == hashlib.sha256(b'c,d\n').hexdigest()
+
+
+def test_finding11_ids_differing_only_in_case_are_one_client(clinic, header, caseload_import,
+                                                             tmp_path):
+    a = 'K-7,Kai,Doe,2014-01-01,US-CA,therapist@demo.test,,,,,,,,,yes,no,yes,no'
+    path = tmp_path / 'c.csv'
+    path.write_text('\n'.join([header, a, a.replace('K-7', 'k-7')]) + '\n')
+    report = caseload_import(path)
+    assert report.counts['clients added'] == 1 and not report.problems
+    with clinic() as c:
+        assert find_client(c, 'k-7') is find_client(c, 'K-7') is not None
+        assert find_client(c, 'K-7').external_id == 'K-7'       # as first spelt
+    path.write_text('\n'.join([header, a.replace('K-7', 'k-7').replace('Kai', 'Kay')]) + '\n')
+    assert caseload_import(path).counts['clients updated'] == 1
+
+
+def test_finding11_a_changed_name_or_birth_date_makes_open_forms_stale(clinic, header,
+                                                                      caseload_import,
+                                                                      example_csv, tmp_path):
+    caseload_import(example_csv)
+    with clinic() as c:
+        before = revision_of(find_client(c, 'C-1001'))
+    path = tmp_path / 'one.csv'
+    path.write_text(header + '\n' + example_line(example_csv, 'C-1001', 'hannah')
+                    .replace('2014-03-12', '2014-03-13') + '\n')
+    caseload_import(path)
+    with clinic() as c:
+        assert revision_of(find_client(c, 'C-1001')) == before + 1

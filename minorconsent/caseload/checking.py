@@ -19,6 +19,7 @@ from datetime import date
 from minorconsent.accounts import ADOLESCENT, GUARDIAN, STAFF_ROLES, THERAPIST
 from minorconsent.clients import age_on
 from minorconsent.clients.own_account import NOT_AVAILABLE, may_become_own_account
+from minorconsent.clients.retention import erased_ids
 
 from .columns import CLIENT_COLUMNS, CONTACT_FIELDS, LINK_FIELDS, guardian_names, parse_row
 from .store import find_client, key_of
@@ -46,6 +47,8 @@ class RowChecker:
         self.page = page
         self.today = today or date.today()
         self.known_jurisdictions = known_jurisdictions(self.settings)
+        # Ids of erased clients (retention): a file must not make them again.
+        self.erased = erased_ids(clinic)
         self.clients = {}       # client id -> (row, shared values)
         self.links = {}         # (client id, guardian email) -> (row, link values)
         self.guardians = {}     # guardian email -> first row
@@ -74,6 +77,12 @@ class RowChecker:
     # --- one row -------------------------------------------------------------
 
     def _client(self, values):
+        cid = values['client_id']
+        erased = self.erased
+        if erased and (cid in erased or key_of(cid) in erased) \
+                and find_client(self.clinic, cid, by_app_id=not self.page) is None:
+            yield 'client_id', ("this client's record was erased at the end of retention; "
+                                'take the row out of the file')
         born = values['date_of_birth']
         if born > self.today:
             yield 'date_of_birth', '%s is in the future' % born.isoformat()

@@ -18,6 +18,7 @@ from minorconsent.caseload.applying import ImportRun
 from minorconsent.caseload.importer import Options, run_import
 from minorconsent.caseload.store import find_client
 from minorconsent.clients import Client, update_guardian_link
+from minorconsent.clients.retention import erase
 from minorconsent.clients.revision import revision_of
 
 from support import audit_entries, sign_in
@@ -423,3 +424,15 @@ def test_finding11_a_changed_name_or_birth_date_makes_open_forms_stale(clinic, h
     caseload_import(path)
     with clinic() as c:
         assert revision_of(find_client(c, 'C-1001')) == before + 1
+
+
+def test_an_erased_client_is_not_made_again_by_a_file(clinic, caseload_import, example_csv):
+    """With retention's erased_ids: the file that brought the client in,
+    imported again, names the erased client's row as a problem."""
+    caseload_import(example_csv)
+    with clinic() as c:
+        erase(c, find_client(c, 'C-1001'))
+    report = caseload_import(example_csv, valid_rows_only=True)
+    assert {row for row, column, _ in report.problems if column == 'client_id'} == {2, 3}
+    with clinic() as c:
+        assert find_client(c, 'C-1001') is None

@@ -60,6 +60,7 @@ class ImportRun:
     links: set = field(default_factory=set)       # (client id, guardian email) handled
     new_accounts: dict = field(default_factory=dict)   # email -> role (dry runs)
     made: set = field(default_factory=set)        # client ids new in this run
+    setup_pending: list = field(default_factory=list)   # accounts to mail a set-up link
 
     @property
     def label(self):
@@ -177,11 +178,20 @@ def _account(clinic, email, name, role, run):
 
 
 def _setup_link(user, run):
-    """Mail a set-up link where the operator asked for accounts (content
-    free, like every mail; the one email rule decides)."""
+    """A set-up link to mail where the operator asked for accounts, once
+    the batch is done (``mail_setup_links``: a row taken back must not
+    have mailed one)."""
     if run.create_accounts and run.request is not None and not run.dry:
+        run.setup_pending.append(user)
+
+
+def mail_setup_links(run):
+    """Mail the batch's set-up links (content free, like every mail; the
+    one email rule decides)."""
+    for user in run.setup_pending:
         if issue_setup_link(run.request, user):
             run.counts['set-up links mailed'] += 1
+    del run.setup_pending[:]
 
 
 def _own_account(clinic, client, values, run):

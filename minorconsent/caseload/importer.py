@@ -19,12 +19,12 @@ from minorconsent.agreements.kinds import kinds_of
 from minorconsent.audit.recorder import note
 
 from .applying import (EXISTING, KEPT_AUTHORITY, KEPT_CONTACT, KEPT_LINK_ENDED, KEPT_OWN_ENDED,
-                       KEPT_RESTRICTED, ImportRun, apply_row)
+                       KEPT_RESTRICTED, ImportRun)
 from .checking import RowChecker
 from .columns import parse_row
 from .invite import invite_all
 from .reading import FileProblem, file_sha256, read_rows
-from .store import key_of
+from .batches import Batch
 from .uploads import private_copy, remove
 
 #: Rows per committed batch.  Larger batches rewrite the clinic's shared
@@ -270,51 +270,30 @@ def _run(clinic, path, options, actor_id, request, commit, today, tick, batch, o
 
 
 def _write(clinic, path, report, run, tick, commit, batch):
-    """The second pass: each checked row applied in a savepoint, so a row
-    the app refuses now (the clinic changed since the check) is a row
-    problem, never a half-written row or a run stopped halfway."""
+    """The second pass: the checked rows applied in batches (``batches``:
+    a row the app refuses now is a row problem, never a half-written row
+    or a run stopped halfway)."""
     done, batch = 0, batch or BATCH
     jar = clinic._p_jar
+    rows = Batch(clinic, run, report)
     try:
         for number, cells in read_rows(path):
             if number in report.bad_rows:
                 continue
-            values = parse_row(cells)[0]
-            undo = _undo_point(run, values, jar)
-            try:
-                apply_row(clinic, values, run)
-            except (ValueError, LookupError) as exc:
-                undo()
-                report.add_problem(number, 'row', 'not written: %s' % str(exc)[:200])
+            rows.apply(number, parse_row(cells)[0])
             done += 1
             if tick:
                 tick()
             if done % batch == 0:
+                rows.end()
                 if commit is not None and not run.dry:
                     commit()
                 elif jar is not None:
                     jar.cacheGC()       # bounded memory where nothing is committed
+                rows.begin()
     except FileProblem as exc:       # the file changed between the passes
         report.file_error = str(exc)
-
-
-def _undo_point(run, values, jar):
-    """A function that takes one row's writes and tallies back."""
-    counts = run.counts.copy()
-    cid = key_of(values['client_id'])
-    keys = [(run.seen, cid), (run.made, cid), (run.links, (cid, values['guardian_email'] or None))]
-    fresh = [(where, key) for where, key in keys if key not in where]
-    point = jar.transaction_manager.get().savepoint() if jar is not None and not run.dry \
-        else None
-
-    def undo():
-        if point is not None:
-            point.rollback()
-        run.counts.clear()
-        run.counts.update(counts)
-        for where, key in fresh:
-            where.discard(key)
-    return undo
+    rows.end()
 
 
 def _note_end(clinic, report, actor_id, origin, outcome, commit):

@@ -21,7 +21,7 @@ from minorconsent.clients import Client, update_guardian_link
 from minorconsent.clients.retention import erase
 from minorconsent.clients.revision import revision_of
 
-from support import audit_entries, sign_in
+from support import audit_entries, mails_since, sign_in
 
 URL = '/caseload-import'
 
@@ -436,3 +436,37 @@ def test_an_erased_client_is_not_made_again_by_a_file(clinic, caseload_import, e
     assert {row for row, column, _ in report.problems if column == 'client_id'} == {2, 3}
     with clinic() as c:
         assert find_client(c, 'C-1001') is None
+
+
+def test_finding7_a_refused_row_takes_back_only_itself_and_mails_nothing_twice(
+        app, clinic, header, monkeypatch):
+    """One batch, its middle row refused at write time: the batch goes back
+    to its savepoint and its other rows are written again; no set-up link
+    is mailed twice, no audit entry noted twice."""
+    rows = ['R-%d,Kai,Doe,2014-01-01,US-CA,therapist@demo.test,,Gee,Doe,'
+            'replay-g%d@demo.test,mother,yes,no,en,yes,no,yes,no' % (i, i) for i in range(5)]
+    real = applying.link_guardian
+
+    def refuses_one(clinic_, client, guardian, *args, **kwargs):
+        if guardian.email == 'replay-g2@demo.test':
+            raise ValueError('This address belongs to a staff account.')
+        return real(clinic_, client, guardian, *args, **kwargs)
+    monkeypatch.setattr(applying, 'link_guardian', refuses_one)
+    admin = sign_in(app, 'admin@demo.test')
+    since = time.time_ns()
+    before = len(audit_entries(app))
+    res = check(admin, (header + '\n' + '\n'.join(rows) + '\n').encode(),
+                create_accounts=True).forms['confirm'].submit()
+    assert 'row 4, row: not written: This address belongs to a staff account.' in \
+        report_of(res)
+    assert 'new clients: 4' in report_of(res)
+    to = [m['To'] for m in mails_since(since) if 'replay-g' in m['To']]
+    assert sorted(to) == ['replay-g%d@demo.test' % i for i in (0, 1, 3, 4)]
+    with clinic() as c:
+        assert [i for i in range(5) if find_client(c, 'R-%d' % i)] == [0, 1, 3, 4]
+        for i in (0, 1, 3, 4):
+            events = find_client(c, 'R-%d' % i).guardianship_events()
+            assert [e.kind for e in events] == ['linked']       # replayed once, not twice
+        assert c['users'].find_by_email('replay-g2@demo.test') is None
+    actions = [e['action'] for e in audit_entries(app)[before:]]
+    assert actions.count('caseload.import') == actions.count('caseload.import.started') == 1

@@ -14,4 +14,9 @@ on the HTML pages.
 def includeme(config):
     # ``request.api_grant`` and the room's evolve step.
     config.include('.smart')
+    # A signed PDF's DocumentReference says "superseded" from this state.
+    for kind in ('consent', 'confidentiality', 'release'):
+        config.require_workflow_state(
+            kind, 'superseded', "the EHR's API marks the signed PDF of an agreement in "
+            'this state as superseded (DocumentReference.status)')
     config.scan('.')

@@ -9,6 +9,7 @@ of its own, and the year runs forward from there.  A fixed ``DAY0`` also
 fixes the calendar the expectations meet (the year after it holds
 29 February 2028, so a 12-month period there is 366 days).
 """
+import os
 import tempfile
 from datetime import datetime, time, timedelta, timezone
 
@@ -17,7 +18,7 @@ import time_machine
 from ZODB.MappingStorage import MappingStorage
 from ZODB.blob import BlobStorage
 
-from support import multi_database, seed
+from support import MAIL_DIR, multi_database, seed
 from year_journal import DAY0
 
 
@@ -27,6 +28,7 @@ def year_app(base_app):
     before ``DAY0`` (the demo clinic's clock is UTC); ``app.db`` and
     ``app.demo`` as in ``tests/conftest.py``."""
     wsgi = base_app[0]
+    mail_before = set(os.listdir(MAIL_DIR))
     storage = BlobStorage(tempfile.mkdtemp(prefix='minorconsent-year-'), MappingStorage())
     db, databases = multi_database(storage, MappingStorage())
     saved = wsgi.registry._zodb_databases
@@ -41,5 +43,10 @@ def year_app(base_app):
     finally:
         wsgi.registry.audit_recorder.buffer.clear()
         wsgi.registry._zodb_databases = saved
+        # The year's mail is named by the moved clock's time (2027, 2028):
+        # left in the shared mail folder, every later test of this process
+        # would count it as mail "since" its start.
+        for name in set(os.listdir(MAIL_DIR)) - mail_before:
+            os.unlink(os.path.join(MAIL_DIR, name))
         for each in databases.values():
             each.close()

@@ -93,14 +93,19 @@ def _forget_own_id(clinic, client):
     cid = client.__name__
     own = getattr(client, 'external_id', None)
     index = getattr(clinic, 'caseload_ids', None)
-    if index is not None and own is not None and index.get(own) == cid:
-        del index[own]
+    if index is not None and own is not None:
+        # Keyed case-folded since issue 18 review finding 11 (an older
+        # index as spelt): the entry under either key that names this client.
+        for key in {own, own.casefold()}:
+            if index.get(key) == cid:
+                del index[key]
     erased = getattr(clinic, 'caseload_erased', None)
     if erased is None:
         erased = clinic.caseload_erased = OOTreeSet()
     erased.insert(cid)
     if own is not None:
         erased.insert(own)
+        erased.insert(own.casefold())
 
 
 def erased_ids(clinic):

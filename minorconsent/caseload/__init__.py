@@ -20,6 +20,7 @@ from .panel import caseload_panel
 def includeme(config):
     # The client page shows where an imported record came from, without
     # importing this room.
+    config.include('.evolve')
     add_client_panel(config, caseload_panel)
     # The request gate lets the admin's caseload file through, up to
     # ``minorconsent.max_upload_bytes``.

@@ -43,6 +43,31 @@ def outcome(code, diagnostics, severity='error'):
             'issue': [{'severity': severity, 'code': code, 'diagnostics': diagnostics}]}
 
 
+#: The refusals made before the API's views run (``security.gate``, the
+#: body limit, an address that is not UTF-8), by the reason the clinic
+#: gives (``site.views.refusal_renderer``): (issue code, diagnostics).
+#: Nothing of the request is echoed.
+REFUSALS = {
+    'method': ('not-supported', 'Only GET: this API reads'),
+    'host': ('invalid', "This host is not the API's address"),
+    'form': ('structure', 'The request body could not be read'),
+    'address': ('invalid', 'The address or its query is not valid UTF-8'),
+    'too-large': ('too-long', 'The request is too large'),
+}
+
+
+def refusal(request, status, reason, headers=()):
+    """The API's answer to a request the clinic refused before any view
+    (registered for ``/fhir/`` with ``config.add_refusal_renderer``): an
+    OperationOutcome with the refusal's status, never the clinic's HTML.
+    A 405 names the methods the API takes, as its own view's 405 does."""
+    code, diagnostics = REFUSALS.get(reason, ('invalid', 'The request is not valid'))
+    extra = dict(headers)
+    if status == 405:
+        extra['Allow'] = 'GET, HEAD'
+    return respond(outcome(code, diagnostics), status=status, headers=extra)
+
+
 def shown_name(name):
     return _NAME_CHARS.sub('', name)[:64] or '(unnamed)'
 

@@ -30,5 +30,7 @@ def includeme(config):
     config.set_probe_budget(ProbeBudget())
     config.add_tween('minorconsent.security.headers.security_tween_factory')
     config.add_directive('allow_uploads_to', 'minorconsent.security.headers:allow_uploads_to')
+    config.add_directive('add_refusal_renderer',
+                         'minorconsent.security.gate:add_refusal_renderer')
     config.include('.gate')
     config.add_evolve_step('0001-security-sessions', evolve.add_session_store)

@@ -22,12 +22,17 @@ reaches no view, writes nothing and leaves no audit entry:
   is a 400 "this form could not be read", nothing saved.
 
 Each refusal is the clinic's plain error page (``site.views.plain_page``),
-which echoes nothing from the request.
+which echoes nothing from the request; except where a room registered its
+own answer for its part of the clinic with
+``config.add_refusal_renderer(segments, fn)`` (the FHIR API under
+``/fhir/`` and its token endpoint: an API client reads JSON, never a page;
+issue 19).  The same table answers the address that is not UTF-8
+(``site.views.bad_url``) and the body over the limit (``headers``).
 """
 from pyramid.events import NewRequest
 
 from minorconsent.site.i18n import _
-from minorconsent.site.views import plain_page
+from minorconsent.site.views import REFUSAL_RENDERERS, plain_page, refusal_renderer
 
 #: The methods some view of the clinic answers (HEAD is GET's).
 METHODS = ('GET', 'HEAD', 'POST')
@@ -41,6 +46,8 @@ class RefusedRequest(Exception):
     status = 400
     title = text = ''
     headers = ()
+    #: What a room's refusal renderer is told (``site.views.refusal_renderer``).
+    reason = ''
 
     def prepare(self, request):
         """Adjust ``request`` before its refusal page is drawn."""
@@ -48,12 +55,14 @@ class RefusedRequest(Exception):
 
 class UnknownMethod(RefusedRequest):
     status = 405
+    reason = 'method'
     title = _('This request is not accepted')
     text = _('Check the link, or go to the start page.')
     headers = (('Allow', ', '.join(METHODS)),)
 
 
 class ForeignHost(RefusedRequest):
+    reason = 'host'
     title = _('This address is not valid')
     text = _('Check the link, or go to the start page.')
 
@@ -67,6 +76,7 @@ class ForeignHost(RefusedRequest):
 
 
 class UnreadableForm(RefusedRequest):
+    reason = 'form'
     title = _('This form could not be read')
     text = _('Nothing was saved. Go back, reload the page and try again.')
 
@@ -101,9 +111,30 @@ def check_request(event):
 
 def refused(exc, request):
     exc.prepare(request)
+    render = refusal_renderer(request.registry, request.environ)
+    if render is not None:
+        return render(request, exc.status, exc.reason, exc.headers)
     response = plain_page(request, exc.status, exc.title, exc.text)
     response.headers.extend(exc.headers)
     return response
+
+
+def add_refusal_renderer(config, segments, renderer):
+    """Directive: refusals made before any view runs (a method the clinic
+    does not take, a foreign host, an unreadable form, an address that is
+    not UTF-8, a body over the limit) of a path whose segments below the
+    clinic's root start with ``segments`` (a name or a tuple of names) are
+    answered by ``renderer(request, status, reason, headers)`` instead of
+    the clinic's plain page; the longest match wins.  For a room that
+    answers machines in its own format (the FHIR API)."""
+    if isinstance(segments, str):
+        segments = (segments,)
+    segments = tuple(segments)
+    renderer = config.maybe_dotted(renderer)
+
+    def register():
+        config.registry.setdefault(REFUSAL_RENDERERS, {})[segments] = renderer
+    config.action(('minorconsent.refusal_renderer', segments), register)
 
 
 def includeme(config):

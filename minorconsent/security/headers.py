@@ -7,9 +7,15 @@ named by its room with ``config.allow_uploads_to(view_name)``; a POST to
 it is held to ``minorconsent.max_upload_bytes`` (11 MB) instead.  waitress's
 ``max_request_body_size`` must admit the larger one (the ini files set it
 so); it is what bounds a chunked body, which declares no length.
+
+The 413 is plain text, or the answer of the room's refusal renderer
+where one is registered for the path (``config.add_refusal_renderer``:
+the FHIR API's OperationOutcome, the token endpoint's OAuth error).
 """
 from pyramid.httpexceptions import HTTPRequestEntityTooLarge
 from pyramid.settings import asbool
+
+from minorconsent.site.views import refusal_renderer
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
@@ -90,9 +96,13 @@ def security_tween_factory(handler, registry):
 
     def security_tween(request):
         if too_large(request, _limit_for(request, registry, limit, uploads)):
-            response = HTTPRequestEntityTooLarge(
-                body='The request is too large.\n',
-                content_type='text/plain')
+            render = refusal_renderer(registry, request.environ)
+            if render is not None:
+                response = render(request, 413, 'too-large', ())
+            else:
+                response = HTTPRequestEntityTooLarge(
+                    body='The request is too large.\n',
+                    content_type='text/plain')
         else:
             response = handler(request)
         response.headers.update(headers)

@@ -10,9 +10,11 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, NewRequest, subscriber
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken, URLDecodeError
 from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPFound
+from pyramid.interfaces import IRoutesMapper
 from pyramid.location import lineage
 from pyramid.renderers import get_renderer, render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.traversal import split_path_info
 from pyramid.view import view_config
 
 from minorconsent.audit.recorder import describe, note
@@ -196,8 +198,57 @@ def csrf_failed(exc, request):
                       _('Nothing was saved. Go back, reload the page and try again.'))
 
 
+#: Registry key: {segments below the clinic's root: renderer}, filled by
+#: ``config.add_refusal_renderer`` (``minorconsent.security.gate``).
+REFUSAL_RENDERERS = 'minorconsent.refusal_renderers'
+
+
+def clinic_segments(registry, environ):
+    """The raw path's segments below the clinic's root (after a host app's
+    ``route_prefix``), as traversal reads them; None when the path is not
+    under the clinic's route.  Reads the raw ``PATH_INFO`` (bytes as
+    latin-1): a path that is not UTF-8 must be placed too."""
+    route = registry.getUtility(IRoutesMapper).get_route(ROUTE)
+    if route is None:
+        return None
+    prefix = [s for s in route.pattern.split('*', 1)[0].split('/') if s]
+    parts = [s for s in environ.get('PATH_INFO', '').split('/') if s]
+    if len(parts) < len(prefix):
+        return None
+    for mine, theirs in zip(prefix, parts):
+        # A prefix's ``{placeholder}`` matches any one segment.
+        if not mine.startswith('{') and mine.encode('utf-8').decode('latin-1') != theirs:
+            return None
+    return tuple(split_path_info('/'.join(parts[len(prefix):])))
+
+
+def refusal_renderer(registry, environ):
+    """The renderer a room registered for the part of the clinic this
+    path is in (``/fhir/``, ``/auth/token``: the API answers in its own
+    format), or None: then the clinic's own page answers.
+
+    A renderer is ``fn(request, status, reason, headers)`` returning a
+    response; ``reason`` is one of ``method``, ``host``, ``form``,
+    ``address`` (not UTF-8) and ``too-large``; ``headers`` a tuple of
+    (name, value) pairs the answer should carry (``Allow``)."""
+    table = registry.get(REFUSAL_RENDERERS)
+    if not table:
+        return None
+    segments = clinic_segments(registry, environ)
+    if segments is None:
+        return None
+    for start in sorted(table, key=len, reverse=True):
+        if segments[:len(start)] == start:
+            return table[start]
+    return None
+
+
 def bad_url(exc, request):
-    """A URL that is not valid UTF-8 once decoded."""
+    """A URL that is not valid UTF-8 once decoded: the clinic's plain 400,
+    or the API's own error where the path is the API's."""
+    render = refusal_renderer(request.registry, request.environ)
+    if render is not None:
+        return render(request, 400, 'address', ())
     return plain_page(request, 400, _('This address is not valid'),
                       _('Check the link, or go to the start page.'))
 

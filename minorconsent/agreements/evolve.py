@@ -5,13 +5,15 @@ import tomllib
 from importlib.resources import files
 
 import tomli_w
+from BTrees.OOBTree import OOBTree
 
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.migrate import migrating, publish_correction
 
 from .invitations import Invitations
-from .kinds import AgreementKinds
-from .model import KINDS, AgreementTemplate, AgreementTemplates
+from .kinds import KIND_CONTENT_TYPES, AgreementKinds
+from .model import KINDS, Agreement, AgreementTemplate, AgreementTemplates
+from .validity import index_period
 
 #: The step of each agreement workflow that sends it out.
 SENDING_STEPS = {'consent-to-treatment': 'send', 'confidentiality-agreement': 'propose',
@@ -205,6 +207,19 @@ def add_kinds(root, registry):
         root.agreement_kinds = AgreementKinds()
 
 
+def period_ends(root, registry):
+    """Databases made before the index of period ends (issue 17): build
+    ``root.period_ends`` from the agreements in force in the workflow
+    index, as ``validity.start_period`` would have written it, so the
+    daily job's renewals and expiries find every one of them."""
+    root.period_ends = OOBTree()
+    if 'workflows' not in root:
+        return
+    for obj in root['workflows'].members_in(('active',), KIND_CONTENT_TYPES):
+        if isinstance(obj, Agreement):
+            index_period(obj, root)
+
+
 def includeme(config):
     config.add_evolve_step('0006-agreements-templates', _add_templates)
     config.add_evolve_step('0007-agreements-invitations', _add_invitations)
@@ -214,3 +229,4 @@ def includeme(config):
     config.add_evolve_step('0029-agreements-confidentiality-decline', confidentiality_decline)
     config.add_evolve_step('0030-agreements-clinic-kinds', add_kinds)
     config.add_evolve_step('0031-agreements-period-expiry', agreement_expiry)
+    config.add_evolve_step('0043-agreements-period-ends', period_ends)

@@ -25,7 +25,16 @@ signed before then has already superseded it (``subscribers``); one
 signed later supersedes nothing (an expired agreement is not in force).
 A definition in which the system may not expire leaves it as it is (the
 validator requires the step, so only an old stored definition can).
+
+Both read only the agreements whose last day is near today, from the
+clinic's index of period ends (``validity.period_ends``, written by
+``validity.set_period``; ``ending``): renewals those ending from today
+through ``renewal_notice_days`` ahead, expiries those that ended before
+today.  Walking every agreement in force took 28-44 s a day at 50,000
+clients (bench/RESULTS.md, issue 17).
 """
+from datetime import timedelta
+
 from minorconsent.security.policy import principals_for
 from minorconsent.workflow import workflow_guards
 from minorconsent.workflow.engine import SYSTEM, Actor, available, fire
@@ -34,28 +43,63 @@ from .invitations import invite_signers
 from .kinds import KIND_CONTENT_TYPES
 from .model import Agreement
 from .renewal import renewal_waiting, send_successor
-from .validity import expiry_due, renewal_due, valid_until
+from .validity import (expiry_due, has_period, index_period, period_ends, renewal_due,
+                       unindex_period, valid_until)
 
 #: The comment of the system's expire step (the history's words).
 EXPIRED_BECAUSE = 'the period of the agreement ended'
 
 
-def in_force(run):
-    """The agreements in force with a workflow the room drives, walked
-    from the workflow index (not every client).  The index's members are
-    listed first (a step taken while walking moves them out of it), but
-    each agreement is loaded only when its turn comes and not kept, so
-    ``run.tick()`` lets the cache shed it: at 50,000 clients keeping them
-    all cost about 130 MB (bench/RESULTS.md)."""
-    for obj in list(run.clinic['workflows'].members_in(('active',), KIND_CONTENT_TYPES)):
-        run.tick()
-        if isinstance(obj, Agreement):
+def agreement_by_key(records, key):
+    """The agreement of ``key`` among the room's workflow records, or None."""
+    for record in records:
+        obj = record.members.get(key)
+        if obj is not None:
+            return obj
+    return None
+
+
+def ending(run, first=None, last=None):
+    """The agreements in force whose last day is from ``first`` through
+    ``last`` (None: open), walked from ``validity.period_ends`` rather
+    than every agreement in force: the daily job reads only those ending
+    near today (issue 17: at 50,000 clients the whole walk took 28-44 s a
+    day).  The keys of a day are listed before its agreements are loaded
+    (a step taken while walking changes the index), and each is loaded
+    only when its turn comes and not kept (``run.tick()``).  An entry
+    whose agreement is gone or no longer in force is dropped as it is met;
+    one whose end moved is moved to it."""
+    clinic = run.clinic
+    index = period_ends(clinic)
+    records = [r for r in list(clinic['workflows'].values())
+               if r.definition().content_type in KIND_CONTENT_TYPES]
+    days = list(index.keys(first, last))
+    ahead = set(days)
+    for until in days:
+        for key in list(index.get(until, ())):
+            run.tick()
+            obj = agreement_by_key(records, key)
+            if not isinstance(obj, Agreement) or obj.state != 'active' or not has_period(obj):
+                unindex_period(index, until, key)
+                continue
+            if valid_until(obj) != until:
+                unindex_period(index, until, key)
+                index_period(obj, clinic)
+                end = valid_until(obj)
+                if end is None or (first is not None and end < first) or (
+                        last is not None and end > last) or (end > until and end in ahead):
+                    continue      # out of the range, or met again on its day
             yield obj
 
 
 def due_renewals(run):
+    """The renewals due today: a renewal is due from at most
+    ``renewal_notice_days`` before an agreement's last day (the "not in
+    the first half" rule only makes it later) through that day, so only
+    the agreements ending in that window are read (a day's margin)."""
     settings = run.clinic.settings
-    return [a for a in in_force(run)
+    last = run.today + timedelta(days=settings.renewal_notice_days + 1)
+    return [a for a in ending(run, run.today, last)
             if renewal_due(a, settings, run.today) and a.renewal_handled != a.valid_until]
 
 
@@ -119,7 +163,7 @@ def expiries(run):
     system."""
     guards = workflow_guards(run.registry)
     expired = left = 0
-    for agreement in in_force(run):
+    for agreement in ending(run, None, run.today - timedelta(days=1)):
         if not expiry_due(agreement, run.today):
             continue
         if not any(t.id == 'expire'
@@ -128,6 +172,7 @@ def expiries(run):
             continue
         fire(agreement, 'expire', Actor.system(), guards, comment=EXPIRED_BECAUSE,
              now=run.now, today=run.today, registry=run.registry, announce=False)
+        unindex_period(period_ends(run.clinic), valid_until(agreement), agreement.workflow_key)
         expired += 1
     return {'agreements expired': expired, 'not expirable': left}
 

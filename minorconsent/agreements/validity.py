@@ -8,7 +8,9 @@ agreement activates, its period is written on it (``start_period``):
 last day it is in force, or None).  A signed term never changes: a later
 change of the setting or of the text's validity moves only agreements
 activated after it.  Agreements activated before periods existed have
-neither (the class defaults), so they have no end.
+neither (the class defaults), so they have no end.  Every writer of a
+period goes through ``set_period``, which keeps the clinic's index of
+period ends (``period_ends``) the daily job reads in step.
 
 The period is inclusive: the agreement is in force through the whole of
 ``valid_until``; it expires on the day after (``expires_on``), the first
@@ -28,6 +30,8 @@ at once.
 """
 import calendar
 from datetime import date, timedelta
+
+from BTrees.OOBTree import OOBTree, OOTreeSet
 
 from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
@@ -76,8 +80,56 @@ def start_period(agreement, now):
         return
     clinic = find_clinic(agreement)
     day = now.astimezone(clinic_zone(clinic.settings)).date()
-    agreement.valid_from = day
-    agreement.valid_until = period_end(day, validity_months(clinic, agreement.kind))
+    set_period(agreement, day, period_end(day, validity_months(clinic, agreement.kind)))
+
+
+def period_ends(clinic):
+    """``clinic.period_ends``: last day in force -> OOTreeSet of the
+    ``workflow_key`` of the agreements ending then, so the daily job's
+    renewals and expiries read only the few agreements ending near today
+    instead of every one in force (bench/RESULTS.md, issue 17).  An entry
+    may be stale (the agreement expired, was superseded, revoked or erased,
+    or its end moved): readers check the agreement and drop it
+    (``unindex_period``).  Made here if the clinic has none yet."""
+    index = getattr(clinic, 'period_ends', None)
+    if index is None:
+        index = clinic.period_ends = OOBTree()
+    return index
+
+
+def index_period(agreement, clinic=None):
+    """Enter the agreement under its last day in force (none: no entry)."""
+    until = valid_until(agreement) if has_period(agreement) else None
+    key = getattr(agreement, 'workflow_key', None)
+    if until is None or key is None:
+        return
+    index = period_ends(clinic if clinic is not None else find_clinic(agreement))
+    keys = index.get(until)
+    if keys is None:
+        keys = index[until] = OOTreeSet()
+    keys.add(key)
+
+
+def unindex_period(index, until, key):
+    """Drop one entry (and its day, once empty)."""
+    keys = index.get(until)
+    if keys is not None and key in keys:
+        keys.remove(key)
+        if not keys:
+            del index[until]
+
+
+def set_period(agreement, valid_from, valid_until):
+    """Write an agreement's period and keep ``period_ends`` in step: every
+    writer of ``valid_until`` goes through here, or the daily job would
+    never see the new end."""
+    key = getattr(agreement, 'workflow_key', None)
+    old = getattr(agreement, 'valid_until', None)
+    if key is not None and old is not None:
+        unindex_period(period_ends(find_clinic(agreement)), old, key)
+    agreement.valid_from = valid_from
+    agreement.valid_until = valid_until
+    index_period(agreement)
 
 
 def valid_until(agreement):

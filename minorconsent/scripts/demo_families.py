@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from minorconsent.accounts import User
 from minorconsent.agreements import act, esign, sign, start_agreement
-from minorconsent.agreements.validity import add_months
+from minorconsent.agreements.validity import add_months, set_period
 from minorconsent.clients import Client, Goal, Note, link_guardian
 from minorconsent.disclosures import record_disclosure
 from minorconsent.disclosures.insurer import export_for_insurer
@@ -200,8 +200,8 @@ class DemoClinic:
         self.clinic.settings.update(renewal_notice_days=14)
         (consent,) = [a for a in lucia['agreements'].values()
                       if a.kind == 'consent' and a.state == 'active']
-        consent.valid_until = self.today + timedelta(days=20)
-        consent.valid_from = add_months(consent.valid_until + timedelta(days=1), -12)
+        until = self.today + timedelta(days=20)
+        set_period(consent, add_months(until + timedelta(days=1), -12), until)
         pause(self.clinic, rowan, self.private(
             'Custody hearing pending; both parents asked for no reminders until it is over.'),
             therapist.__name__)

@@ -12,6 +12,7 @@ from pyramid.scripting import prepare
 
 from minorconsent.agreements.periods import EXPIRED_BECAUSE
 from minorconsent.agreements.renewal import send_successor
+from minorconsent.agreements.validity import set_period
 from minorconsent.security.policy import principals_for
 from minorconsent.workflow.engine import Actor
 from minorconsent.site.daily import as_of, run_daily
@@ -49,10 +50,10 @@ def consent(clinic, demo):
         for client in c['clients'].values():
             for a in (client['agreements'].values() if 'agreements' in client else ()):
                 if a.state == 'active':
-                    a.valid_from, a.valid_until = FROM, None
+                    set_period(a, FROM, None)
         agreement = c['clients'][demo.mateo]['agreements'][demo.mateo_consent]
         assert agreement.state == 'active'
-        agreement.valid_from, agreement.valid_until = FROM, UNTIL
+        set_period(agreement, FROM, UNTIL)
     return demo.mateo_consent
 
 
@@ -151,7 +152,7 @@ def test_the_agreement_expires_the_day_after_its_last_day_as_the_system(app, cli
 def test_an_agreement_without_an_end_never_expires_nor_renews(app, clinic, demo, consent,
                                                               day_run):
     with clinic() as c:
-        c['clients'][demo.mateo]['agreements'][consent].valid_until = None
+        set_period(c['clients'][demo.mateo]['agreements'][consent], FROM, None)
     before = mateo_consents(clinic, demo)
     for day in (UNTIL - timedelta(days=30), UNTIL + timedelta(days=1)):
         day_run(day)

@@ -33,7 +33,7 @@ from minorconsent.agreements import act, esign, sign, start_agreement
 from minorconsent.agreements.invitations import invite_signers
 from minorconsent.agreements.majority import REASON as OF_AGE
 from minorconsent.agreements.periods import EXPIRED_BECAUSE
-from minorconsent.agreements.validity import add_months
+from minorconsent.agreements.validity import add_months, set_period
 from minorconsent.clients import Client, link_guardian
 from minorconsent.reminders.model import (pause, resume, signer_ids, store_of,
                                          waiting_agreements)
@@ -74,7 +74,7 @@ def quiet_seed(c):
             c['clients'].reindex(client)     # the index keeps birthdays
         for agreement in (client['agreements'].values() if 'agreements' in client else ()):
             if agreement.state == 'active':
-                agreement.valid_until = None
+                set_period(agreement, agreement.valid_from, None)
     for agreement in list(waiting_agreements(c)):
         c.invitations.cancel(agreement)
         for uid in signer_ids(agreement):

@@ -99,6 +99,12 @@ def main(argv=None):
     stamp = next(data.glob('seeded-%d-*' % args.clients))
     seeded_on = date.fromtimestamp(stamp.stat().st_mtime)
     copy = pages.copy_site(data, data.parent / (data.name + '-daily'))
+    # A clinic seeded by older code lacks the indexes newer evolve steps
+    # build (the period ends, the birthdays); the daily job refuses to run
+    # on it until it is evolved, as an upgraded clinic must be.
+    evolved = subprocess.run([str(BIN / 'minorconsent-evolve'), str(copy)],
+                             capture_output=True, text=True)
+    print('evolve: %s' % (evolved.stdout.strip().splitlines() or ['nothing to do'])[-1])
     print('machine: %s' % machine())
     print('clinic: %d generated clients (%s, Data.fs %.0f MB), seeded on %s; running on a '
           'copy: %s' % (args.clients, data, (data / 'Data.fs').stat().st_size / 2**20,

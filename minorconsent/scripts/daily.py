@@ -53,7 +53,7 @@ def main(argv=None):
                 counts = ', '.join('%s %s' % (v, k) for k, v in sorted(outcome.report.items()))
                 print('%s: %s%s' % (outcome.name, outcome.status,
                                     ' (%s)' % counts if counts else ''))
-                failed = failed or outcome.status == 'failed'
+                failed = failed or outcome.status in ('failed', 'needs evolve')
     finally:
         if registry is not None:
             recorder = getattr(registry, 'audit_recorder', None)

@@ -42,6 +42,7 @@ from ZODB.POSException import ConflictError
 
 from .clock import utcnow
 from .dates import clinic_zone
+from .evolve import pending_steps
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def as_of(day, settings, hour=12):
 @dataclass(frozen=True)
 class TaskOutcome:
     name: str
-    status: str           # 'done', 'done before', 'postponed', 'failed'
+    status: str           # 'done', 'done before', 'postponed', 'failed', 'needs evolve'
     report: dict
 
 
@@ -133,12 +134,26 @@ def run_daily(request, now, only=None):
     ``TaskOutcome`` per task.  A task that raises is logged, counted as
     failed and tried again at the next run; the others still run."""
     registry = request.registry
-    outcomes = []
-    for name, fn in daily_tasks(registry):
-        if only and name not in only:
-            continue
-        outcomes.append(_run_task(request, registry, name, fn, now))
-    return outcomes
+    tasks = [(name, fn) for name, fn in daily_tasks(registry) if not only or name in only]
+    pending = _pending_evolve(request)
+    if pending:
+        # The tasks read indexes the schema steps build (the period ends,
+        # the clients' birthdays): on a database not yet evolved they
+        # would find nothing and do nothing, silently.  Nothing is
+        # recorded, so the day's tasks run once it is evolved.
+        log.error('daily tasks not run: the database needs minorconsent-evolve (%s)',
+                  ', '.join(pending))
+        return [TaskOutcome(name, 'needs evolve', {'pending steps': len(pending)})
+                for name, _ in tasks]
+    return [_run_task(request, registry, name, fn, now) for name, fn in tasks]
+
+
+def _pending_evolve(request):
+    request.tm.begin()
+    try:
+        return [name for name, _ in pending_steps(request.clinic, request.registry)]
+    finally:
+        request.tm.abort()
 
 
 def _run_task(request, registry, name, fn, now):

@@ -15,7 +15,6 @@ bench/RESULTS.md records the figures with the command.
 import argparse
 import csv
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from minorconsent.caseload.columns import NAMES
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchkit import machine  # noqa: E402
 
 BIN = Path(sys.executable).parent
 #: As production.ini: each connection's object cache is bounded.
@@ -42,19 +44,6 @@ FIRST = ('Mia', 'Noah', 'Liam', 'Zoe', 'Ella', 'Owen', 'Ivy', 'Leo', 'Ruby', 'Fi
          'Nora', 'Eli', 'Ada', 'Kai', 'Luz', 'Theo')
 LAST = ('Brightwater', 'Castellano', 'Duvall', 'Emberly', 'Fairhaven', 'Glenmore',
         'Holloway', 'Ingram', 'Juniper', 'Kestrel', 'Lindqvist', 'Marlowe')
-
-
-def machine():
-    cpu = ''
-    try:
-        for line in open('/proc/cpuinfo'):
-            if line.startswith('model name'):
-                cpu = line.split(':', 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return '%s, %d CPUs, Python %s, %s' % (cpu or platform.processor(), os.cpu_count(),
-                                           platform.python_version(), platform.platform())
 
 
 def generate(path, rows, therapists):

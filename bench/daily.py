@@ -24,7 +24,6 @@ bench/RESULTS.md records the figures with the command.
 """
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import pages  # noqa: E402  (the seeding and copying of bench/pages.py)
+from benchkit import machine  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DEFAULT_DAYS = [0, 1, 2, 3, 3, 30]
@@ -63,19 +63,6 @@ def run_day(ini, day, per_task=False):
     if code:
         print(errors[-3000:], file=sys.stderr)
     return seconds, usage.ru_maxrss / 1024, output, code, usage.ru_utime + usage.ru_stime
-
-
-def machine():
-    cpu = ''
-    try:
-        for line in open('/proc/cpuinfo'):
-            if line.startswith('model name'):
-                cpu = line.split(':', 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return '%s, %d CPUs, Python %s, %s' % (cpu or platform.processor(), os.cpu_count(),
-                                           platform.python_version(), platform.platform())
 
 
 def main(argv=None):

@@ -41,19 +41,23 @@ def _what(entry):
     return _('Worked on a progress summary')
 
 
+def _newest_first(audit_log, client_id):
+    """The entries on ``client_id``'s record, newest first, read one by one
+    from the trail's index (a caller that has enough stops the walk)."""
+    seqs = audit_log.by_record.get(client_id) if audit_log is not None else None
+    if seqs is None:
+        return
+    keys = seqs.keys()
+    for index in range(len(keys) - 1, -1, -1):
+        yield audit_log.get(keys[index])
+
+
 def summary_accesses(audit_log, client_id, users, visible_refs, limit=200):
     """Staff accesses to the summaries in ``visible_refs`` (those this
     guardian may read now), newest first.  Reads of drafts, of summaries in
     the client's review or withdrawn, are not the guardian's to know of."""
-    if audit_log is None:
-        return ()
-    seqs = audit_log.by_record.get(client_id)
-    if seqs is None:
-        return ()
     found = []
-    keys = seqs.keys()
-    for index in range(len(keys) - 1, -1, -1):
-        entry = audit_log.get(keys[index])
+    for entry in _newest_first(audit_log, client_id):
         target = entry['target'].split('/')
         if len(target) < 2 or target[0] != 'summaries' or target[1] not in visible_refs \
                 or entry['outcome'] == 'denied':
@@ -89,15 +93,8 @@ def record_system_reads(audit_log, client_id, agreement_refs, goals_visible, lim
     goals, of the goals, newest first, one line per day and kind.  Its
     reads of anything else (the client's identifier, a guardian link) and
     the system's id are not the guardian's to know of."""
-    if audit_log is None:
-        return ()
-    seqs = audit_log.by_record.get(client_id)
-    if seqs is None:
-        return ()
     found, seen = [], set()
-    keys = seqs.keys()
-    for index in range(len(keys) - 1, -1, -1):
-        entry = audit_log.get(keys[index])
+    for entry in _newest_first(audit_log, client_id):
         if entry['role'] != 'api-client' or entry['action'] not in ('fhir.read', 'fhir.search'):
             continue
         target = entry['target'].split('/')

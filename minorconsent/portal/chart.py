@@ -46,7 +46,10 @@ def trend_svg(title, points, t=str, on=iso_day):
                            if code in LEVEL), key=lambda p: p[0]))
     desc = '; '.join('%s: %s' % (on(date.fromisoformat(day)), t(words))
                      for day, _, words in usable) or t('No ratings yet')
-    return _drawn(title, usable, desc, tuple(t(label) for label in LEVEL_LABELS), on)
+    ends = ()
+    if usable:
+        ends = tuple(on(date.fromisoformat(usable[i][0])) for i in (0, -1))
+    return _drawn(title, usable, desc, tuple(t(label) for label in LEVEL_LABELS), ends)
 
 
 def level_y(code):
@@ -66,9 +69,13 @@ def time_x(day, first, last):
 
 
 @lru_cache(maxsize=4096)
-def _drawn(title, usable, desc, labels, on=iso_day):
-    """The SVG, a pure function of its (already translated) words, so a
-    family page redraws nothing that has not changed."""
+def _drawn(title, usable, desc, labels, ends):
+    """The SVG, a pure function of its (already translated and formatted)
+    words, so a family page redraws nothing that has not changed.  Every
+    argument is plain text or a tuple of it: the key holds the whole input,
+    so the cache is exact, and it keeps no request alive (a formatter
+    closed over a request once sat in the key: every page missed, and the
+    cache held its last 4,096 requests)."""
     out = ['<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" '
            'viewBox="0 0 %d %d" width="100%%" preserveAspectRatio="xMinYMin meet">'
            % (WIDTH, HEIGHT),
@@ -96,16 +103,16 @@ def _drawn(title, usable, desc, labels, on=iso_day):
                        'data-level="%s"/>' % (cx, cy, escape(day), code))
         # The axis names its first and last dates, each at its place in
         # time (a third would not fit beside them on a phone).
-        ticks = [(first, 'start')]
+        ticks = [(first, 'start', ends[0])]
         if (last - first).days > 0:
-            ticks.append((last, 'end'))
-        for day, anchor in ticks:
+            ticks.append((last, 'end', ends[1]))
+        for day, anchor, words in ticks:
             x = time_x(day, first, last)
             out.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#8793a3"/>'
                        % (x, x, axis_y, axis_y + 4))
             out.append('<text x="%.1f" y="%d" font-size="10" text-anchor="%s" '
                        'fill="#4a5566" font-family="sans-serif">%s</text>'
                        % (x, HEIGHT - 4, anchor if len(ticks) > 1 else 'middle',
-                          escape(on(day))))
+                          escape(words)))
     out.append('</svg>')
     return '\n'.join(out)

@@ -153,3 +153,19 @@ def test_four_dated_entries_under_one_summary_are_four_points(app, clinic, demo)
     assert listed == ['%s: %s' % (d, w) for d, w in zip(
         written, ('No progress yet', 'No change', 'Achieved', 'Keeping it up'))]
     assert 'Now: Keeping it up' in card.get_text(' ', strip=True)
+
+
+def test_a_chart_is_drawn_once_for_every_reader_of_the_same_words():
+    """The cache key is the chart's whole plain input: two page views (each
+    with its own date formatter, as each request has) share one drawing,
+    and a different formatting of the dates draws anew."""
+    from minorconsent.portal.chart import _drawn
+    points = [('2026-03-01', 'improving', 'Improving'), ('2026-03-09', 'achieved', 'Achieved')]
+    trend_svg('Cache check', points, on=lambda day: 'day %s' % day)
+    before = _drawn.cache_info()
+    again = trend_svg('Cache check', points, on=lambda day: 'day %s' % day)
+    after = _drawn.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+    other = trend_svg('Cache check', points, on=lambda day: 'el %s' % day)
+    assert _drawn.cache_info().misses == before.misses + 1
+    assert 'day 2026-03-09' in again and 'el 2026-03-09' in other

@@ -25,15 +25,23 @@ import configparser
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import pathlib
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 import pytest
+import waitress
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
+
+from minorconsent.site import waitress_spin
 
 HERE = pathlib.Path(__file__).resolve()
 ROOT = HERE.parents[2]
@@ -52,12 +60,6 @@ def _server_main(mode, delay_ms, cpu, high_watermark, slow_pull_ms):
     """Serve the test app on a free port; print it; run forever."""
     if cpu >= 0 and hasattr(os, 'sched_setaffinity'):
         os.sched_setaffinity(0, {cpu})      # before any thread: all inherit it
-    import logging
-    import tempfile
-    import waitress
-    from waitress import wasyncore
-    from minorconsent.site import waitress_spin
-
     logging.getLogger('waitress.queue').setLevel(logging.ERROR)
     if mode == 'fixed':
         assert waitress_spin.apply()
@@ -419,15 +421,12 @@ def test_slow_client_gets_a_large_response_whole(slow_pull_ms):
 
 @pytest.fixture
 def spin(monkeypatch):
-    from minorconsent.site import waitress_spin
-    from waitress.server import BaseWSGIServer
     monkeypatch.setattr(BaseWSGIServer, 'channel_class', BaseWSGIServer.channel_class)
     waitress_spin.remove()
     return waitress_spin
 
 
 def test_apply_is_idempotent_and_removable(spin):
-    from waitress.server import BaseWSGIServer
     assert spin.waitress_version() in spin.WRITTEN_FOR
     assert spin.apply() and spin.apply()
     assert BaseWSGIServer.channel_class is spin.SpinFreeChannel
@@ -436,8 +435,6 @@ def test_apply_is_idempotent_and_removable(spin):
 
 
 def test_other_waitress_version_warns_and_is_left_alone(spin, monkeypatch):
-    from waitress.channel import HTTPChannel
-    from waitress.server import BaseWSGIServer
     monkeypatch.setattr(spin, 'waitress_version', lambda: '3.1.0')
     with pytest.warns(RuntimeWarning, match='waitress 3.1.0 is not 3.0.2'):
         assert spin.apply() is False
@@ -445,7 +442,6 @@ def test_other_waitress_version_warns_and_is_left_alone(spin, monkeypatch):
 
 
 def test_paste_runner_applies_then_runs_waitress(spin, monkeypatch):
-    import waitress
     calls = []
     monkeypatch.setattr(waitress, 'serve',
                         lambda app, **kw: calls.append((app, kw, spin.applied())))

@@ -1,0 +1,187 @@
+"""The capacity the waitress spin fix gives: a bare Pyramid hello served by
+plain waitress 3.0.2 and by waitress with minorconsent.site.waitress_spin,
+in alternating rounds of one run (issue 20, item 3; docs/WAITRESS-SPIN.md).
+
+    .venv/bin/python bench/waitress_spin.py [--rounds 6] [--seconds 10]
+        [--threads 4] [--connections 8]
+
+Both servers run at once, each in its own process pinned to CPU 0 (taskset),
+and are measured one after the other (never together) by wrk pinned to CPU 1;
+the order alternates from round to round, so neither is always first.  Each
+round reports requests per second and the server's CPU per request (user +
+system time of the whole process, all its threads, from /proc/PID/stat,
+before and after the wrk run).  The summary gives medians and the ratio
+fixed / plain: compare ratios, never absolute figures from a shared machine.
+
+The servers are this file run with ``--serve plain|fixed PORT THREADS``:
+the same app, the same ``waitress.serve`` call, the only difference being
+``waitress_spin.apply()`` first.
+"""
+import argparse
+import importlib.metadata
+import logging
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import waitress  # noqa: E402
+from pyramid.config import Configurator  # noqa: E402
+from pyramid.response import Response  # noqa: E402
+
+from benchkit import machine  # noqa: E402
+from minorconsent.site import waitress_spin  # noqa: E402
+
+MODES = ('plain', 'fixed')
+TICK = os.sysconf('SC_CLK_TCK')
+
+
+def serve(mode, port, threads):
+    """The bare hello (one route, one view, a 5-byte body) under waitress."""
+    # "Task queue depth is N" is waitress saying the load is on, at every request.
+    logging.getLogger('waitress.queue').setLevel(logging.ERROR)
+    if mode == 'fixed' and not waitress_spin.apply():
+        raise SystemExit('the fix was not applied (see the warning above)')
+    with Configurator() as config:
+        config.add_route('hello', '/')
+        config.add_view(lambda request: Response('Hello'), route_name='hello')
+        app = config.make_wsgi_app()
+    waitress.serve(app, host='127.0.0.1', port=port, threads=threads, _quiet=True)
+
+
+def pinned(cpu):
+    return ['taskset', '-c', str(cpu)] if shutil.which('taskset') else []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def start(mode, threads):
+    port = free_port()
+    proc = subprocess.Popen(pinned(0) + [sys.executable, '-W', 'ignore', __file__,
+                                         '--serve', mode, str(port), str(threads)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return proc, 'http://127.0.0.1:%d/' % port
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit('the %s server did not start' % mode)
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit('the %s server did not answer in 30 s' % mode)
+
+
+def cpu_seconds(pid):
+    """User + system CPU of the process (every thread), in seconds."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK     # utime, stime
+
+
+def settle(pid, quiet=0.02, longest=30):
+    """Wait until the server is idle before the next measurement."""
+    deadline = time.monotonic() + longest
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = cpu_seconds(pid)
+        if now - last < quiet:
+            return
+        last = now
+
+
+def wrk(url, seconds, connections):
+    out = subprocess.run(pinned(1) + ['wrk', '-t1', '-c%d' % connections, '-d%ds' % seconds,
+                                      '--latency', url],
+                         capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r'(\d+) requests in', out).group(1))
+    errors = re.search(r'Non-2xx or 3xx responses: (\d+)', out)
+    p99 = re.search(r'99%\s+([\d.]+)(us|ms|s)\b', out)
+    scale = {'us': 1e-3, 'ms': 1.0, 's': 1e3}
+    return {'requests': requests, 'rps': float(re.search(r'Requests/sec:\s+([\d.]+)', out).group(1)),
+            'errors': int(errors.group(1)) if errors else 0,
+            'p99_ms': float(p99.group(1)) * scale[p99.group(2)] if p99 else float('nan')}
+
+
+def measure(url, pid, seconds, connections):
+    before = cpu_seconds(pid)
+    result = wrk(url, seconds, connections)
+    result['cpu_us'] = (cpu_seconds(pid) - before) / max(result['requests'], 1) * 1e6
+    settle(pid)
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--rounds', type=int, default=6)
+    parser.add_argument('--seconds', type=int, default=10)
+    parser.add_argument('--threads', type=int, default=4, help='waitress threads (4)')
+    parser.add_argument('--connections', type=int, default=8, help='wrk connections (8)')
+    parser.add_argument('--serve', nargs=3, metavar=('MODE', 'PORT', 'THREADS'),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        mode, port, threads = args.serve
+        return serve(mode, int(port), int(threads))
+    if not shutil.which('wrk'):
+        raise SystemExit('wrk is missing: apt-get install -y wrk')
+    print(machine())
+    print('bare Pyramid hello; waitress %s, threads=%d, on CPU 0; wrk -t1 -c%d on CPU 1; '
+          '%d rounds x %d s, alternating' % (waitress_version(), args.threads,
+                                            args.connections, args.rounds, args.seconds))
+    servers = {}
+    try:
+        for mode in MODES:
+            servers[mode] = start(mode, args.threads)
+        for proc, url in servers.values():      # warm up, not measured
+            wrk(url, 1, args.connections)
+            settle(proc.pid)
+        results = {mode: [] for mode in MODES}
+        print('%-6s %-6s %10s %12s %9s %7s' % ('round', 'server', 'req/s', 'CPU us/req',
+                                                 'p99 ms', 'errors'))
+        for number in range(args.rounds):
+            order = MODES if number % 2 == 0 else MODES[::-1]
+            for mode in order:
+                proc, url = servers[mode]
+                r = measure(url, proc.pid, args.seconds, args.connections)
+                results[mode].append(r)
+                print('%-6d %-6s %10.0f %12.0f %9.2f %7d' % (
+                    number + 1, mode, r['rps'], r['cpu_us'], r['p99_ms'], r['errors']),
+                    flush=True)
+    finally:
+        for proc, _ in servers.values():
+            proc.kill()
+            proc.wait()
+    med = {mode: {key: statistics.median(r[key] for r in results[mode])
+                  for key in ('rps', 'cpu_us', 'p99_ms')} for mode in MODES}
+    print('\nmedians      req/s   CPU us/req   p99 ms')
+    for mode in MODES:
+        print('%-8s %9.0f %12.0f %8.2f' % (mode, med[mode]['rps'], med[mode]['cpu_us'],
+                                           med[mode]['p99_ms']))
+    rounds = [f['rps'] / p['rps'] for p, f in zip(results['plain'], results['fixed'])]
+    print('fixed / plain: req/s x%.2f (median of per-round ratios x%.2f, range %.2f-%.2f); '
+          'CPU per request x%.2f' % (
+              med['fixed']['rps'] / med['plain']['rps'], statistics.median(rounds),
+              min(rounds), max(rounds), med['fixed']['cpu_us'] / med['plain']['cpu_us']))
+    if any(r['errors'] for each in results.values() for r in each):
+        raise SystemExit('some responses were not 2xx/3xx')
+
+
+def waitress_version():
+    return importlib.metadata.version('waitress')
+
+
+if __name__ == '__main__':
+    main()

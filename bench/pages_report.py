@@ -38,7 +38,7 @@ def report(results, pages, sizes, args, names, startup, memory, failures):
         runs = {name: results.get((page, name), []) for name in names}
         rps = {name: median(runs[name], 'rps') for name in names}
         cpu = {name: median(runs[name], 'cpu_us') for name in names}
-        row = ['%-24s' % page, '%11d' % sizes.get(page, 0), '%11.1f' % rps['app'],
+        row = ['%-24s' % page, '%11s' % (sizes.get(page) or '-'), '%11.1f' % rps['app'],
                '%11.1f' % rps['hello'], '%11.1f' % rps['reference'],
                '%11.3f' % ratio(rps['app'], rps['hello']),
                '%11.3f' % ratio(rps['app'], rps['reference']),
@@ -50,14 +50,19 @@ def report(results, pages, sizes, args, names, startup, memory, failures):
         print(' '.join(row))
     print('errors: answers of 400 or more, and socket errors, over all rounds of the app')
     print()
+    every = {name: [run for page in pages for run in results.get((page, name), [])]
+             for name in ('hello', 'reference')}
     for name, label in (('hello', 'bare Pyramid "Hello"'),
-                        ('reference', 'minimal signed-in page (bench/reference_app.py)')):
-        runs = [run for page in pages for run in results.get((page, name), [])]
+                        ('reference', 'minimal signed-in page, bench/reference_app.py')):
+        runs = every[name]
         print('reference %-9s %8.1f r/s  cpu %5.0f us/req  p50 %5.1f  p95 %5.1f  p99 %5.1f ms'
               '  %5d bytes  errors %d  (%s; median of all %d runs)' % (
                   name, median(runs, 'rps'), median(runs, 'cpu_us'), median(runs, 'p50'),
                   median(runs, 'p95'), median(runs, 'p99'), sizes.get(name, 0),
                   sum(r['errors'] for r in runs), label, len(runs)))
+    print('reference/hello: %.3f x by requests/s, %.3f x by CPU per request' % (
+        ratio(median(every['reference'], 'rps'), median(every['hello'], 'rps')),
+        ratio(median(every['hello'], 'cpu_us'), median(every['reference'], 'cpu_us'))))
     print()
     head = ['page', 'p50 ms', 'p95 ms', 'p99 ms'] + \
         (['small p95', 'p95 ratio'] if 'small' in names else [])
@@ -84,4 +89,5 @@ def report(results, pages, sizes, args, names, startup, memory, failures):
         for failure in failures:
             print('  ' + failure)
     else:
-        print('checks: after every run, each page still answered 200 with its markers')
+        print('checks: after every run, each page still answered as the page named '
+              '(a GET: 200 with its markers; a POST: a redirect)')

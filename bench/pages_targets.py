@@ -97,19 +97,27 @@ class Target:
     cookie: str = ''
     markers: tuple = ()             # strings the page named must contain
     rows: int = 0                   # client rows it must list (the list page)
+    body: str = ''                  # a POST's form (``%05d``: the rotation's number)
 
     def check(self):
-        """``(status, body bytes, problem or '')`` of one GET, as wrk sends it."""
-        if self.method != 'GET':
-            return None, 0, ''
-        request = urllib.request.Request(self.url, headers={'Cookie': self.cookie}
-                                         if self.cookie else {})
+        """``(status, body bytes, problem or '')`` of one request as wrk
+        sends it: a GET must answer 200 with the markers, a POST must
+        redirect (a write done, a sign-in accepted; a rejected form answers
+        200 with the form again, which wrk would count as a success)."""
+        headers = {'Cookie': self.cookie} if self.cookie else {}
+        data = None
+        if self.method == 'POST':
+            headers['Content-Type'] = 'application/x-www-form-urlencoded'
+            data = (self.body % 1 if '%05d' in self.body else self.body).encode()
+        request = urllib.request.Request(self.url, data, headers, method=self.method)
         opener = urllib.request.build_opener(_NoRedirect())
         try:
             with opener.open(request, timeout=30) as res:
                 status, body = res.status, res.read()
         except urllib.error.HTTPError as err:
             status, body = err.code, err.read()
+        if self.method == 'POST':
+            return status, 0, '' if status in (302, 303) else 'status %d' % status
         text = body.decode(errors='replace')
         problem = '' if status == 200 else 'status %d' % status
         missing = [m for m in self.markers if m not in text]
@@ -176,6 +184,12 @@ def pages_for(name, base, workdir, demo_password, generated, list_rows):
     as_guardian = {'Cookie': guardian.cookie_header()}
     as_therapist = {'Cookie': therapist.cookie_header()}
     child = ('My family', 'Goals and progress')
+    update = urllib.parse.urlencode({'csrf_token': token, 'day': '2026-11-20',
+                                     'rating': 'improving', 'parent_note': '',
+                                     'save': 'save'})
+    crowd = urllib.parse.urlencode({'csrf_token': login_token, 'email': 'EMAIL',
+                                    'password': demo_password, 'sign_in': 'sign_in'}
+                                   ).replace('EMAIL', 'parent%05d%%40demo.test')
 
     def script(page):
         return workdir / ('%s-%s.lua' % (name, page.replace(' ', '-')))
@@ -196,18 +210,15 @@ def pages_for(name, base, workdir, demo_password, generated, list_rows):
         'sign-in page': Target(
             base + '/login', lua(script('login-page')),
             markers=('name="csrf_token"', 'name="password"')),
-        'progress update POST': Target(base + progress, lua(
-            script('progress'), 'POST', dict(as_therapist, **{'Content-Type': form}),
-            urllib.parse.urlencode({'csrf_token': token, 'day': '2026-11-20',
-                                    'rating': 'improving', 'parent_note': '',
-                                    'save': 'save'})), 'POST'),
-        'sign-in POST': Target(base + '/login', lua(
-            script('sign-in'), 'POST',
-            {'Cookie': anonymous.cookie_header(), 'Content-Type': form},
-            urllib.parse.urlencode({'csrf_token': login_token, 'email': 'EMAIL',
-                                    'password': demo_password, 'sign_in': 'sign_in'}
-                                   ).replace('EMAIL', 'parent%05d%%40demo.test'),
-            extra=SIGN_IN_ROTATION % max(generated, 1)), 'POST'),
+        'progress update POST': Target(
+            base + progress, lua(script('progress'), 'POST',
+                                 dict(as_therapist, **{'Content-Type': form}), update),
+            'POST', as_therapist['Cookie'], body=update),
+        'sign-in POST': Target(
+            base + '/login', lua(script('sign-in'), 'POST',
+                                 {'Cookie': anonymous.cookie_header(), 'Content-Type': form},
+                                 crowd, extra=SIGN_IN_ROTATION % max(generated, 1)),
+            'POST', anonymous.cookie_header(), body=crowd),
     }
 
 

@@ -5,6 +5,7 @@ Views stay thin: they validate with colander and call the rules in
 ``clients.rules``.  A client's name never goes into a URL or a page
 title; name searches are POSTed so they stay out of browser history.
 """
+from dataclasses import dataclass
 from datetime import date
 
 from pyramid.traversal import find_interface
@@ -89,23 +90,39 @@ def _search_terms(request):
     return (request.POST.get('q') or '').strip()[:100]
 
 
+@dataclass(frozen=True)
+class ClientRow:
+    """One row of a caseload list, its link made once in the view: the
+    template writes plain text and never calls back into the request."""
+    url: str
+    last_name: str
+    first_name: str
+    preferred_name: str
+    age: int
+
+
 def _list_page(request, therapist_ids, heading):
     clients = request.clinic['clients']
     query = _search_terms(request)
     page = page_number(request)
-    rows, more = clients.page_for_staff(therapist_ids, query, page, PAGE_SIZE)
-    return {'clients': rows, 'query': query, 'page': page, 'more': more,
-            'heading': heading, 'today': date.today()}
+    found, more = clients.page_for_staff(therapist_ids, query, page, PAGE_SIZE)
+    today = date.today()
+    rows = [ClientRow(request.clinic_url(client), client.last_name, client.first_name,
+                      client.preferred_name or '', client.age(today)) for client in found]
+    may_add = request.has_permission('add-client', clients)
+    return {'clients': rows, 'query': query, 'page': page, 'more': more, 'heading': heading,
+            'add_url': request.clinic_url(clients, 'add') if may_add else '',
+            'closed_url': request.clinic_url(clients, 'closed') if may_add else ''}
 
 
 @clinic_view(context=Clients, permission='list-clients',
-             renderer='templates/client_list.pt')
+             renderer='templates/client_list.jinja2')
 def my_clients(request):
     return _list_page(request, [request.identity.userid], 'My clients')
 
 
 @clinic_view(context=Clinic, name='supervision', permission='supervise',
-             renderer='templates/client_list.pt')
+             renderer='templates/client_list.jinja2')
 def supervised_clients(request):
     users = request.clinic['users']
     staff_ids = list(users.supervised_by(request.identity.userid))

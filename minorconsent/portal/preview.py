@@ -15,7 +15,6 @@ from minorconsent.summaries.audience import summary_readers
 
 from .parentview import (ParentChildView, clinic_contact, goal_trends, parent_view,
                          summary_views)
-from .views import summary_macros
 
 
 def speak_as(request, language):
@@ -77,8 +76,8 @@ def staff_preview(request, summary):
     else:
         view = chosen[2]
     here = request.clinic_url(summary, 'preview')
-    return render_to_response('minorconsent:portal/templates/child.pt', {
-        'child': view, 'summary_macros': summary_macros(), 'preview': {
+    return render_to_response('minorconsent:portal/templates/child.jinja2', {
+        'child': view, 'preview': {
             'guardian': chosen[0] if chosen else '',
             'nobody': '' if chosen else readers.why_nobody or 'No guardian can read it now.',
             'others': [('%s?guardian=%s' % (here, gid), name) for name, gid, _ in pages],

@@ -8,7 +8,6 @@ from functools import partial
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
-from pyramid.threadlocal import get_current_registry
 from pyramid_zodbconn import get_connection
 
 from minorconsent.audit.accounting import record_system_reads, summary_accesses
@@ -17,7 +16,7 @@ from minorconsent.clients import Client
 from minorconsent.site import Clinic
 from minorconsent.site.dates import for_request as reader_formats
 from minorconsent.site.i18n import translate
-from minorconsent.site.views import cached_template, clinic_view
+from minorconsent.site.views import clinic_view
 from minorconsent.summaries.model import Summary
 from minorconsent.workflow.engine import Actor
 
@@ -27,7 +26,7 @@ from . import summary_pdf as printable
 
 
 @clinic_view(context=Clinic, name='family', permission='family',
-             renderer='templates/family.pt')
+             renderer='templates/family.jinja2')
 def family(request):
     clinic = request.clinic
     children = family_views(clinic['clients'], request.identity.userid,
@@ -36,7 +35,7 @@ def family(request):
 
 
 @clinic_view(context=Client, name='family', permission='view-as-guardian',
-             renderer='templates/child.pt')
+             renderer='templates/child.jinja2')
 def child_page(request):
     view = parent_view(request.context, request.identity.userid,
                        request.clinic.settings, principals=principals(request),
@@ -44,15 +43,14 @@ def child_page(request):
                        on=reader_formats(request)[0])
     if view is None:   # the ACL already said yes; belt and braces
         raise HTTPNotFound()
-    return {'child': view, 'summary_macros': summary_macros()}
+    return {'child': view}
 
 
 @clinic_view(context=Client, name='mine', permission='view-as-self',
-             renderer='templates/teen.pt')
+             renderer='templates/teen.jinja2')
 def teen_page(request):
     return {'me': teen_view(request.context, request.clinic['users'], principals(request),
-                            request.clinic.settings),
-            'summary_macros': summary_macros()}
+                            request.clinic.settings)}
 
 
 @clinic_view(context=Client, name='access', permission='view-as-guardian',
@@ -78,11 +76,6 @@ def access_page(request):
             'shared': shared_under_my_releases(request.context, request.identity.userid)}
 
 
-def summary_macros():
-    return cached_template(get_current_registry(),
-                           'minorconsent.portal:templates/summary_macros.pt').macros
-
-
 def principals(request):
     return Actor.from_request(request).principals
 
@@ -100,11 +93,11 @@ def _summary_for_guardian(request):
 
 
 @clinic_view(context=Summary, name='family', permission='view-published',
-             renderer='templates/summary_page.pt')
+             renderer='templates/summary_page.jinja2')
 def summary_page(request):
     """One published summary on its own, laid out for printing."""
     child, summary = _summary_for_guardian(request)
-    return {'child': child, 's': summary, 'summary_macros': summary_macros()}
+    return {'child': child, 's': summary}
 
 
 @clinic_view(context=Summary, name='summary.pdf', permission='view-published')

@@ -2,7 +2,9 @@
 
     python3 dev.py catalogs
 
-Extracts every ``_()`` and ``i18n:translate`` string with lingua into
+Extracts every ``_()`` and ``i18n:translate`` string with lingua, and
+every Jinja2 ``{% trans %}`` block with the compiler's own ids
+(``site.jinja.template_msgids``), into
 ``minorconsent/locale/minorconsent.pot``, merges it into each language's
 ``.po`` (new strings arrive untranslated; ``tests/site/test_catalogs.py``
 fails until they are translated) and compiles the ``.mo`` files that ship
@@ -11,6 +13,8 @@ in the package.  Needs the testing extras (lingua, polib).
 import subprocess
 import sys
 from pathlib import Path
+
+from minorconsent.site.jinja import template_msgids
 
 PACKAGE = Path(__file__).resolve().parent.parent
 LOCALE = PACKAGE / 'locale'
@@ -24,6 +28,15 @@ def extract(pot_path):
     subprocess.run([str(pot_create), '--no-location', '--keyword', 't', '-o', str(pot_path),
                     PACKAGE.name],
                    cwd=PACKAGE.parent, check=True, stdout=subprocess.DEVNULL)
+    import polib
+    pot = polib.pofile(str(pot_path))
+    known = {entry.msgid for entry in pot}
+    for template in sorted(PACKAGE.rglob('*.jinja2')):
+        for msgid in template_msgids(template.read_text(encoding='utf-8')):
+            if msgid not in known:
+                known.add(msgid)
+                pot.append(polib.POEntry(msgid=msgid, msgstr=''))
+    pot.save(str(pot_path))
 
 
 def languages():

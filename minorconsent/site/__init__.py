@@ -22,5 +22,6 @@ def includeme(config):
     use_clinic_templates()
     serialize_template_compilation()
     config.include('.i18n')
+    config.include('.jinja')
     config.include('.views')
     config.include('.hidden')

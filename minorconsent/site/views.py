@@ -19,6 +19,7 @@ from pyramid.view import view_config
 
 from minorconsent.audit.recorder import describe, note
 
+from .chrome import Chrome
 from .dates import for_request as reader_formats
 from .forms import FormView
 from .i18n import CODES, LANGUAGES, _, translate
@@ -109,6 +110,8 @@ def add_layout_globals(event):
     event['languages'] = LANGUAGES
     # Dates and times as the reader reads them (``site.dates``).
     event['on'], event['at'] = reader_formats(request)
+    # The layout's pieces, for a Chameleon page (``site.chrome``).
+    event['chrome'] = Chrome(request.registry, event)
 
 
 def page_number(request, name='page'):

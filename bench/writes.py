@@ -25,7 +25,8 @@ the storages' order; each storage gets the same connection counts.
 Reported per storage and connection count, the median over rounds:
 acknowledged writes a second (302 to the goal's page), latency
 p50/p95/p99, CPU milliseconds per write of the app server and of
-PostgreSQL; summed over rounds: errors (any answer other than that 302,
+PostgreSQL, and how busy the two kept CPU 0 (100 %: the ceiling is the
+server's CPU; well under: it is waiting, on locks or the disk); summed over rounds: errors (any answer other than that 302,
 or none; a 200 is the form shown again, nothing saved, and counted as an
 error too) and the retries after a ConflictError that pyramid_retry ran
 (bench/writes_probe.py logs them; a retried POST that committed is a
@@ -255,6 +256,7 @@ def run_rounds(args, servers, therapists, marker, pg_pid):
                     p99=load.percentile(outcome.latency, 0.99) * 1000,
                     app_cpu=cpu['app'] * 1000 / max(acked, 1),
                     pg_cpu=cpu['pg'] * 1000 / max(acked, 1) if 'pg' in cpu else None,
+                    busy=sum(cpu.values()) * 100 / window,
                     statuses=dict(outcome.status), examples=outcome.examples))
                 everything = results[name, 'all']
                 everything.acknowledged |= outcome.acknowledged
@@ -278,7 +280,7 @@ def report(args, results, before, after):
           '%d generated clients' % (args.therapists, args.clients_each, args.threads,
                                     args.rounds, args.seconds, args.warmup, args.clients))
     head = ('storage', 'conns', 'writes/s', 'p50 ms', 'p95 ms', 'p99 ms', 'acked', 'errors',
-            'retries', 'app CPU ms/w', 'PG CPU ms/w')
+            'retries', 'app CPU ms/w', 'PG CPU ms/w', 'server CPU %')
     print('%-14s' % head[0] + ''.join('%13s' % h for h in head[1:]))
     for connections in args.connections:
         for name in args.storages:
@@ -288,11 +290,11 @@ def report(args, results, before, after):
                 return statistics.median(r[key] for r in rounds)
             pg_cpu = '%13.2f' % median('pg_cpu') if rounds[0]['pg_cpu'] is not None else \
                 '%13s' % '-'
-            print('%-14s%13d%13.1f%13.1f%13.1f%13.1f%13d%13d%13d%13.2f%s' % (
+            print('%-14s%13d%13.1f%13.1f%13.1f%13.1f%13d%13d%13d%13.2f%s%13.0f' % (
                 NAMES[name], connections, median('rps'), median('p50'), median('p95'),
                 median('p99'), sum(r['acked'] for r in rounds),
                 sum(r['errors'] for r in rounds), sum(r['retries'] for r in rounds),
-                median('app_cpu'), pg_cpu))
+                median('app_cpu'), pg_cpu, median('busy')))
             odd = {}
             for r in rounds:
                 for status, count in r['statuses'].items():
@@ -304,7 +306,8 @@ def report(args, results, before, after):
     print('writes/s: POSTs answered 302 to the goal\'s page, a second, in the timed window; '
           'errors: any other answer (200 = form shown again, nothing saved) or none; '
           'retries: pyramid_retry retries (a retried POST that committed counts as acked); '
-          'CPU ms per acknowledged write (PG: the postmaster and its backends)')
+          'CPU ms per acknowledged write (PG: the postmaster and its backends); server CPU %: '
+          'app + PG CPU seconds over the window (100 = CPU 0 saturated by them)')
     failed = False
     for name in args.storages:
         everything = results[name, 'all']

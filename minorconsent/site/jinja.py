@@ -7,8 +7,8 @@ rendering in its scope chain (about 570 name lookups a page, each through
 Jinja2 resolves a name once per block, and here each language has its own
 ``Environment``: a ``{% trans %}`` block is looked up in the catalog while
 the template compiles, so the compiled Spanish page holds Spanish text as
-constants and translating costs nothing per request.  Autoescaping is on
-for every template.  deform's widgets and the other pages stay Chameleon;
+constants and translating costs nothing per request.  Every value a
+template writes is escaped (``as_chameleon_writes``).  deform's widgets and the other pages stay Chameleon;
 the layout is this engine's ``site/templates/layout.jinja2`` for both
 (``site.chrome``), so there is one layout.
 
@@ -23,7 +23,7 @@ import threading
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, nodes
 from jinja2.ext import InternationalizationExtension
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pyramid.i18n import TranslationString, make_localizer
 from pyramid.interfaces import ITranslationDirectories
 from pyramid.path import AssetResolver
@@ -41,16 +41,32 @@ def catalog_id(singular):
 
 
 def as_chameleon_writes(value):
-    """Every value a template writes, escaped as the Chameleon pages escape
-    it: ``None`` writes nothing, and an apostrophe stays an apostrophe
+    """Every value a template writes, escaped here, as the Chameleon pages
+    escape it: ``None`` writes nothing, an apostrophe stays an apostrophe
     (MarkupSafe would write ``&#39;``), so both engines write the same
-    bytes for the same text, and a test searching a page for a planted
-    word finds it whichever engine wrote the page."""
-    if value is None:
-        return Markup('')
-    if hasattr(value, '__html__'):
-        return value
-    return Markup(str.replace(escape(value), '&#39;', "'"))
+    bytes for the same text and a test searching a page for a planted word
+    finds it whichever engine wrote the page; markup (``|safe``, a chart)
+    is written as it is.  The environments run with Jinja's autoescape
+    off because this is the escaping: Jinja passes every ``{{ }}`` through
+    ``finalize``, and ``CompiledTranslations`` passes each value of a
+    translated sentence through it too.  Plain ``str.replace`` calls: the
+    cheapest escaping on CPython (no Markup object made per value)."""
+    if type(value) is not str:
+        if value is None:
+            return ''
+        html = getattr(value, '__html__', None)
+        if html is not None:
+            return html()
+        value = str(value)
+    return value.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;').replace(
+        '"', '&#34;')
+
+
+def in_tag(value, name):
+    """``{{ words|in_tag('strong') }}``: the words, escaped, inside an
+    element (a name in a translated sentence: the element stays out of the
+    message id)."""
+    return Markup('<%s>%s</%s>' % (name, as_chameleon_writes(value), name))
 
 
 class CompiledTranslations(InternationalizationExtension):
@@ -69,14 +85,15 @@ class CompiledTranslations(InternationalizationExtension):
         if variables:
             # Back to %-formatting: literal percent signs doubled first.
             text = CATALOG_NAME.sub(r'%(\1)s', text.replace('%', '%%'))
-        node = nodes.MarkSafeIfAutoescape(nodes.Const(text))
+        node = nodes.Const(text)
         if variables:
             # Each value escaped as any other the template writes.
             written = nodes.EnvironmentAttribute('finalize')
             node = nodes.Mod(node, nodes.Dict([
                 nodes.Pair(nodes.Const(key), nodes.Call(written, [value], [], None, None))
                 for key, value in variables.items()]))
-        return nodes.Output([node])
+        # The sentence is the catalog's (trusted) with escaped values in it.
+        return nodes.Output([nodes.MarkSafe(node)])
 
 
 class AssetLoader(BaseLoader):
@@ -123,11 +140,12 @@ class Environments:
         directories = self.registry.queryUtility(ITranslationDirectories, default=[])
         localizer = make_localizer(language, directories)
         environment = Environment(
-            loader=AssetLoader(self.reload), autoescape=True, undefined=StrictUndefined,
+            loader=AssetLoader(self.reload), autoescape=False, undefined=StrictUndefined,
             extensions=[CompiledTranslations], auto_reload=self.reload,
             finalize=as_chameleon_writes,
             trim_blocks=True, lstrip_blocks=True, cache_size=-1)
         environment.policies['ext.i18n.trimmed'] = True
+        environment.filters['in_tag'] = in_tag
         environment.translate_msgid = lambda msgid: localizer.translate(
             TranslationString(msgid, domain=DOMAIN))
         return environment
@@ -137,7 +155,7 @@ def template_msgids(source):
     """The catalog ids of a template's ``{% trans %}`` blocks (catalog
     extraction: the very ids the compiler looks up)."""
     found = []
-    environment = Environment(autoescape=True, extensions=[CompiledTranslations],
+    environment = Environment(autoescape=False, extensions=[CompiledTranslations],
                               finalize=as_chameleon_writes)
     environment.policies['ext.i18n.trimmed'] = True
     environment.translate_msgid = lambda msgid: found.append(msgid) or msgid

@@ -54,6 +54,9 @@ def test_a_value_inside_a_translated_sentence_is_escaped_too(app):
     assert template.render(who='<script>x</script>') == \
         'Signed in as &lt;script&gt;x&lt;/script&gt;.'
     assert template.render(who="Siobhán O'Neil") == "Signed in as Siobhán O'Neil."
+    wrapped = environments(app.registry)['en'].from_string(
+        '{% trans name=who|in_tag("strong") %}Hi {{ name }}{% endtrans %} {{ who }}')
+    assert wrapped.render(who='<i>') == 'Hi <strong>&lt;i&gt;</strong> &lt;i&gt;'
 
 
 def test_a_name_that_looks_like_a_marker_cannot_move_a_slot(app):

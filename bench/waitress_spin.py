@@ -28,10 +28,13 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# Pyramid 2 imports pkg_resources; setuptools warns on every start (dev.py hides it too).
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated as an API')
 import waitress  # noqa: E402
 from pyramid.config import Configurator  # noqa: E402
 from pyramid.response import Response  # noqa: E402

@@ -10,16 +10,23 @@ Multilingual Plane) is the fallback font for those characters.  It is
 registered only for a document that holds one (it is several megabytes to
 read), and fpdf2 embeds only the glyphs used.
 
+Each font file is parsed once per process (``fonts_cache``), not once per
+document as fpdf2's ``add_font`` does; each document still gets its own
+subset of it.
+
 A character that neither font can draw (an ideograph outside the subset,
 a script neither covers) is written as its code point, ``[U+20BB7]``:
 visible, and the exact name can be recovered from it, where fpdf2 would
 drop it without a word.
 """
 import unicodedata
+from os.path import isabs
 from functools import lru_cache
 from importlib.resources import files
 
 from fpdf import FPDF
+
+from . import fonts_cache
 
 FONTS = files(__package__) / 'fonts'
 CJK_FONT = 'NotoSansCJKsc-Regular-subset.woff'
@@ -52,6 +59,21 @@ class DocumentPDF(FPDF):
         self.add_font('DejaVu', '', str(FONTS / 'DejaVuSans.ttf'))
         self.add_font('DejaVu', 'B', str(FONTS / 'DejaVuSans-Bold.ttf'))
         self._cjk = False
+
+    def add_font(self, family=None, style='', fname=None, **options):
+        """``FPDF.add_font``, with the font's parse shared by every document
+        of the process (``fonts_cache``): it is the same for all of them,
+        and parsing it was most of the cost of a PDF."""
+        style = ''.join(sorted(style.upper()))
+        fontkey = '%s%s' % ((family or '').lower(), style)
+        font = None
+        if family and fname and isabs(fname) and not options and fontkey not in self.fonts:
+            font = fonts_cache.font_for(self, fname, fontkey, style)
+        if font is None:
+            return super().add_font(family, style, fname, **options)
+        self.fonts[fontkey] = font
+        if font.is_cff and font.is_cid_keyed:
+            self._set_min_pdf_version('1.6')
 
     def normalize_text(self, text):
         """Every text fpdf2 draws passes here: each character is drawn by

@@ -36,6 +36,7 @@ PAGE_SIZE = 50
 class Login(FormView):
     schema = LoginSchema()
     buttons = (button('sign in', _('Sign in')),)
+    empty_form_cached = True
 
     def before(self):
         if self.request.identity is not None and self.request.method == 'GET':

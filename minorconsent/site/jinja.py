@@ -21,7 +21,7 @@ import os
 import re
 import threading
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, nodes
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, nodes, pass_context
 from jinja2.ext import InternationalizationExtension
 from markupsafe import Markup
 from pyramid.i18n import TranslationString, make_localizer
@@ -67,6 +67,31 @@ def in_tag(value, name):
     element (a name in a translated sentence: the element stays out of the
     message id)."""
     return Markup('<%s>%s</%s>' % (name, as_chameleon_writes(value), name))
+
+
+def words_in(localizer, limit=5000):
+    """The ``words`` filter of one language: words that come from data
+    (a rating, a document kind, a state title, a menu label) in that
+    language, remembered (catalogs do not change while the process runs;
+    bounded, since data may pass anything).  A filter, not a function
+    call: Jinja calls a filter directly, a function through its context."""
+    memo = {}
+
+    def words(text):
+        found = memo.get(text)
+        if found is None:
+            found = localizer.translate(TranslationString(text, domain=DOMAIN))
+            if len(memo) < limit:
+                memo[text] = found
+        return found
+    return words
+
+
+@pass_context
+def day(context, value):
+    """``{{ when|day }}``: a date as the reader reads it (the page's ``on``,
+    ``site.dates``: the clinic's time zone, the reader's language)."""
+    return context['on'](value)
 
 
 class CompiledTranslations(InternationalizationExtension):
@@ -146,6 +171,8 @@ class Environments:
             trim_blocks=True, lstrip_blocks=True, cache_size=-1)
         environment.policies['ext.i18n.trimmed'] = True
         environment.filters['in_tag'] = in_tag
+        environment.filters['words'] = words_in(localizer)
+        environment.filters['day'] = day
         environment.translate_msgid = lambda msgid: localizer.translate(
             TranslationString(msgid, domain=DOMAIN))
         return environment

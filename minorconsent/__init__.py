@@ -10,6 +10,7 @@ from pyramid.config import Configurator
 from .site import ROUTE, clinic_url, request_clinic, root_factory
 from .site.daily import start_in_server
 from .site.mail import include_mailer
+from .site.request import fold_request_extensions
 from .site.storage import make_storage_directories
 from .site.views import not_found
 
@@ -43,6 +44,11 @@ def includeme(config):
     # A 4xx or 5xx answer commits nothing: a rejected form changes nothing
     # even if a view wrote before it found the problem.
     settings.setdefault('tm.commit_veto', 'pyramid_tm.default_commit_veto')
+    # pyramid_tm would ask for the signed-in user at the start of every
+    # request (a static file's too) to write it into the ZODB transaction's
+    # ``user``; nothing reads that (no undo log or storage history is shown
+    # anywhere), and the audit trail records who did what (audit/access.py).
+    settings.setdefault('tm.annotate_user', 'false')
     config.include('pyramid_chameleon')
     config.include('pyramid_retry')
     config.include('pyramid_tm')
@@ -85,6 +91,9 @@ def main(global_config, **settings):
         # gets the clinic's one not-found page.  (A host app keeps its own.)
         config.add_notfound_view(not_found)
     app = config.make_wsgi_app()
+    # One request class carrying every request extension, instead of a new
+    # class built for each request by the router (site/request.py).
+    fold_request_extensions(app)
     # On the embedded FileStorage no script can open the database while the
     # server holds it: the server runs the daily tasks itself (site.daily).
     start_in_server(app.registry)

@@ -86,13 +86,64 @@ def _limit_for(request, registry, limit, uploads):
     return limit
 
 
+class SecurityHeaders:
+    """The headers every response gets, worked out once per app.
+
+    ``apply(response)`` leaves a response exactly as
+    ``response.headers.update(headers)`` followed by the no-store pair
+    (when the response names no ``max-age``) did, in one pass over the
+    header list instead of one pass per header, and without parsing a
+    Cache-Control header that is not there (a dynamic page has none).
+    """
+
+    def __init__(self, headers):
+        self.items = list(headers.items())
+        self.names = frozenset(name.lower() for name in headers)
+        self.replaced = self.names | {'cache-control', 'pragma'}
+
+    def apply(self, response):
+        headerlist = response.headerlist
+        names = self.names
+        if not any(name.lower() == 'cache-control' for name, _ in headerlist):
+            # No Cache-Control at all, so no max-age: never cached.
+            replaced = self.replaced
+            kept = [item for item in headerlist if item[0].lower() not in replaced]
+            kept.extend(self.items)
+            kept.append(('Cache-Control', 'no-store'))
+            kept.append(('Pragma', 'no-cache'))
+            self._set(response, headerlist, kept)
+            return response
+        kept = [item for item in headerlist if item[0].lower() not in names]
+        kept.extend(self.items)
+        self._set(response, headerlist, kept)
+        if response.cache_control.max_age is None:
+            # Dynamic pages are never cached: a shared family computer's
+            # back button must not show a signed-in page after sign-out.
+            response.headers['Cache-Control'] = 'no-store'
+            response.headers['Pragma'] = 'no-cache'
+        return response
+
+    @staticmethod
+    def _set(response, headerlist, kept):
+        if isinstance(headerlist, list):
+            headerlist[:] = kept          # in place, as ResponseHeaders does
+        else:
+            response.headerlist = kept
+
+
+def security_headers(settings):
+    """The constant headers of this app's responses (HSTS when configured)."""
+    headers = dict(BASE_HEADERS)
+    if asbool(settings.get('minorconsent.hsts', False)):
+        headers['Strict-Transport-Security'] = 'max-age=31536000'
+    return SecurityHeaders(headers)
+
+
 def security_tween_factory(handler, registry):
     settings = registry.settings
     limit = int(settings.get('minorconsent.max_body_bytes', DEFAULT_BODY_LIMIT))
     uploads = upload_limit(settings)
-    headers = dict(BASE_HEADERS)
-    if asbool(settings.get('minorconsent.hsts', False)):
-        headers['Strict-Transport-Security'] = 'max-age=31536000'
+    headers = security_headers(settings)
 
     def security_tween(request):
         if too_large(request, _limit_for(request, registry, limit, uploads)):
@@ -105,12 +156,6 @@ def security_tween_factory(handler, registry):
                     content_type='text/plain')
         else:
             response = handler(request)
-        response.headers.update(headers)
-        if response.cache_control.max_age is None:
-            # Dynamic pages are never cached: a shared family computer's
-            # back button must not show a signed-in page after sign-out.
-            response.headers['Cache-Control'] = 'no-store'
-            response.headers['Pragma'] = 'no-cache'
-        return response
+        return headers.apply(response)
 
     return security_tween

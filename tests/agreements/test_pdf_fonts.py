@@ -6,14 +6,19 @@ import io
 import threading
 from datetime import datetime, timezone
 
+from types import SimpleNamespace
+
 import pypdf
 import pytest
+import time_machine
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
-from minorconsent.agreements import fonts_cache
+from minorconsent.agreements import documentpdf, fonts_cache, pdf
+from minorconsent.agreements.agreement_record import AgreementRecord, EventLine, SignatureLine
 from minorconsent.agreements.documentpdf import DocumentPDF
+from minorconsent.portal import summary_pdf
 
 WHEN = datetime(2026, 12, 7, 1, 2, 3, tzinfo=timezone.utc)
 
@@ -60,6 +65,34 @@ def embedded_fonts(data):
 @pytest.mark.parametrize('title, text', [SPANISH, ENGLISH, ('Título', ''), ('x', 'ü ñ')])
 def test_a_pdf_is_byte_for_byte_what_fpdf2s_own_add_font_makes(title, text):
     assert draw(DocumentPDF, title, text) == draw(StockPDF, title, text)
+
+
+RECORD = AgreementRecord(
+    title='Acuerdo de confidencialidad', client_name='Begoña Muñoz 王小明',
+    client_birth_date='2014-03-09', practice='Clínica Demo', text=SPANISH[1],
+    text_sha256='ab' * 32, template_version=3, workflow_version=2, state_title='Active',
+    signatures=(SignatureLine('u1', 'Elena Muñoz', 'Madre', '2026-12-01 10:00', '192.0.2.10',
+                              'Firefox'),),
+    events=(EventLine('2026-12-01 10:00', 'signed', 'Elena Muñoz', '192.0.2.10', 'u1'),))
+SUMMARY = SimpleNamespace(
+    period='Otoño', published=WHEN.date(), corrects=True, text=SPANISH[1],
+    goals=(SimpleNamespace(title='Dormir', rating='Better', description='Más calma',
+                           note='¡Bien!'),))
+CONTACT = SimpleNamespace(name='Clínica Demo', phone='555-0100', email='info@demo.test',
+                          hours='9-17', crisis_line='555-0199')
+
+
+@pytest.mark.parametrize('render, shown', [
+    (lambda: pdf.render(RECORD), 'Client: Begoña Muñoz 王小明'),
+    (lambda: summary_pdf.render('Begoña', SUMMARY, CONTACT), 'Begoña: Otoño')],
+    ids=['agreement', 'summary'])
+def test_the_apps_pdfs_are_byte_for_byte_what_fpdf2s_own_add_font_makes(
+        render, shown, monkeypatch):
+    with time_machine.travel(WHEN, tick=False):
+        cached = render()
+        monkeypatch.setattr(documentpdf.DocumentPDF, 'add_font', StockPDF.add_font)
+        assert render() == cached
+    assert shown in text_of(cached)
 
 
 def test_two_pdfs_drawn_at_once_each_hold_their_own_text_and_glyphs():
@@ -110,13 +143,15 @@ def test_each_font_file_is_parsed_once_per_process(monkeypatch):
         parse(self, fpdf, path, *args, **kwargs)
 
     monkeypatch.setattr(TTFFont, '__init__', counting)
-    threads = [threading.Thread(target=draw, args=(DocumentPDF,) + SPANISH)
+    made = []
+    threads = [threading.Thread(target=lambda: made.append(draw(DocumentPDF, *SPANISH)))
                for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    draw(DocumentPDF, *SPANISH)
+    made.append(draw(DocumentPDF, *SPANISH))
+    assert len(made) == 4 and len(set(made)) == 1
     assert sorted(parsed) == ['DejaVuSans-Bold.ttf', 'DejaVuSans.ttf']
     draw(DocumentPDF, *ENGLISH)
     draw(DocumentPDF, *ENGLISH)

@@ -62,6 +62,9 @@ SERVE = textwrap.dedent('''
             access.audited_view = lambda view, info: view
         from pyramid.paster import get_app
         app = get_app(ini)
+    # As the ini files serve (egg:minorconsent#waitress): the main-loop
+    # spin fix (docs/WAITRESS-SPIN.md), for every app and reference alike.
+    from minorconsent.site import waitress_spin; waitress_spin.apply()
     waitress.serve(app, host='127.0.0.1', port=port, threads=threads, _quiet=True)
 ''' % str(HERE))
 

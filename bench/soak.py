@@ -170,6 +170,9 @@ SERVE = textwrap.dedent('''
                     '%s=%d objects in %d caches, ~%d MiB pickled' % (name, *each)
                     for name, each in sizes.items()), len(gc.get_objects()), ' '.join(memos))
         threading.Thread(target=caches, daemon=True).start()
+    # As the ini files serve (egg:minorconsent#waitress): the main-loop
+    # spin fix (docs/WAITRESS-SPIN.md), for every app and reference alike.
+    from minorconsent.site import waitress_spin; waitress_spin.apply()
     waitress.serve(app, host='127.0.0.1', port=int(sys.argv[2]), threads=threads,
                    connection_limit=1000, _quiet=True)
 ''')

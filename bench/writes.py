@@ -72,6 +72,9 @@ SERVE = textwrap.dedent('''
     logging.getLogger('waitress.queue').setLevel(logging.ERROR)
     from pyramid.paster import get_app
     ini, port, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    # As the ini files serve (egg:minorconsent#waitress): the main-loop
+    # spin fix (docs/WAITRESS-SPIN.md), for every app and reference alike.
+    from minorconsent.site import waitress_spin; waitress_spin.apply()
     waitress.serve(get_app(ini), host='127.0.0.1', port=port, threads=threads, _quiet=True)
 ''')
 

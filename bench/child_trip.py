@@ -112,7 +112,8 @@ def trip(browser, url):
     def profile(frame, event, arg):
         if event == 'call':
             filename = frame.f_code.co_filename
-            if filename.startswith(package):
+            # Python modules only: compiled Jinja2 templates run as code too.
+            if filename.startswith(package) and filename.endswith('.py'):
                 seen.add(filename[len(package):])
     sys.setprofile(profile)
     try:

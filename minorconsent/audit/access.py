@@ -6,18 +6,20 @@ it ended: its action (``GET Client.index``), the client whose file it
 touched, the path below that client (opaque ids only), who (user id and
 role), from where (IP address) and the outcome (status, or ``denied``).
 
-Reads go to the recorder's buffer (group commit).  Unsafe requests put
-their entry in the transaction of the write, so an acknowledged change has
-its entry; if that transaction does not commit (a rejected form, a conflict
-retried), the entry still reaches the chain through the buffer, marked
-with the outcome.
+Reads go to the recorder's buffer (group commit) as plain tuples: the
+sealer formats their time and sorts the roles, off the request's path.
+Unsafe requests put their entry in the transaction of the write, so an
+acknowledged change has its entry; if that transaction does not commit (a
+rejected form, a conflict retried), the entry still reaches the chain
+through the buffer, marked with the outcome.
 """
 from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid_zodbconn import get_connection
 
 from minorconsent.site import ROUTE
 
-from .recorder import add_pending_entry, bind, describe, make_entry
+from .recorder import (add_pending_entry, bind, describe, utc_now, view_entry,
+                       view_item)
 
 SAFE_METHODS = ('GET', 'HEAD', 'OPTIONS')
 
@@ -30,20 +32,18 @@ def kind_of(context):
 
 
 def actor_of(request):
+    """``(user id, global roles)`` of who asks, ``('', ())`` if nobody is
+    signed in.  The roles stay a tuple as the user holds them: the entry
+    sorts and joins them when it is written (``recorder.view_entry``)."""
     identity = request.identity
     if identity is None:
-        return '', ''
-    return identity.userid, ' '.join(sorted(identity.user.roles))
+        return '', ()
+    roles = identity.user.roles
+    return identity.userid, roles if type(roles) is tuple else tuple(roles)
 
 
 def client_ip(request):
     return request.client_addr or ''
-
-
-def bind_request(request):
-    """Tell this request's transaction who acts, for model-level notes."""
-    actor, role = actor_of(request)
-    bind(get_connection(request), actor or 'anonymous', role, client_ip(request))
 
 
 def audited_view(view, info):
@@ -54,40 +54,46 @@ def audited_view(view, info):
     def audited(context, request):
         if request.exception is not None:
             return view(context, request)
-        actor, role = actor_of(request)
+        actor, roles = actor_of(request)
+        actor = actor or 'anonymous'
         record, target = describe(context)
-        entry = make_entry(
-            '%s %s.%s' % (request.method, kind_of(context), request.view_name or 'index'),
-            actor=actor or 'anonymous', role=role, record=record,
-            target=target, ip=client_ip(request))
+        at = utc_now()
+        action = '%s %s.%s' % (request.method, kind_of(context), request.view_name or 'index')
+        ip = client_ip(request)
         unsafe = request.method not in SAFE_METHODS
         try:
-            bind_request(request)
+            # Who acts, for the entries model code notes in this transaction.
+            bind(get_connection(request), actor, roles, ip)
             response = view(context, request)
         except HTTPForbidden:
-            entry['outcome'] = 'denied'
-            _deliver(request, entry, transactional=False)
+            _deliver(request, view_item(at, action, actor, roles, record, target, ip,
+                                        'denied'), transactional=False)
             raise
         except HTTPException as exc:
-            entry['outcome'] = str(exc.code)
-            _deliver(request, entry, transactional=False)
+            _deliver(request, view_item(at, action, actor, roles, record, target, ip,
+                                        str(exc.code)), transactional=False)
             raise
         except Exception as exc:
-            entry['outcome'] = type(exc).__name__
-            _deliver(request, entry, transactional=False)
+            _deliver(request, view_item(at, action, actor, roles, record, target, ip,
+                                        type(exc).__name__), transactional=False)
             raise
-        entry['outcome'] = str(getattr(response, 'status_int', 200))
-        _deliver(request, entry, transactional=unsafe)
+        _deliver(request, view_item(at, action, actor, roles, record, target, ip,
+                                    str(getattr(response, 'status_int', 200))),
+                 transactional=unsafe)
         return response
 
     return audited
 
 
-def _deliver(request, entry, transactional):
+def _deliver(request, item, transactional):
+    """A read's ``item`` goes to the buffer as it is, when the request is
+    done (the sealer makes its entry); an unsafe request's entry goes into
+    its own transaction, made now."""
     recorder = request.registry.audit_recorder
     if not transactional:
-        request.add_finished_callback(lambda request: recorder.add(entry))
+        request.add_finished_callback(lambda request: recorder.add(item))
         return
+    entry = view_entry(item)
     jar = get_connection(request)
     pending = add_pending_entry(jar, entry)
 

@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 _PENDING = object()
 
 
+def utc_now():
+    """The time an entry is made at, kept as it is until it is written down
+    (``utc_stamp``)."""
+    return datetime.now(timezone.utc)
+
+
 def utc_stamp(now=None):
     """Entry time: ISO 8601 UTC with microseconds (sorts as text), e.g.
     ``2026-11-30T08:16:38.123456Z``.  Every page view makes one, so it is
@@ -52,20 +58,51 @@ def make_entry(action, actor='', role='', record='', target='', detail='',
             'detail': detail or '', 'ip': ip or '', 'outcome': outcome or ''}
 
 
+def role_text(roles):
+    """A person's global roles as an entry names them: sorted, one space
+    between."""
+    return ' '.join(sorted(roles))
+
+
+def view_item(at, action, actor, roles, record, target, ip, outcome):
+    """A page view's entry as the request leaves it for the sealer: plain
+    values only (``at`` an aware datetime from ``utc_now``, ``roles`` a
+    tuple of strings), never a persistent object, since the sealer reads
+    it in another thread.  Formatting the time and sorting the roles wait
+    for the sealer (``view_entry``), off the request's path."""
+    return (at, action, actor, roles, record, target, ip, outcome)
+
+
+def view_entry(item):
+    """The entry of a ``view_item``: what ``make_entry`` would have made of
+    the same values in the request."""
+    at, action, actor, roles, record, target, ip, outcome = item
+    return make_entry(action, actor=actor, role=role_text(roles), record=record,
+                      target=target, ip=ip, outcome=outcome, at=utc_stamp(at))
+
+
+def entry_of(read):
+    """A buffered read as an entry: an entry already, or a ``view_item``."""
+    return read if isinstance(read, dict) else view_entry(read)
+
+
 # --- transactional entries ------------------------------------------------
 
 class _Pending:
-    """Entries waiting for their transaction's commit, and who is acting.
+    """Entries waiting for their transaction's commit.
 
-    Every request says who acts (``bind``), but most (page views) write
-    nothing: the commit hooks are added only with the first entry."""
+    Made at the first entry of a transaction, with its commit hooks: most
+    requests (page views) write nothing."""
 
     def __init__(self, jar):
         self.jar = jar
         self.entries = []
-        self.context = {}
         self.written = False
         self.hooked = False
+
+
+#: The transaction-data key of who acts (``bind``).
+_ACTING = object()
 
 
 #: The clinic's folder of client files (``clients``, ``/clients/<id>/...``):
@@ -117,9 +154,20 @@ def pending_for(jar):
     return pending
 
 
-def bind(jar, actor='', role='', ip=''):
-    """Say who acts and from where for the entries of this transaction."""
-    _pending_of(jar)[1].context = {'actor': actor, 'role': role, 'ip': ip}
+def bind(jar, actor='', roles=(), ip=''):
+    """Say who acts (``roles``: their global roles, as held) and from where
+    for the entries of this transaction.  Every request binds; the roles
+    are written out only if an entry is noted (``note``)."""
+    jar.transaction_manager.get().set_data(_ACTING, (actor, roles, ip))
+
+
+def _acting(jar):
+    """``(actor, role, ip)`` bound to ``jar``'s transaction, or empty."""
+    try:
+        actor, roles, ip = jar.transaction_manager.get().data(_ACTING)
+    except KeyError:
+        return '', '', ''
+    return actor, role_text(roles), ip
 
 
 def note(obj, action, detail='', record=None, target=None, actor=None,
@@ -136,14 +184,14 @@ def note(obj, action, detail='', record=None, target=None, actor=None,
         return None
     pending = pending_for(jar)
     found_record, found_target = describe(obj)
-    context = pending.context
+    bound_actor, bound_role, bound_ip = _acting(jar)
     entry = make_entry(
         action,
-        actor=actor if actor is not None else context.get('actor') or 'system',
-        role=role if role is not None else context.get('role', ''),
+        actor=actor if actor is not None else bound_actor or 'system',
+        role=role if role is not None else bound_role,
         record=found_record if record is None else record,
         target=found_target if target is None else target,
-        detail=detail, ip=context.get('ip', ''), outcome=outcome)
+        detail=detail, ip=bound_ip, outcome=outcome)
     pending.entries.append(entry)
     return entry
 
@@ -210,7 +258,8 @@ class Recorder:
         return self.registry._zodb_databases['audit']
 
     def add(self, entry):
-        """Buffer a read entry; the sealer commits it within one interval."""
+        """Buffer a read entry (or a page view's ``view_item``); the sealer
+        commits it within one interval."""
         self.buffer.append(entry)
         if self._stopped:
             self.flush()          # a request finishing during shutdown
@@ -269,7 +318,8 @@ class Recorder:
             try:
                 audit_log = log_of(conn.root())
                 waiting = list(audit_log.inbox)
-                entries = [inbox_entry(item) for item in waiting] + reads
+                entries = [inbox_entry(item) for item in waiting]
+                entries.extend(entry_of(read) for read in reads)
                 if not entries:
                     tm.abort()
                     return 0

@@ -20,6 +20,7 @@ retries and answered 500.  An ended session is refused like a missing one,
 and the user's next sign-in removes it (``prune_for``), as it does expired
 ones.
 """
+import functools
 import secrets
 from datetime import timedelta
 
@@ -113,10 +114,11 @@ class SessionStore(Persistent):
         if session is None or session.ended:
             return None
         now = now or utcnow()
-        if now - session.created > lifetime or now - session.last_seen > idle:
+        idle_for = now - session.last_seen
+        if idle_for > idle or now - session.created > lifetime:
             self._discard(key, session.user_id)
             return None
-        if now - session.last_seen >= touch_interval:
+        if idle_for >= touch_interval:
             session.last_seen = now
         return session
 
@@ -165,8 +167,16 @@ class SessionStore(Persistent):
 
 
 def session_timing(settings):
-    """``(idle, lifetime, touch_interval)`` from the clinic settings."""
-    idle = timedelta(minutes=settings.idle_timeout_minutes)
-    lifetime = timedelta(hours=settings.session_lifetime_hours)
+    """``(idle, lifetime, touch_interval)`` from the clinic settings.
+
+    Asked on every signed-in request: the three ``timedelta``s are
+    remembered per pair of settings (``_timing``), not built each time."""
+    return _timing(settings.idle_timeout_minutes, settings.session_lifetime_hours)
+
+
+@functools.lru_cache(maxsize=32)
+def _timing(idle_minutes, lifetime_hours):
+    idle = timedelta(minutes=idle_minutes)
+    lifetime = timedelta(hours=lifetime_hours)
     touch = min(timedelta(minutes=1), idle / 4)
     return idle, lifetime, touch

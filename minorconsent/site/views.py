@@ -57,22 +57,52 @@ NAV = (
 )
 
 
+#: The menu of each set of roles under each clinic address, and the static
+#: files' address under each application address: built once, not on every
+#: page (a dozen URLs through the route each time).  Bounded: role sets and
+#: the addresses the gate lets in are few.
+_REMEMBERED_LIMIT = 1000
+_menus = {}
+_static_bases = {}
+
+
 def navigation(request):
     identity = request.identity
     if identity is None:
         return []
     clinic = request.clinic
-    items = []
-    for role, path, label in NAV:
-        if identity.user.has_role(role):
-            url = request.clinic_url(clinic, path)
-            if (url, label) not in items:      # one entry per page for two roles
-                items.append((url, label))
-    if identity.user.has_role('adolescent') and identity.user.client_id:
-        client = clinic['clients'].get(identity.user.client_id)
+    user = identity.user
+    base = request.clinic_url(clinic)
+    key = (frozenset(user.roles), base)
+    items = _menus.get(key)
+    if items is None:
+        found = []
+        for role, path, label in NAV:
+            if role in key[0]:
+                url = request.clinic_url(clinic, path)
+                if (url, label) not in found:      # one entry per page for two roles
+                    found.append((url, label))
+        items = tuple(found)
+        if len(_menus) < _REMEMBERED_LIMIT:
+            _menus[key] = items
+    items = list(items)
+    if user.has_role('adolescent') and user.client_id:
+        client = clinic['clients'].get(user.client_id)
         if client is not None:
             items.append((request.clinic_url(client, 'mine'), 'My page'))
     return items
+
+
+def static_base(request):
+    """``request.static_url('minorconsent:static/')``, remembered per
+    application address."""
+    key = request.application_url
+    found = _static_bases.get(key)
+    if found is None:
+        found = request.static_url('minorconsent:static/')
+        if len(_static_bases) < _REMEMBERED_LIMIT:
+            _static_bases[key] = found
+    return found
 
 
 def cached_template(registry, spec):
@@ -104,7 +134,7 @@ def add_layout_globals(event):
     event['portal_name'] = request.clinic.settings.portal_name
     event['message'] = pop_message(request)
     event['clinic_url'] = request.clinic_url(request.clinic)
-    event['static_url'] = request.static_url('minorconsent:static/')
+    event['static_url'] = static_base(request)
     event['lang'] = request.locale_name
     event['t'] = lambda text, mapping=None: translate(request, text, mapping)
     event['languages'] = LANGUAGES
@@ -164,7 +194,7 @@ def plain_page(request, status, title, text):
     layout, no navigation, no names.  404 and error pages use it."""
     values = {'layout': None, 'title': translate(request, title),
               'text': translate(request, text), 'lang': request.locale_name,
-              'static_url': request.static_url('minorconsent:static/'),
+              'static_url': static_base(request),
               'home': request.route_url(ROUTE, traverse=())}
     response = render_to_response('templates/plain.pt', values, request=request)
     response.status = status

@@ -323,7 +323,10 @@ def make_app(directory, idle_seconds=20 * 60, lifetime_seconds=12 * 3600,
     """The WSGI app over ``directory``/Data.fs (created and seeded if new).
     ``audit_interval`` 0: no sealing thread (tests call ``flush``)."""
     settings = {
-        'zodbconn.uri': 'file://%s/Data.fs?connection_cache_size=20000' % directory,
+        # Bounded in objects and bytes, as the app's (bench/pages.py CACHE): each
+        # second's audit batch is one large record the cache would keep.
+        'zodbconn.uri': ('file://%s/Data.fs?connection_cache_size=20000'
+                         '&connection_cache_size_bytes=40mb' % directory),
         'tm.manager_hook': 'pyramid_tm.explicit_manager',
         'tm.commit_veto': 'pyramid_tm.default_commit_veto',
         'retry.attempts': '3',

@@ -61,7 +61,8 @@ def test_wheel_contains_static_workflows_and_templates(wheel):
     for required in ('minorconsent/static/css/minorconsent.css',
                      'minorconsent/workflows/README.md',
                      'minorconsent/site/templates/layout.pt',
-                     'minorconsent/accounts/templates/login.pt'):
+                     'minorconsent/site/templates/layout.jinja2',
+                     'minorconsent/accounts/templates/login.jinja2'):
         assert required in names, required
     # Every template, stylesheet and workflow file in the tree ships.
     expected = shipped_data_files()

@@ -32,7 +32,7 @@ PAGE_SIZE = 50
 
 
 @clinic_view(context=Clinic, name='login', permission=NO_PERMISSION_REQUIRED,
-             renderer='templates/login.pt')
+             renderer='templates/login.jinja2')
 class Login(FormView):
     schema = LoginSchema()
     buttons = (button('sign in', _('Sign in')),)

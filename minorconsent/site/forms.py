@@ -38,10 +38,10 @@ def button(name, title):
     return deform.Button(name=name.replace(' ', '_'), title=title, value=name.replace(' ', '_'))
 
 
-#: Empty forms rendered once: (view class, language) -> (the HTML with the
-#: CSRF token replaced by ``_TOKEN``, the deform id counter after it).
-#: Bounded by the classes that opt in times the languages.
-_EMPTY_FORMS = {}
+#: Empty forms rendered once, per app (on its registry): (view class,
+#: language) -> (the HTML with the CSRF token replaced by ``_TOKEN``, the
+#: deform id counter after it).  Bounded by the classes that opt in times
+#: the languages.
 _TOKEN = '\x00csrf-token\x00'
 
 
@@ -50,12 +50,13 @@ def empty_form(view):
     for this request: made and rendered on the first GET in a language,
     afterwards the same HTML with this request's CSRF token.  Exact by
     construction: the key holds everything the rendering depends on (the
-    form's class, the language; the id counter starts afresh, since the
+    app, the form's class, the language; the id counter starts afresh, since the
     form is the request's first), and the token is put in, not kept."""
     request = view.request
     token = get_csrf_token(request)
+    empty_forms = request.registry.__dict__.setdefault('_mc_empty_forms', {})
     key = (type(view), request.locale_name)
-    found = _EMPTY_FORMS.get(key)
+    found = empty_forms.get(key)
     if found is None or '_mc_deform_counter' in request.__dict__:
         fresh = '_mc_deform_counter' not in request.__dict__
         view.form = view.make_form()
@@ -63,7 +64,7 @@ def empty_form(view):
         if not fresh:                     # not the request's first form
             return html
         used = next(request.__dict__['_mc_deform_counter'])
-        found = _EMPTY_FORMS[key] = (html.replace(token, _TOKEN), used)
+        found = empty_forms[key] = (html.replace(token, _TOKEN), used)
     html, used = found
     request.__dict__['_mc_deform_counter'] = itertools.count(used)
     return html.replace(_TOKEN, token)

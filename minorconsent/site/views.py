@@ -58,12 +58,16 @@ NAV = (
 
 
 #: The menu of each set of roles under each clinic address, and the static
-#: files' address under each application address: built once, not on every
-#: page (a dozen URLs through the route each time).  Bounded: role sets and
-#: the addresses the gate lets in are few.
+#: files' address under each application address: built once per app (a
+#: host app may mount the clinic under a prefix beside another), not on
+#: every page (a dozen URLs through the route each time).  Bounded: role
+#: sets and the addresses the gate lets in are few.
 _REMEMBERED_LIMIT = 1000
-_menus = {}
-_static_bases = {}
+
+
+def remembered(request, name):
+    """This app's memo ``name`` (a dict on the registry)."""
+    return request.registry.__dict__.setdefault('_mc_' + name, {})
 
 
 def navigation(request):
@@ -74,7 +78,8 @@ def navigation(request):
     user = identity.user
     base = request.clinic_url(clinic)
     key = (frozenset(user.roles), base)
-    items = _menus.get(key)
+    menus = remembered(request, 'menus')
+    items = menus.get(key)
     if items is None:
         found = []
         for role, path, label in NAV:
@@ -83,8 +88,8 @@ def navigation(request):
                 if (url, label) not in found:      # one entry per page for two roles
                     found.append((url, label))
         items = tuple(found)
-        if len(_menus) < _REMEMBERED_LIMIT:
-            _menus[key] = items
+        if len(menus) < _REMEMBERED_LIMIT:
+            menus[key] = items
     items = list(items)
     if user.has_role('adolescent') and user.client_id:
         client = clinic['clients'].get(user.client_id)
@@ -94,14 +99,15 @@ def navigation(request):
 
 
 def static_base(request):
-    """``request.static_url('minorconsent:static/')``, remembered per
-    application address."""
+    """``request.static_url('minorconsent:static/')``, remembered per app
+    and application address."""
+    bases = remembered(request, 'static_bases')
     key = request.application_url
-    found = _static_bases.get(key)
+    found = bases.get(key)
     if found is None:
         found = request.static_url('minorconsent:static/')
-        if len(_static_bases) < _REMEMBERED_LIMIT:
-            _static_bases[key] = found
+        if len(bases) < _REMEMBERED_LIMIT:
+            bases[key] = found
     return found
 
 

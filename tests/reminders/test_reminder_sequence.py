@@ -2,9 +2,11 @@
 7, at most 3; once a day whatever happens; never in the quiet hours; each
 reminder with a fresh single-use link, content-free."""
 import time
+from datetime import timedelta
 
 from minorconsent.reminders import sending
 from minorconsent.reminders.daily import remind
+from minorconsent.site.clock import utcnow
 from minorconsent.site.daily import DailyRun, as_of
 from minorconsent.site.i18n import localizer_for
 
@@ -102,7 +104,10 @@ def test_an_expired_link_is_renewed(app, clinic, demo, in_request, daily):
     ref, tokens = lucia_consent(app, in_request, demo)
     with clinic() as c:
         invitation = c.invitations.find(tokens[demo.user_ids['guardian']])
-        invitation.expires = invitation.created      # expired at once
+        # Expired already: not "at its creation", which is DAY0's noon in
+        # the clinic's zone and still ahead before then (the test failed
+        # every night from 00:00 UTC until that noon).
+        invitation.expires = utcnow() - timedelta(minutes=1)
     old = '/invite/' + tokens[demo.user_ids['guardian']]
     assert new_browser(app).get(old, expect_errors=True).status_int == 410
     since = time.time_ns()

@@ -3,7 +3,6 @@ same page as building it every time, with each request's own token."""
 import re
 
 from minorconsent.accounts.views import Login
-from minorconsent.site import forms
 from support import ROLE_EMAILS, new_browser, sign_in
 
 
@@ -12,7 +11,7 @@ def token_of(page):
 
 
 def test_a_cached_sign_in_form_is_the_form_built_afresh(app, monkeypatch):
-    forms._EMPTY_FORMS.clear()
+    app.registry.__dict__.pop('_mc_empty_forms', None)
     built = []
     original = Login.make_form
     monkeypatch.setattr(Login, 'make_form', lambda self: built.append(1) or original(self))
@@ -27,7 +26,7 @@ def test_a_cached_sign_in_form_is_the_form_built_afresh(app, monkeypatch):
 
 
 def test_the_cached_form_signs_in_and_refuses_a_wrong_token(app):
-    forms._EMPTY_FORMS.clear()
+    app.registry.__dict__.pop('_mc_empty_forms', None)
     new_browser(app).get('/login')                # fills the cache
     assert sign_in(app, ROLE_EMAILS['therapist']).get('/clients/').status_int == 200
     browser = new_browser(app)
@@ -38,11 +37,11 @@ def test_the_cached_form_signs_in_and_refuses_a_wrong_token(app):
 
 
 def test_each_language_has_its_own_cached_form(app):
-    forms._EMPTY_FORMS.clear()
+    app.registry.__dict__.pop('_mc_empty_forms', None)
     english = new_browser(app).get('/login')
     spanish_browser = new_browser(app)
     spanish = spanish_browser.get('/login', headers={'Accept-Language': 'es'})
     again = new_browser(app).get('/login', headers={'Accept-Language': 'es'})
     assert 'Email address' in english.text and 'Email address' not in spanish.text
     assert re.search(r'Correo', spanish.text) and re.search(r'Correo', again.text)
-    assert {key[1] for key in forms._EMPTY_FORMS} == {'en', 'es'}
+    assert {key[1] for key in app.registry.__dict__['_mc_empty_forms']} == {'en', 'es'}

@@ -12,7 +12,7 @@ def menu(page):
 
 
 def test_each_role_set_gets_its_own_menu_and_a_new_role_shows_at_once(app, clinic):
-    views._menus.clear()
+    app.registry.__dict__.pop('_mc_menus', None)
     therapist = sign_in(app, ROLE_EMAILS['therapist'])
     mother = sign_in(app, ROLE_EMAILS['guardian'])
     assert menu(therapist.get('/clients/'))[:2] == ['To-do', 'Clients']
@@ -22,7 +22,7 @@ def test_each_role_set_gets_its_own_menu_and_a_new_role_shows_at_once(app, clini
         user = c['users'].find_by_email(ROLE_EMAILS['therapist'])
         user.roles = tuple(user.roles) + ('supervisor',)
     assert 'Supervision' in menu(therapist.get('/clients/'))
-    assert len(views._menus) == 3
+    assert len(app.registry.__dict__['_mc_menus']) == 3
 
 
 def test_the_teens_own_page_is_in_their_menu_only(app):
@@ -35,7 +35,7 @@ def test_the_teens_own_page_is_in_their_menu_only(app):
 
 
 def test_the_static_address_is_remembered_per_application_address(app):
-    views._static_bases.clear()
+    app.registry.__dict__.pop('_mc_static_bases', None)
     first = Request.blank('/', base_url='http://localhost')
     second = Request.blank('/', base_url='http://localhost/prefix')
     for request in (first, second):

@@ -54,7 +54,6 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from minorconsent.scripts.seed import DEMO_PASSWORD
@@ -64,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # bench/fhir_search.py's (``pages.seeded``): kept importable from here.
 from pages_apps import (BIN, CACHE, INI, REPO, MemoryWatch, copy_site,  # noqa: E402
                         cpu_seconds, kept_clinic, rss_mb, seeded, start)
+from benchkit import settle  # noqa: E402
 from pages_report import report  # noqa: E402
 from pages_targets import REFERENCES, pages_for, references, selected, wrk  # noqa: E402
 from reference_app import PASSWORD as REFERENCE_PASSWORD  # noqa: E402
@@ -81,18 +81,6 @@ def measure(target, seconds, connections, pid):
     return result
 
 
-def settle(pid, quiet=0.02, longest=60):
-    """Wait until the server is idle: requests queued when wrk stopped (a
-    few sign-ins of 0.2 s each) would otherwise run on CPU 0 during the
-    next app's measurement."""
-    deadline = time.monotonic() + longest
-    last = cpu_seconds(pid)
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = cpu_seconds(pid)
-        if now - last < quiet:
-            return
-        last = now
 
 
 def show(name, page, target):

@@ -5,7 +5,6 @@ reference of bench/reference_app.py), with what is read of each from /proc
 and copy their clinics with ``seeded`` and ``copy_site`` from here."""
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from benchkit import cpu_seconds, free_port, pinned  # noqa: F401 (pages.py, pages_targets.py)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -69,14 +70,8 @@ SERVE = textwrap.dedent('''
 ''' % str(HERE))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
-def pinned(cpu):
-    return ['taskset', '-c', str(cpu)] if shutil.which('taskset') else []
 
 
 def start(kind, ini, threads):
@@ -104,16 +99,7 @@ def start(kind, ini, threads):
     return proc, 'http://127.0.0.1:%d' % port, time.perf_counter() - began
 
 
-TICK = os.sysconf('SC_CLK_TCK') if hasattr(os, 'sysconf') else 100
 
-
-def cpu_seconds(pid):
-    """User + system CPU seconds of a process, all its threads (the audit
-    sealer's too), from /proc/<pid>/stat (Linux)."""
-    with open('/proc/%d/stat' % pid) as f:
-        # The command name (field 2) may hold spaces: split after its ')'.
-        fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK      # utime, stime
 
 
 def rss_mb(pid):

@@ -25,7 +25,6 @@ import argparse
 import configparser
 import importlib.metadata
 import logging
-import os
 import re
 import shutil
 import socket
@@ -46,12 +45,11 @@ from pyramid.config import Configurator  # noqa: E402
 from pyramid.paster import get_app  # noqa: E402
 from pyramid.response import Response  # noqa: E402
 
-from benchkit import machine  # noqa: E402
+from benchkit import cpu_seconds, free_port, machine, pinned, settle  # noqa: E402
 from minorconsent.site import waitress_spin  # noqa: E402
 
 MODES = ('plain', 'fixed')
 PAGES = {'hello': '/', 'login': '/login'}
-TICK = os.sysconf('SC_CLK_TCK')
 REPO = HERE.parent
 BIN = Path(sys.executable).parent
 
@@ -96,14 +94,8 @@ def copy_of(seed, dest):
     return dest / 'app.ini'
 
 
-def pinned(cpu):
-    return ['taskset', '-c', str(cpu)] if shutil.which('taskset') else []
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def start(mode, threads, page, ini=None):
@@ -124,23 +116,8 @@ def start(mode, threads, page, ini=None):
     raise SystemExit('the %s %s server did not answer in 30 s' % (page, mode))
 
 
-def cpu_seconds(pid):
-    """User + system CPU of the process (every thread), in seconds."""
-    with open('/proc/%d/stat' % pid) as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK     # utime, stime
 
 
-def settle(pid, quiet=0.02, longest=30):
-    """Wait until the server is idle before the next measurement."""
-    deadline = time.monotonic() + longest
-    last = cpu_seconds(pid)
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = cpu_seconds(pid)
-        if now - last < quiet:
-            return
-        last = now
 
 
 def wrk(url, seconds, connections):

@@ -43,7 +43,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pages  # noqa: E402  (the seeding and copying of bench/pages.py)
 import writes_load as load  # noqa: E402
 import writes_storage as storage  # noqa: E402
-from benchkit import machine  # noqa: E402
+from benchkit import free_port, machine, pinned  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -79,14 +78,8 @@ SERVE = textwrap.dedent('''
 ''')
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
-def pinned(cpu):
-    return ['taskset', '-c', str(cpu)] if shutil.which('taskset') else []
 
 
 def start_server(ini, threads, log):

@@ -21,11 +21,19 @@ def is_family_renderer(event):
 
 
 def hide_record_from_family_templates(event):
-    """Blank out Pyramid's system values for family-facing templates."""
+    """Blank out Pyramid's system values for family-facing templates.
+
+    A Jinja2 page extends the layout itself, so it gets neither the
+    Chameleon layout nor the layout's pieces (``chrome``): nothing in its
+    namespace leads to the app."""
     if is_family_renderer(event):
+        jinja_page = str(getattr(event.get('renderer_info'), 'name', '')).endswith('.jinja2')
         for name in ("context", "request", "req", "view", "renderer_info",
                      'get_csrf_token'):
             event[name] = None
+        if jinja_page:
+            event['chrome'] = None
+            event['layout'] = None
 
 
 def includeme(config):

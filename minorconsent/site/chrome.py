@@ -20,17 +20,23 @@ SLOT = '\x00%s\x00' % secrets.token_hex(16)
 
 
 class Chrome:
-    """``chrome[n]``: the layout's n-th piece (0 to 3) for this render."""
+    """``chrome[n]``: the layout's n-th piece (0 to 3) for this render.
+
+    It keeps no attribute that leads to the app (the registry is only in
+    the closure that renders): a template sees the layout's values, which
+    it has anyway, and the pieces."""
+
+    __slots__ = ('_render', '_values', '_pieces')
 
     def __init__(self, registry, values):
-        self._registry = registry
+        self._render = lambda values: render_template(registry, CHROME, values.get('lang'),
+                                                      values)
         self._values = values
         self._pieces = None
 
     def __getitem__(self, n):
         if self._pieces is None:
-            values = dict(self._values, slot=Markup(SLOT))
-            pieces = render_template(self._registry, CHROME, values.get('lang'), values)
+            pieces = self._render(dict(self._values, slot=Markup(SLOT)))
             self._pieces = pieces.split(SLOT)
             if len(self._pieces) != 4:     # the layout lost or repeated a block
                 raise ValueError('the layout must have exactly three slots')

@@ -180,9 +180,16 @@ def allowed_helper(key, value):
         return isinstance(value, (Macros, Macro, PyramidPageTemplateFile))
     if key == 'chrome':
         # The layout's pieces for a Chameleon page (site/chrome.py): text
-        # rendered from this same namespace, which this test checks.
+        # rendered from this same namespace, which this test checks; no
+        # attribute of it leads to the app (the registry, a request, a
+        # persistent object).
+        from persistent import Persistent
+        from pyramid.registry import Registry
+        from pyramid.request import Request
         from minorconsent.site.chrome import Chrome
-        return type(value) is Chrome
+        return type(value) is Chrome and not any(
+            isinstance(getattr(value, name), (Registry, Request, Persistent))
+            for name in Chrome.__slots__)
     if key == 't':
         if isinstance(value, partial):
             return value.func is translate
@@ -328,6 +335,9 @@ def test_every_guardian_facing_renderer_receives_only_whitelisted_values(
     assert {v['renderer_name'] for v in family_pages} == FAMILY_TEMPLATES
     for namespace in family_pages:
         assert namespace['context'] is None and namespace['request'] is None
+        if namespace['renderer_name'].endswith('.jinja2'):
+            # A Jinja page extends the layout itself: no layout objects.
+            assert namespace['chrome'] is None and namespace['layout'] is None
         assert namespace_problems(namespace) == [], namespace['renderer_name']
     assert sorted(name for name, _, _ in pdfs) == ['agreement', 'summary']
     for name, args, kwargs in pdfs:

@@ -6,9 +6,10 @@ new password) ends that person's sessions in the same transaction, so the
 change holds from the next request on, on every device.
 """
 
-from BTrees.OOBTree import OOBTree, OOTreeSet
+from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
+from minorconsent.site import multimap
 from minorconsent.site.clock import utcnow
 from minorconsent.site.folder import Folder
 
@@ -154,7 +155,7 @@ class Users(Folder):
         uid = self.add(user)
         self.by_email[user.email] = uid
         for role in user.roles:
-            _index_add(self.by_role, role, uid)
+            multimap.add(self.by_role, role, uid)
         return uid
 
     def remove_user(self, user):
@@ -168,9 +169,9 @@ class Users(Folder):
             for email in [e for e, owner in former.items() if owner == uid]:
                 del former[email]
         for role in user.roles:
-            _index_remove(self.by_role, role, uid)
+            multimap.discard(self.by_role, role, uid)
         if user.supervisor_id:
-            _index_remove(self.by_supervisor, user.supervisor_id, uid)
+            multimap.discard(self.by_supervisor, user.supervisor_id, uid)
         self.remove(uid)
 
     def set_email(self, user, email):
@@ -194,9 +195,9 @@ class Users(Folder):
         roles = tuple(sorted(set(roles)))
         removed = set(user.roles) - set(roles)
         for role in removed:
-            _index_remove(self.by_role, role, user.__name__)
+            multimap.discard(self.by_role, role, user.__name__)
         for role in set(roles) - set(user.roles):
-            _index_add(self.by_role, role, user.__name__)
+            multimap.add(self.by_role, role, user.__name__)
         if roles != user.roles:
             user.roles = roles
         return removed
@@ -205,25 +206,10 @@ class Users(Folder):
         if user.supervisor_id == supervisor_id:
             return
         if user.supervisor_id is not None:
-            _index_remove(self.by_supervisor, user.supervisor_id, user.__name__)
+            multimap.discard(self.by_supervisor, user.supervisor_id, user.__name__)
         user.supervisor_id = supervisor_id
         if supervisor_id is not None:
-            _index_add(self.by_supervisor, supervisor_id, user.__name__)
-
-
-def _index_add(index, key, value):
-    values = index.get(key)
-    if values is None:
-        values = index[key] = OOTreeSet()
-    values.add(value)
-
-
-def _index_remove(index, key, value):
-    values = index.get(key)
-    if values is not None:
-        values.discard(value)
-        if not values:
-            del index[key]
+            multimap.add(self.by_supervisor, supervisor_id, user.__name__)
 
 
 # --- account rules that touch more than one object --------------------------

@@ -7,9 +7,10 @@ document to review on the portal: no child, no therapist, no therapy.
 import secrets
 from datetime import timedelta
 
-from BTrees.OOBTree import OOBTree, OOTreeSet
+from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
+from minorconsent.site import multimap
 from minorconsent.site.i18n import _, localizer_for
 from minorconsent.site.canonical import public_url
 from minorconsent.site.clock import utcnow
@@ -54,10 +55,7 @@ class Invitations(Persistent):
         client = agreement.workflow_client()
         self.by_hash[key] = Invitation(client.__name__, agreement.__name__, person.__name__,
                                        person.email, now, now + timedelta(days=days))
-        keys = self.by_agreement.get(agreement.workflow_key)
-        if keys is None:
-            keys = self.by_agreement[agreement.workflow_key] = OOTreeSet()
-        keys.add(key)
+        multimap.add(self.by_agreement, agreement.workflow_key, key)
         return token
 
     def find(self, token):

@@ -31,10 +31,11 @@ at once.
 import calendar
 from datetime import date, timedelta
 
-from BTrees.OOBTree import OOBTree, OOTreeSet
+from BTrees.OOBTree import OOBTree
 
 from minorconsent.audit.recorder import note
 from minorconsent.site import find_clinic
+from minorconsent.site import multimap
 from minorconsent.site.dates import clinic_zone
 from minorconsent.workflow.engine import definition_of
 
@@ -103,20 +104,13 @@ def index_period(agreement, clinic=None):
     key = getattr(agreement, 'workflow_key', None)
     if until is None or key is None:
         return
-    index = period_ends(clinic if clinic is not None else find_clinic(agreement))
-    keys = index.get(until)
-    if keys is None:
-        keys = index[until] = OOTreeSet()
-    keys.add(key)
+    multimap.add(period_ends(clinic if clinic is not None else find_clinic(agreement)),
+                 until, key)
 
 
 def unindex_period(index, until, key):
     """Drop one entry (and its day, once empty)."""
-    keys = index.get(until)
-    if keys is not None and key in keys:
-        keys.remove(key)
-        if not keys:
-            del index[until]
+    multimap.discard(index, until, key)
 
 
 def set_period(agreement, valid_from, valid_until):

@@ -20,6 +20,8 @@ from itertools import islice
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
 
+from minorconsent.site import multimap
+
 _HIGH = '\U0010ffff'
 
 
@@ -81,10 +83,7 @@ class ClientIndex(Persistent):
             for key in closed:
                 self.closed.add(key)
         for gid in guardians:
-            children = self.by_guardian.get(gid)
-            if children is None:
-                children = self.by_guardian[gid] = OOTreeSet()
-            children.add(cid)
+            multimap.add(self.by_guardian, gid, cid)
         births = getattr(self, 'by_birth', None)
         born = ()
         if births is not None and staff and client.date_of_birth is not None:

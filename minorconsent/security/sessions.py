@@ -24,10 +24,11 @@ import functools
 import secrets
 from datetime import timedelta
 
-from BTrees.OOBTree import OOBTree, OOTreeSet
+from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from ZODB.POSException import ConflictError
 
+from minorconsent.site import multimap
 from minorconsent.site.clock import utcnow
 
 from .tokens import token_hash
@@ -95,10 +96,7 @@ class SessionStore(Persistent):
         key = token_hash(token)
         session = Session(user_id, now, secrets.token_urlsafe(32), auth_method)
         self._by_key[key] = session
-        keys = self._by_user.get(user_id)
-        if keys is None:
-            keys = self._by_user[user_id] = OOTreeSet()
-        keys.add(key)
+        multimap.add(self._by_user, user_id, key)
         return token, session
 
     def lookup(self, token, idle, lifetime, touch_interval, now=None):

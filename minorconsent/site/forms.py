@@ -12,6 +12,7 @@ from importlib.resources import files
 from pyramid.csrf import get_csrf_token
 
 from .i18n import deform_translator
+from .memo import per_app
 
 
 def use_clinic_templates():
@@ -54,7 +55,7 @@ def empty_form(view):
     form is the request's first), and the token is put in, not kept."""
     request = view.request
     token = get_csrf_token(request)
-    empty_forms = request.registry.__dict__.setdefault('_mc_empty_forms', {})
+    empty_forms = per_app(request.registry, 'empty_forms')
     key = (type(view), request.locale_name)
     found = empty_forms.get(key)
     if found is None or '_mc_deform_counter' in request.__dict__:

@@ -16,6 +16,8 @@ from pyramid.threadlocal import get_current_request
 from pyramid_chameleon.interfaces import IChameleonTranslate
 from webob.acceptparse import create_accept_language_header
 
+from .memo import per_app
+
 DOMAIN = 'minorconsent'
 _ = TranslationStringFactory(DOMAIN)
 
@@ -156,7 +158,7 @@ def localizer_for(request, language):
     """A localizer for someone other than the requester (an email's
     recipient): their saved language, else English."""
     language = language if language in CODES else DEFAULT
-    cache = request.registry.__dict__.setdefault('_mc_localizers', {})
+    cache = per_app(request.registry, 'localizers')
     if language not in cache:
         directories = request.registry.queryUtility(ITranslationDirectories, default=[])
         cache[language] = make_localizer(language, directories)

@@ -49,3 +49,11 @@ def per_transaction(obj, name, key, compute):
     value = compute()
     setattr(obj, attr, (txn, key, value))
     return value
+
+
+def per_app(registry, name):
+    """The app's own dict ``name`` for values derived from its configuration
+    alone (a menu per role set, a rendered empty form, a localizer, a
+    template object): kept on the registry, so two apps in one process (a
+    host app mounting the clinic under a prefix) never share one."""
+    return registry.__dict__.setdefault('_mc_' + name, {})

@@ -24,6 +24,7 @@ from .dates import for_request as reader_formats
 from .forms import FormView
 from .i18n import CODES, LANGUAGES, _, translate
 from .jurisdictions import format_retention_table, format_table
+from .memo import per_app
 from .messages import pop_message, redirect
 from .model import Clinic
 from .route import ROUTE
@@ -67,7 +68,7 @@ _REMEMBERED_LIMIT = 1000
 
 def remembered(request, name):
     """This app's memo ``name`` (a dict on the registry)."""
-    return request.registry.__dict__.setdefault('_mc_' + name, {})
+    return per_app(request.registry, name)
 
 
 def navigation(request):
@@ -118,7 +119,7 @@ def cached_template(registry, spec):
     every call; every page asks for the layout.  The object is the one
     Pyramid would hand back each time (Chameleon reloads its own source
     when ``pyramid.reload_templates`` is on)."""
-    cache = registry.__dict__.setdefault('_mc_templates', {})
+    cache = per_app(registry, 'templates')
     template = cache.get(spec)
     if template is None:
         template = cache[spec] = get_renderer(spec, registry=registry).implementation()
